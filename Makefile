@@ -1,0 +1,82 @@
+# CollabHub: `make run` serves the app, `make test` runs the whole suite. Both set themselves up.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help run test lint format bench lock install chromium services-env clean
+
+help:
+	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
+	@echo "make bench  - benchmarks against PostgreSQL (prints a table)"
+	@echo "make lock   - re-resolve pyproject.toml into the lock files"
+
+# The virtualenv is rebuilt from the lock file whenever the lock changes.
+$(BIN)/.installed: requirements-dev.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	@touch $@
+
+install: $(BIN)/.installed
+
+var:
+	@mkdir -p var
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: install var
+	@$(MANAGE) migrate --noinput -v0
+	@$(MANAGE) sync_schedules -v0 >/dev/null
+	@$(MANAGE) seed_demo
+	@echo "Serving CollabHub at http://$(HOST):$(PORT)/ (Ctrl-C stops everything)"
+	@set -m; trap 'kill 0' EXIT INT TERM; \
+	if [ -n "$$REDIS_URL" ]; then \
+		echo "REDIS_URL set: starting a Celery worker and beat beside the server."; \
+		$(BIN)/celery -A collabhub worker --loglevel=INFO --concurrency=2 & \
+		$(BIN)/celery -A collabhub beat --loglevel=INFO & \
+	else \
+		echo "No REDIS_URL: tasks run in-process; periodic jobs run by manage.py run_scheduler."; \
+		$(MANAGE) run_scheduler & \
+	fi; \
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# Uses DATABASE_URL / REDIS_URL when set (CI sets both). Otherwise PostgreSQL and Redis on
+# loopback are used when they answer, and SQLite (with the worker tests skipped) when not.
+test: install chromium var
+	@eval "$$($(BIN)/python tests/backends.py)"; \
+	echo "Test backends: database=$${DATABASE_URL:-sqlite} redis=$${REDIS_URL:-none}"; \
+	rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; \
+	exit $$rc
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=collabhub.settings.test $(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+lock:
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements.lock --custom-compile-command "make lock"
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock --custom-compile-command "make lock"
+
+clean:
+	rm -rf var/staticfiles .pytest_cache .ruff_cache

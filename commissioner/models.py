@@ -1,0 +1,288 @@
+"""Watching the partnership: meetings and attendance, partners' activity, the engagement policy,
+daily engagement snapshots, flags raised on drifting partners and the interventions taken."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement, Collaboration, Obligation, Participation
+
+
+class Meeting(models.Model):
+    collaboration = models.ForeignKey(
+        Collaboration, on_delete=models.CASCADE, related_name="meetings"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    held_at = models.DateTimeField(_("held at"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_at"]
+        indexes = [models.Index(fields=["collaboration", "held_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_at:%Y-%m-%d})"
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        APOLOGIES = "apologies", _("Apologies")
+        ABSENT = "absent", _("Absent")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="attendances"
+    )
+    status = models.CharField(_("attendance"), max_length=20, choices=Status.choices)
+    confirmed_by_partner = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "participation"], name="attendance_once_per_meeting"
+            )
+        ]
+        indexes = [models.Index(fields=["participation", "meeting"])]
+
+    def __str__(self) -> str:
+        return f"{self.participation.organisation}: {self.get_status_display()}"
+
+
+class Activity(models.Model):
+    """A sign of life from a partner in a collaboration, recorded by the service that did it."""
+
+    class Kind(models.TextChoices):
+        MEETING_ATTENDED = "meeting_attended", _("Meeting attended")
+        MEASUREMENT_REPORTED = "measurement_reported", _("Measurement reported")
+        OBLIGATION_MET = "obligation_met", _("Obligation met")
+        AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+        CHECK_IN = "check_in", _("Check-in logged")
+        API_CALL = "api_call", _("API use")
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="activities"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        verbose_name_plural = _("activities")
+        indexes = [models.Index(fields=["participation", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.occurred_at:%Y-%m-%d}"
+
+
+class EngagementPolicy(models.Model):
+    """Scoring thresholds. The row with no collaboration is the system default; a collaboration
+    may have its own row that overrides it."""
+
+    collaboration = models.OneToOneField(
+        Collaboration,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="engagement_policy",
+    )
+    window_days = models.PositiveIntegerField(_("window (days)"), default=90)
+    weight_attendance = models.PositiveIntegerField(_("weight: attendance"), default=30)
+    weight_obligations = models.PositiveIntegerField(_("weight: obligations"), default=25)
+    weight_reporting = models.PositiveIntegerField(_("weight: goal reporting"), default=15)
+    weight_recency = models.PositiveIntegerField(_("weight: recent activity"), default=20)
+    weight_signatures = models.PositiveIntegerField(_("weight: signatures"), default=10)
+    engaged_min = models.PositiveIntegerField(_("engaged from score"), default=70)
+    at_risk_min = models.PositiveIntegerField(_("at risk from score"), default=40)
+    inactivity_days = models.PositiveIntegerField(
+        _("days without activity counted as fully inactive"), default=60
+    )
+    overdue_grace_days = models.PositiveIntegerField(
+        _("days overdue counted as fully late"), default=60
+    )
+
+    class Meta:
+        verbose_name_plural = _("engagement policies")
+        constraints = [
+            # At most one system default (the row with no collaboration): NULL becomes 0.
+            models.UniqueConstraint(
+                Coalesce("collaboration", 0), name="engagement_policy_one_default"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(engaged_min__gt=models.F("at_risk_min")),
+                name="engagement_policy_bands_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(engaged_min__lte=100), name="engagement_policy_engaged_max_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window_days__gte=1), name="engagement_policy_window_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy for {self.collaboration or 'all collaborations'}"
+
+
+class Band(models.TextChoices):
+    ENGAGED = "engaged", _("Engaged")
+    AT_RISK = "at_risk", _("At risk")
+    DISENGAGED = "disengaged", _("Disengaged")
+
+
+class EngagementSnapshot(models.Model):
+    """One row per participation per scan day, with every figure that went into the score."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    scan_date = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=20, choices=Band.choices)
+    meetings_held = models.PositiveIntegerField(default=0)
+    meetings_attended = models.PositiveIntegerField(default=0)
+    attendance_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+    consecutive_absences = models.PositiveIntegerField(default=0)
+    obligations_overdue = models.PositiveIntegerField(default=0)
+    max_days_overdue = models.PositiveIntegerField(default=0)
+    reports_missing = models.PositiveIntegerField(default=0)
+    days_since_activity = models.PositiveIntegerField(null=True, blank=True)
+    signatures_pending = models.PositiveIntegerField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-scan_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participation", "scan_date"], name="snapshot_once_per_day"
+            ),
+            models.CheckConstraint(condition=models.Q(score__lte=100), name="snapshot_score_max"),
+        ]
+        indexes = [models.Index(fields=["scan_date", "band"])]
+
+    def __str__(self) -> str:
+        return f"{self.participation} {self.scan_date}: {self.score}"
+
+
+class Flag(models.Model):
+    """Raised when a participation enters at risk or disengaged; at most one open per
+    participation."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        RESOLVED = "resolved", _("Resolved")
+        AUTO_CLOSED = "auto_closed", _("Closed: partner recovered")
+
+    OPEN_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
+
+    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="flags")
+    band = models.CharField(max_length=20, choices=Band.choices)
+    score = models.PositiveSmallIntegerField()
+    reasons = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    raised_on = models.DateField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participation"],
+                condition=models.Q(status__in=["open", "acknowledged"]),
+                name="flag_one_open_per_participation",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "band"])]
+
+    def __str__(self) -> str:
+        return f"{self.participation}: {self.get_band_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("commissioner:flag_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Intervention(models.Model):
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        LETTER = "letter", _("Letter")
+        ESCALATION = "escalation", _("Escalation")
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="interventions")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("what was done or planned"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.flag}"
+
+
+class Reminder(models.Model):
+    """A reminder that was sent; the unique constraints make each one go out once."""
+
+    class Kind(models.TextChoices):
+        OBLIGATION_DUE_SOON = "obligation_due_soon", _("Obligation due soon")
+        OBLIGATION_OVERDUE = "obligation_overdue", _("Obligation overdue")
+        AGREEMENT_RENEWAL = "agreement_renewal", _("Agreement renewal notice")
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    obligation = models.ForeignKey(
+        Obligation, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    recipient = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "obligation"],
+                condition=models.Q(obligation__isnull=False),
+                name="reminder_once_per_obligation",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "agreement"],
+                condition=models.Q(agreement__isnull=False),
+                name="reminder_once_per_agreement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.recipient}"
