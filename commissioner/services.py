@@ -1,0 +1,35 @@
+"""Every write of the commissioner app. `activity_record` is the one entry point other apps use
+to log a partner's sign of life."""
+
+from django.utils import timezone
+
+from agreements.models import Participation
+
+from .models import Activity
+
+
+def activity_record(
+    *,
+    participation: Participation | None = None,
+    collaboration_id: int | None = None,
+    organisation_id: int | None = None,
+    kind: str,
+    description: str = "",
+    occurred_at=None,
+    recorded_by=None,
+) -> Activity | None:
+    """Record a sign of life. Pass the participation, or the collaboration and organisation ids
+    (then nothing is recorded when the organisation does not take part)."""
+    if participation is None:
+        participation = Participation.objects.filter(
+            collaboration_id=collaboration_id, organisation_id=organisation_id
+        ).first()
+        if participation is None:
+            return None
+    return Activity.objects.create(
+        participation=participation,
+        kind=kind,
+        description=description[:300],
+        occurred_at=occurred_at or timezone.now(),
+        recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+    )
