@@ -33,3 +33,22 @@ def activity_record(
         occurred_at=occurred_at or timezone.now(),
         recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
     )
+
+
+def api_use_record(*, organisation_id: int, when=None) -> int:
+    """Log API use as a sign of life in each of the organisation's active collaborations, at most
+    once per participation per day (set-based: one query to find, one bulk insert)."""
+    when = when or timezone.now()
+    day_start = timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
+    participation_ids = list(
+        Participation.objects.filter(
+            organisation_id=organisation_id, status=Participation.Status.ACTIVE
+        )
+        .exclude(activities__kind=Activity.Kind.API_CALL, activities__occurred_at__gte=day_start)
+        .values_list("pk", flat=True)
+    )
+    Activity.objects.bulk_create(
+        Activity(participation_id=pk, kind=Activity.Kind.API_CALL, occurred_at=when)
+        for pk in participation_ids
+    )
+    return len(participation_ids)

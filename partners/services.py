@@ -64,4 +64,8 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        # API use is a sign of life for the commissioner (at most once a day per collaboration).
+        from commissioner.services import api_use_record
+
+        api_use_record(organisation_id=token.organisation_id, when=now)
     return token, ""
