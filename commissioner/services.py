@@ -1,6 +1,7 @@
 """Every write of the commissioner app. `activity_record` is the one entry point other apps use
 to log a partner's sign of life."""
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from agreements.models import Participation
@@ -40,11 +41,14 @@ def api_use_record(*, organisation_id: int, when=None) -> int:
     once per participation per day (set-based: one query to find, one bulk insert)."""
     when = when or timezone.now()
     day_start = timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
+    logged_today = Activity.objects.filter(
+        participation=OuterRef("pk"), kind=Activity.Kind.API_CALL, occurred_at__gte=day_start
+    )
     participation_ids = list(
         Participation.objects.filter(
             organisation_id=organisation_id, status=Participation.Status.ACTIVE
         )
-        .exclude(activities__kind=Activity.Kind.API_CALL, activities__occurred_at__gte=day_start)
+        .exclude(Exists(logged_today))
         .values_list("pk", flat=True)
     )
     Activity.objects.bulk_create(
