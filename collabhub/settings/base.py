@@ -190,11 +190,26 @@ ENGAGEMENT_SCAN_MINUTE = env_int("ENGAGEMENT_SCAN_MINUTE", 0)
 # The periodic jobs, kept in code; `manage.py sync_schedules` loads them into django-celery-beat's
 # tables (make run and the beat container do this on start).
 CELERY_BEAT_SCHEDULE = {
+    "engagement-scan": {
+        "task": "commissioner.tasks.engagement_scan_task",
+        "schedule": crontab(hour=ENGAGEMENT_SCAN_HOUR, minute=ENGAGEMENT_SCAN_MINUTE),
+    },
+    "obligation-reminders": {
+        "task": "commissioner.tasks.send_obligation_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "agreement-renewal-reminders": {
+        "task": "commissioner.tasks.send_agreement_renewal_reminders_task",
+        "schedule": crontab(hour=7, minute=15),
+    },
     "clear-expired-sessions": {
         "task": "collabhub.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# Reminders: obligations due within this many days get a "due soon" reminder.
+OBLIGATION_REMINDER_DAYS = env_int("OBLIGATION_REMINDER_DAYS", 14)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
