@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
+from .services import api_token_revoke
 
 
 class StaffMembershipInline(admin.StackedInline):
@@ -40,8 +42,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ("write_enabled",)
     search_fields = ("name", "prefix", "organisation__name")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+    actions = ["revoke_tokens"]
 
     # Tokens are issued through the organisation page or `create_api_token`, which show the
     # secret once; the admin can only inspect and revoke.
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke_tokens(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token)
+            revoked += 1
+        self.message_user(request, _("%(count)s tokens revoked.") % {"count": revoked})

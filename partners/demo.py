@@ -82,12 +82,12 @@ def seed() -> str:
                 )
 
     users = [
-        ("admin", "Ada", "Admin", User.Role.ADMINISTRATOR, None),
-        ("commissioner", "Claire", "Commissioner", User.Role.COMMISSIONER, None),
-        ("staff", "Sam", "Staff", User.Role.STAFF, "City of Riverton"),
-        ("staff.lakeside", "Lee", "Lakeside", User.Role.STAFF, "Town of Lakeside"),
+        ("admin", "Ada", "Admin", User.Role.ADMINISTRATOR, None, ""),
+        ("commissioner", "Claire", "Commissioner", User.Role.COMMISSIONER, None, ""),
+        ("staff", "Sam", "Staff", User.Role.STAFF, "City of Riverton", "Partnerships Officer"),
+        ("staff.lakeside", "Lee", "Lakeside", User.Role.STAFF, "Town of Lakeside", "Clerk"),
     ]
-    for username, first, last, role, employer in users:
+    for username, first, last, role, employer, job_title in users:
         user, was_created = User.objects.get_or_create(
             username=username,
             defaults={
@@ -104,6 +104,6 @@ def seed() -> str:
             user.save()
         if employer:
             StaffMembership.objects.get_or_create(
-                user=user, defaults={"organisation": by_name[employer]}
+                user=user, defaults={"organisation": by_name[employer], "job_title": job_title}
             )
     return f"{created} organisations created, {len(ORGANISATIONS)} in the demo set"

@@ -70,3 +70,26 @@ def sees_everything(actor) -> bool:
     """Administrators and commissioners read the whole portfolio; so do staff users (municipal
     staff browse the directory and every collaboration). Partner tokens are scoped."""
     return not is_partner(actor) and bool(getattr(actor, "is_authenticated", False))
+
+
+def may_create_organisation(actor) -> bool:
+    """Administrators and any staff user may register a new organisation (docs/permissions.md)."""
+    if is_partner(actor) or not getattr(actor, "is_authenticated", False):
+        return False
+    return is_administrator(actor) or getattr(actor, "role", None) == "staff"
+
+
+def may_manage_organisation(actor, organisation) -> bool:
+    """Edit or deactivate an organisation, its contacts and its API tokens, and see its token and
+    staff lists: administrators and the people who work for that organisation."""
+    if is_partner(actor) or not getattr(actor, "is_authenticated", False):
+        return False
+    if is_administrator(actor):
+        return True
+    organisation_id = getattr(organisation, "pk", organisation)
+    return organisation_id is not None and actor_organisation_id(actor) == organisation_id
+
+
+def may_manage_people(actor) -> bool:
+    """Users, roles and staff memberships are administrators' business."""
+    return is_administrator(actor)

@@ -1,7 +1,25 @@
-"""Browser pages of the partners app."""
+"""Browser pages of the partners app, mounted under /organisations/.
 
-from django.urls import path  # noqa: F401
+Fixed paths come before `<slug>/`; services.RESERVED_SLUGS keeps organisations off them."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "partners"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.organisation_list, name="organisation_list"),
+    path("export.csv", views.organisation_export, name="organisation_export"),
+    path("new/", views.organisation_create, name="organisation_create"),
+    path("people/", views.people_list, name="people_list"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("<slug:slug>/", views.organisation_detail, name="organisation_detail"),
+    path("<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),
+    path("<slug:slug>/deactivate/", views.organisation_deactivate, name="organisation_deactivate"),
+    path("<slug:slug>/contacts/new/", views.contact_create, name="contact_create"),
+    path("<slug:slug>/contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("<slug:slug>/tokens/new/", views.token_issue, name="token_issue"),
+    path("<slug:slug>/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+]

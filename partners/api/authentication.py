@@ -6,7 +6,6 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from partners.principals import PartnerPrincipal
-from partners.services import api_token_authenticate
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -24,6 +23,10 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
+        # Imported here: DRF imports this module while loading its settings, before
+        # partners.services (which needs collabhub.errors, which needs DRF's views) can load.
+        from partners.services import api_token_authenticate
+
         token, problem = api_token_authenticate(raw_token=raw)
         if token is None:
             raise exceptions.AuthenticationFailed(problem)

@@ -1,0 +1,259 @@
+"""Every read of the partners app that has rules: who sees which organisations, what a list page
+needs in one go, and the organisation's history as people read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from agreements.models import Participation
+
+from .models import ApiToken, Contact, Organisation, StaffMembership, User
+from .principals import is_partner, may_manage_organisation, may_manage_people, sees_everything
+
+# Directory sort keys (the `sort` query parameter) and the ordering each one means.
+DIRECTORY_SORTS = {
+    "name": ("name",),
+    "-name": ("-name",),
+    "short_name": ("short_name", "name"),
+    "-short_name": ("-short_name", "name"),
+    "kind": ("kind", "name"),
+    "-kind": ("-kind", "name"),
+    "jurisdiction": ("jurisdiction", "name"),
+    "-jurisdiction": ("-jurisdiction", "name"),
+    "is_active": ("is_active", "name"),
+    "-is_active": ("-is_active", "name"),
+    "created_at": ("created_at", "pk"),
+    "-created_at": ("-created_at", "-pk"),
+}
+DEFAULT_DIRECTORY_SORT = "name"
+
+
+def organisation_list_for(*, actor) -> QuerySet[Organisation]:
+    """Every organisation `actor` may read: all of them for signed-in people (the directory is
+    shared); for a partner token its own and those it shares a collaboration with."""
+    organisations = Organisation.objects.all()
+    if is_partner(actor):
+        own_id = actor.organisation_id
+        own_collaborations = Participation.objects.filter(organisation_id=own_id).values(
+            "collaboration_id"
+        )
+        sharing = Participation.objects.filter(collaboration_id__in=own_collaborations).values(
+            "organisation_id"
+        )
+        return organisations.filter(Q(pk=own_id) | Q(pk__in=sharing))
+    if not sees_everything(actor):
+        return organisations.none()
+    return organisations
+
+
+def organisation_get_for(*, actor, slug: str | None = None, pk: int | None = None) -> Organisation:
+    """One organisation by slug or id, out of scope -> 404."""
+    lookup = {"slug": slug} if slug is not None else {"pk": pk}
+    return get_object_or_404(organisation_list_for(actor=actor).select_related("parent"), **lookup)
+
+
+def organisation_directory_for(*, actor, sort: str | None = None) -> QuerySet[Organisation]:
+    """The directory list: what each row shows (the parent's name) fetched with it."""
+    ordering = DIRECTORY_SORTS.get(sort or "", DIRECTORY_SORTS[DEFAULT_DIRECTORY_SORT])
+    return organisation_list_for(actor=actor).select_related("parent").order_by(*ordering)
+
+
+def organisation_export_for(*, actor, sort: str | None = None) -> QuerySet[Organisation]:
+    """The directory as a CSV export needs it: the primary contact as columns of the same query,
+    so the export is one query however many rows it has."""
+    primary = Contact.objects.filter(
+        organisation=OuterRef("pk"), is_primary=True, is_active=True
+    ).order_by("pk")
+    return organisation_directory_for(actor=actor, sort=sort).annotate(
+        primary_contact_name=Subquery(primary.values("name")[:1]),
+        primary_contact_email=Subquery(primary.values("email")[:1]),
+        primary_contact_phone=Subquery(primary.values("phone")[:1]),
+    )
+
+
+def organisation_api_list_for(*, actor) -> QuerySet[Organisation]:
+    """The API's organisation list and detail: active contacts come with each organisation."""
+    return organisation_list_for(actor=actor).prefetch_related(
+        Prefetch(
+            "contacts",
+            queryset=Contact.objects.filter(is_active=True),
+            to_attr="active_contacts",
+        )
+    )
+
+
+def organisation_choices_for(*, actor, keep_pk: int | None = None) -> QuerySet[Organisation]:
+    """Organisations a form may offer (a parent, a staff user's employer): the active ones, and
+    the one already chosen (`keep_pk`) even if it has since been deactivated."""
+    choices = Q(is_active=True)
+    if keep_pk is not None:
+        choices |= Q(pk=keep_pk)
+    return organisation_list_for(actor=actor).filter(choices).only("pk", "name", "slug")
+
+
+def organisation_contacts(*, organisation: Organisation) -> QuerySet[Contact]:
+    return organisation.contacts.order_by("-is_active", "-is_primary", "name")
+
+
+def contact_get_for(*, organisation: Organisation, pk: int) -> Contact:
+    """A contact of `organisation` (itself fetched through organisation_get_for); a contact of
+    another organisation is a 404."""
+    return get_object_or_404(organisation.contacts.all(), pk=pk)
+
+
+def organisation_children(*, organisation: Organisation) -> QuerySet[Organisation]:
+    return organisation.children.order_by("name")
+
+
+def organisation_participations(*, organisation: Organisation) -> QuerySet[Participation]:
+    """The collaborations an organisation takes part in, newest first."""
+    return organisation.participations.select_related("collaboration").order_by(
+        "-joined_on", "collaboration__title"
+    )
+
+
+def organisation_staff_for(*, actor, organisation: Organisation) -> QuerySet[StaffMembership]:
+    """Who works for an organisation: administrators and that organisation's staff only."""
+    if not may_manage_organisation(actor, organisation):
+        return StaffMembership.objects.none()
+    return organisation.staff_memberships.select_related("user").order_by(
+        "user__last_name", "user__first_name", "user__username"
+    )
+
+
+def api_token_list_for(*, actor, organisation: Organisation) -> QuerySet[ApiToken]:
+    """An organisation's API tokens: administrators and that organisation's staff only."""
+    if not may_manage_organisation(actor, organisation):
+        return ApiToken.objects.none()
+    return organisation.api_tokens.select_related("created_by").order_by("-created_at")
+
+
+def api_token_get_for(*, actor, organisation: Organisation, pk: int) -> ApiToken:
+    return get_object_or_404(api_token_list_for(actor=actor, organisation=organisation), pk=pk)
+
+
+def organisation_references(*, organisation: Organisation) -> dict[str, int]:
+    """What still points at an organisation (each a reason not to delete it), non-zero only."""
+    counts = {
+        _("collaborations led"): organisation.led_collaborations.count(),
+        _("participations"): organisation.participations.count(),
+        _("obligations"): organisation.obligations.count(),
+        _("signatures"): organisation.signatures.count(),
+        _("measurements"): organisation.measurements.count(),
+        _("staff members"): organisation.staff_memberships.count(),
+        _("child organisations"): organisation.children.count(),
+        _("API tokens"): organisation.api_tokens.count(),
+    }
+    return {label: count for label, count in counts.items() if count}
+
+
+def user_list_for(*, actor) -> QuerySet[User]:
+    """The people page: administrators only; each user with their organisation."""
+    if not may_manage_people(actor):
+        return User.objects.none()
+    return User.objects.select_related("staff_membership__organisation").order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def user_get_for(*, actor, pk: int) -> User:
+    return get_object_or_404(user_list_for(actor=actor), pk=pk)
+
+
+# History ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    date: Any
+    user: Any
+    subject: str  # "Organisation" or "Contact: Jane Doe"
+    action: str  # created / changed / deleted
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+HISTORY_ACTIONS = {
+    "+": gettext_lazy("created"),
+    "~": gettext_lazy("changed"),
+    "-": gettext_lazy("deleted"),
+}
+# Bookkeeping columns nobody needs to see in a change list.
+HISTORY_IGNORED = {"created_at", "updated_at", "id", "organisation"}
+
+
+def _display(model, field_name: str, value, names: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    model_field = model._meta.get_field(field_name)
+    if model_field.is_relation:
+        return names.get(value, f"#{value}")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def organisation_history(*, organisation: Organisation, limit: int = 50) -> list[HistoryEntry]:
+    """The organisation's and its contacts' recorded changes, newest first, each with what
+    changed. Three queries however long the history is: the diffs are computed in Python between
+    consecutive records of the same row."""
+    org_records = list(
+        Organisation.history.filter(id=organisation.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    contact_records = list(
+        Contact.history.filter(organisation_id=organisation.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    parent_ids = {r.parent_id for r in org_records if r.parent_id}
+    names = dict(Organisation.objects.filter(pk__in=parent_ids).values_list("pk", "name"))
+
+    entries: list[HistoryEntry] = []
+    for model, records, label in (
+        (Organisation, org_records, None),
+        (Contact, contact_records, _("Contact")),
+    ):
+        previous_by_row: dict[int, Any] = {}
+        for record in records:
+            previous = previous_by_row.get(record.id)
+            previous_by_row[record.id] = record
+            subject = _("Organisation") if label is None else f"{label}: {record.name}"
+            entry = HistoryEntry(
+                date=record.history_date,
+                user=record.history_user,
+                subject=subject,
+                action=str(HISTORY_ACTIONS.get(record.history_type, record.history_type)),
+            )
+            if record.history_type == "~" and previous is not None:
+                delta = record.diff_against(previous)
+                for change in delta.changes:
+                    if change.field in HISTORY_IGNORED:
+                        continue
+                    entry.changes.append(
+                        FieldChange(
+                            label=str(model._meta.get_field(change.field).verbose_name),
+                            old=_display(model, change.field, change.old, names),
+                            new=_display(model, change.field, change.new, names),
+                        )
+                    )
+                if not entry.changes:
+                    continue  # a save that changed nothing a person would notice
+            entries.append(entry)
+    entries.sort(key=lambda e: e.date, reverse=True)
+    return entries[:limit]

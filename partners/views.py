@@ -1,0 +1,436 @@
+"""Browser pages of the partners app: the organisation directory and its CSV export, organisation
+and contact forms, API tokens, and the administrators' people page. Thin: the rules live in
+selectors (reads) and services (writes)."""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from collabhub.errors import DomainError
+
+from . import selectors, services
+from .filters import OrganisationDirectoryFilterSet, PeopleFilterSet
+from .forms import (
+    ApiTokenIssueForm,
+    ContactForm,
+    OrganisationForm,
+    PersonCreateForm,
+    PersonEditForm,
+)
+from .principals import may_create_organisation, may_manage_organisation, may_manage_people
+
+DIRECTORY_PAGE_SIZE = 25
+PEOPLE_PAGE_SIZE = 50
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _require_manager(request, organisation) -> None:
+    if not may_manage_organisation(request.user, organisation):
+        raise PermissionDenied(_("Only administrators and staff of this organisation may do that."))
+
+
+def _directory_sort(request) -> str:
+    sort = request.GET.get("sort", "")
+    return sort if sort in selectors.DIRECTORY_SORTS else selectors.DEFAULT_DIRECTORY_SORT
+
+
+# Directory ----------------------------------------------------------------------------------
+
+
+@require_GET
+def organisation_list(request):
+    sort = _directory_sort(request)
+    filterset = OrganisationDirectoryFilterSet(
+        request.GET or None,
+        queryset=selectors.organisation_directory_for(actor=request.user, sort=sort),
+    )
+    page = Paginator(filterset.qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filterset": filterset,
+        "page_obj": page,
+        "organisations": page.object_list,
+        "sort": sort,
+        "columns": [
+            ("name", _("Name")),
+            ("short_name", _("Short name")),
+            ("kind", _("Kind")),
+            ("jurisdiction", _("Jurisdiction or region")),
+            (None, _("Parent organisation")),
+            ("is_active", _("Status")),
+        ],
+        "can_create": may_create_organisation(request.user),
+        "can_manage_people": may_manage_people(request.user),
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "partners/partials/organisation_results.html", context)
+    return render(request, "partners/organisation_list.html", context)
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading
+    apostrophe (OWASP's advice against CSV injection)."""
+    text = "" if value is None else str(value)
+    if text.startswith(CSV_FORMULA_STARTS):
+        return f"'{text}"
+    return text
+
+
+EXPORT_COLUMNS = [
+    gettext_lazy("Name"),
+    gettext_lazy("Short name"),
+    gettext_lazy("Slug"),
+    gettext_lazy("Kind"),
+    gettext_lazy("Jurisdiction or region"),
+    gettext_lazy("Parent organisation"),
+    gettext_lazy("Website"),
+    gettext_lazy("Active"),
+    gettext_lazy("Primary contact"),
+    gettext_lazy("Primary contact e-mail"),
+    gettext_lazy("Primary contact phone"),
+    gettext_lazy("Created"),
+]
+
+
+def _write_export(response, organisations) -> None:
+    # A byte-order mark so spreadsheet programs read the file as UTF-8 (accents in names).
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([csv_safe(column) for column in EXPORT_COLUMNS])
+    # iterator(): rows are written as they are read, not all held as model instances.
+    for organisation in organisations.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                csv_safe(value)
+                for value in (
+                    organisation.name,
+                    organisation.short_name,
+                    organisation.slug,
+                    organisation.get_kind_display(),
+                    organisation.jurisdiction,
+                    organisation.parent.name if organisation.parent else "",
+                    organisation.website,
+                    _("yes") if organisation.is_active else _("no"),
+                    organisation.primary_contact_name,
+                    organisation.primary_contact_email,
+                    organisation.primary_contact_phone,
+                    timezone.localtime(organisation.created_at).strftime("%Y-%m-%d"),
+                )
+            ]
+        )
+
+
+@require_GET
+def organisation_export(request):
+    """The directory as CSV, with the same search, filters and sort as the page."""
+    filterset = OrganisationDirectoryFilterSet(
+        request.GET or None,
+        queryset=selectors.organisation_export_for(
+            actor=request.user, sort=_directory_sort(request)
+        ),
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        problems = "; ".join(
+            f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()
+        )
+        return HttpResponse(
+            _("Cannot export: %(problems)s") % {"problems": problems},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    _write_export(response, filterset.qs)
+    filename = f"organisations-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Organisations ------------------------------------------------------------------------------
+
+
+@require_GET
+def organisation_detail(request, slug):
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    can_manage = may_manage_organisation(request.user, organisation)
+    context = {
+        "organisation": organisation,
+        "can_manage": can_manage,
+        "contacts": selectors.organisation_contacts(organisation=organisation),
+        "children": selectors.organisation_children(organisation=organisation),
+        "participations": selectors.organisation_participations(organisation=organisation),
+        "history": selectors.organisation_history(organisation=organisation),
+    }
+    if can_manage:
+        context["staff"] = selectors.organisation_staff_for(
+            actor=request.user, organisation=organisation
+        )
+        context["tokens"] = selectors.api_token_list_for(
+            actor=request.user, organisation=organisation
+        )
+    return render(request, "partners/organisation_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_create(request):
+    if not may_create_organisation(request.user):
+        raise PermissionDenied(_("Only administrators and staff may register organisations."))
+    form = OrganisationForm(
+        request.POST or None,
+        parent_choices=selectors.organisation_choices_for(actor=request.user),
+    )
+    del form.fields["is_active"]  # a new organisation is active
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request, _("%(name)s was added to the directory.") % {"name": organisation.name}
+            )
+            return redirect(organisation)
+    return render(request, "partners/organisation_form.html", {"form": form, "organisation": None})
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, slug):
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    _require_manager(request, organisation)
+    initial = {name: getattr(organisation, name) for name in services.ORGANISATION_FIELDS}
+    form = OrganisationForm(
+        request.POST or None,
+        initial=initial,
+        parent_choices=selectors.organisation_choices_for(
+            actor=request.user, keep_pk=organisation.parent_id
+        ).exclude(pk=organisation.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+            organisation.refresh_from_db()
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(organisation)
+    return render(
+        request, "partners/organisation_form.html", {"form": form, "organisation": organisation}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_deactivate(request, slug):
+    """Confirm, then delete an organisation nothing refers to or deactivate one that is
+    referenced."""
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    _require_manager(request, organisation)
+    if request.method == "POST":
+        deleted, references = services.organisation_remove(
+            actor=request.user, organisation=organisation
+        )
+        if deleted:
+            messages.success(
+                request,
+                _("%(name)s was deleted: nothing referred to it.") % {"name": organisation.name},
+            )
+            return redirect("partners:organisation_list")
+        messages.success(
+            request,
+            _(
+                "%(name)s is referenced by %(references)s, so it was deactivated rather than "
+                "deleted. Its history is kept and its API tokens no longer work."
+            )
+            % {
+                "name": organisation.name,
+                "references": ", ".join(f"{count} {label}" for label, count in references.items()),
+            },
+        )
+        return redirect(organisation)
+    references = selectors.organisation_references(organisation=organisation)
+    return render(
+        request,
+        "partners/organisation_deactivate.html",
+        {"organisation": organisation, "references": references},
+    )
+
+
+# Contacts -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request, slug):
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    _require_manager(request, organisation)
+    form = ContactForm(request.POST or None)
+    del form.fields["is_active"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_create(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": contact.name})
+            return redirect(organisation)
+    return render(
+        request,
+        "partners/contact_form.html",
+        {"form": form, "organisation": organisation, "contact": None},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, slug, pk):
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    contact = selectors.contact_get_for(organisation=organisation, pk=pk)
+    _require_manager(request, organisation)
+    initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(organisation)
+    return render(
+        request,
+        "partners/contact_form.html",
+        {"form": form, "organisation": organisation, "contact": contact},
+    )
+
+
+# API tokens ---------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def token_issue(request, slug):
+    """Issue a token. The full token is rendered in this POST's response and nowhere else: not
+    in a URL, the session or a message, so it cannot be shown twice."""
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    _require_manager(request, organisation)
+    form = ApiTokenIssueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = services.api_token_issue(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            return render(
+                request,
+                "partners/token_issued.html",
+                {"organisation": organisation, "token": token, "raw_token": raw},
+            )
+    return render(request, "partners/token_form.html", {"form": form, "organisation": organisation})
+
+
+@require_http_methods(["GET", "POST"])
+def token_revoke(request, slug, pk):
+    organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
+    _require_manager(request, organisation)
+    token = selectors.api_token_get_for(actor=request.user, organisation=organisation, pk=pk)
+    if request.method == "POST":
+        services.api_token_revoke(token=token, actor=request.user)
+        messages.success(
+            request,
+            _("The token “%(name)s” (%(prefix)s…) was revoked; it no longer works.")
+            % {"name": token.name, "prefix": token.prefix},
+        )
+        return redirect(organisation)
+    return render(
+        request, "partners/token_revoke.html", {"organisation": organisation, "token": token}
+    )
+
+
+# People (administrators) --------------------------------------------------------------------
+
+
+def _require_people_manager(request) -> None:
+    if not may_manage_people(request.user):
+        raise PermissionDenied(_("Only administrators manage users and roles."))
+
+
+@require_GET
+def people_list(request):
+    _require_people_manager(request)
+    filterset = PeopleFilterSet(
+        request.GET or None, queryset=selectors.user_list_for(actor=request.user)
+    )
+    page = Paginator(filterset.qs, PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partners/people_list.html",
+        {"filterset": filterset, "page_obj": page, "people": page.object_list},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    _require_people_manager(request)
+    form = PersonCreateForm(
+        request.POST or None,
+        organisation_choices=selectors.organisation_choices_for(actor=request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("password_confirm")
+        try:
+            person = services.user_create(actor=request.user, **data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("%(username)s can now sign in with the initial password you chose.")
+                % {"username": person.username},
+            )
+            return redirect("partners:people_list")
+    return render(request, "partners/person_form.html", {"form": form, "person": None})
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    _require_people_manager(request)
+    person = selectors.user_get_for(actor=request.user, pk=pk)
+    membership = getattr(person, "staff_membership", None)
+    current = membership.organisation if membership else None
+    choices = selectors.organisation_choices_for(
+        actor=request.user, keep_pk=current.pk if current else None
+    )
+    initial = {
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "role": person.role,
+        "organisation": current,
+        "job_title": membership.job_title if membership else "",
+        "is_active": person.is_active,
+    }
+    form = PersonEditForm(request.POST or None, initial=initial, organisation_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update(actor=request.user, user=person, **form.cleaned_data)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request, _("%(username)s was updated.") % {"username": person.username}
+            )
+            return redirect("partners:people_list")
+    return render(request, "partners/person_form.html", {"form": form, "person": person})
