@@ -360,3 +360,10 @@ class Obligation(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.PENDING and self.due_date < timezone.localdate()
+
+    @property
+    def days_overdue(self) -> int:
+        """Days past the due date of a pending obligation; 0 when it is not overdue."""
+        if self.status != self.Status.PENDING:
+            return 0
+        return max(0, (timezone.localdate() - self.due_date).days)

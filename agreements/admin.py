@@ -1,0 +1,125 @@
+"""Django admin for the agreements app: a read-only window with the audit history.
+
+Collaborations and everything in them change through the services (the pages and the API), so
+that every change is validated, recorded with who made it and counted as partner activity; the
+admin only looks."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    SharedGoal,
+    Signatory,
+)
+
+
+def _is_administrator(request) -> bool:
+    return bool(getattr(request.user, "is_administrator", False))
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    # Administrators (the role, not only superusers) may look; nobody changes anything here.
+    def has_module_permission(self, request):
+        return _is_administrator(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+    def has_view_permission(self, request, obj=None):
+        return _is_administrator(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ParticipationInline(ReadOnlyInline):
+    model = Participation
+    fields = ("organisation", "role", "status", "contact", "joined_on", "left_on")
+
+
+class SignatoryInline(ReadOnlyInline):
+    model = Signatory
+    fields = ("organisation", "signed_by_name", "signed_at")
+
+
+@admin.register(Collaboration)
+class CollaborationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "title",
+        "structure",
+        "status",
+        "lead_organisation",
+        "commissioner",
+        "start_date",
+    )
+    list_filter = ("structure", "status")
+    search_fields = ("title", "slug", "lead_organisation__name")
+    list_select_related = ("lead_organisation", "commissioner")
+    inlines = [ParticipationInline]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(ReadOnlyAdmin):
+    list_display = ("organisation", "collaboration", "role", "status", "joined_on", "left_on")
+    list_filter = ("role", "status")
+    search_fields = ("organisation__name", "collaboration__title")
+    list_select_related = ("organisation", "collaboration")
+
+
+@admin.register(SharedGoal)
+class SharedGoalAdmin(ReadOnlyAdmin):
+    list_display = ("title", "collaboration", "indicator", "baseline", "target", "cadence")
+    list_filter = ("cadence",)
+    search_fields = ("title", "indicator", "collaboration__title")
+    list_select_related = ("collaboration",)
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(ReadOnlyAdmin):
+    list_display = ("goal", "value", "period_end", "reported_by_organisation", "reported_at")
+    search_fields = ("goal__title", "reported_by_organisation__name")
+    list_select_related = ("goal", "reported_by_organisation")
+    date_hierarchy = "period_end"
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyAdmin):
+    list_display = ("title", "version", "kind", "status", "collaboration", "effective_date")
+    list_filter = ("kind", "status")
+    search_fields = ("title", "collaboration__title")
+    list_select_related = ("collaboration",)
+    inlines = [SignatoryInline]
+
+
+@admin.register(Obligation)
+class ObligationAdmin(ReadOnlyAdmin):
+    list_display = ("description", "organisation", "collaboration", "kind", "due_date", "status")
+    list_filter = ("kind", "status", "unit")
+    search_fields = ("description", "organisation__name", "collaboration__title")
+    list_select_related = ("organisation", "collaboration")
+    date_hierarchy = "due_date"

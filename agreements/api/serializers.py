@@ -1,0 +1,539 @@
+"""API representations of collaborations and their children, and what callers may send to change
+them. Every foreign key in a request body is resolved through the caller's scope (the same
+selectors as the reads), so an id outside it is a 400 "object does not exist", never a write."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agreements import selectors
+from agreements.documents import check_agreement_document, max_upload_megabytes
+from agreements.models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    Role,
+    SharedGoal,
+    Signatory,
+    Structure,
+)
+from agreements.services import MAX_AMOUNT
+from agreements.structures import structure_problems
+from collabhub.errors import DomainError
+from partners.models import Contact, User
+from partners.principals import is_partner
+from partners.selectors import organisation_list_for
+
+
+def choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField whose values are documented inline (wrapped in `allOf`). drf-spectacular
+    turns bare enums into components named after the field, and this app's several `status` and
+    `kind` choice sets would collide with each other and with other apps' under one name."""
+    values = [value for value, _label in choices]
+    if kwargs.get("allow_blank"):
+        values.append("")
+    schema = {"type": "string", "allOf": [{"enum": values}]}
+    if kwargs.get("allow_null"):
+        schema["nullable"] = True
+    field_class = extend_schema_field(schema)(
+        type("InlineChoiceField", (serializers.ChoiceField,), {})
+    )
+    return field_class(choices=choices, **kwargs)
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+class CollaborationSerializer(serializers.ModelSerializer):
+    structure = choice_field(Structure.choices, read_only=True)
+    status = choice_field(Collaboration.Status.choices, read_only=True)
+    structure_display = serializers.CharField(source="get_structure_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    lead_organisation_name = serializers.CharField(source="lead_organisation.name", read_only=True)
+    active_participant_count = serializers.IntegerField(read_only=True)
+    structure_problems = serializers.SerializerMethodField(
+        help_text=_(
+            "Why the active participants break the structure's rules; empty when they hold."
+        )
+    )
+    web_url = serializers.SerializerMethodField(help_text=_("The collaboration's page."))
+
+    class Meta:
+        model = Collaboration
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "summary",
+            "shared_vision",
+            "structure",
+            "structure_display",
+            "status",
+            "status_display",
+            "lead_organisation",
+            "lead_organisation_name",
+            "commissioner",
+            "start_date",
+            "planned_end_date",
+            "active_participant_count",
+            "structure_problems",
+            "web_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_structure_problems(self, collaboration) -> list[str]:
+        # Prefetched by selectors.collaboration_api_list_for.
+        participations = getattr(collaboration, "active_participations", None)
+        return structure_problems(collaboration, participations)
+
+    def get_web_url(self, collaboration) -> str:
+        return collaboration.get_absolute_url()
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    role = choice_field(Role.choices, read_only=True)
+    status = choice_field(Participation.Status.choices, read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    contact_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participation
+        fields = [
+            "id",
+            "collaboration",
+            "organisation",
+            "organisation_name",
+            "role",
+            "role_display",
+            "status",
+            "contact",
+            "contact_name",
+            "joined_on",
+            "left_on",
+        ]
+        read_only_fields = fields
+
+    def get_contact_name(self, participation) -> str:
+        return participation.contact.name if participation.contact else ""
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    cadence = choice_field(SharedGoal.Cadence.choices, read_only=True)
+    latest_value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True
+    )
+    latest_period_end = serializers.DateField(read_only=True, allow_null=True)
+    measurement_count = serializers.IntegerField(read_only=True)
+    progress_percent = serializers.SerializerMethodField(
+        help_text=_(
+            "(latest value - baseline) / (target - baseline), in percent; null before the first "
+            "measurement. May be below 0 or above 100."
+        )
+    )
+
+    class Meta:
+        model = SharedGoal
+        fields = [
+            "id",
+            "collaboration",
+            "title",
+            "indicator",
+            "unit",
+            "baseline",
+            "target",
+            "target_date",
+            "cadence",
+            "latest_value",
+            "latest_period_end",
+            "measurement_count",
+            "progress_percent",
+        ]
+        read_only_fields = fields
+
+    def get_progress_percent(self, goal) -> int | None:
+        return selectors.goal_progress(goal).percent
+
+
+class MeasurementSerializer(serializers.ModelSerializer):
+    collaboration = serializers.IntegerField(source="goal.collaboration_id", read_only=True)
+    reported_by_organisation_name = serializers.CharField(
+        source="reported_by_organisation.name", read_only=True
+    )
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "id",
+            "goal",
+            "collaboration",
+            "value",
+            "period_end",
+            "reported_by_organisation",
+            "reported_by_organisation_name",
+            "evidence",
+            "reported_at",
+        ]
+        read_only_fields = fields
+
+
+class SignatorySerializer(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    signed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Signatory
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "signed",
+            "signed_by_name",
+            "signed_at",
+        ]
+        read_only_fields = fields
+
+    def get_signed(self, signatory) -> bool:
+        return signatory.signed_at is not None
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    kind = choice_field(Agreement.Kind.choices, read_only=True)
+    status = choice_field(Agreement.Status.choices, read_only=True)
+    signatories = SignatorySerializer(many=True, read_only=True)
+    signatory_count = serializers.IntegerField(read_only=True)
+    signed_count = serializers.IntegerField(read_only=True)
+    has_document = serializers.SerializerMethodField()
+    document_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "collaboration",
+            "title",
+            "kind",
+            "version",
+            "status",
+            "circulated_on",
+            "effective_date",
+            "expiry_date",
+            "renewal_notice_days",
+            "has_document",
+            "document_name",
+            "signatories",
+            "signatory_count",
+            "signed_count",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_has_document(self, agreement) -> bool:
+        return bool(agreement.document)
+
+    def get_document_name(self, agreement) -> str:
+        return agreement.document.name.rsplit("/", 1)[-1] if agreement.document else ""
+
+
+class ObligationSerializer(serializers.ModelSerializer):
+    kind = choice_field(Obligation.Kind.choices, read_only=True)
+    unit = choice_field(Obligation.Unit.choices, read_only=True, allow_blank=True)
+    status = choice_field(Obligation.Status.choices, read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    overdue = serializers.BooleanField(
+        read_only=True, help_text=_("Pending and past its due date (derived, never stored).")
+    )
+    days_overdue = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Obligation
+        fields = [
+            "id",
+            "collaboration",
+            "organisation",
+            "organisation_name",
+            "agreement",
+            "kind",
+            "description",
+            "quantity",
+            "unit",
+            "due_date",
+            "status",
+            "overdue",
+            "days_overdue",
+            "met_at",
+            "evidence",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+# Writing ---------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedField(serializers.PrimaryKeyRelatedField):
+    """A related id resolved through the caller's scope: `scope(actor)` gives the queryset."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+def _organisations(actor):
+    return organisation_list_for(actor=actor).filter(is_active=True)
+
+
+def _collaborations(actor):
+    return selectors.collaboration_list_for(actor=actor)
+
+
+def _goals(actor):
+    return selectors.goal_list_for(actor=actor).select_related("collaboration")
+
+
+def _agreements(actor):
+    return Agreement.objects.filter(pk__in=selectors.agreement_list_for(actor=actor).values("pk"))
+
+
+def _contacts(actor):
+    return Contact.objects.filter(
+        is_active=True, organisation__in=organisation_list_for(actor=actor)
+    )
+
+
+def _commissioners(actor):
+    if is_partner(actor):
+        return User.objects.none()
+    return selectors.commissioner_choices()
+
+
+def _amount(**kwargs):
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, max_value=MAX_AMOUNT, min_value=-MAX_AMOUNT, **kwargs
+    )
+
+
+class CollaborationWriteSerializer(serializers.Serializer):
+    """Create (title and structure required) or change a collaboration; the status changes
+    through the `transition` action."""
+
+    title = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    shared_vision = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    structure = choice_field(Structure.choices)
+    lead_organisation = ScopedField(
+        _organisations,
+        required=False,
+        allow_null=True,
+        help_text=_("A staff user's collaboration is led by their own organisation."),
+    )
+    commissioner = ScopedField(_commissioners, required=False, allow_null=True)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    planned_end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class StatusSerializer(serializers.Serializer):
+    status = choice_field(Collaboration.Status.choices)
+
+
+class AgreementStatusSerializer(serializers.Serializer):
+    status = choice_field(Agreement.Status.choices)
+
+
+# A participant is added, or changed to, invited or active; withdrawing is its own action.
+JOIN_STATUSES = [
+    (Participation.Status.ACTIVE.value, Participation.Status.ACTIVE.label),
+    (Participation.Status.INVITED.value, Participation.Status.INVITED.label),
+]
+
+
+class ParticipationWriteSerializer(serializers.Serializer):
+    collaboration = ScopedField(_collaborations)
+    organisation = ScopedField(_organisations)
+    role = choice_field(Role.choices)
+    status = choice_field(
+        JOIN_STATUSES,
+        required=False,
+        default=Participation.Status.ACTIVE,
+    )
+    contact = ScopedField(
+        _contacts,
+        required=False,
+        allow_null=True,
+        help_text=_("A contact of the organisation; its primary contact when left out."),
+    )
+    joined_on = serializers.DateField(required=False, allow_null=True)
+
+
+class ParticipationUpdateSerializer(serializers.Serializer):
+    role = choice_field(Role.choices, required=False)
+    status = choice_field(JOIN_STATUSES, required=False)
+    contact = ScopedField(_contacts, required=False, allow_null=True)
+    joined_on = serializers.DateField(required=False)
+
+
+class WithdrawSerializer(serializers.Serializer):
+    left_on = serializers.DateField(required=False, allow_null=True, help_text=_("Today if empty."))
+
+
+class GoalWriteSerializer(serializers.Serializer):
+    collaboration = ScopedField(_collaborations)
+    title = serializers.CharField(max_length=200)
+    indicator = serializers.CharField(max_length=200)
+    unit = serializers.CharField(max_length=50)
+    baseline = _amount(required=False, default=0)
+    target = _amount()
+    target_date = serializers.DateField(required=False, allow_null=True)
+    cadence = choice_field(
+        SharedGoal.Cadence.choices, required=False, default=SharedGoal.Cadence.QUARTERLY
+    )
+
+
+class GoalUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    indicator = serializers.CharField(max_length=200, required=False)
+    unit = serializers.CharField(max_length=50, required=False)
+    baseline = _amount(required=False)
+    target = _amount(required=False)
+    target_date = serializers.DateField(required=False, allow_null=True)
+    cadence = choice_field(SharedGoal.Cadence.choices, required=False)
+
+
+class MeasurementWriteSerializer(serializers.Serializer):
+    goal = ScopedField(_goals)
+    value = _amount()
+    period_end = serializers.DateField(help_text=_("The last day of the reported period."))
+    reported_by_organisation = ScopedField(
+        _organisations,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Managers may report for any participant. A partner token or staff user reports for "
+            "its own organisation: leave this out, or any other organisation is refused."
+        ),
+    )
+    evidence = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+def _document_field():
+    return serializers.FileField(
+        required=False,
+        allow_null=True,
+        help_text=_("PDF, DOCX or ODT (judged by content), at most %(size)s MB; multipart only.")
+        % {"size": max_upload_megabytes()},
+    )
+
+
+class DocumentCheckMixin:
+    def validate_document(self, document):
+        if document:
+            try:
+                check_agreement_document(document)
+            except DomainError as error:
+                raise serializers.ValidationError(error.message) from error
+        return document
+
+
+class AgreementWriteSerializer(DocumentCheckMixin, serializers.Serializer):
+    collaboration = ScopedField(_collaborations)
+    title = serializers.CharField(max_length=200)
+    kind = choice_field(Agreement.Kind.choices)
+    version = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=1)
+    effective_date = serializers.DateField(required=False, allow_null=True)
+    expiry_date = serializers.DateField(required=False, allow_null=True)
+    renewal_notice_days = serializers.IntegerField(
+        min_value=0, max_value=3650, required=False, default=90
+    )
+    document = _document_field()
+    signatory_organisations = ScopedField(
+        _organisations,
+        many=True,
+        required=False,
+        help_text=_("Participating organisations that must sign."),
+    )
+
+
+class AgreementUpdateSerializer(DocumentCheckMixin, serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    kind = choice_field(Agreement.Kind.choices, required=False)
+    version = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+    effective_date = serializers.DateField(required=False, allow_null=True)
+    expiry_date = serializers.DateField(required=False, allow_null=True)
+    renewal_notice_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+    document = _document_field()
+    signatory_organisations = ScopedField(_organisations, many=True, required=False)
+
+
+class SignSerializer(serializers.Serializer):
+    organisation = ScopedField(
+        _organisations,
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The signing organisation. A partner token signs for its own organisation (leave "
+            "this out); managers may record any signatory's signature."
+        ),
+    )
+    signed_by_name = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        help_text=_("Name and title of the person who signed."),
+    )
+
+
+class ObligationWriteSerializer(serializers.Serializer):
+    collaboration = ScopedField(_collaborations)
+    organisation = ScopedField(_organisations)
+    agreement = ScopedField(_agreements, required=False, allow_null=True)
+    kind = choice_field(Obligation.Kind.choices)
+    description = serializers.CharField(max_length=300)
+    quantity = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        allow_null=True,
+    )
+    unit = choice_field(Obligation.Unit.choices, required=False, allow_blank=True)
+    due_date = serializers.DateField()
+
+
+class ObligationUpdateSerializer(serializers.Serializer):
+    organisation = ScopedField(_organisations, required=False)
+    agreement = ScopedField(_agreements, required=False, allow_null=True)
+    kind = choice_field(Obligation.Kind.choices, required=False)
+    description = serializers.CharField(max_length=300, required=False)
+    quantity = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        allow_null=True,
+    )
+    unit = choice_field(Obligation.Unit.choices, required=False, allow_blank=True)
+    due_date = serializers.DateField(required=False)
+
+
+class MarkMetSerializer(serializers.Serializer):
+    evidence = serializers.CharField(
+        max_length=20_000,
+        help_text=_("How the obligation was met, e.g. a payment reference or a report's title."),
+    )
+
+
+class WaiveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=20_000)

@@ -1,0 +1,443 @@
+"""API of the agreements app: collaborations, participations, goals, measurements, agreements (with
+`sign`) and obligations (with `mark-met`). Thin: reads come from the scoped selectors, writes go
+through the same services as the browser.
+
+Partner tokens read only the collaborations their organisation takes part in, and their children
+(anything else is a 404). They may report measurements, sign agreements and mark obligations met,
+for their own organisation only; every other write answers 403 for them (or 404 when the object
+is outside their scope)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+
+from agreements import selectors, services
+from agreements.access import may_manage_collaboration
+from agreements.filters import (
+    AgreementApiFilterSet,
+    CollaborationApiFilterSet,
+    GoalApiFilterSet,
+    MeasurementApiFilterSet,
+    ObligationApiFilterSet,
+    ParticipationApiFilterSet,
+)
+from collabhub.api import JSONParser
+from collabhub.errors import DomainError
+from partners.api.views import StrictOrderingFilter
+from partners.principals import actor_organisation_id, is_partner
+
+from . import serializers as s
+
+PARTNER_WRITE_REFUSED = gettext_lazy(
+    "Partner tokens may only report measurements, sign agreements and mark obligations met."
+)
+FORBIDDEN = OpenApiResponse(
+    description="Not allowed: a read-only token, a partner token on anything but its own "
+    "measurements, signatures and obligations, or a signed-in user who may not make this change."
+)
+NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
+BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
+
+
+class PartnerWritePermission(BasePermission):
+    """Partner tokens write only through the actions a view lists in `partner_actions` (403
+    otherwise). The object check runs after the scoped lookup, so an object outside the token's
+    scope is still a 404, never a 403."""
+
+    message = PARTNER_WRITE_REFUSED
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS or not is_partner(request.user):
+            return True
+        if view.action == "create":
+            return "create" in view.partner_actions
+        return True
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in SAFE_METHODS or not is_partner(request.user):
+            return True
+        return view.action in view.partner_actions
+
+
+class AgreementsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Shared wiring: scoped reads, strict filters and ordering, integer ids, thin writes."""
+
+    filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
+    lookup_value_regex = r"\d+"
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, PartnerWritePermission]
+    partner_actions: frozenset[str] = frozenset()
+    read_serializer_class = None
+    write_serializers: dict = {}
+
+    def read_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.read_queryset()
+
+    def get_serializer_class(self):
+        return self.write_serializers.get(self.action, self.read_serializer_class)
+
+    def validated(self, request, *, instance=None, partial=False) -> dict:
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.read_queryset().get(pk=obj.pk)
+        return Response(
+            self.read_serializer_class(fresh, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+
+def _transition_schema(serializer, read_serializer, what):
+    return extend_schema(
+        request=serializer,
+        responses={200: read_serializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=f"Move the {what} to another status through the same service as the browser; "
+        "a refused move is a 400 naming `status` and saying why.",
+    )
+
+
+def _write_schema(request, response, code=200):
+    return extend_schema(
+        request=request,
+        responses={code: response, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+
+
+# Collaborations -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=_write_schema(s.CollaborationWriteSerializer, s.CollaborationSerializer, 201),
+    partial_update=_write_schema(s.CollaborationWriteSerializer, s.CollaborationSerializer),
+)
+@extend_schema(tags=["collaborations"])
+class CollaborationViewSet(AgreementsViewSet):
+    """Collaborations with their structure check. Signed-in administrators, commissioners and
+    staff create them; their managers change them. Partner tokens only read (403 on writes)."""
+
+    read_serializer_class = s.CollaborationSerializer
+    write_serializers = {
+        "create": s.CollaborationWriteSerializer,
+        "partial_update": s.CollaborationWriteSerializer,
+        "transition": s.StatusSerializer,
+    }
+    filterset_class = CollaborationApiFilterSet
+    search_fields = ["title", "summary"]
+    ordering_fields = ["title", "status", "structure", "start_date", "created_at"]
+    ordering = ["title"]
+
+    def read_queryset(self):
+        return selectors.collaboration_api_list_for(actor=self.request.user).order_by("title", "pk")
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        collaboration = services.collaboration_create(actor=request.user, **data)
+        return self.respond(collaboration, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        collaboration = self.get_object()
+        data = self.validated(request, partial=True)
+        services.collaboration_update(actor=request.user, collaboration=collaboration, **data)
+        return self.respond(collaboration)
+
+    @_transition_schema(s.StatusSerializer, s.CollaborationSerializer, "collaboration")
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        collaboration = self.get_object()
+        data = self.validated(request)
+        services.collaboration_transition(
+            collaboration=collaboration, to_status=data["status"], actor=request.user
+        )
+        return self.respond(collaboration)
+
+
+# Participations -----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=_write_schema(s.ParticipationWriteSerializer, s.ParticipationSerializer, 201),
+    partial_update=_write_schema(s.ParticipationUpdateSerializer, s.ParticipationSerializer),
+)
+@extend_schema(tags=["participations"])
+class ParticipationViewSet(AgreementsViewSet):
+    """Which organisations take part in which collaborations, in what role. Managers add,
+    change and withdraw them; partner tokens only read."""
+
+    read_serializer_class = s.ParticipationSerializer
+    write_serializers = {
+        "create": s.ParticipationWriteSerializer,
+        "partial_update": s.ParticipationUpdateSerializer,
+        "withdraw": s.WithdrawSerializer,
+    }
+    filterset_class = ParticipationApiFilterSet
+    search_fields = ["organisation__name"]
+    ordering_fields = ["joined_on", "role", "status"]
+    ordering = ["collaboration_id", "organisation__name"]
+
+    def read_queryset(self):
+        return selectors.participation_list_for(actor=self.request.user).order_by(
+            "collaboration_id", "organisation__name", "pk"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        participation = services.participation_add(actor=request.user, **data)
+        return self.respond(participation, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        participation = self.get_object()
+        data = self.validated(request, partial=True)
+        services.participation_update(actor=request.user, participation=participation, **data)
+        return self.respond(participation)
+
+    @_write_schema(s.WithdrawSerializer, s.ParticipationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        participation = self.get_object()
+        data = self.validated(request)
+        services.participation_withdraw(
+            actor=request.user, participation=participation, left_on=data.get("left_on")
+        )
+        return self.respond(participation)
+
+
+# Goals and measurements ---------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=_write_schema(s.GoalWriteSerializer, s.GoalSerializer, 201),
+    partial_update=_write_schema(s.GoalUpdateSerializer, s.GoalSerializer),
+)
+@extend_schema(tags=["goals"])
+class GoalViewSet(AgreementsViewSet):
+    """Shared goals with their latest value and progress toward the target (derived)."""
+
+    read_serializer_class = s.GoalSerializer
+    write_serializers = {"create": s.GoalWriteSerializer, "partial_update": s.GoalUpdateSerializer}
+    filterset_class = GoalApiFilterSet
+    search_fields = ["title", "indicator"]
+    ordering_fields = ["title", "target_date", "created_at"]
+    ordering = ["collaboration_id", "title"]
+
+    def read_queryset(self):
+        return selectors.goal_list_for(actor=self.request.user).order_by(
+            "collaboration_id", "title", "pk"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        goal = services.goal_create(actor=request.user, **data)
+        return self.respond(goal, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        goal = self.get_object()
+        data = self.validated(request, partial=True)
+        services.goal_update(actor=request.user, goal=goal, **data)
+        return self.respond(goal)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.MeasurementWriteSerializer,
+        responses={201: s.MeasurementSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
+        description="Report a value of a goal's indicator. A partner token reports for its own "
+        "organisation, which must take part in the goal's collaboration.",
+    ),
+)
+@extend_schema(tags=["measurements"])
+class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
+    """Reported values of goals' indicators, oldest period first."""
+
+    read_serializer_class = s.MeasurementSerializer
+    write_serializers = {"create": s.MeasurementWriteSerializer}
+    partner_actions = frozenset({"create"})
+    filterset_class = MeasurementApiFilterSet
+    search_fields = ["evidence"]
+    ordering_fields = ["period_end", "reported_at", "value"]
+    ordering = ["goal_id", "period_end"]
+
+    def read_queryset(self):
+        return selectors.measurement_list_for(actor=self.request.user).order_by(
+            "goal_id", "period_end", "pk"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        measurement = services.measurement_report(
+            actor=request.user,
+            goal=data["goal"],
+            value=data["value"],
+            period_end=data["period_end"],
+            organisation=data.get("reported_by_organisation"),
+            evidence=data.get("evidence", ""),
+        )
+        return self.respond(measurement, status.HTTP_201_CREATED)
+
+
+# Agreements ---------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=_write_schema(s.AgreementWriteSerializer, s.AgreementSerializer, 201),
+    partial_update=_write_schema(s.AgreementUpdateSerializer, s.AgreementSerializer),
+)
+@extend_schema(tags=["agreements"])
+class AgreementViewSet(AgreementsViewSet):
+    """Agreements with their signatories. Managers draft, change and circulate them; the last
+    signature puts an agreement in force. Upload a document with multipart/form-data."""
+
+    read_serializer_class = s.AgreementSerializer
+    write_serializers = {
+        "create": s.AgreementWriteSerializer,
+        "partial_update": s.AgreementUpdateSerializer,
+        "transition": s.AgreementStatusSerializer,
+        "sign": s.SignSerializer,
+    }
+    partner_actions = frozenset({"sign"})
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = AgreementApiFilterSet
+    search_fields = ["title"]
+    ordering_fields = ["title", "status", "effective_date", "expiry_date", "created_at"]
+    ordering = ["collaboration_id", "title"]
+
+    def read_queryset(self):
+        return selectors.agreement_list_for(actor=self.request.user).order_by(
+            "collaboration_id", "title", "-version", "pk"
+        )
+
+    def get_queryset(self):
+        if self.action == "sign":
+            return selectors.agreements_to_sign_for(actor=self.request.user)
+        return self.read_queryset()
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        agreement = services.agreement_create(actor=request.user, **data)
+        return self.respond(agreement, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        data = self.validated(request, partial=True)
+        if "document" in data and not data["document"]:
+            data.pop("document")
+        services.agreement_update(actor=request.user, agreement=agreement, **data)
+        return self.respond(agreement)
+
+    @_transition_schema(s.AgreementStatusSerializer, s.AgreementSerializer, "agreement")
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        agreement = self.get_object()
+        data = self.validated(request)
+        services.agreement_transition(
+            actor=request.user, agreement=agreement, to_status=data["status"]
+        )
+        return self.respond(agreement)
+
+    @extend_schema(
+        request=s.SignSerializer,
+        responses={200: s.AgreementSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        description="Sign a circulating agreement. A partner token signs for its own "
+        "organisation, which must be a signatory (other agreements are a 404 for it); a "
+        "signatory signs once. When every signatory has signed, the agreement is in force.",
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        agreement = self.get_object()
+        data = self.validated(request)
+        organisation = data.get("organisation")
+        actor = request.user
+        own_id = actor_organisation_id(actor)
+        manager = may_manage_collaboration(actor, agreement.collaboration)
+        if organisation is None:
+            own = [sig for sig in agreement.signatories.all() if sig.organisation_id == own_id]
+            if not own:
+                raise DomainError(_("Name the signing organisation."), field="organisation")
+            organisation = own[0].organisation
+        elif organisation.pk != own_id and not manager:
+            raise DomainError(_("You sign for your own organisation only."), field="organisation")
+        services.agreement_sign(
+            agreement=agreement,
+            organisation=organisation,
+            actor=actor,
+            signed_by_name=data.get("signed_by_name", ""),
+        )
+        return self.respond(agreement)
+
+
+# Obligations --------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=_write_schema(s.ObligationWriteSerializer, s.ObligationSerializer, 201),
+    partial_update=_write_schema(s.ObligationUpdateSerializer, s.ObligationSerializer),
+)
+@extend_schema(tags=["obligations"])
+class ObligationViewSet(AgreementsViewSet):
+    """What each organisation owes a collaboration; `overdue` is derived from the due date.
+    Filter with `overdue=true` for what is late."""
+
+    read_serializer_class = s.ObligationSerializer
+    write_serializers = {
+        "create": s.ObligationWriteSerializer,
+        "partial_update": s.ObligationUpdateSerializer,
+        "mark_met": s.MarkMetSerializer,
+        "waive": s.WaiveSerializer,
+    }
+    partner_actions = frozenset({"mark_met"})
+    filterset_class = ObligationApiFilterSet
+    search_fields = ["description"]
+    ordering_fields = ["due_date", "status", "created_at"]
+    ordering = ["due_date"]
+
+    def read_queryset(self):
+        return selectors.obligation_list_for(actor=self.request.user).order_by("due_date", "pk")
+
+    def get_queryset(self):
+        if self.action == "mark_met":
+            return selectors.obligations_to_mark_met_for(actor=self.request.user)
+        return self.read_queryset()
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        obligation = services.obligation_create(actor=request.user, **data)
+        return self.respond(obligation, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        obligation = self.get_object()
+        data = self.validated(request, partial=True)
+        services.obligation_update(actor=request.user, obligation=obligation, **data)
+        return self.respond(obligation)
+
+    @extend_schema(
+        request=s.MarkMetSerializer,
+        responses={200: s.ObligationSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        description="Record that a pending obligation was met, with the evidence. A partner "
+        "token may do this for its own organisation's obligations only (others are a 404).",
+    )
+    @action(detail=True, methods=["post"], url_path="mark-met")
+    def mark_met(self, request, pk=None):
+        obligation = self.get_object()
+        data = self.validated(request)
+        services.obligation_mark_met(
+            obligation=obligation, actor=request.user, evidence=data["evidence"]
+        )
+        return self.respond(obligation)
+
+    @_write_schema(s.WaiveSerializer, s.ObligationSerializer)
+    @action(detail=True, methods=["post"])
+    def waive(self, request, pk=None):
+        obligation = self.get_object()
+        data = self.validated(request)
+        services.obligation_waive(obligation=obligation, actor=request.user, reason=data["reason"])
+        return self.respond(obligation)

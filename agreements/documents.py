@@ -1,0 +1,110 @@
+"""Agreement documents: which uploads are accepted (PDF, DOCX or ODT, judged by their content, not
+their name) and at most how large. The service, the browser form and the API serializer all call
+`check_agreement_document`, so every way in refuses the same files with the same message."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from collabhub.errors import DomainError
+
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+DOCX_MEMBERS = {"[Content_Types].xml", "word/document.xml"}
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    extension: str
+    content_type: str
+    label: str
+
+
+PDF = DocumentKind("pdf", "application/pdf", "PDF")
+DOCX = DocumentKind(
+    "docx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "DOCX",
+)
+ODT = DocumentKind("odt", "application/vnd.oasis.opendocument.text", "ODT")
+KINDS = {kind.extension: kind for kind in (PDF, DOCX, ODT)}
+
+
+def max_upload_megabytes() -> str:
+    return f"{settings.MAX_UPLOAD_BYTES / (1024 * 1024):.0f}"
+
+
+def _refuse(message: str):
+    raise DomainError(message, field="document")
+
+
+def _zip_kind(upload) -> DocumentKind | None:
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                with archive.open("mimetype") as member:
+                    # The member is one short line; never read more of it than that.
+                    if member.read(len(ODT_MIMETYPE) + 1).strip() == ODT_MIMETYPE:
+                        return ODT
+            if names >= DOCX_MEMBERS:
+                return DOCX
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, ValueError):
+        return None
+    return None
+
+
+def document_kind(upload) -> DocumentKind | None:
+    """The kind of document `upload` is, from its bytes, or None if it is none we accept."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    try:
+        if head.startswith(b"%PDF-"):
+            return PDF
+        if head.startswith(b"PK\x03\x04"):
+            return _zip_kind(upload)
+        return None
+    finally:
+        upload.seek(0)
+
+
+def check_agreement_document(upload) -> DocumentKind:
+    """Refuse (DomainError on `document`) anything but a PDF, DOCX or ODT file of at most
+    MAX_UPLOAD_BYTES; return the kind of an accepted one."""
+    allowed = _("Upload a PDF, DOCX or ODT document.")
+    size = getattr(upload, "size", None) or 0
+    if size > settings.MAX_UPLOAD_BYTES:
+        _refuse(
+            _("The document is too large: at most %(size)s MB is accepted.")
+            % {"size": max_upload_megabytes()}
+        )
+    if size == 0:
+        _refuse(_("The document is empty. %(allowed)s") % {"allowed": allowed})
+    kind = document_kind(upload)
+    if kind is None:
+        _refuse(
+            _(
+                "This file is not a PDF, DOCX or ODT document (judged by its content, not its "
+                "name). %(allowed)s"
+            )
+            % {"allowed": allowed}
+        )
+    return kind
+
+
+def stored_name(original: str, kind: DocumentKind) -> str:
+    """A safe file name with the extension its content deserves: "Final MOU (v2).exe" that is
+    really a PDF is stored as "Final_MOU_v2.pdf"."""
+    stem = (original or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    try:
+        stem = get_valid_filename(stem.replace(" ", "_"))[:80].strip("._") or "document"
+    except SuspiciousFileOperation:
+        stem = "document"
+    return f"{stem}.{kind.extension}"

@@ -1,0 +1,226 @@
+"""Filters of the collaboration list page and of the API lists. Every filter is strict: a value
+it does not know is an error naming the filter, not an unfiltered list. API filters take plain
+integer ids, never a lookup that would tell a caller whether an id it may not see exists."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from partners.filters import FilterForm
+from partners.models import Organisation, User
+from partners.principals import actor_organisation_id
+
+from .models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    Role,
+    SharedGoal,
+    Signatory,
+    Structure,
+)
+from .selectors import collaborations_of_organisation, filter_overdue
+
+MAX_ID = 2**63 - 1
+TRUE_FALSE = [("true", _("Yes")), ("false", _("No"))]
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An integer id (a decimal or an out-of-range number is a 400, not a silent match)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+# Browser ----------------------------------------------------------------------------------------
+
+
+class CollaborationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", max_length=200, help_text=_("Title or summary")
+    )
+    structure = django_filters.ChoiceFilter(
+        label=_("Structure"), choices=Structure.choices, empty_label=_("Any structure")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Collaboration.Status.choices, empty_label=_("Any status")
+    )
+    lead_organisation = django_filters.ModelChoiceFilter(
+        label=_("Lead organisation"),
+        queryset=Organisation.objects.filter(
+            pk__in=Collaboration.objects.values("lead_organisation_id")
+        ).order_by("name"),
+        empty_label=_("Any lead organisation"),
+    )
+    commissioner = django_filters.ModelChoiceFilter(
+        label=_("Commissioner"),
+        queryset=User.objects.filter(role=User.Role.COMMISSIONER).order_by(
+            "last_name", "first_name", "username"
+        ),
+        empty_label=_("Any commissioner"),
+    )
+    mine = django_filters.ChoiceFilter(
+        label=_("My organisation's"),
+        choices=[("true", _("Only my organisation's"))],
+        empty_label=_("All collaborations"),
+        method="only_mine",
+    )
+
+    class Meta:
+        model = Collaboration
+        fields = ["q", "structure", "status", "lead_organisation", "commissioner", "mine"]
+        form = FilterForm
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["commissioner"].field.label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+        if actor_organisation_id(getattr(self.request, "user", None)) is None:
+            # Administrators and commissioners without an organisation have no "mine".
+            del self.filters["mine"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+
+    def only_mine(self, queryset, name, value):
+        if value != "true":
+            return queryset
+        return collaborations_of_organisation(
+            queryset, actor_organisation_id(getattr(self.request, "user", None))
+        )
+
+
+# API ----------------------------------------------------------------------------------------------
+
+
+def _overdue(queryset, name, value):
+    if value in ("", None):
+        return queryset
+    return filter_overdue(queryset, value == "true")
+
+
+class CollaborationApiFilterSet(django_filters.FilterSet):
+    structure = django_filters.ChoiceFilter(choices=Structure.choices)
+    status = django_filters.ChoiceFilter(choices=Collaboration.Status.choices)
+    lead_organisation = IdFilter(field_name="lead_organisation_id")
+    commissioner = IdFilter(field_name="commissioner_id")
+    organisation = IdFilter(
+        method="taking_part", help_text=_("Collaborations this organisation takes part in.")
+    )
+
+    class Meta:
+        model = Collaboration
+        fields = ["structure", "status", "lead_organisation", "commissioner", "organisation"]
+
+    def taking_part(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Participation.objects.filter(organisation_id=value).values("collaboration_id")
+        )
+
+
+class ParticipationApiFilterSet(django_filters.FilterSet):
+    collaboration = IdFilter(field_name="collaboration_id")
+    organisation = IdFilter(field_name="organisation_id")
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    status = django_filters.ChoiceFilter(choices=Participation.Status.choices)
+
+    class Meta:
+        model = Participation
+        fields = ["collaboration", "organisation", "role", "status"]
+
+
+class GoalApiFilterSet(django_filters.FilterSet):
+    collaboration = IdFilter(field_name="collaboration_id")
+    cadence = django_filters.ChoiceFilter(choices=SharedGoal.Cadence.choices)
+
+    class Meta:
+        model = SharedGoal
+        fields = ["collaboration", "cadence"]
+
+
+class MeasurementApiFilterSet(django_filters.FilterSet):
+    goal = IdFilter(field_name="goal_id")
+    collaboration = IdFilter(field_name="goal__collaboration_id")
+    reported_by_organisation = IdFilter(field_name="reported_by_organisation_id")
+    period_end_after = django_filters.DateFilter(field_name="period_end", lookup_expr="gte")
+    period_end_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
+
+    class Meta:
+        model = Measurement
+        fields = [
+            "goal",
+            "collaboration",
+            "reported_by_organisation",
+            "period_end_after",
+            "period_end_before",
+        ]
+
+
+class AgreementApiFilterSet(django_filters.FilterSet):
+    collaboration = IdFilter(field_name="collaboration_id")
+    status = django_filters.ChoiceFilter(choices=Agreement.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Agreement.Kind.choices)
+    signatory_organisation = IdFilter(
+        method="signed_by_organisation",
+        help_text=_("Agreements this organisation is a signatory of."),
+    )
+    awaiting_signature_from = IdFilter(
+        method="awaiting",
+        help_text=_("Agreements circulating for signature that this organisation has not signed."),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = ["collaboration", "status", "kind", "signatory_organisation"]
+
+    def signed_by_organisation(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Signatory.objects.filter(organisation_id=value).values("agreement_id")
+        )
+
+    def awaiting(self, queryset, name, value):
+        return queryset.filter(
+            status=Agreement.Status.CIRCULATING,
+            pk__in=Signatory.objects.filter(organisation_id=value, signed_at__isnull=True).values(
+                "agreement_id"
+            ),
+        )
+
+
+class ObligationApiFilterSet(django_filters.FilterSet):
+    collaboration = IdFilter(field_name="collaboration_id")
+    organisation = IdFilter(field_name="organisation_id")
+    agreement = IdFilter(field_name="agreement_id")
+    status = django_filters.ChoiceFilter(choices=Obligation.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Obligation.Kind.choices)
+    overdue = django_filters.ChoiceFilter(
+        choices=TRUE_FALSE,
+        method=_overdue,
+        help_text=_("true: pending and past the due date; false: everything else."),
+    )
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+
+    class Meta:
+        model = Obligation
+        fields = [
+            "collaboration",
+            "organisation",
+            "agreement",
+            "status",
+            "kind",
+            "overdue",
+            "due_after",
+            "due_before",
+        ]

@@ -1,0 +1,332 @@
+"""Browser forms of the agreements app. They check the shape of the input; the services check the
+rules, and their DomainErrors come back onto the form next to the field at fault."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from collabhub.errors import DomainError
+from partners.forms import AccessibleForm
+from partners.models import Contact, Organisation, User
+
+from .documents import check_agreement_document, max_upload_megabytes
+from .models import Agreement, Obligation, Participation, SharedGoal, Structure
+from .services import MAX_AMOUNT
+from .structures import role_choices
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _amount_field(label, *, required=True, help_text=""):
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        max_value=MAX_AMOUNT,
+        min_value=-MAX_AMOUNT,
+        required=required,
+        help_text=help_text,
+    )
+
+
+class AgreementsForm(AccessibleForm):
+    """Multiple-checkbox fields get Bootstrap's check classes rather than form-control."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs["class"] = "form-check-input"
+
+
+class CollaborationForm(AgreementsForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Slug"),
+        max_length=80,
+        required=False,
+        help_text=_("Used in web addresses. Leave empty to make one from the title."),
+    )
+    structure = forms.ChoiceField(
+        label=_("Structure"),
+        choices=[("", _("Choose…")), *Structure.choices],
+        help_text=_("Which collaborative model this is; each has its own roles and rules."),
+    )
+    lead_organisation = forms.ModelChoiceField(
+        label=_("Lead organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose…")
+    )
+    commissioner = forms.ModelChoiceField(
+        label=_("Commissioner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_("The Collaboration Commissioner who watches this partnership."),
+    )
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    shared_vision = forms.CharField(
+        label=_("Shared vision"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("What the partners want to achieve together, in their own words."),
+    )
+    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
+    planned_end_date = forms.DateField(
+        label=_("Planned end date"), required=False, widget=DateInput()
+    )
+
+    def __init__(self, *args, lead_choices, commissioner_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_organisation"].queryset = lead_choices
+        self.fields["commissioner"].queryset = commissioner_choices
+        self.fields["commissioner"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("planned_end_date")
+        if start and end and end < start:
+            self.add_error(
+                "planned_end_date", _("The planned end date cannot be before the start date.")
+            )
+        return cleaned
+
+
+class StatusForm(AgreementsForm):
+    status = forms.ChoiceField(label=_("New status"))
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Choose…")), *choices]
+
+
+class ParticipationForm(AgreementsForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose…")
+    )
+    role = forms.ChoiceField(label=_("Role"))
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (Participation.Status.ACTIVE, Participation.Status.ACTIVE.label),
+            (Participation.Status.INVITED, Participation.Status.INVITED.label),
+        ],
+        initial=Participation.Status.ACTIVE,
+    )
+    contact = forms.ModelChoiceField(
+        label=_("Named contact"),
+        queryset=Contact.objects.none(),
+        required=False,
+        empty_label=_("The organisation's primary contact"),
+        help_text=_("Who speaks for the organisation in this collaboration."),
+    )
+    joined_on = forms.DateField(
+        label=_("Joined on"), required=False, widget=DateInput(), help_text=_("Today if empty.")
+    )
+
+    def __init__(self, *args, structure, organisation_choices=None, contact_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("Choose…")), *role_choices(structure)]
+        if organisation_choices is None:
+            del self.fields["organisation"]
+        else:
+            self.fields["organisation"].queryset = organisation_choices
+        self.fields["contact"].queryset = contact_choices
+
+
+class WithdrawForm(AgreementsForm):
+    left_on = forms.DateField(
+        label=_("Left on"), required=False, widget=DateInput(), help_text=_("Today if empty.")
+    )
+
+
+class GoalForm(AgreementsForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    indicator = forms.CharField(
+        label=_("Indicator"),
+        max_length=200,
+        help_text=_("What is measured, e.g. “Households with curbside organics collection”."),
+    )
+    unit = forms.CharField(
+        label=_("Unit"), max_length=50, help_text=_("e.g. households, %, tonnes")
+    )
+    baseline = _amount_field(_("Baseline"))
+    target = _amount_field(_("Target"))
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
+    cadence = forms.ChoiceField(
+        label=_("Reporting cadence"),
+        choices=SharedGoal.Cadence.choices,
+        initial=SharedGoal.Cadence.QUARTERLY,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("target") is not None
+            and cleaned.get("baseline") is not None
+            and cleaned["target"] == cleaned["baseline"]
+        ):
+            self.add_error(
+                "target",
+                _("The target must differ from the baseline, or there is no progress to measure."),
+            )
+        return cleaned
+
+
+class MeasurementForm(AgreementsForm):
+    value = _amount_field(_("Value"))
+    period_end = forms.DateField(label=_("Period ending"), widget=DateInput())
+    reported_by_organisation = forms.ModelChoiceField(
+        label=_("Reported by"), queryset=Organisation.objects.none(), empty_label=_("Choose…")
+    )
+    evidence = forms.CharField(
+        label=_("Evidence note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Where the figure comes from, e.g. “Q3 collection report, page 4”."),
+    )
+
+    def __init__(self, *args, organisation_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisation_choices is None:
+            del self.fields["reported_by_organisation"]
+        else:
+            self.fields["reported_by_organisation"].queryset = organisation_choices
+
+
+class AgreementForm(AgreementsForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Choose…")), *Agreement.Kind.choices])
+    version = forms.IntegerField(label=_("Version"), min_value=1, max_value=1000, initial=1)
+    effective_date = forms.DateField(
+        label=_("Effective date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty: the agreement takes effect the day the last signatory signs."),
+    )
+    expiry_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
+    renewal_notice_days = forms.IntegerField(
+        label=_("Renewal notice period (days)"), min_value=0, max_value=3650, initial=90
+    )
+    document = forms.FileField(
+        label=_("Document"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".pdf,.docx,.odt,application/pdf,"
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+                "application/vnd.oasis.opendocument.text"
+            }
+        ),
+    )
+    signatory_organisations = forms.ModelMultipleChoiceField(
+        label=_("Signatories"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The participating organisations that must sign."),
+    )
+
+    def __init__(self, *args, signatory_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signatory_organisations"].queryset = signatory_choices
+        self.fields["document"].help_text = _("PDF, DOCX or ODT, at most %(size)s MB.") % {
+            "size": max_upload_megabytes()
+        }
+        # A cleared file input would delete the document; replacing it is the only change.
+        self.fields["document"].widget = forms.FileInput(attrs=self.fields["document"].widget.attrs)
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document:
+            try:
+                check_agreement_document(document)
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from error
+        return document
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("effective_date"), cleaned.get("expiry_date")
+        if start and end and end < start:
+            self.add_error("expiry_date", _("The expiry date cannot be before the effective date."))
+        return cleaned
+
+
+class SignForm(AgreementsForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Signing organisation"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("Choose…"),
+    )
+    signed_by_name = forms.CharField(
+        label=_("Signed by"),
+        max_length=150,
+        required=False,
+        help_text=_("The name and title of the person who signed; yours if empty."),
+    )
+
+    def __init__(self, *args, organisation_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisation_choices
+
+
+class ObligationForm(AgreementsForm):
+    organisation = forms.ModelChoiceField(label=_("Owed by"), queryset=Organisation.objects.none())
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Choose…")), *Obligation.Kind.choices]
+    )
+    description = forms.CharField(label=_("Description"), max_length=300)
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+    )
+    unit = forms.ChoiceField(
+        label=_("Unit"), choices=[("", _("None")), *Obligation.Unit.choices], required=False
+    )
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
+    agreement = forms.ModelChoiceField(
+        label=_("Under the agreement"),
+        queryset=Agreement.objects.none(),
+        required=False,
+        empty_label=_("None"),
+    )
+
+    def __init__(self, *args, organisation_choices, agreement_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisation_choices
+        self.fields["agreement"].queryset = agreement_choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("quantity") is not None and not cleaned.get("unit"):
+            self.add_error(
+                "unit", _("Give the unit of the quantity: dollars, hours, FTE or items.")
+            )
+        return cleaned
+
+
+class MarkMetForm(AgreementsForm):
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("How it was met, e.g. a payment reference or the report's title and date."),
+    )
+
+
+class WaiveForm(AgreementsForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why the organisation no longer owes this."),
+    )

@@ -1,0 +1,733 @@
+"""Every read of the agreements app that has rules: who sees which collaborations and their
+children (docs/permissions.md), what each list and page needs in one go, derived figures
+(progress toward a target, overdue obligations) and the audit history as people read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from partners.models import Contact, Organisation, User
+from partners.principals import actor_organisation_id, is_partner, sees_everything
+
+from .models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    SharedGoal,
+    Signatory,
+)
+
+# Collaboration list sort keys (the `sort` query parameter) and the ordering each one means.
+COLLABORATION_SORTS = {
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "structure": ("structure", "title"),
+    "-structure": ("-structure", "title"),
+    "status": ("status", "title"),
+    "-status": ("-status", "title"),
+    "lead": ("lead_organisation__name", "title"),
+    "-lead": ("-lead_organisation__name", "title"),
+    "start_date": ("start_date", "title"),
+    "-start_date": ("-start_date", "title"),
+    "participants": ("active_participant_count", "title"),
+    "-participants": ("-active_participant_count", "title"),
+}
+DEFAULT_COLLABORATION_SORT = "title"
+
+
+# Scoping ---------------------------------------------------------------------------------------
+
+
+def collaboration_list_for(*, actor) -> QuerySet[Collaboration]:
+    """Every collaboration `actor` may read: all of them for signed-in people; for a partner
+    token those its organisation participates in (whatever the participation's status)."""
+    collaborations = Collaboration.objects.all()
+    if is_partner(actor):
+        return collaborations.filter(
+            pk__in=Participation.objects.filter(organisation_id=actor.organisation_id).values(
+                "collaboration_id"
+            )
+        )
+    if not sees_everything(actor):
+        return collaborations.none()
+    return collaborations
+
+
+def _in_scope(queryset: QuerySet, actor, path: str) -> QuerySet:
+    """Children of the collaborations `actor` may read; `path` leads from the child to its
+    collaboration id (e.g. "goal__collaboration_id")."""
+    if is_partner(actor):
+        own = Participation.objects.filter(organisation_id=actor.organisation_id).values(
+            "collaboration_id"
+        )
+        return queryset.filter(**{f"{path}__in": own})
+    if not sees_everything(actor):
+        return queryset.none()
+    return queryset
+
+
+def collaboration_get_for(
+    *, actor, slug: str | None = None, pk: int | None = None
+) -> Collaboration:
+    """One collaboration by slug or id; out of scope -> 404."""
+    lookup = {"slug": slug} if slug is not None else {"pk": pk}
+    return get_object_or_404(
+        collaboration_list_for(actor=actor).select_related("lead_organisation", "commissioner"),
+        **lookup,
+    )
+
+
+def _active_participant_count() -> Subquery:
+    counted = (
+        Participation.objects.filter(
+            collaboration=OuterRef("pk"), status=Participation.Status.ACTIVE
+        )
+        .order_by()
+        .values("collaboration")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def collaboration_directory_for(*, actor, sort: str | None = None) -> QuerySet[Collaboration]:
+    """The collaboration list page: lead organisation, commissioner and the number of active
+    participants come with each row."""
+    ordering = COLLABORATION_SORTS.get(sort or "", COLLABORATION_SORTS[DEFAULT_COLLABORATION_SORT])
+    return (
+        collaboration_list_for(actor=actor)
+        .select_related("lead_organisation", "commissioner")
+        .annotate(active_participant_count=_active_participant_count())
+        .order_by(*ordering)
+    )
+
+
+def collaborations_of_organisation(queryset: QuerySet, organisation_id: int | None) -> QuerySet:
+    """The "my organisation's" filter: led by it or with it taking part."""
+    if organisation_id is None:
+        return queryset.none()
+    taking_part = Participation.objects.filter(
+        collaboration=OuterRef("pk"), organisation_id=organisation_id
+    ).exclude(status=Participation.Status.WITHDRAWN)
+    return queryset.filter(Q(lead_organisation_id=organisation_id) | Exists(taking_part))
+
+
+def collaboration_api_list_for(*, actor) -> QuerySet[Collaboration]:
+    """The API's collaborations, with what each row shows: the lead's name, the active
+    participants (for the structure check) and their number."""
+    return (
+        collaboration_list_for(actor=actor)
+        .select_related("lead_organisation")
+        .annotate(active_participant_count=_active_participant_count())
+        .prefetch_related(
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.filter(
+                    status=Participation.Status.ACTIVE
+                ).select_related("organisation"),
+                to_attr="active_participations",
+            )
+        )
+    )
+
+
+def participation_list_for(*, actor) -> QuerySet[Participation]:
+    return _in_scope(
+        Participation.objects.select_related("collaboration", "organisation", "contact"),
+        actor,
+        "collaboration_id",
+    )
+
+
+def with_latest_measurement(goals: QuerySet[SharedGoal]) -> QuerySet[SharedGoal]:
+    """Each goal with its latest reported value and period, and its number of measurements:
+    what progress is derived from, in the same query as the goals."""
+    latest = Measurement.objects.filter(goal=OuterRef("pk")).order_by(
+        "-period_end", "-reported_at", "-pk"
+    )
+    counted = (
+        Measurement.objects.filter(goal=OuterRef("pk"))
+        .order_by()
+        .values("goal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return goals.annotate(
+        latest_value=Subquery(latest.values("value")[:1]),
+        latest_period_end=Subquery(latest.values("period_end")[:1]),
+        measurement_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
+    )
+
+
+def goal_list_for(*, actor) -> QuerySet[SharedGoal]:
+    return with_latest_measurement(
+        _in_scope(SharedGoal.objects.select_related("collaboration"), actor, "collaboration_id")
+    )
+
+
+def measurement_list_for(*, actor) -> QuerySet[Measurement]:
+    return _in_scope(
+        Measurement.objects.select_related("goal", "reported_by_organisation"),
+        actor,
+        "goal__collaboration_id",
+    )
+
+
+def _signatories_prefetch() -> Prefetch:
+    return Prefetch(
+        "signatories",
+        queryset=Signatory.objects.select_related("organisation").order_by("organisation__name"),
+    )
+
+
+def with_signature_counts(agreements: QuerySet[Agreement]) -> QuerySet[Agreement]:
+    def counted(**filters):
+        return Coalesce(
+            Subquery(
+                Signatory.objects.filter(agreement=OuterRef("pk"), **filters)
+                .order_by()
+                .values("agreement")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return agreements.annotate(
+        signatory_count=counted(), signed_count=counted(signed_at__isnull=False)
+    )
+
+
+def agreement_list_for(*, actor) -> QuerySet[Agreement]:
+    return with_signature_counts(
+        _in_scope(
+            Agreement.objects.select_related("collaboration").prefetch_related(
+                _signatories_prefetch()
+            ),
+            actor,
+            "collaboration_id",
+        )
+    )
+
+
+def agreements_to_sign_for(*, actor) -> QuerySet[Agreement]:
+    """The agreements a partner token may act on with `sign`: those its organisation is a
+    signatory of (others are a 404 for it, docs/permissions.md)."""
+    agreements = agreement_list_for(actor=actor)
+    if is_partner(actor):
+        agreements = agreements.filter(
+            Exists(
+                Signatory.objects.filter(
+                    agreement=OuterRef("pk"), organisation_id=actor.organisation_id
+                )
+            )
+        )
+    return agreements
+
+
+def with_overdue(obligations: QuerySet[Obligation], today: dt.date | None = None) -> QuerySet:
+    """`overdue`: pending and past its due date, derived at query time, never stored (so it
+    can be filtered and sorted on; Obligation.days_overdue gives the number of days)."""
+    today = today or timezone.localdate()
+    late = Q(status=Obligation.Status.PENDING, due_date__lt=today)
+    return obligations.annotate(overdue=ExpressionWrapper(late, output_field=BooleanField()))
+
+
+def obligation_list_for(*, actor) -> QuerySet[Obligation]:
+    return with_overdue(
+        _in_scope(
+            Obligation.objects.select_related("collaboration", "organisation", "agreement"),
+            actor,
+            "collaboration_id",
+        )
+    )
+
+
+def obligations_to_mark_met_for(*, actor) -> QuerySet[Obligation]:
+    """A partner token acts on its own organisation's obligations only; others are a 404."""
+    obligations = obligation_list_for(actor=actor)
+    if is_partner(actor):
+        obligations = obligations.filter(organisation_id=actor.organisation_id)
+    return obligations
+
+
+def filter_overdue(obligations: QuerySet[Obligation], overdue: bool | None) -> QuerySet:
+    if overdue is None:
+        return obligations
+    today = timezone.localdate()
+    late = Q(status=Obligation.Status.PENDING, due_date__lt=today)
+    return obligations.filter(late) if overdue else obligations.exclude(late)
+
+
+# Derived figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a goal has moved from its baseline toward its target: (latest - baseline) /
+    (target - baseline). `ratio` may be negative or above 1; `bar_percent` is capped 0-100 for
+    display."""
+
+    ratio: Decimal | None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.ratio is None else int((self.ratio * 100).to_integral_value())
+
+    @property
+    def bar_percent(self) -> int:
+        if self.percent is None:
+            return 0
+        return max(0, min(100, self.percent))
+
+    @property
+    def reached(self) -> bool:
+        return self.ratio is not None and self.ratio >= 1
+
+
+def goal_progress(goal: SharedGoal, latest_value: Decimal | None = None) -> Progress:
+    """Progress from the goal's latest value (the `latest_value` annotation of
+    with_latest_measurement, or the value given)."""
+    if latest_value is None:
+        latest_value = getattr(goal, "latest_value", None)
+    if latest_value is None or goal.target == goal.baseline:
+        return Progress(None)
+    ratio = (Decimal(latest_value) - goal.baseline) / (goal.target - goal.baseline)
+    return Progress(ratio.quantize(Decimal("0.0001")))
+
+
+def goal_chart_data(goal: SharedGoal, measurements) -> dict[str, Any]:
+    """What static/js/agreements.js draws for a goal (read from a json_script data block):
+    the measurements over time, the baseline and the target."""
+    return {
+        "title": goal.title,
+        "unit": goal.unit,
+        "labels": [m.period_end.isoformat() for m in measurements],
+        "values": [float(m.value) for m in measurements],
+        "baseline": float(goal.baseline),
+        "target": float(goal.target),
+        "valueLabel": str(_("Reported value")),
+        "targetLabel": str(_("Target")),
+        "baselineLabel": str(_("Baseline")),
+    }
+
+
+# The collaboration page -----------------------------------------------------------------------
+
+
+def collaboration_participations(*, collaboration: Collaboration) -> list[Participation]:
+    status_order = Case(
+        When(status=Participation.Status.ACTIVE, then=Value(0)),
+        When(status=Participation.Status.INVITED, then=Value(1)),
+        default=Value(2),
+    )
+    return list(
+        collaboration.participations.select_related("organisation", "contact").order_by(
+            status_order, "role", "organisation__name"
+        )
+    )
+
+
+def collaboration_goals(*, collaboration: Collaboration) -> list[SharedGoal]:
+    """Goals with their latest value and every measurement (for the chart and its table), in
+    two queries whatever their number."""
+    return list(
+        with_latest_measurement(collaboration.goals.all())
+        .prefetch_related(
+            Prefetch(
+                "measurements",
+                queryset=Measurement.objects.select_related("reported_by_organisation").order_by(
+                    "period_end", "reported_at", "pk"
+                ),
+            )
+        )
+        .order_by("title", "pk")
+    )
+
+
+def collaboration_agreements(*, collaboration: Collaboration) -> list[Agreement]:
+    return list(
+        with_signature_counts(collaboration.agreements.all())
+        .prefetch_related(_signatories_prefetch())
+        .order_by("title", "-version", "pk")
+    )
+
+
+def collaboration_obligations(*, collaboration: Collaboration) -> list[Obligation]:
+    return list(
+        with_overdue(
+            collaboration.obligations.select_related("organisation", "agreement")
+        ).order_by(
+            Case(When(status=Obligation.Status.PENDING, then=Value(0)), default=Value(1)),
+            "due_date",
+            "pk",
+        )
+    )
+
+
+def participant_organisations(
+    *, collaboration: Collaboration, also: tuple[int | None, ...] = ()
+) -> QuerySet[Organisation]:
+    """Organisations with an active participation (who may sign, owe or report), and those in
+    `also` (what a form already shows, e.g. the current lead), each once."""
+    active = Participation.objects.filter(
+        collaboration=collaboration, status=Participation.Status.ACTIVE
+    ).values("organisation_id")
+    kept = [pk for pk in also if pk is not None]
+    return Organisation.objects.filter(Q(pk__in=active) | Q(pk__in=kept)).order_by("name")
+
+
+def commissioner_choices() -> QuerySet[User]:
+    return User.objects.filter(role=User.Role.COMMISSIONER, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def actor_participation(*, actor, collaboration: Collaboration) -> Participation | None:
+    organisation_id = actor_organisation_id(actor)
+    if organisation_id is None:
+        return None
+    return collaboration.participations.filter(organisation_id=organisation_id).first()
+
+
+def goal_get_for(*, collaboration: Collaboration, pk: int) -> SharedGoal:
+    """A goal of `collaboration` (itself fetched through collaboration_get_for)."""
+    return get_object_or_404(with_latest_measurement(collaboration.goals.all()), pk=pk)
+
+
+def goal_measurements(*, goal: SharedGoal) -> list[Measurement]:
+    return list(
+        goal.measurements.select_related("reported_by_organisation").order_by(
+            "period_end", "reported_at", "pk"
+        )
+    )
+
+
+def agreement_get_for(*, collaboration: Collaboration, pk: int) -> Agreement:
+    return get_object_or_404(
+        with_signature_counts(collaboration.agreements.all()).prefetch_related(
+            _signatories_prefetch()
+        ),
+        pk=pk,
+    )
+
+
+def agreement_obligations(*, agreement: Agreement) -> list[Obligation]:
+    return list(
+        with_overdue(agreement.obligations.select_related("organisation")).order_by(
+            "due_date", "pk"
+        )
+    )
+
+
+def participation_get_for(*, collaboration: Collaboration, pk: int) -> Participation:
+    return get_object_or_404(
+        collaboration.participations.select_related("organisation", "contact", "collaboration"),
+        pk=pk,
+    )
+
+
+def obligation_get_for(*, collaboration: Collaboration, pk: int) -> Obligation:
+    return get_object_or_404(
+        with_overdue(
+            collaboration.obligations.select_related("organisation", "agreement", "collaboration")
+        ),
+        pk=pk,
+    )
+
+
+# History --------------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    date: Any
+    user: Any
+    subject: str  # "Collaboration", "Participation: City of Riverton"
+    action: str  # created / changed / deleted
+    reason: str = ""
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+HISTORY_ACTIONS = {
+    "+": gettext_lazy("created"),
+    "~": gettext_lazy("changed"),
+    "-": gettext_lazy("deleted"),
+}
+# Bookkeeping columns nobody needs to see in a change list.
+HISTORY_IGNORED = {
+    "created_at",
+    "updated_at",
+    "id",
+    "collaboration",
+    "goal",
+    "reported_by_token",
+    "signed_by_token",
+    "reported_at",
+}
+HISTORY_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    model: type
+    records: QuerySet
+    subject: Any  # callable(record, names) -> str
+
+
+def _display(model, field_name: str, value, names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    model_field = model._meta.get_field(field_name)
+    if model_field.is_relation:
+        return names.get((model_field.related_model, value), f"#{value}")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _relation_names(sources_records: list[tuple[HistorySource, list]]) -> dict:
+    """Names of the organisations, contacts, users, goals and agreements that history rows point
+    at: goals' and agreements' titles from their own history rows when those were loaded, the
+    rest with one query per related model."""
+    names: dict = {}
+    for source, records in sources_records:
+        if source.model in (SharedGoal, Agreement):
+            for record in records:  # oldest first: the latest title wins
+                names[(source.model, record.id)] = record.title
+    wanted: dict[type, set] = {}
+    for source, records in sources_records:
+        relations = [
+            f
+            for f in source.model._meta.get_fields()
+            if f.concrete and f.is_relation and f.many_to_one
+        ]
+        for record in records:
+            for relation in relations:
+                value = getattr(record, relation.attname, None)
+                model = relation.related_model
+                if (
+                    value is not None
+                    and model in (Organisation, Contact, User, Agreement, SharedGoal)
+                    and (model, value) not in names
+                ):
+                    wanted.setdefault(model, set()).add(value)
+    for model, ids in wanted.items():
+        if model is User:
+            rows = model.objects.filter(pk__in=ids).values_list("pk", "username")
+        elif model is Agreement or model is SharedGoal:
+            rows = model.objects.filter(pk__in=ids).values_list("pk", "title")
+        else:
+            rows = model.objects.filter(pk__in=ids).values_list("pk", "name")
+        names.update({(model, pk): name for pk, name in rows})
+    return names
+
+
+def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[HistoryEntry]:
+    """Recorded changes of several models, newest first, each with what changed: one query per
+    model plus one per kind of related name, however long the history. Diffs are computed in
+    Python between consecutive records of the same row."""
+    loaded = [
+        (
+            source,
+            list(
+                reversed(
+                    source.records.select_related("history_user").order_by(
+                        "-history_date", "-history_id"
+                    )[:HISTORY_LIMIT]
+                )
+            ),
+        )
+        for source in sources
+    ]
+    names = _relation_names(loaded)
+    entries: list[HistoryEntry] = []
+    for source, records in loaded:
+        previous_by_row: dict[int, Any] = {}
+        for record in records:
+            previous = previous_by_row.get(record.id)
+            previous_by_row[record.id] = record
+            entry = HistoryEntry(
+                date=record.history_date,
+                user=record.history_user,
+                subject=source.subject(record, names),
+                action=str(HISTORY_ACTIONS.get(record.history_type, record.history_type)),
+                reason=record.history_change_reason or "",
+            )
+            if record.history_type == "~" and previous is not None:
+                delta = record.diff_against(previous)
+                for change in delta.changes:
+                    if change.field in HISTORY_IGNORED:
+                        continue
+                    entry.changes.append(
+                        FieldChange(
+                            label=str(source.model._meta.get_field(change.field).verbose_name),
+                            old=_display(source.model, change.field, change.old, names),
+                            new=_display(source.model, change.field, change.new, names),
+                        )
+                    )
+                if not entry.changes and not entry.reason:
+                    continue  # a save that changed nothing a person would notice
+            entries.append(entry)
+    entries.sort(key=lambda e: e.date, reverse=True)
+    return entries[:limit]
+
+
+def _organisation(names, organisation_id) -> str:
+    return names.get((Organisation, organisation_id), f"#{organisation_id}")
+
+
+def _collaboration_source(collaboration_id: int) -> HistorySource:
+    return HistorySource(
+        Collaboration,
+        Collaboration.history.filter(id=collaboration_id),
+        lambda record, names: _("Collaboration"),
+    )
+
+
+def _participation_source(collaboration_id: int) -> HistorySource:
+    return HistorySource(
+        Participation,
+        Participation.history.filter(collaboration_id=collaboration_id),
+        lambda r, names: (
+            _("Participation: %(organisation)s")
+            % {"organisation": _organisation(names, r.organisation_id)}
+        ),
+    )
+
+
+def _goal_source(records) -> HistorySource:
+    return HistorySource(
+        SharedGoal, records, lambda r, names: _("Goal: %(title)s") % {"title": r.title}
+    )
+
+
+def _measurement_source(records) -> HistorySource:
+    return HistorySource(
+        Measurement,
+        records,
+        lambda r, names: (
+            _("Measurement: %(goal)s, period ending %(date)s by %(organisation)s")
+            % {
+                "goal": names.get((SharedGoal, r.goal_id), f"#{r.goal_id}"),
+                "date": r.period_end.isoformat(),
+                "organisation": _organisation(names, r.reported_by_organisation_id),
+            }
+        ),
+    )
+
+
+def _agreement_source(records) -> HistorySource:
+    return HistorySource(
+        Agreement,
+        records,
+        lambda r, names: (
+            _("Agreement: %(title)s v%(version)s") % {"title": r.title, "version": r.version}
+        ),
+    )
+
+
+def _signatory_source(records) -> HistorySource:
+    return HistorySource(
+        Signatory,
+        records,
+        lambda r, names: (
+            _("Signatory: %(organisation)s on %(agreement)s")
+            % {
+                "organisation": _organisation(names, r.organisation_id),
+                "agreement": names.get((Agreement, r.agreement_id), f"#{r.agreement_id}"),
+            }
+        ),
+    )
+
+
+def _obligation_source(records) -> HistorySource:
+    return HistorySource(
+        Obligation,
+        records,
+        lambda r, names: (
+            _("Obligation: %(description)s (%(organisation)s)")
+            % {
+                "description": r.description,
+                "organisation": _organisation(names, r.organisation_id),
+            }
+        ),
+    )
+
+
+def collaboration_history(*, collaboration: Collaboration, limit: int = 100) -> list[HistoryEntry]:
+    """Who changed what, when, on the collaboration and everything in it."""
+    pk = collaboration.pk
+    goal_ids = SharedGoal.history.filter(collaboration_id=pk).values("id")
+    agreement_ids = Agreement.history.filter(collaboration_id=pk).values("id")
+    return history_entries(
+        [
+            _collaboration_source(pk),
+            _participation_source(pk),
+            _goal_source(SharedGoal.history.filter(collaboration_id=pk)),
+            _measurement_source(Measurement.history.filter(goal_id__in=goal_ids)),
+            _agreement_source(Agreement.history.filter(collaboration_id=pk)),
+            _signatory_source(Signatory.history.filter(agreement_id__in=agreement_ids)),
+            _obligation_source(Obligation.history.filter(collaboration_id=pk)),
+        ],
+        limit=limit,
+    )
+
+
+def goal_history(*, goal: SharedGoal, limit: int = 100) -> list[HistoryEntry]:
+    return history_entries(
+        [
+            _goal_source(SharedGoal.history.filter(id=goal.pk)),
+            _measurement_source(Measurement.history.filter(goal_id=goal.pk)),
+        ],
+        limit=limit,
+    )
+
+
+def agreement_history(*, agreement: Agreement, limit: int = 100) -> list[HistoryEntry]:
+    return history_entries(
+        [
+            _agreement_source(Agreement.history.filter(id=agreement.pk)),
+            _signatory_source(Signatory.history.filter(agreement_id=agreement.pk)),
+            _obligation_source(Obligation.history.filter(agreement_id=agreement.pk)),
+        ],
+        limit=limit,
+    )

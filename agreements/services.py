@@ -1,0 +1,1406 @@
+"""Every write of the agreements app: collaborations and their status, participations, shared
+goals and measurements, agreements and their signatures, obligations.
+
+Each service checks who may act (agreements/access.py, after docs/permissions.md), validates,
+then writes inside a transaction. A refused business rule is a DomainError naming the input at
+fault; an actor who may not act at all gets PermissionDenied. The browser views and the API call
+these same functions, so both refuse the same things with the same words."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_slug
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from collabhub.errors import DomainError
+from commissioner.models import Activity
+from commissioner.services import activity_record
+from partners.models import Contact, Organisation, User
+from partners.principals import actor_organisation_id, is_administrator, is_commissioner, is_partner
+
+from .access import (
+    may_create_collaboration,
+    may_manage_collaboration,
+    may_mark_met,
+    may_report_measurement,
+    may_sign,
+)
+from .documents import check_agreement_document, stored_name
+from .models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    SharedGoal,
+    Signatory,
+    Structure,
+)
+from .structures import (
+    problems_for_roles,
+    role_not_allowed_message,
+    role_problems,
+    rules_for,
+    structure_problems,
+)
+
+# Paths under /collaborations/ that are pages, not collaborations.
+RESERVED_SLUGS = frozenset({"new"})
+# Largest magnitude a DecimalField(max_digits=14, decimal_places=2) holds.
+MAX_AMOUNT = Decimal("999999999999.99")
+MAX_TEXT = 20_000
+_UNSET = object()
+
+CollaborationStatus = Collaboration.Status
+# Where each status may go next; concluded and dissolved are final.
+COLLABORATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CollaborationStatus.PROPOSED: (CollaborationStatus.FORMING, CollaborationStatus.DISSOLVED),
+    CollaborationStatus.FORMING: (CollaborationStatus.ACTIVE, CollaborationStatus.DISSOLVED),
+    CollaborationStatus.ACTIVE: (
+        CollaborationStatus.PAUSED,
+        CollaborationStatus.CONCLUDED,
+        CollaborationStatus.DISSOLVED,
+    ),
+    CollaborationStatus.PAUSED: (
+        CollaborationStatus.ACTIVE,
+        CollaborationStatus.CONCLUDED,
+        CollaborationStatus.DISSOLVED,
+    ),
+    CollaborationStatus.CONCLUDED: (),
+    CollaborationStatus.DISSOLVED: (),
+}
+FINAL_COLLABORATION_STATUSES = frozenset(
+    status for status, targets in COLLABORATION_TRANSITIONS.items() if not targets
+)
+
+AgreementStatus = Agreement.Status
+# in_force is reached by the last signature, never chosen by hand.
+AGREEMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    AgreementStatus.DRAFT: (AgreementStatus.CIRCULATING, AgreementStatus.TERMINATED),
+    AgreementStatus.CIRCULATING: (AgreementStatus.DRAFT, AgreementStatus.TERMINATED),
+    AgreementStatus.IN_FORCE: (AgreementStatus.EXPIRED, AgreementStatus.TERMINATED),
+    AgreementStatus.EXPIRED: (),
+    AgreementStatus.TERMINATED: (),
+}
+
+
+# Shared helpers --------------------------------------------------------------------------------
+
+
+def _stamp(instance, actor, reason: str = "") -> None:
+    """Who acted, for the audit history. A User is recorded as the history user (the request
+    middleware does this too, but commands and tests have no request); a partner token has no
+    User row, so the change reason names it."""
+    if isinstance(actor, User):
+        instance._history_user = actor
+    if is_partner(actor):
+        reason = f"{reason}; " if reason else ""
+        reason = f"{reason}via API token {actor.token.prefix}"
+    if reason:
+        instance._change_reason = reason[:100]
+
+
+def _user(actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _token(actor):
+    return actor.token if is_partner(actor) else None
+
+
+def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("Enter the %(label)s.") % {"label": label}, field=field)
+    if len(value) > max_length:
+        raise DomainError(
+            _("The %(label)s is too long: at most %(max)s characters.")
+            % {"label": label, "max": max_length},
+            field=field,
+        )
+    return value
+
+
+def _amount(value, *, field: str, label: str, required: bool = True) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            raise DomainError(_("Enter the %(label)s.") % {"label": label}, field=field)
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(
+            _("Enter a number for the %(label)s.") % {"label": label}, field=field
+        ) from exc
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise DomainError(
+            _("The %(label)s must be a number below one trillion.") % {"label": label},
+            field=field,
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def _status_label(model, status: str) -> str:
+    return str(model.Status(status).label) if status in model.Status.values else status
+
+
+def _require_manager(actor, collaboration: Collaboration) -> None:
+    if not may_manage_collaboration(actor, collaboration):
+        raise PermissionDenied(
+            _(
+                "Only the managers of %(collaboration)s may do that: administrators, its "
+                "commissioner and staff of its lead organisation."
+            )
+            % {"collaboration": collaboration.title}
+        )
+
+
+def _require_not_final(collaboration: Collaboration, *, field: str | None = None) -> None:
+    if collaboration.status in FINAL_COLLABORATION_STATUSES:
+        raise DomainError(
+            _("%(collaboration)s is %(status)s: it can no longer change.")
+            % {
+                "collaboration": collaboration.title,
+                "status": _status_label(Collaboration, collaboration.status).lower(),
+            },
+            field=field,
+        )
+
+
+def _check_dates(start, end, *, start_label: str, end_label: str, field: str) -> None:
+    if start and end and end < start:
+        raise DomainError(
+            _("The %(end)s cannot be before the %(start)s.")
+            % {"end": end_label, "start": start_label},
+            field=field,
+        )
+
+
+def _participating(collaboration: Collaboration, organisation: Organisation) -> bool:
+    return collaboration.participations.filter(
+        organisation=organisation, status=Participation.Status.ACTIVE
+    ).exists()
+
+
+def _not_participating_error(organisation, collaboration, field: str) -> DomainError:
+    return DomainError(
+        _("%(organisation)s does not take part in %(collaboration)s.")
+        % {"organisation": organisation, "collaboration": collaboration.title},
+        field=field,
+    )
+
+
+# Collaborations --------------------------------------------------------------------------------
+
+COLLABORATION_FIELDS = (
+    "title",
+    "slug",
+    "summary",
+    "shared_vision",
+    "structure",
+    "lead_organisation",
+    "commissioner",
+    "start_date",
+    "planned_end_date",
+)
+
+
+def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
+    base = base[:70].strip("-") or "collaboration"
+    taken = set(
+        Collaboration.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    taken |= RESERVED_SLUGS
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{number}"
+        number += 1
+    return candidate
+
+
+def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> dict:
+    exclude_pk = collaboration.pk if collaboration is not None else None
+    title = _text(
+        values.get("title"), field="title", label=_("title"), max_length=200, required=True
+    )
+    slug = (values.get("slug") or "").strip()
+    if not slug:
+        slug = collaboration.slug if collaboration is not None else ""
+        slug = slug or _unique_slug(slugify(title), exclude_pk=exclude_pk)
+    else:
+        try:
+            validate_slug(slug)
+        except ValidationError as exc:
+            raise DomainError(
+                _("A slug may contain only letters, numbers, hyphens and underscores."),
+                field="slug",
+            ) from exc
+        if len(slug) > 80:
+            raise DomainError(_("A slug has at most 80 characters."), field="slug")
+        if slug.lower() in RESERVED_SLUGS:
+            raise DomainError(
+                _("“%(slug)s” is reserved; choose another slug.") % {"slug": slug}, field="slug"
+            )
+        if Collaboration.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+            raise DomainError(
+                _("Another collaboration already uses the slug “%(slug)s”.") % {"slug": slug},
+                field="slug",
+            )
+    structure = values.get("structure") or ""
+    if structure not in Structure.values:
+        raise DomainError(_("Choose the collaboration's structure."), field="structure")
+    lead = values.get("lead_organisation")
+    if lead is None:
+        raise DomainError(_("Choose the lead organisation."), field="lead_organisation")
+    current_lead_id = collaboration.lead_organisation_id if collaboration is not None else None
+    if not lead.is_active and lead.pk != current_lead_id:
+        raise DomainError(
+            _("%(organisation)s is inactive and cannot lead a collaboration.")
+            % {"organisation": lead.name},
+            field="lead_organisation",
+        )
+    commissioner = values.get("commissioner")
+    if commissioner is not None and not (
+        commissioner.role == User.Role.COMMISSIONER and commissioner.is_active
+    ):
+        raise DomainError(
+            _("The commissioner must be an active user with the Collaboration Commissioner role."),
+            field="commissioner",
+        )
+    start_date = values.get("start_date")
+    planned_end_date = values.get("planned_end_date")
+    _check_dates(
+        start_date,
+        planned_end_date,
+        start_label=_("start date"),
+        end_label=_("planned end date"),
+        field="planned_end_date",
+    )
+    return {
+        "title": title,
+        "slug": slug,
+        "summary": _text(
+            values.get("summary"), field="summary", label=_("summary"), max_length=MAX_TEXT
+        ),
+        "shared_vision": _text(
+            values.get("shared_vision"),
+            field="shared_vision",
+            label=_("shared vision"),
+            max_length=MAX_TEXT,
+        ),
+        "structure": structure,
+        "lead_organisation": lead,
+        "commissioner": commissioner,
+        "start_date": start_date,
+        "planned_end_date": planned_end_date,
+    }
+
+
+def _save_collaboration(collaboration: Collaboration) -> None:
+    try:
+        with transaction.atomic():
+            collaboration.save()
+    except IntegrityError as exc:
+        # Another request took the slug between our check and this write.
+        raise DomainError(
+            _("Another collaboration already uses the slug “%(slug)s”.")
+            % {"slug": collaboration.slug},
+            field="slug",
+        ) from exc
+
+
+@transaction.atomic
+def collaboration_create(
+    *,
+    actor,
+    title: str,
+    structure: str,
+    lead_organisation: Organisation | None = None,
+    slug: str = "",
+    summary: str = "",
+    shared_vision: str = "",
+    commissioner: User | None = None,
+    start_date: dt.date | None = None,
+    planned_end_date: dt.date | None = None,
+) -> Collaboration:
+    """A new collaboration, proposed, with its lead organisation as its first participant (in the
+    structure's leading role). A staff user's collaboration is led by their own organisation; a
+    commissioner who names no commissioner commissions it themselves."""
+    if not may_create_collaboration(actor):
+        raise PermissionDenied(
+            _("Only administrators, commissioners and staff may set up collaborations.")
+        )
+    if not is_administrator(actor) and not is_commissioner(actor):
+        own_id = actor_organisation_id(actor)
+        if own_id is None:
+            raise DomainError(
+                _("You do not work for an organisation, so you cannot lead a collaboration."),
+                field="lead_organisation",
+            )
+        if lead_organisation is None:
+            lead_organisation = Organisation.objects.get(pk=own_id)
+        elif lead_organisation.pk != own_id:
+            raise DomainError(
+                _("Staff set up collaborations led by their own organisation."),
+                field="lead_organisation",
+            )
+    if commissioner is None and is_commissioner(actor):
+        commissioner = actor
+    values = _clean_collaboration(
+        None,
+        {
+            "title": title,
+            "slug": slug,
+            "summary": summary,
+            "shared_vision": shared_vision,
+            "structure": structure,
+            "lead_organisation": lead_organisation,
+            "commissioner": commissioner,
+            "start_date": start_date,
+            "planned_end_date": planned_end_date,
+        },
+    )
+    collaboration = Collaboration(status=CollaborationStatus.PROPOSED, **values)
+    _stamp(collaboration, actor)
+    _save_collaboration(collaboration)
+    participation = Participation(
+        collaboration=collaboration,
+        organisation=values["lead_organisation"],
+        role=rules_for(collaboration.structure).lead_role,
+        status=Participation.Status.ACTIVE,
+        joined_on=start_date or timezone.localdate(),
+    )
+    _stamp(participation, actor, _("lead organisation"))
+    participation.save()
+    return collaboration
+
+
+@transaction.atomic
+def collaboration_update(*, actor, collaboration: Collaboration, **changes) -> Collaboration:
+    """Change any of COLLABORATION_FIELDS; fields not given keep their value."""
+    unknown = set(changes) - set(COLLABORATION_FIELDS)
+    if unknown:
+        raise TypeError(f"collaboration_update() got unexpected fields {sorted(unknown)}")
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    current = {name: getattr(collaboration, name) for name in COLLABORATION_FIELDS}
+    values = _clean_collaboration(collaboration, {**current, **changes})
+    participations = list(
+        collaboration.participations.exclude(status=Participation.Status.WITHDRAWN).select_related(
+            "organisation"
+        )
+    )
+    if values["structure"] != collaboration.structure:
+        misfits = role_problems(
+            values["structure"], [(p.role, p.organisation.name) for p in participations]
+        )
+        if misfits:
+            raise DomainError(
+                _("Change these roles before changing the structure: %(problems)s")
+                % {"problems": " ".join(misfits)},
+                field="structure",
+            )
+        if collaboration.status == CollaborationStatus.ACTIVE:
+            active = [
+                (p.role, p.organisation.name)
+                for p in participations
+                if p.status == Participation.Status.ACTIVE
+            ]
+            problems = problems_for_roles(values["structure"], active)
+            if problems:
+                raise DomainError(
+                    _("An active collaboration must keep to its structure's rules: %(problems)s")
+                    % {"problems": " ".join(problems)},
+                    field="structure",
+                )
+    if values["lead_organisation"].pk != collaboration.lead_organisation_id and not any(
+        p.organisation_id == values["lead_organisation"].pk
+        and p.status == Participation.Status.ACTIVE
+        for p in participations
+    ):
+        raise DomainError(
+            _(
+                "%(organisation)s does not take part in this collaboration: add it as an "
+                "active participant before it leads."
+            )
+            % {"organisation": values["lead_organisation"].name},
+            field="lead_organisation",
+        )
+    for name, value in values.items():
+        setattr(collaboration, name, value)
+    _stamp(collaboration, actor)
+    _save_collaboration(collaboration)
+    return collaboration
+
+
+def collaboration_next_statuses(collaboration: Collaboration) -> tuple[str, ...]:
+    return COLLABORATION_TRANSITIONS.get(collaboration.status, ())
+
+
+@transaction.atomic
+def collaboration_transition(
+    *, collaboration: Collaboration, to_status: str, actor
+) -> Collaboration:
+    """Move a collaboration along proposed → forming → active → paused → concluded / dissolved.
+    Activation is refused, with the structure's broken rules spelled out, until they hold."""
+    _require_manager(actor, collaboration)
+    if to_status not in CollaborationStatus.values:
+        raise DomainError(
+            _("“%(status)s” is not a collaboration status.") % {"status": to_status},
+            field="status",
+        )
+    current = collaboration.status
+    labels = {
+        "from": _status_label(Collaboration, current),
+        "to": _status_label(Collaboration, to_status),
+    }
+    if to_status == current:
+        raise DomainError(
+            _("The collaboration is already %(from)s.") % {"from": labels["from"].lower()},
+            field="status",
+        )
+    allowed = COLLABORATION_TRANSITIONS.get(current, ())
+    if not allowed:
+        raise DomainError(
+            _("The collaboration is %(from)s, which is final: its status can no longer change.")
+            % {"from": labels["from"].lower()},
+            field="status",
+        )
+    if to_status not in allowed:
+        raise DomainError(
+            _(
+                "A collaboration cannot go from %(from)s to %(to)s; from %(from)s it can go to "
+                "%(allowed)s."
+            )
+            % {
+                **labels,
+                "allowed": _(" or ").join(
+                    str(_status_label(Collaboration, status)) for status in allowed
+                ),
+            },
+            field="status",
+        )
+    if to_status == CollaborationStatus.ACTIVE:
+        problems = structure_problems(collaboration)
+        if problems:
+            raise DomainError(
+                _(
+                    "The collaboration cannot become active while its structure's rules are "
+                    "broken: %(problems)s"
+                )
+                % {"problems": " ".join(problems)},
+                field="status",
+            )
+        if collaboration.start_date is None:
+            collaboration.start_date = timezone.localdate()
+    collaboration.status = to_status
+    _stamp(collaboration, actor, f"status: {current} → {to_status}")
+    collaboration.save()
+    return collaboration
+
+
+# Participations --------------------------------------------------------------------------------
+
+
+def _members_after(collaboration, *, change: Participation | None = None, remove_pk=None):
+    """(role, name) of the active participants once `change` is saved or `remove_pk` leaves."""
+    members = {
+        p.pk: (p.role, p.organisation.name)
+        for p in collaboration.participations.filter(
+            status=Participation.Status.ACTIVE
+        ).select_related("organisation")
+    }
+    if remove_pk is not None:
+        members.pop(remove_pk, None)
+    if change is not None:
+        key = change.pk or "new"
+        if change.status == Participation.Status.ACTIVE:
+            members[key] = (change.role, change.organisation.name)
+        else:
+            members.pop(key, None)
+    return list(members.values())
+
+
+def _keep_rules_while_active(collaboration, members_after: list) -> None:
+    """An active collaboration keeps to its structure's rules: a change that would break one
+    is refused (pause the collaboration to restructure it)."""
+    if collaboration.status != CollaborationStatus.ACTIVE:
+        return
+    before = set(structure_problems(collaboration))
+    new_problems = [
+        p for p in problems_for_roles(collaboration.structure, members_after) if p not in before
+    ]
+    if new_problems:
+        raise DomainError(
+            _(
+                "This would break the rules of an active collaboration: %(problems)s Pause the "
+                "collaboration first to restructure it."
+            )
+            % {"problems": " ".join(new_problems)},
+            field="role",
+        )
+
+
+def _clean_role(collaboration, role: str) -> str:
+    if role not in rules_for(collaboration.structure).roles:
+        raise DomainError(role_not_allowed_message(collaboration.structure, role), field="role")
+    return role
+
+
+def _clean_contact(contact: Contact | None, organisation: Organisation) -> Contact | None:
+    if contact is None:
+        return None
+    if contact.organisation_id != organisation.pk:
+        raise DomainError(
+            _("%(contact)s works for another organisation, not %(organisation)s.")
+            % {"contact": contact.name, "organisation": organisation.name},
+            field="contact",
+        )
+    if not contact.is_active:
+        raise DomainError(
+            _("%(contact)s is no longer an active contact.") % {"contact": contact.name},
+            field="contact",
+        )
+    return contact
+
+
+@transaction.atomic
+def participation_add(
+    *,
+    actor,
+    collaboration: Collaboration,
+    organisation: Organisation,
+    role: str,
+    contact: Contact | None = None,
+    joined_on: dt.date | None = None,
+    status: str = Participation.Status.ACTIVE,
+) -> Participation:
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    if not organisation.is_active:
+        raise DomainError(
+            _("%(organisation)s is inactive and cannot join a collaboration.")
+            % {"organisation": organisation.name},
+            field="organisation",
+        )
+    existing = collaboration.participations.filter(organisation=organisation).first()
+    if existing is not None:
+        if existing.status == Participation.Status.WITHDRAWN:
+            message = _(
+                "%(organisation)s withdrew from this collaboration; edit its participation to "
+                "let it rejoin."
+            )
+        else:
+            message = _("%(organisation)s already takes part in this collaboration.")
+        raise DomainError(message % {"organisation": organisation.name}, field="organisation")
+    _clean_role(collaboration, role)
+    if status not in (Participation.Status.ACTIVE, Participation.Status.INVITED):
+        raise DomainError(_("A new participant is either invited or active."), field="status")
+    if contact is None:
+        # Unless someone else is named, the organisation's primary contact speaks for it.
+        contact = organisation.contacts.filter(is_primary=True, is_active=True).first()
+    participation = Participation(
+        collaboration=collaboration,
+        organisation=organisation,
+        role=role,
+        status=status,
+        contact=_clean_contact(contact, organisation),
+        joined_on=joined_on or timezone.localdate(),
+    )
+    _keep_rules_while_active(collaboration, _members_after(collaboration, change=participation))
+    _stamp(participation, actor)
+    participation.save()
+    return participation
+
+
+PARTICIPATION_FIELDS = ("role", "contact", "joined_on", "status")
+
+
+@transaction.atomic
+def participation_update(*, actor, participation: Participation, **changes) -> Participation:
+    """Change the role, named contact, joined date or status (invited / active; a withdrawn
+    participant set active again rejoins)."""
+    unknown = set(changes) - set(PARTICIPATION_FIELDS)
+    if unknown:
+        raise TypeError(f"participation_update() got unexpected fields {sorted(unknown)}")
+    collaboration = participation.collaboration
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    if "role" in changes:
+        participation.role = _clean_role(collaboration, changes["role"])
+    if "contact" in changes:
+        participation.contact = _clean_contact(changes["contact"], participation.organisation)
+    if "joined_on" in changes:
+        if changes["joined_on"] is None:
+            raise DomainError(_("Enter the date the organisation joined."), field="joined_on")
+        participation.joined_on = changes["joined_on"]
+    if "status" in changes and changes["status"] != participation.status:
+        status = changes["status"]
+        if status not in (Participation.Status.ACTIVE, Participation.Status.INVITED):
+            raise DomainError(
+                _("Use “Withdraw” to record that an organisation left."), field="status"
+            )
+        if participation.status == Participation.Status.WITHDRAWN:
+            participation.left_on = None  # rejoining
+        participation.status = status
+    _check_dates(
+        participation.joined_on,
+        participation.left_on,
+        start_label=_("date it joined"),
+        end_label=_("date it left"),
+        field="joined_on",
+    )
+    _keep_rules_while_active(collaboration, _members_after(collaboration, change=participation))
+    _stamp(participation, actor)
+    participation.save()
+    return participation
+
+
+@transaction.atomic
+def participation_withdraw(
+    *, actor, participation: Participation, left_on: dt.date | None = None
+) -> Participation:
+    collaboration = participation.collaboration
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    if participation.status == Participation.Status.WITHDRAWN:
+        raise DomainError(
+            _("%(organisation)s has already withdrawn.")
+            % {"organisation": participation.organisation.name}
+        )
+    if participation.organisation_id == collaboration.lead_organisation_id:
+        raise DomainError(
+            _(
+                "%(organisation)s leads this collaboration: choose another lead organisation "
+                "before it withdraws."
+            )
+            % {"organisation": participation.organisation.name}
+        )
+    left_on = left_on or timezone.localdate()
+    _check_dates(
+        participation.joined_on,
+        left_on,
+        start_label=_("date it joined"),
+        end_label=_("date it left"),
+        field="left_on",
+    )
+    _keep_rules_while_active(
+        collaboration, _members_after(collaboration, remove_pk=participation.pk)
+    )
+    participation.status = Participation.Status.WITHDRAWN
+    participation.left_on = left_on
+    _stamp(participation, actor, _("withdrawn"))
+    participation.save()
+    return participation
+
+
+# Shared goals and measurements -----------------------------------------------------------------
+
+GOAL_FIELDS = ("title", "indicator", "unit", "baseline", "target", "target_date", "cadence")
+
+
+def _clean_goal(values: dict) -> dict:
+    baseline = _amount(values.get("baseline"), field="baseline", label=_("baseline"))
+    target = _amount(values.get("target"), field="target", label=_("target"))
+    if target == baseline:
+        raise DomainError(
+            _("The target must differ from the baseline, or there is no progress to measure."),
+            field="target",
+        )
+    cadence = values.get("cadence") or ""
+    if cadence not in SharedGoal.Cadence.values:
+        raise DomainError(_("Choose how often progress is reported."), field="cadence")
+    return {
+        "title": _text(
+            values.get("title"), field="title", label=_("title"), max_length=200, required=True
+        ),
+        "indicator": _text(
+            values.get("indicator"),
+            field="indicator",
+            label=_("indicator"),
+            max_length=200,
+            required=True,
+        ),
+        "unit": _text(
+            values.get("unit"), field="unit", label=_("unit"), max_length=50, required=True
+        ),
+        "baseline": baseline,
+        "target": target,
+        "target_date": values.get("target_date"),
+        "cadence": cadence,
+    }
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor,
+    collaboration: Collaboration,
+    title: str,
+    indicator: str,
+    unit: str,
+    target,
+    baseline=Decimal("0"),
+    target_date: dt.date | None = None,
+    cadence: str = SharedGoal.Cadence.QUARTERLY,
+) -> SharedGoal:
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    values = _clean_goal(
+        {
+            "title": title,
+            "indicator": indicator,
+            "unit": unit,
+            "baseline": baseline,
+            "target": target,
+            "target_date": target_date,
+            "cadence": cadence,
+        }
+    )
+    goal = SharedGoal(collaboration=collaboration, **values)
+    _stamp(goal, actor)
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, actor, goal: SharedGoal, **changes) -> SharedGoal:
+    unknown = set(changes) - set(GOAL_FIELDS)
+    if unknown:
+        raise TypeError(f"goal_update() got unexpected fields {sorted(unknown)}")
+    _require_manager(actor, goal.collaboration)
+    _require_not_final(goal.collaboration)
+    current = {name: getattr(goal, name) for name in GOAL_FIELDS}
+    for name, value in _clean_goal({**current, **changes}).items():
+        setattr(goal, name, value)
+    _stamp(goal, actor)
+    goal.save()
+    return goal
+
+
+def reporting_organisation(
+    *, actor, collaboration: Collaboration, organisation=None
+) -> Organisation | None:
+    """The organisation a measurement by `actor` is reported for. Partners and staff report for
+    their own organisation only; a manager may report for any participant (by default their own
+    organisation if it takes part, else the lead organisation)."""
+    own_id = actor_organisation_id(actor)
+    if is_partner(actor) or not may_manage_collaboration(actor, collaboration):
+        if organisation is not None and organisation.pk != own_id:
+            raise DomainError(
+                _("You report for your own organisation only."), field="reported_by_organisation"
+            )
+        if own_id is None:
+            return None
+        return actor.organisation if is_partner(actor) else Organisation.objects.get(pk=own_id)
+    if organisation is not None:
+        return organisation
+    if (
+        own_id is not None
+        and collaboration.participations.filter(
+            organisation_id=own_id, status=Participation.Status.ACTIVE
+        ).exists()
+    ):
+        return Organisation.objects.get(pk=own_id)
+    return collaboration.lead_organisation
+
+
+@transaction.atomic
+def measurement_report(
+    *,
+    actor,
+    goal: SharedGoal,
+    value,
+    period_end: dt.date,
+    organisation: Organisation | None = None,
+    evidence: str = "",
+) -> Measurement:
+    """Report a value of a goal's indicator for the period ending `period_end`. A sign of life
+    from the reporting organisation."""
+    collaboration = goal.collaboration
+    if collaboration.status == CollaborationStatus.DISSOLVED:
+        raise DomainError(
+            _("%(collaboration)s was dissolved: no more progress can be reported.")
+            % {"collaboration": collaboration.title}
+        )
+    organisation = reporting_organisation(
+        actor=actor, collaboration=collaboration, organisation=organisation
+    )
+    refusal = PermissionDenied(
+        _(
+            "Only the collaboration's managers and the participating organisations may report "
+            "progress."
+        )
+    )
+    if organisation is None or not may_report_measurement(actor, collaboration, organisation.pk):
+        raise refusal
+    if not _participating(collaboration, organisation):
+        if not may_manage_collaboration(actor, collaboration):
+            raise refusal
+        raise _not_participating_error(organisation, collaboration, "reported_by_organisation")
+    value = _amount(value, field="value", label=_("value"))
+    if period_end is None:
+        raise DomainError(_("Enter the date the reported period ended."), field="period_end")
+    if period_end > timezone.localdate():
+        raise DomainError(
+            _(
+                "A measurement reports a period that has ended: the period end cannot be in the "
+                "future."
+            ),
+            field="period_end",
+        )
+    earlier = goal.measurements.filter(
+        reported_by_organisation=organisation, period_end=period_end
+    ).first()
+    if earlier is not None:
+        raise DomainError(
+            _("%(organisation)s already reported %(value)s for the period ending %(date)s.")
+            % {
+                "organisation": organisation.name,
+                "value": earlier.value,
+                "date": period_end.isoformat(),
+            },
+            field="period_end",
+        )
+    measurement = Measurement(
+        goal=goal,
+        value=value,
+        period_end=period_end,
+        reported_by_organisation=organisation,
+        reported_by_user=_user(actor),
+        reported_by_token=_token(actor),
+        evidence=_text(evidence, field="evidence", label=_("evidence note"), max_length=MAX_TEXT),
+        reported_at=timezone.now(),
+    )
+    _stamp(measurement, actor)
+    measurement.save()
+    activity_record(
+        collaboration_id=collaboration.pk,
+        organisation_id=organisation.pk,
+        kind=Activity.Kind.MEASUREMENT_REPORTED,
+        description=_("Reported %(value)s %(unit)s for “%(goal)s” (period ending %(date)s)")
+        % {"value": value, "unit": goal.unit, "goal": goal.title, "date": period_end.isoformat()},
+        recorded_by=_user(actor),
+    )
+    return measurement
+
+
+# Agreements and signatures ---------------------------------------------------------------------
+
+AGREEMENT_FIELDS = (
+    "title",
+    "kind",
+    "version",
+    "effective_date",
+    "expiry_date",
+    "renewal_notice_days",
+    "document",
+    "signatory_organisations",
+)
+# What only a draft may change: the text and who signs it.
+AGREEMENT_DRAFT_ONLY = ("title", "kind", "version", "document", "signatory_organisations")
+
+
+def _clean_signatories(collaboration, organisations) -> list[Organisation]:
+    organisations = list(dict.fromkeys(organisations or []))
+    participating = set(
+        collaboration.participations.filter(status=Participation.Status.ACTIVE).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    for organisation in organisations:
+        if organisation.pk not in participating:
+            raise _not_participating_error(organisation, collaboration, "signatory_organisations")
+    return organisations
+
+
+def _clean_agreement(values: dict) -> dict:
+    kind = values.get("kind") or ""
+    if kind not in Agreement.Kind.values:
+        raise DomainError(_("Choose the kind of agreement."), field="kind")
+    version = values.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 1000:
+        raise DomainError(_("The version is a whole number from 1 to 1000."), field="version")
+    notice = values.get("renewal_notice_days")
+    if not isinstance(notice, int) or isinstance(notice, bool) or not 0 <= notice <= 3650:
+        raise DomainError(
+            _("The renewal notice period is a number of days from 0 to 3650."),
+            field="renewal_notice_days",
+        )
+    _check_dates(
+        values.get("effective_date"),
+        values.get("expiry_date"),
+        start_label=_("effective date"),
+        end_label=_("expiry date"),
+        field="expiry_date",
+    )
+    return {
+        "title": _text(
+            values.get("title"), field="title", label=_("title"), max_length=200, required=True
+        ),
+        "kind": kind,
+        "version": version,
+        "effective_date": values.get("effective_date"),
+        "expiry_date": values.get("expiry_date"),
+        "renewal_notice_days": notice,
+    }
+
+
+def _attach_document(agreement: Agreement, document) -> None:
+    kind = check_agreement_document(document)
+    document.name = stored_name(getattr(document, "name", ""), kind)
+    agreement.document = document
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    actor,
+    collaboration: Collaboration,
+    title: str,
+    kind: str,
+    version: int = 1,
+    effective_date: dt.date | None = None,
+    expiry_date: dt.date | None = None,
+    renewal_notice_days: int = 90,
+    document=None,
+    signatory_organisations=(),
+) -> Agreement:
+    """A draft agreement, its document and the organisations that must sign it."""
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    values = _clean_agreement(
+        {
+            "title": title,
+            "kind": kind,
+            "version": version,
+            "effective_date": effective_date,
+            "expiry_date": expiry_date,
+            "renewal_notice_days": renewal_notice_days,
+        }
+    )
+    signatories = _clean_signatories(collaboration, signatory_organisations)
+    agreement = Agreement(collaboration=collaboration, status=AgreementStatus.DRAFT, **values)
+    if document:
+        _attach_document(agreement, document)
+    _stamp(agreement, actor)
+    agreement.save()
+    for organisation in signatories:
+        signatory = Signatory(agreement=agreement, organisation=organisation)
+        _stamp(signatory, actor)
+        signatory.save()
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(*, actor, agreement: Agreement, **changes) -> Agreement:
+    """Change any of AGREEMENT_FIELDS. The text, document and signatories change only while the
+    agreement is a draft; dates and the notice period until it expires or is terminated."""
+    unknown = set(changes) - set(AGREEMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"agreement_update() got unexpected fields {sorted(unknown)}")
+    collaboration = agreement.collaboration
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    if not AGREEMENT_TRANSITIONS.get(agreement.status):
+        raise DomainError(
+            _("This agreement is %(status)s: it can no longer change.")
+            % {"status": _status_label(Agreement, agreement.status).lower()}
+        )
+    current_signatories = list(
+        Organisation.objects.filter(signatures__agreement=agreement).order_by("name")
+    )
+    if agreement.status != AgreementStatus.DRAFT:
+        for name in AGREEMENT_DRAFT_ONLY:
+            if name not in changes:
+                continue
+            if name == "document":
+                unchanged = not changes[name]
+            elif name == "signatory_organisations":
+                unchanged = {o.pk for o in changes[name] or []} == {
+                    o.pk for o in current_signatories
+                }
+            else:
+                unchanged = changes[name] == getattr(agreement, name)
+            if not unchanged:
+                raise DomainError(
+                    _(
+                        "Only a draft agreement's text, document and signatories can change; this "
+                        "one is %(status)s. Terminate it and draft a new version instead."
+                    )
+                    % {"status": _status_label(Agreement, agreement.status).lower()},
+                    field=name,
+                )
+    current = {
+        name: getattr(agreement, name)
+        for name in AGREEMENT_FIELDS
+        if name not in ("document", "signatory_organisations")
+    }
+    values = _clean_agreement({**current, **{k: v for k, v in changes.items() if k in current}})
+    for name, value in values.items():
+        setattr(agreement, name, value)
+    if changes.get("document"):
+        _attach_document(agreement, changes["document"])
+    _stamp(agreement, actor)
+    agreement.save()
+    if agreement.status == AgreementStatus.DRAFT and "signatory_organisations" in changes:
+        wanted = _clean_signatories(collaboration, changes["signatory_organisations"])
+        wanted_ids = {o.pk for o in wanted}
+        for signatory in agreement.signatories.exclude(organisation_id__in=wanted_ids):
+            _stamp(signatory, actor, _("removed as signatory"))
+            signatory.delete()
+        have = {o.pk for o in current_signatories}
+        for organisation in wanted:
+            if organisation.pk not in have:
+                signatory = Signatory(agreement=agreement, organisation=organisation)
+                _stamp(signatory, actor)
+                signatory.save()
+    return agreement
+
+
+def agreement_next_statuses(agreement: Agreement) -> tuple[str, ...]:
+    return AGREEMENT_TRANSITIONS.get(agreement.status, ())
+
+
+@transaction.atomic
+def agreement_transition(*, actor, agreement: Agreement, to_status: str) -> Agreement:
+    """Circulate a draft for signature (it needs at least one signatory), take it back to draft
+    (before anyone signed), mark it expired or terminate it. An agreement comes into force only
+    through its last signature (agreement_sign)."""
+    _require_manager(actor, agreement.collaboration)
+    if to_status not in AgreementStatus.values:
+        raise DomainError(
+            _("“%(status)s” is not an agreement status.") % {"status": to_status}, field="status"
+        )
+    current = agreement.status
+    labels = {"from": _status_label(Agreement, current), "to": _status_label(Agreement, to_status)}
+    if to_status == current:
+        raise DomainError(
+            _("The agreement is already %(from)s.") % {"from": labels["from"].lower()},
+            field="status",
+        )
+    if to_status == AgreementStatus.IN_FORCE:
+        raise DomainError(
+            _("An agreement comes into force by itself when every signatory has signed."),
+            field="status",
+        )
+    allowed = AGREEMENT_TRANSITIONS.get(current, ())
+    if not allowed:
+        raise DomainError(
+            _("The agreement is %(from)s, which is final: its status can no longer change.")
+            % {"from": labels["from"].lower()},
+            field="status",
+        )
+    if to_status not in allowed:
+        raise DomainError(
+            _(
+                "An agreement cannot go from %(from)s to %(to)s; from %(from)s it can go to "
+                "%(allowed)s."
+            )
+            % {
+                **labels,
+                "allowed": _(" or ").join(str(_status_label(Agreement, s)) for s in allowed),
+            },
+            field="status",
+        )
+    if to_status == AgreementStatus.CIRCULATING:
+        _require_not_final(agreement.collaboration, field="status")
+        if not agreement.signatories.exists():
+            raise DomainError(
+                _("Name at least one signatory before circulating the agreement for signature."),
+                field="status",
+            )
+        agreement.circulated_on = timezone.localdate()
+    if to_status == AgreementStatus.DRAFT:
+        signed = list(
+            agreement.signatories.filter(signed_at__isnull=False).select_related("organisation")
+        )
+        if signed:
+            raise DomainError(
+                _(
+                    "%(names)s already signed: this version can no longer return to draft. "
+                    "Terminate it and draft a new version instead."
+                )
+                % {"names": ", ".join(s.organisation.name for s in signed)},
+                field="status",
+            )
+        agreement.circulated_on = None
+    if to_status == AgreementStatus.EXPIRED and agreement.expiry_date is None:
+        agreement.expiry_date = max(timezone.localdate(), agreement.effective_date or dt.date.min)
+    agreement.status = to_status
+    _stamp(agreement, actor, f"status: {current} → {to_status}")
+    agreement.save()
+    return agreement
+
+
+def _default_signer_name(actor) -> str:
+    if is_partner(actor):
+        return _("%(organisation)s (API token %(prefix)s)") % {
+            "organisation": actor.organisation.name,
+            "prefix": actor.token.prefix,
+        }
+    if isinstance(actor, User):
+        return actor.get_full_name() or actor.get_username()
+    return ""
+
+
+@transaction.atomic
+def agreement_sign(
+    *, agreement: Agreement, organisation: Organisation, actor, signed_by_name: str = ""
+) -> Signatory:
+    """Record `organisation`'s signature: its own staff or read-write token sign for it, or a
+    manager records a wet signature. The last signature puts the agreement in force (effective
+    today unless an effective date was set)."""
+    # Locked, so two last signatures at once cannot both miss that everyone has signed.
+    agreement = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("collaboration")
+        .get(pk=agreement.pk)
+    )
+    signatory = (
+        agreement.signatories.select_for_update(of=("self",))
+        .select_related("organisation")
+        .filter(organisation=organisation)
+        .first()
+    )
+    if signatory is None:
+        raise DomainError(
+            _("%(organisation)s is not a signatory of this agreement.")
+            % {"organisation": organisation.name},
+            field="organisation",
+        )
+    signatory.agreement = agreement
+    if not may_sign(actor, signatory):
+        raise PermissionDenied(
+            _(
+                "Only %(organisation)s itself, or a manager of the collaboration recording a "
+                "signature on paper, may sign for it."
+            )
+            % {"organisation": organisation.name}
+        )
+    if signatory.signed_at is not None:
+        raise DomainError(
+            _("%(organisation)s already signed this agreement on %(date)s.")
+            % {
+                "organisation": organisation.name,
+                "date": timezone.localtime(signatory.signed_at).date().isoformat(),
+            },
+            field="organisation",
+        )
+    if agreement.status != AgreementStatus.CIRCULATING:
+        if agreement.status == AgreementStatus.DRAFT:
+            message = _(
+                "This agreement is still a draft: it can be signed once it circulates for "
+                "signature."
+            )
+        else:
+            message = _("This agreement is %(status)s: it is no longer open for signature.") % {
+                "status": _status_label(Agreement, agreement.status).lower()
+            }
+        raise DomainError(message, field="status")
+    signed_by_name = _text(
+        signed_by_name, field="signed_by_name", label=_("signer's name"), max_length=150
+    ) or _default_signer_name(actor)
+    signatory.signed_by_name = signed_by_name[:150]
+    signatory.signed_by_user = _user(actor)
+    signatory.signed_by_token = _token(actor)
+    signatory.signed_at = timezone.now()
+    _stamp(signatory, actor, _("signed"))
+    signatory.save()
+    if not agreement.signatories.filter(signed_at__isnull=True).exists():
+        agreement.status = AgreementStatus.IN_FORCE
+        if agreement.effective_date is None:
+            agreement.effective_date = timezone.localdate()
+        _stamp(agreement, actor, _("in force: every signatory signed"))
+        agreement.save()
+    activity_record(
+        collaboration_id=agreement.collaboration_id,
+        organisation_id=organisation.pk,
+        kind=Activity.Kind.AGREEMENT_SIGNED,
+        description=_("Signed “%(agreement)s” (version %(version)s)")
+        % {"agreement": agreement.title, "version": agreement.version},
+        recorded_by=_user(actor),
+    )
+    return signatory
+
+
+# Obligations -----------------------------------------------------------------------------------
+
+OBLIGATION_FIELDS = (
+    "organisation",
+    "agreement",
+    "kind",
+    "description",
+    "quantity",
+    "unit",
+    "due_date",
+)
+
+
+def _clean_obligation(collaboration, obligation: Obligation | None, values: dict) -> dict:
+    organisation = values.get("organisation")
+    if organisation is None:
+        raise DomainError(_("Choose the organisation that owes this."), field="organisation")
+    current_org = obligation.organisation_id if obligation is not None else None
+    if organisation.pk != current_org and not _participating(collaboration, organisation):
+        raise _not_participating_error(organisation, collaboration, "organisation")
+    agreement = values.get("agreement")
+    if agreement is not None and agreement.collaboration_id != collaboration.pk:
+        raise DomainError(_("The agreement must belong to this collaboration."), field="agreement")
+    kind = values.get("kind") or ""
+    if kind not in Obligation.Kind.values:
+        raise DomainError(_("Choose the kind of obligation."), field="kind")
+    quantity = _amount(
+        values.get("quantity"), field="quantity", label=_("quantity"), required=False
+    )
+    if quantity is not None and quantity < 0:
+        raise DomainError(_("The quantity cannot be negative."), field="quantity")
+    unit = values.get("unit") or ""
+    if unit and unit not in Obligation.Unit.values:
+        raise DomainError(_("Choose dollars, hours, FTE or items."), field="unit")
+    if quantity is not None and not unit:
+        raise DomainError(
+            _("Give the unit of the quantity: dollars, hours, FTE or items."), field="unit"
+        )
+    if values.get("due_date") is None:
+        raise DomainError(_("Enter the due date."), field="due_date")
+    return {
+        "organisation": organisation,
+        "agreement": agreement,
+        "kind": kind,
+        "description": _text(
+            values.get("description"),
+            field="description",
+            label=_("description"),
+            max_length=300,
+            required=True,
+        ),
+        "quantity": quantity,
+        "unit": unit,
+        "due_date": values["due_date"],
+    }
+
+
+@transaction.atomic
+def obligation_create(
+    *,
+    actor,
+    collaboration: Collaboration,
+    organisation: Organisation,
+    kind: str,
+    description: str,
+    due_date: dt.date,
+    quantity=None,
+    unit: str = "",
+    agreement: Agreement | None = None,
+) -> Obligation:
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    values = _clean_obligation(
+        collaboration,
+        None,
+        {
+            "organisation": organisation,
+            "agreement": agreement,
+            "kind": kind,
+            "description": description,
+            "quantity": quantity,
+            "unit": unit,
+            "due_date": due_date,
+        },
+    )
+    obligation = Obligation(collaboration=collaboration, **values)
+    _stamp(obligation, actor)
+    obligation.save()
+    return obligation
+
+
+@transaction.atomic
+def obligation_update(*, actor, obligation: Obligation, **changes) -> Obligation:
+    unknown = set(changes) - set(OBLIGATION_FIELDS)
+    if unknown:
+        raise TypeError(f"obligation_update() got unexpected fields {sorted(unknown)}")
+    collaboration = obligation.collaboration
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    if obligation.status != Obligation.Status.PENDING:
+        raise DomainError(
+            _("This obligation is %(status)s: it can no longer change.")
+            % {"status": _status_label(Obligation, obligation.status).lower()}
+        )
+    current = {name: getattr(obligation, name) for name in OBLIGATION_FIELDS}
+    values = _clean_obligation(collaboration, obligation, {**current, **changes})
+    for name, value in values.items():
+        setattr(obligation, name, value)
+    _stamp(obligation, actor)
+    obligation.save()
+    return obligation
+
+
+def _require_pending(obligation: Obligation) -> None:
+    if obligation.status == Obligation.Status.MET:
+        raise DomainError(
+            _("This obligation was already met on %(date)s.")
+            % {"date": timezone.localtime(obligation.met_at).date().isoformat()}
+        )
+    if obligation.status == Obligation.Status.WAIVED:
+        raise DomainError(_("This obligation was waived; it is no longer owed."))
+
+
+@transaction.atomic
+def obligation_mark_met(*, obligation: Obligation, actor, evidence: str) -> Obligation:
+    """The obligated organisation (its staff or read-write token) or a manager records that an
+    obligation was met, with the evidence. A sign of life from that organisation."""
+    obligation = (
+        Obligation.objects.select_for_update(of=("self",))
+        .select_related("collaboration", "organisation")
+        .get(pk=obligation.pk)
+    )
+    if not may_mark_met(actor, obligation):
+        raise PermissionDenied(
+            _("Only %(organisation)s itself or a manager of the collaboration may do that.")
+            % {"organisation": obligation.organisation.name}
+        )
+    _require_pending(obligation)
+    evidence = _text(
+        evidence, field="evidence", label=_("evidence"), max_length=MAX_TEXT, required=True
+    )
+    obligation.status = Obligation.Status.MET
+    obligation.met_at = timezone.now()
+    obligation.evidence = evidence
+    _stamp(obligation, actor, _("marked met"))
+    obligation.save()
+    activity_record(
+        collaboration_id=obligation.collaboration_id,
+        organisation_id=obligation.organisation_id,
+        kind=Activity.Kind.OBLIGATION_MET,
+        description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
+        recorded_by=_user(actor),
+    )
+    return obligation
+
+
+@transaction.atomic
+def obligation_waive(*, obligation: Obligation, actor, reason: str) -> Obligation:
+    """A manager releases an organisation from an obligation; the reason is kept as evidence."""
+    obligation = (
+        Obligation.objects.select_for_update(of=("self",))
+        .select_related("collaboration", "organisation")
+        .get(pk=obligation.pk)
+    )
+    _require_manager(actor, obligation.collaboration)
+    _require_pending(obligation)
+    reason = _text(reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True)
+    obligation.status = Obligation.Status.WAIVED
+    obligation.evidence = reason
+    _stamp(obligation, actor, _("waived"))
+    obligation.save()
+    return obligation

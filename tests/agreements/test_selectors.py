@@ -1,0 +1,131 @@
+"""The agreements selectors: who sees what, derived progress and overdue figures, and the audit
+history as the pages show it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from agreements import selectors, services
+from agreements.models import Participation, SharedGoal
+from partners.principals import PartnerPrincipal
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def principal(organisation) -> PartnerPrincipal:
+    token, _raw = factories.api_token(organisation)
+    return PartnerPrincipal(token=token)
+
+
+def test_a_partner_token_sees_only_collaborations_it_takes_part_in(
+    collaboration, partner, outsider
+):
+    elsewhere = factories.CollaborationFactory()
+    withdrawn_from = factories.CollaborationFactory()
+    factories.ParticipationFactory(
+        collaboration=withdrawn_from, organisation=partner, status=Participation.Status.WITHDRAWN
+    )
+    actor = principal(partner)
+    assert set(selectors.collaboration_list_for(actor=actor)) == {collaboration, withdrawn_from}
+    assert elsewhere not in selectors.collaboration_list_for(actor=actor)
+    assert list(selectors.collaboration_list_for(actor=principal(outsider))) == []
+    assert list(selectors.collaboration_list_for(actor=AnonymousUser())) == []
+
+
+def test_children_follow_their_collaborations_scope(goal, partner, outsider, partner_obligation):
+    factories.MeasurementFactory(goal=goal)
+    other_goal = factories.SharedGoalFactory()
+    factories.MeasurementFactory(goal=other_goal)
+    actor = principal(partner)
+    assert list(selectors.goal_list_for(actor=actor)) == [goal]
+    assert {m.goal for m in selectors.measurement_list_for(actor=actor)} == {goal}
+    assert list(selectors.obligation_list_for(actor=principal(outsider))) == []
+
+
+def test_partners_act_only_on_their_own_obligations_and_signatures(
+    collaboration, circulating, partner_obligation, lead, partner
+):
+    lead_actor = principal(lead)
+    assert partner_obligation in selectors.obligation_list_for(actor=lead_actor)
+    assert partner_obligation not in selectors.obligations_to_mark_met_for(actor=lead_actor)
+    assert partner_obligation in selectors.obligations_to_mark_met_for(actor=principal(partner))
+    unsigned_by_partner = factories.AgreementFactory(collaboration=collaboration)
+    factories.SignatoryFactory(agreement=unsigned_by_partner, organisation=lead)
+    assert list(selectors.agreements_to_sign_for(actor=principal(partner))) == [circulating]
+
+
+@pytest.mark.parametrize(
+    ("baseline", "target", "latest", "percent", "bar", "reached"),
+    [
+        ("100", "500", None, None, 0, False),
+        ("100", "500", "100", 0, 0, False),
+        ("100", "500", "300", 50, 50, False),
+        ("100", "500", "650", 138, 100, True),
+        ("100", "500", "20", -20, 0, False),
+        # A target below the baseline (fewer emissions): progress is still toward it.
+        ("900", "600", "750", 50, 50, False),
+        ("900", "600", "600", 100, 100, True),
+    ],
+)
+def test_progress_toward_the_target(baseline, target, latest, percent, bar, reached):
+    goal = SharedGoal(baseline=Decimal(baseline), target=Decimal(target))
+    goal.latest_value = Decimal(latest) if latest else None
+    progress = selectors.goal_progress(goal)
+    assert (progress.percent, progress.bar_percent, progress.reached) == (percent, bar, reached)
+
+
+def test_the_latest_measurement_is_the_latest_period_not_the_latest_report(goal):
+    today = timezone.localdate()
+    factories.MeasurementFactory(goal=goal, value=400, period_end=today - dt.timedelta(days=10))
+    factories.MeasurementFactory(goal=goal, value=150, period_end=today - dt.timedelta(days=90))
+    annotated = selectors.goal_list_for(actor=factories.staff_user()).get(pk=goal.pk)
+    assert annotated.latest_value == Decimal("400")
+    assert annotated.measurement_count == 2
+    assert selectors.goal_progress(annotated).percent == 75
+
+
+def test_history_gathers_the_collaboration_and_everything_in_it(
+    collaboration, goal, circulating, partner_obligation, lead_staff, partner
+):
+    services.collaboration_update(
+        actor=lead_staff, collaboration=collaboration, summary="Weekend service added."
+    )
+    services.goal_update(actor=lead_staff, goal=goal, target=Decimal("600"))
+    actor = principal(partner)
+    services.measurement_report(actor=actor, goal=goal, value=250, period_end=timezone.localdate())
+    services.agreement_sign(agreement=circulating, organisation=partner, actor=actor)
+    services.obligation_mark_met(obligation=partner_obligation, actor=actor, evidence="EFT 9")
+
+    entries = selectors.collaboration_history(collaboration=collaboration)
+    subjects = [f"{e.subject} {e.action}" for e in entries]
+    assert "Collaboration changed" in subjects
+    assert "Goal: Riders per month changed" in subjects
+    assert "Signatory: Town of Lakeside on Transit MOU changed" in subjects
+    assert "Obligation: Lakeside's annual contribution (Town of Lakeside) changed" in subjects
+    assert any(s.startswith("Measurement: Riders per month, period ending") for s in subjects)
+
+    by_subject = {f"{e.subject} {e.action}": e for e in entries}
+    summary = by_subject["Collaboration changed"]
+    assert summary.user == lead_staff
+    assert [(c.label, c.new) for c in summary.changes] == [("summary", "Weekend service added.")]
+    target = by_subject["Goal: Riders per month changed"].changes
+    assert [(c.label, c.old, c.new) for c in target] == [("target", "500.00", "600.00")]
+    met = by_subject["Obligation: Lakeside's annual contribution (Town of Lakeside) changed"]
+    assert met.user is None
+    assert met.reason == f"marked met; via API token {actor.token.prefix}"
+    assert {c.label for c in met.changes} >= {"status", "met at", "evidence"}
+    assert entries == sorted(entries, key=lambda e: e.date, reverse=True)
+
+
+def test_history_of_a_goal_and_of_an_agreement(goal, circulating, lead_staff, lead):
+    factories.SharedGoalFactory(collaboration=goal.collaboration, title="Other goal")
+    services.goal_update(actor=lead_staff, goal=goal, title="Riders each month")
+    services.agreement_sign(agreement=circulating, organisation=lead, actor=lead_staff)
+    goal_subjects = {e.subject for e in selectors.goal_history(goal=goal)}
+    assert goal_subjects == {"Goal: Riders per month", "Goal: Riders each month"}
+    agreement_subjects = {e.subject for e in selectors.agreement_history(agreement=circulating)}
+    assert "Signatory: City of Riverton on Transit MOU" in agreement_subjects
