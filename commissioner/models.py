@@ -150,14 +150,22 @@ class EngagementSnapshot(models.Model):
     score = models.PositiveSmallIntegerField()
     band = models.CharField(max_length=20, choices=Band.choices)
     meetings_held = models.PositiveIntegerField(default=0)
+    # Present; apologies are counted apart (they weigh half in the attendance component).
     meetings_attended = models.PositiveIntegerField(default=0)
+    meetings_apologies = models.PositiveIntegerField(default=0)
     attendance_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     consecutive_absences = models.PositiveIntegerField(default=0)
+    # Obligations due in the window or still outstanding: the denominator of the component.
+    obligations_due = models.PositiveIntegerField(default=0)
     obligations_overdue = models.PositiveIntegerField(default=0)
     max_days_overdue = models.PositiveIntegerField(default=0)
+    reports_expected = models.PositiveIntegerField(default=0)
     reports_missing = models.PositiveIntegerField(default=0)
     days_since_activity = models.PositiveIntegerField(null=True, blank=True)
     signatures_pending = models.PositiveIntegerField(default=0)
+    max_days_awaiting_signature = models.PositiveIntegerField(default=0)
+    # {"attendance": {"value": 0.75, "weight": 30}, ...}: each component in [0, 1] and its weight.
+    components = models.JSONField(default=dict, blank=True)
     reasons = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 

@@ -1,12 +1,93 @@
-"""Every write of the commissioner app. `activity_record` is the one entry point other apps use
-to log a partner's sign of life."""
+"""Every write of the commissioner app: the engagement scan and the flags it raises, the
+commissioners' actions on flags, interventions and check-ins, meetings and attendance, the
+engagement policy, digests and reminders. `activity_record` is the one entry point other apps use
+to log a partner's sign of life.
 
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
+Each service checks who may act (commissioner/access.py), validates, then writes inside a
+transaction; mail and enqueued tasks go out on commit. A refused business rule is a DomainError
+naming the input at fault; an actor who may not act at all gets PermissionDenied."""
 
-from agreements.models import Participation
+from __future__ import annotations
 
-from .models import Activity
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from agreements.models import Agreement, Collaboration, Obligation, Participation
+from collabhub.errors import DomainError
+from partners.models import Contact
+from partners.principals import actor_organisation_id, is_partner
+
+from .access import may_commission, may_manage_collaboration, may_set_default_policy
+from .engagement import (
+    POLICY_FIELDS,
+    SIGNALS,
+    Assessment,
+    Day,
+    ParticipationRow,
+    Policy,
+    assess,
+    default_policy,
+    policies_for,
+    read_figures,
+)
+from .models import (
+    Activity,
+    Attendance,
+    Band,
+    EngagementPolicy,
+    EngagementSnapshot,
+    Flag,
+    Intervention,
+    Meeting,
+    Reminder,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_NOTE = 5000
+# Collaborations whose partners are scanned, and whose obligations and agreements get reminders.
+SCANNED_COLLABORATION_STATUSES = (Collaboration.Status.ACTIVE,)
+CLOSED_COLLABORATION_STATUSES = (Collaboration.Status.CONCLUDED, Collaboration.Status.DISSOLVED)
+SEVERITY = {Band.ENGAGED: 0, Band.AT_RISK: 1, Band.DISENGAGED: 2}
+
+
+def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("Enter %(label)s.") % {"label": label}, field=field)
+    if len(value) > max_length:
+        raise DomainError(
+            _("%(label)s is too long: at most %(max)s characters.")
+            % {"label": label[:1].upper() + label[1:], "max": max_length},
+            field=field,
+        )
+    return value
+
+
+def _require_commissioner(actor) -> None:
+    if not may_commission(actor):
+        raise PermissionDenied(_("Only administrators and commissioners may do that."))
+
+
+def site_url(path: str) -> str:
+    """An absolute link for an e-mail (SITE_URL, when the deployment sets one)."""
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+
+
+# Activity -------------------------------------------------------------------------------------
 
 
 def activity_record(
@@ -56,3 +137,928 @@ def api_use_record(*, organisation_id: int, when=None) -> int:
         for pk in participation_ids
     )
     return len(participation_ids)
+
+
+@transaction.atomic
+def checkin_log(
+    *, actor, participation: Participation, description: str, occurred_at=None
+) -> Activity:
+    """A commissioner logs a check-in with a partner: a sign of life like any other."""
+    _require_commissioner(actor)
+    if participation.status != Participation.Status.ACTIVE:
+        raise DomainError(
+            _("%(organisation)s no longer takes an active part in this collaboration.")
+            % {"organisation": participation.organisation},
+            field="participation",
+        )
+    description = _text(
+        description,
+        field="description",
+        label=_("what was discussed"),
+        max_length=300,
+        required=True,
+    )
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise DomainError(_("A check-in cannot be in the future."), field="occurred_at")
+    return activity_record(
+        participation=participation,
+        kind=Activity.Kind.CHECK_IN,
+        description=description,
+        occurred_at=occurred_at,
+        recorded_by=actor,
+    )
+
+
+# Meetings and attendance ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    actor,
+    collaboration: Collaboration,
+    title: str,
+    held_at: dt.datetime,
+    location: str = "",
+    notes: str = "",
+) -> Meeting:
+    if not may_manage_collaboration(actor, collaboration):
+        raise PermissionDenied(_("Only the collaboration's managers may record its meetings."))
+    if collaboration.status in CLOSED_COLLABORATION_STATUSES:
+        raise DomainError(
+            _("This collaboration has ended; no more meetings can be recorded."), field=None
+        )
+    title = _text(title, field="title", label=_("a title"), max_length=200, required=True)
+    location = _text(location, field="location", label=_("location"), max_length=200)
+    notes = _text(notes, field="notes", label=_("notes"), max_length=MAX_NOTE)
+    if held_at is None or timezone.is_naive(held_at):
+        raise DomainError(_("Enter the date and time of the meeting."), field="held_at")
+    return Meeting.objects.create(
+        collaboration=collaboration, title=title, held_at=held_at, location=location, notes=notes
+    )
+
+
+def _check_attendance_status(meeting: Meeting, status: str) -> None:
+    if status not in Attendance.Status.values:
+        raise DomainError(
+            _("Choose present, apologies or absent."), field="status", code="invalid_choice"
+        )
+    if status != Attendance.Status.APOLOGIES and meeting.held_at > timezone.now():
+        raise DomainError(
+            _("The meeting has not taken place yet: only apologies can be sent in advance."),
+            field="status",
+        )
+
+
+def _attendance_write(
+    *, meeting: Meeting, participation: Participation, status: str, confirmed: bool, actor
+) -> Attendance:
+    """Create or change one attendance, keeping the activity log in step: attending a meeting is
+    a sign of life dated at the meeting."""
+    attendance = (
+        Attendance.objects.select_for_update()
+        .filter(meeting=meeting, participation=participation)
+        .first()
+    )
+    was_present = attendance is not None and attendance.status == Attendance.Status.PRESENT
+    if attendance is None:
+        attendance = Attendance(meeting=meeting, participation=participation)
+    attendance.status = status
+    attendance.confirmed_by_partner = confirmed
+    attendance.recorded_at = timezone.now()
+    attendance.save()
+    is_present = status == Attendance.Status.PRESENT
+    if is_present and not was_present:
+        activity_record(
+            participation=participation,
+            kind=Activity.Kind.MEETING_ATTENDED,
+            description=meeting.title,
+            occurred_at=meeting.held_at,
+            recorded_by=actor,
+        )
+    elif was_present and not is_present:
+        # A correction: the partner was not there after all.
+        Activity.objects.filter(
+            participation=participation,
+            kind=Activity.Kind.MEETING_ATTENDED,
+            occurred_at=meeting.held_at,
+        ).delete()
+    return attendance
+
+
+@transaction.atomic
+def attendance_record(
+    *, actor, meeting: Meeting, participation: Participation, status: str
+) -> Attendance:
+    """A manager records whether a participating organisation came to a meeting."""
+    if not may_manage_collaboration(actor, meeting.collaboration):
+        raise PermissionDenied(_("Only the collaboration's managers may record attendance."))
+    if participation.collaboration_id != meeting.collaboration_id:
+        raise DomainError(
+            _("%(organisation)s does not take part in this collaboration.")
+            % {"organisation": participation.organisation},
+            field="participation",
+        )
+    _check_attendance_status(meeting, status)
+    return _attendance_write(
+        meeting=meeting, participation=participation, status=status, confirmed=False, actor=actor
+    )
+
+
+@transaction.atomic
+def attendance_record_many(*, actor, meeting: Meeting, statuses: dict[int, str]) -> int:
+    """The attendance form: a status for each participation id (empty: leave as it is). Returns
+    how many attendances changed."""
+    if not may_manage_collaboration(actor, meeting.collaboration):
+        raise PermissionDenied(_("Only the collaboration's managers may record attendance."))
+    participations = {
+        p.pk: p
+        for p in Participation.objects.filter(
+            collaboration_id=meeting.collaboration_id, pk__in=list(statuses)
+        ).select_related("organisation")
+    }
+    current = dict(
+        Attendance.objects.filter(meeting=meeting).values_list("participation_id", "status")
+    )
+    changed = 0
+    for pk, status in statuses.items():
+        if not status or current.get(pk) == status:
+            continue
+        participation = participations.get(pk)
+        if participation is None:
+            raise DomainError(_("That organisation does not take part."), field="participation")
+        try:
+            _check_attendance_status(meeting, status)
+        except DomainError as error:
+            raise DomainError(
+                f"{participation.organisation.name}: {error.message}", field="status"
+            ) from error
+        _attendance_write(
+            meeting=meeting,
+            participation=participation,
+            status=status,
+            confirmed=False,
+            actor=actor,
+        )
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def attendance_confirm(*, actor, meeting: Meeting, status: str) -> Attendance:
+    """A partner organisation (read-write token or its staff) confirms its own attendance."""
+    organisation_id = actor_organisation_id(actor)
+    if organisation_id is None or (is_partner(actor) and not actor.can_write):
+        raise PermissionDenied(_("Only a participating organisation confirms its attendance."))
+    participation = Participation.objects.filter(
+        collaboration_id=meeting.collaboration_id,
+        organisation_id=organisation_id,
+        status=Participation.Status.ACTIVE,
+    ).first()
+    if participation is None:
+        raise DomainError(
+            _("Your organisation does not take an active part in this collaboration."),
+            field=None,
+        )
+    _check_attendance_status(meeting, status)
+    return _attendance_write(
+        meeting=meeting,
+        participation=participation,
+        status=status,
+        confirmed=True,
+        actor=None if is_partner(actor) else actor,
+    )
+
+
+# Engagement policy ----------------------------------------------------------------------------
+
+POLICY_LIMITS = {
+    "window_days": (7, 730),
+    "inactivity_days": (1, 730),
+    "overdue_grace_days": (1, 730),
+    "engaged_min": (1, 100),
+    "at_risk_min": (0, 99),
+}
+WEIGHT_FIELDS = [f"weight_{signal}" for signal in SIGNALS]
+
+
+def _clean_policy(values: dict) -> dict:
+    cleaned = {}
+    for name in POLICY_FIELDS:
+        value = values.get(name)
+        if value is None or isinstance(value, bool):
+            raise DomainError(_("Enter a whole number."), field=name)
+        try:
+            value = int(value)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(_("Enter a whole number."), field=name) from exc
+        low, high = POLICY_LIMITS.get(name, (0, 100))
+        if not low <= value <= high:
+            raise DomainError(
+                _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high},
+                field=name,
+            )
+        cleaned[name] = value
+    if not any(cleaned[name] for name in WEIGHT_FIELDS):
+        raise DomainError(_("At least one weight must be above zero."), field="weight_attendance")
+    if cleaned["engaged_min"] <= cleaned["at_risk_min"]:
+        raise DomainError(
+            _("The engaged band must start above the at-risk band."), field="engaged_min"
+        )
+    return cleaned
+
+
+@transaction.atomic
+def policy_set(*, actor, collaboration: Collaboration | None = None, **values) -> EngagementPolicy:
+    """Set the system default (collaboration None: administrators) or a collaboration's own
+    policy (administrators and commissioners). Every threshold is given."""
+    if collaboration is None and not may_set_default_policy(actor):
+        raise PermissionDenied(_("Only administrators set the default engagement policy."))
+    if collaboration is not None:
+        _require_commissioner(actor)
+    cleaned = _clean_policy(values)
+    policy = (
+        EngagementPolicy.objects.select_for_update().filter(collaboration=collaboration).first()
+    )
+    if policy is None:
+        policy = EngagementPolicy(collaboration=collaboration)
+    for name, value in cleaned.items():
+        setattr(policy, name, value)
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError as exc:
+        raise DomainError(_("The policy changed meanwhile; try again."), field=None) from exc
+    return policy
+
+
+@transaction.atomic
+def policy_reset(*, actor, collaboration: Collaboration) -> bool:
+    """A collaboration goes back to the system default; True when it had its own policy."""
+    _require_commissioner(actor)
+    deleted, _details = EngagementPolicy.objects.filter(collaboration=collaboration).delete()
+    return bool(deleted)
+
+
+def policy_in_force(*, collaboration: Collaboration | None) -> tuple[Policy, bool]:
+    """The policy that applies to a collaboration, and whether it is the collaboration's own."""
+    if collaboration is not None:
+        own = EngagementPolicy.objects.filter(collaboration=collaboration).first()
+        if own is not None:
+            return Policy.from_row(own), True
+    return default_policy(), False
+
+
+# Flags and interventions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def flag_acknowledge(*, actor, flag: Flag) -> Flag:
+    """A commissioner has seen the flag and is dealing with it."""
+    _require_commissioner(actor)
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if flag.status != Flag.Status.OPEN:
+        raise DomainError(
+            _("This flag is already %(status)s.") % {"status": flag.get_status_display().lower()},
+            field="status",
+        )
+    flag.status = Flag.Status.ACKNOWLEDGED
+    flag.acknowledged_by = actor
+    flag.acknowledged_at = timezone.now()
+    flag.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return flag
+
+
+@transaction.atomic
+def flag_resolve(*, actor, flag: Flag, note: str) -> Flag:
+    """A person closes the flag, saying why. The scan will not raise a new one while the partner
+    stays in the same band or improves (docs/engagement.md)."""
+    _require_commissioner(actor)
+    note = _text(
+        note, field="note", label=_("how it was resolved"), max_length=MAX_NOTE, required=True
+    )
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if not flag.is_open:
+        raise DomainError(_("This flag is already closed."), field="status")
+    now = timezone.now()
+    flag.status = Flag.Status.RESOLVED
+    flag.resolved_by = actor
+    flag.resolution_note = note
+    flag.closed_at = now
+    if flag.acknowledged_at is None:
+        flag.acknowledged_by, flag.acknowledged_at = actor, now
+    flag.save(
+        update_fields=[
+            "status",
+            "resolved_by",
+            "resolution_note",
+            "closed_at",
+            "acknowledged_by",
+            "acknowledged_at",
+        ]
+    )
+    return flag
+
+
+@transaction.atomic
+def intervention_add(
+    *,
+    actor,
+    flag: Flag,
+    kind: str,
+    description: str,
+    due_date: dt.date | None = None,
+) -> Intervention:
+    """Log what was done or planned about an open flag; an open flag becomes acknowledged."""
+    _require_commissioner(actor)
+    flag = Flag.objects.select_for_update().get(pk=flag.pk)
+    if not flag.is_open:
+        raise DomainError(
+            _("This flag is closed; interventions are logged on open flags."), field="flag"
+        )
+    if kind not in Intervention.Kind.values:
+        raise DomainError(_("Choose a call, meeting, letter or escalation."), field="kind")
+    description = _text(
+        description,
+        field="description",
+        label=_("what was done or planned"),
+        max_length=MAX_NOTE,
+        required=True,
+    )
+    if due_date is not None and due_date < flag.raised_on:
+        raise DomainError(
+            _("The due date cannot be before the flag was raised (%(date)s).")
+            % {"date": flag.raised_on.isoformat()},
+            field="due_date",
+        )
+    intervention = Intervention.objects.create(
+        flag=flag, kind=kind, description=description, due_date=due_date, created_by=actor
+    )
+    if flag.status == Flag.Status.OPEN:
+        flag.status = Flag.Status.ACKNOWLEDGED
+        flag.acknowledged_by = actor
+        flag.acknowledged_at = timezone.now()
+        flag.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return intervention
+
+
+@transaction.atomic
+def intervention_complete(*, actor, intervention: Intervention, outcome: str) -> Intervention:
+    _require_commissioner(actor)
+    outcome = _text(
+        outcome, field="outcome", label=_("the outcome"), max_length=MAX_NOTE, required=True
+    )
+    intervention = Intervention.objects.select_for_update().get(pk=intervention.pk)
+    if intervention.completed_at is not None:
+        raise DomainError(_("This intervention is already completed."), field="outcome")
+    intervention.outcome = outcome
+    intervention.completed_at = timezone.now()
+    intervention.save(update_fields=["outcome", "completed_at"])
+    return intervention
+
+
+# The engagement scan --------------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    scan_date: dt.date
+    batches: int = 0
+    participations_scored: int = 0
+    snapshots_written: int = 0
+    flags_raised: int = 0
+    flags_updated: int = 0
+    flags_auto_closed: int = 0
+    digests_sent: int = 0
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["scan_date"] = self.scan_date.isoformat()
+        return data
+
+    def __str__(self) -> str:
+        return (
+            f"Engagement scan {self.scan_date}: {self.participations_scored} participations "
+            f"scored in {self.batches} batches, {self.snapshots_written} snapshots written, "
+            f"{self.flags_raised} flags raised, {self.flags_updated} updated, "
+            f"{self.flags_auto_closed} closed on recovery, {self.digests_sent} digests sent"
+        )
+
+
+SNAPSHOT_FIELDS = [
+    "score",
+    "band",
+    "meetings_held",
+    "meetings_attended",
+    "meetings_apologies",
+    "attendance_rate",
+    "consecutive_absences",
+    "obligations_due",
+    "obligations_overdue",
+    "max_days_overdue",
+    "reports_expected",
+    "reports_missing",
+    "days_since_activity",
+    "signatures_pending",
+    "max_days_awaiting_signature",
+    "components",
+    "reasons",
+]
+
+
+def _decimal(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def snapshot_values(assessment: Assessment, policy: Policy) -> dict:
+    """The columns of an EngagementSnapshot for one assessment."""
+    f = assessment.figures
+    return {
+        "score": assessment.score,
+        "band": assessment.band,
+        "meetings_held": f.meetings_held,
+        "meetings_attended": f.meetings_present,
+        "meetings_apologies": f.meetings_apologies,
+        "attendance_rate": _decimal(assessment.attendance_rate),
+        "consecutive_absences": f.consecutive_absences,
+        "obligations_due": f.obligations_due,
+        "obligations_overdue": f.obligations_overdue,
+        "max_days_overdue": f.max_days_overdue,
+        "reports_expected": f.reports_expected,
+        "reports_missing": f.reports_missing,
+        "days_since_activity": f.days_since_activity,
+        "signatures_pending": f.signatures_pending,
+        "max_days_awaiting_signature": f.max_days_awaiting_signature,
+        "components": {
+            signal: {
+                "value": round(float(assessment.components[signal]), 4),
+                "weight": policy.weight(signal),
+            }
+            for signal in SIGNALS
+        },
+        "reasons": list(assessment.reasons),
+    }
+
+
+def _next_batch(*, after: int, day: Day, size: int) -> list[ParticipationRow]:
+    """The next `size` scanned participations by id (keyset pagination: no OFFSET)."""
+    return [
+        ParticipationRow(*values)
+        for values in Participation.objects.filter(
+            pk__gt=after,
+            status=Participation.Status.ACTIVE,
+            collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
+            joined_on__lte=day.date,
+        )
+        .order_by("pk")
+        .values_list("pk", "collaboration_id", "organisation_id", "joined_on")[:size]
+    ]
+
+
+def _store_snapshots(day: Day, values_by_pk: dict[int, dict], now) -> int:
+    """Upsert the batch's snapshots; rows whose figures are unchanged are left alone, so a second
+    scan on the same day writes nothing (two queries)."""
+    existing = {
+        row.pop("participation_id"): row
+        for row in EngagementSnapshot.objects.filter(
+            participation_id__in=list(values_by_pk), scan_date=day.date
+        ).values("participation_id", *SNAPSHOT_FIELDS)
+    }
+    changed = [
+        EngagementSnapshot(participation_id=pk, scan_date=day.date, computed_at=now, **values)
+        for pk, values in values_by_pk.items()
+        if existing.get(pk) != values
+    ]
+    EngagementSnapshot.objects.bulk_create(
+        changed,
+        update_conflicts=True,
+        unique_fields=["participation", "scan_date"],
+        update_fields=[*SNAPSHOT_FIELDS, "computed_at"],
+    )
+    return len(changed)
+
+
+def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResult, now) -> None:
+    """Raise, refresh or close each participation's flag (three reads, at most two writes).
+
+    A flag is raised when a partner *enters* at risk or disengaged. A flag a person resolved
+    stands while the partner stays in the same band or improves: a new one is raised only after
+    the partner has been engaged again (on the previous scan) or has got worse."""
+    ids = list(assessments)
+    open_flags = {
+        flag.participation_id: flag
+        for flag in Flag.objects.filter(participation_id__in=ids, status__in=Flag.OPEN_STATUSES)
+    }
+    previous_band = dict(
+        EngagementSnapshot.objects.filter(
+            participation_id__in=ids,
+            scan_date=Subquery(
+                EngagementSnapshot.objects.filter(
+                    participation_id=OuterRef("participation_id"), scan_date__lt=day.date
+                )
+                .order_by("-scan_date")
+                .values("scan_date")[:1]
+            ),
+        ).values_list("participation_id", "band")
+    )
+    latest_flag = Flag.objects.filter(participation_id=OuterRef("participation_id")).order_by(
+        "-created_at", "-pk"
+    )
+    standing_resolutions = dict(
+        Flag.objects.filter(
+            participation_id__in=ids,
+            status=Flag.Status.RESOLVED,
+            pk=Subquery(latest_flag.values("pk")[:1]),
+        ).values_list("participation_id", "band")
+    )
+    raised, changed = [], []
+    for pk, assessment in assessments.items():
+        flag = open_flags.get(pk)
+        if assessment.band != Band.ENGAGED:
+            if flag is not None:
+                if (flag.band, flag.score, flag.reasons) != (
+                    assessment.band,
+                    assessment.score,
+                    assessment.reasons,
+                ):
+                    flag.band, flag.score = assessment.band, assessment.score
+                    flag.reasons = list(assessment.reasons)
+                    changed.append(flag)
+                    result.flags_updated += 1
+                continue
+            resolved_band = standing_resolutions.get(pk)
+            if (
+                resolved_band is not None
+                and previous_band.get(pk, Band.ENGAGED) != Band.ENGAGED
+                and SEVERITY[assessment.band] <= SEVERITY[resolved_band]
+            ):
+                continue
+            raised.append(
+                Flag(
+                    participation_id=pk,
+                    band=assessment.band,
+                    score=assessment.score,
+                    reasons=list(assessment.reasons),
+                    status=Flag.Status.OPEN,
+                    raised_on=day.date,
+                )
+            )
+        elif flag is not None:
+            flag.status = Flag.Status.AUTO_CLOSED
+            flag.closed_at = now
+            changed.append(flag)
+            result.flags_auto_closed += 1
+    # A concurrent scan may have raised the same flag: the one-open-flag constraint keeps one.
+    Flag.objects.bulk_create(raised, ignore_conflicts=True)
+    result.flags_raised += len(raised)
+    if changed:
+        Flag.objects.bulk_update(changed, ["band", "score", "reasons", "status", "closed_at"])
+
+
+def _scan_batch(rows: list[ParticipationRow], day: Day, default: Policy, result: ScanResult):
+    """Score one batch and write its snapshots and flags in one transaction: a scan stopped
+    between batches leaves whole batches behind, and a rerun recomputes the same values."""
+    now = timezone.now()
+    with transaction.atomic():
+        policies = policies_for({row.collaboration_id for row in rows}, default=default)
+        figures = read_figures(rows, policies, day)
+        assessments, values = {}, {}
+        for row in rows:
+            policy = policies[row.collaboration_id]
+            assessment = assess(figures[row.pk], policy)
+            assessments[row.pk] = assessment
+            values[row.pk] = snapshot_values(assessment, policy)
+        result.snapshots_written += _store_snapshots(day, values, now)
+        _handle_flags(day, assessments, result, now)
+    result.participations_scored += len(rows)
+    result.batches += 1
+
+
+def engagement_scan(
+    *, scan_date: dt.date | None = None, batch_size: int = 2000, send_digests: bool = True
+) -> ScanResult:
+    """Score every active participation of every active collaboration on `scan_date` (today by
+    default), store one snapshot each, raise / refresh / close flags, then send each commissioner
+    one digest of the flags they have not been told about.
+
+    Set-based: per batch of participations a fixed number of queries, whatever the batch size.
+    Idempotent: a second run on the same day changes nothing. Interruptible: batches commit one
+    by one and a rerun recomputes the same values, then sends the digest the first run did not."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    day = Day.of(scan_date or timezone.localdate())
+    result = ScanResult(scan_date=day.date)
+    with translation.override(settings.LANGUAGE_CODE):
+        default = default_policy()
+        after = 0
+        while True:
+            rows = _next_batch(after=after, day=day, size=batch_size)
+            if rows:
+                _scan_batch(rows, day, default, result)
+                after = rows[-1].pk
+            if len(rows) < batch_size:
+                break
+        if send_digests:
+            result.digests_sent = flag_digests_send()
+    logger.info("%s", result)
+    return result
+
+
+# Digests --------------------------------------------------------------------------------------
+
+
+def _digest_message(commissioner, flags: list[Flag]) -> mail.EmailMessage:
+    count = len(flags)
+    subject = ngettext(
+        "CollabHub: %(count)s partner needs attention",
+        "CollabHub: %(count)s partners need attention",
+        count,
+    ) % {"count": count}
+    lines = [
+        _("Hello %(name)s,") % {"name": commissioner.get_full_name() or commissioner.username},
+        "",
+        ngettext(
+            "The engagement scan raised %(count)s new flag on your collaborations:",
+            "The engagement scan raised %(count)s new flags on your collaborations:",
+            count,
+        )
+        % {"count": count},
+        "",
+    ]
+    for flag in flags:
+        participation = flag.participation
+        lines.append(
+            f"- {participation.organisation.name} — {participation.collaboration.title}: "
+            f"{flag.get_band_display()} ({_('score')} {flag.score})"
+        )
+        lines.extend(f"    · {reason}" for reason in flag.reasons)
+        lines.append(f"    {site_url(flag.get_absolute_url())}")
+    lines += ["", _("The flag inbox lists every open flag.")]
+    return mail.EmailMessage(subject=subject, body="\n".join(lines), to=[commissioner.email])
+
+
+def _send_digests(messages: list[mail.EmailMessage], flag_ids: list[int], marked_at) -> None:
+    """After commit: send. When the mail server refuses, the flags are unmarked so the next scan
+    tries again (docs/engagement.md: at most once, never twice)."""
+    try:
+        mail.get_connection().send_messages(messages)
+    except Exception:
+        logger.exception("Could not send %s engagement digests; will retry", len(messages))
+        Flag.objects.filter(pk__in=flag_ids, notified_at=marked_at).update(notified_at=None)
+
+
+def flag_digests_send() -> int:
+    """One e-mail per commissioner listing the open flags of their collaborations nobody has
+    been told about. The flags are marked notified in the same transaction that locks them, and
+    the mail leaves only after that commits: a flag is never announced twice."""
+    marked_at = timezone.now()
+    with transaction.atomic():
+        flags = list(
+            Flag.objects.select_for_update(of=("self",))
+            .filter(
+                notified_at__isnull=True,
+                status__in=Flag.OPEN_STATUSES,
+                participation__collaboration__commissioner__isnull=False,
+                participation__collaboration__commissioner__is_active=True,
+            )
+            .exclude(participation__collaboration__commissioner__email="")
+            .select_related(
+                "participation__organisation", "participation__collaboration__commissioner"
+            )
+            .order_by("participation__collaboration__title", "participation__organisation__name")
+        )
+        if not flags:
+            return 0
+        by_commissioner: dict[int, list[Flag]] = defaultdict(list)
+        commissioners = {}
+        for flag in flags:
+            commissioner = flag.participation.collaboration.commissioner
+            commissioners[commissioner.pk] = commissioner
+            by_commissioner[commissioner.pk].append(flag)
+        flag_ids = [flag.pk for flag in flags]
+        Flag.objects.filter(pk__in=flag_ids).update(notified_at=marked_at)
+        messages = [
+            _digest_message(commissioners[pk], group) for pk, group in by_commissioner.items()
+        ]
+        transaction.on_commit(lambda: _send_digests(messages, flag_ids, marked_at))
+    return len(messages)
+
+
+# "Scan now" -----------------------------------------------------------------------------------
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as KombuOperationalError
+
+    errors: list[type[BaseException]] = [KombuOperationalError, ConnectionError, TimeoutError]
+    try:
+        import redis.exceptions
+
+        errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    return tuple(errors)
+
+
+def engagement_scan_request(*, actor) -> bool:
+    """ "Scan now": queue the scan once the current transaction commits. Returns False when the
+    broker could not take it (logged; the page says so) — never an error for the request."""
+    _require_commissioner(actor)
+    from .tasks import engagement_scan_task
+
+    outcome = {"queued": True}
+
+    def enqueue() -> None:
+        try:
+            engagement_scan_task.delay()
+        except _broker_errors() as exc:
+            outcome["queued"] = False
+            logger.error("Could not queue the engagement scan (%s: %s)", type(exc).__name__, exc)
+        except Exception:
+            # Without a broker the task runs in-process; its failure must not fail the page.
+            outcome["queued"] = False
+            logger.exception("The engagement scan requested by %s failed", actor)
+
+    transaction.on_commit(enqueue)
+    return outcome["queued"]
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+
+def _primary_email(organisation_ref: str) -> Subquery:
+    return Subquery(
+        Contact.objects.filter(
+            organisation_id=OuterRef(organisation_ref), is_primary=True, is_active=True
+        )
+        .exclude(email="")
+        .order_by("pk")
+        .values("email")[:1]
+    )
+
+
+def _send_after_commit(messages: list[mail.EmailMessage], what: str) -> None:
+    def send() -> None:
+        try:
+            mail.get_connection().send_messages(messages)
+        except Exception:
+            logger.exception("Could not send %s %s", len(messages), what)
+
+    transaction.on_commit(send)
+
+
+def obligation_reminders_send(*, today: dt.date | None = None) -> int:
+    """Remind each responsible organisation's primary contact of its pending obligations due
+    within OBLIGATION_REMINDER_DAYS and of those overdue; each reminder goes out once (a Reminder
+    row per obligation and kind). One e-mail per recipient. Returns the reminders recorded."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=settings.OBLIGATION_REMINDER_DAYS)
+    pending = (
+        Obligation.objects.filter(status=Obligation.Status.PENDING)
+        .exclude(collaboration__status__in=CLOSED_COLLABORATION_STATUSES)
+        .annotate(recipient=_primary_email("organisation_id"))
+        .filter(recipient__isnull=False)
+        .select_related("collaboration", "organisation")
+        .order_by("due_date", "pk")
+    )
+    kinds = [
+        (Reminder.Kind.OBLIGATION_DUE_SOON, Q(due_date__gte=today, due_date__lte=horizon)),
+        (Reminder.Kind.OBLIGATION_OVERDUE, Q(due_date__lt=today)),
+    ]
+    try:
+        with transaction.atomic():
+            reminders, by_recipient = [], defaultdict(list)
+            for kind, when in kinds:
+                sent = Reminder.objects.filter(obligation=OuterRef("pk"), kind=kind)
+                for obligation in pending.filter(when).exclude(Exists(sent)):
+                    reminders.append(
+                        Reminder(kind=kind, obligation=obligation, recipient=obligation.recipient)
+                    )
+                    by_recipient[obligation.recipient].append((kind, obligation))
+            # A concurrent run inserting the same reminder makes this one roll back, unsent.
+            Reminder.objects.bulk_create(reminders)
+            with translation.override(settings.LANGUAGE_CODE):
+                messages = [
+                    _obligation_message(recipient, items, today)
+                    for recipient, items in by_recipient.items()
+                ]
+            _send_after_commit(messages, "obligation reminders")
+    except IntegrityError:
+        logger.warning("Obligation reminders are being sent by another run; skipped")
+        return 0
+    return len(reminders)
+
+
+def _obligation_message(recipient: str, items, today: dt.date) -> mail.EmailMessage:
+    lines = [
+        _("Hello,"),
+        "",
+        _("A reminder of what your organisation owes its collaborations:"),
+        "",
+    ]
+    for kind, obligation in items:
+        if kind == Reminder.Kind.OBLIGATION_OVERDUE:
+            when = _("overdue since %(date)s (%(days)s days)") % {
+                "date": obligation.due_date.isoformat(),
+                "days": (today - obligation.due_date).days,
+            }
+        else:
+            when = _("due on %(date)s") % {"date": obligation.due_date.isoformat()}
+        lines.append(f"- {obligation.collaboration.title}: {obligation.description} — {when}")
+    lines += ["", _("Mark an obligation met in CollabHub, or through the API, when it is done.")]
+    subject = ngettext(
+        "CollabHub: %(count)s obligation to attend to",
+        "CollabHub: %(count)s obligations to attend to",
+        len(items),
+    ) % {"count": len(items)}
+    return mail.EmailMessage(subject=subject, body="\n".join(lines), to=[recipient])
+
+
+def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
+    """Tell the lead organisation's primary contact (copying the commissioner) that an agreement
+    in force has reached its renewal notice period (expiry_date - renewal_notice_days ≤ today);
+    once per agreement. Returns the reminders recorded."""
+    today = today or timezone.localdate()
+    sent = Reminder.objects.filter(agreement=OuterRef("pk"), kind=Reminder.Kind.AGREEMENT_RENEWAL)
+    candidates = (
+        Agreement.objects.filter(status=Agreement.Status.IN_FORCE, expiry_date__isnull=False)
+        .exclude(collaboration__status__in=CLOSED_COLLABORATION_STATUSES)
+        .exclude(Exists(sent))
+        .annotate(lead_email=_primary_email("collaboration__lead_organisation_id"))
+        .select_related("collaboration__commissioner")
+        .order_by("expiry_date", "pk")
+    )
+    # The notice period differs per agreement: bound the read by the longest one, then compare
+    # exactly here (date arithmetic on a column is not portable between SQLite and PostgreSQL).
+    longest = (
+        candidates.order_by("-renewal_notice_days")
+        .values_list("renewal_notice_days", flat=True)
+        .first()
+    )
+    if longest is None:
+        return 0
+    due = [
+        agreement
+        for agreement in candidates.filter(expiry_date__lte=today + dt.timedelta(days=longest))
+        if agreement.expiry_date - dt.timedelta(days=agreement.renewal_notice_days) <= today
+    ]
+    try:
+        with transaction.atomic():
+            reminders, messages = [], []
+            with translation.override(settings.LANGUAGE_CODE):
+                for agreement in due:
+                    commissioner = agreement.collaboration.commissioner
+                    cc = [commissioner.email] if commissioner and commissioner.email else []
+                    to = [agreement.lead_email] if agreement.lead_email else cc[:1]
+                    if not to:
+                        continue
+                    cc = [address for address in cc if address not in to]
+                    reminders.append(
+                        Reminder(
+                            kind=Reminder.Kind.AGREEMENT_RENEWAL,
+                            agreement=agreement,
+                            recipient=to[0],
+                        )
+                    )
+                    messages.append(_renewal_message(agreement, to, cc, today))
+            Reminder.objects.bulk_create(reminders)
+            _send_after_commit(messages, "agreement renewal reminders")
+    except IntegrityError:
+        logger.warning("Agreement renewal reminders are being sent by another run; skipped")
+        return 0
+    return len(reminders)
+
+
+def _renewal_message(agreement: Agreement, to, cc, today: dt.date) -> mail.EmailMessage:
+    days = (agreement.expiry_date - today).days
+    if days >= 0:
+        when = ngettext(
+            "expires on %(date)s, in %(days)s day",
+            "expires on %(date)s, in %(days)s days",
+            days,
+        ) % {"date": agreement.expiry_date.isoformat(), "days": days}
+    else:
+        when = _("expired on %(date)s") % {"date": agreement.expiry_date.isoformat()}
+    body = "\n".join(
+        [
+            _("Hello,"),
+            "",
+            _(
+                "“%(title)s” (version %(version)s) of %(collaboration)s %(when)s. Its renewal "
+                "notice period of %(notice)s days has begun: decide whether to renew it."
+            )
+            % {
+                "title": agreement.title,
+                "version": agreement.version,
+                "collaboration": agreement.collaboration.title,
+                "when": when,
+                "notice": agreement.renewal_notice_days,
+            },
+        ]
+    )
+    subject = _("CollabHub: renewal notice for %(title)s") % {"title": agreement.title}
+    return mail.EmailMessage(subject=subject, body=body, to=to, cc=cc)

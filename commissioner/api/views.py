@@ -1,0 +1,191 @@
+"""API of the commissioner app: meetings (a partner confirms its own attendance), engagement
+snapshots (a partner reads its own organisation's), flags and interventions (administrators and
+commissioners only). Thin: reads come from the scoped selectors, writes go through the same
+services as the browser.
+
+Flags and interventions: for anyone who is not an administrator or a commissioner, the lists
+(and creating an intervention) answer 403 and every object route 404 — a flag's existence never
+leaks."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from commissioner import selectors, services
+from commissioner.access import may_commission
+from commissioner.filters import (
+    FlagFilterSet,
+    InterventionFilterSet,
+    MeetingFilterSet,
+    SnapshotFilterSet,
+)
+from partners.api.views import StrictOrderingFilter
+
+from . import serializers as s
+
+FORBIDDEN = OpenApiResponse(
+    description="Not allowed: a read-only token, or a caller who is not an administrator or "
+    "commissioner (flags and interventions)."
+)
+NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
+BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
+
+
+def _write_schema(request, response, code=200, description=""):
+    return extend_schema(
+        request=request,
+        responses={code: response, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=description or None,
+    )
+
+
+class CommissionersOnly(BasePermission):
+    """Lists and creation are refused (403) to anyone but administrators and commissioners; their
+    object routes find nothing for them (404, from the scoped queryset)."""
+
+    message = gettext_lazy("Only administrators and commissioners see flags and interventions.")
+
+    def has_permission(self, request, view):
+        if view.action in ("list", "create"):
+            return may_commission(request.user)
+        return True
+
+
+class CommissionerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
+    lookup_value_regex = r"\d+"
+
+    def validated(self, request, serializer_class) -> dict:
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=obj.pk)
+        return Response(
+            self.serializer_class(fresh, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+
+@extend_schema(tags=["meetings"])
+class MeetingViewSet(CommissionerViewSet):
+    """Meetings of the collaborations the caller may read, with every participating
+    organisation's attendance. A partner (read-write token) or a participating organisation's
+    staff confirms its own organisation's attendance with `confirm-attendance`."""
+
+    serializer_class = s.MeetingSerializer
+    filterset_class = MeetingFilterSet
+    search_fields = ["title"]
+    ordering_fields = ["held_at", "title"]
+    ordering = ["-held_at"]
+
+    def get_queryset(self):
+        return selectors.meeting_api_list_for(actor=self.request.user).order_by("-held_at", "-pk")
+
+    @_write_schema(
+        s.ConfirmAttendanceSerializer,
+        s.MeetingSerializer,
+        description="Confirm your own organisation's attendance (present, apologies or absent). "
+        "Only meetings of collaborations your organisation takes an active part in; any other "
+        "meeting is a 404. Present and absent only once the meeting has started.",
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-attendance")
+    def confirm_attendance(self, request, pk=None):
+        meeting = get_object_or_404(selectors.meetings_to_confirm_for(actor=request.user), pk=pk)
+        data = self.validated(request, s.ConfirmAttendanceSerializer)
+        services.attendance_confirm(actor=request.user, meeting=meeting, status=data["status"])
+        return self.respond(meeting)
+
+
+@extend_schema(tags=["engagement"])
+class EngagementViewSet(CommissionerViewSet):
+    """Engagement snapshots: one per participation per scan date, with the score, band, figures
+    and reasons. A partner token or a staff user reads its own organisation's only;
+    administrators and commissioners read all."""
+
+    serializer_class = s.SnapshotSerializer
+    filterset_class = SnapshotFilterSet
+    ordering_fields = ["scan_date", "score"]
+    ordering = ["-scan_date"]
+
+    def get_queryset(self):
+        return selectors.snapshot_list_for(actor=self.request.user).order_by("-scan_date", "-pk")
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.FlagSerializer(many=True), 403: FORBIDDEN}),
+)
+@extend_schema(tags=["flags"])
+class FlagViewSet(CommissionerViewSet):
+    """Flags raised by the engagement scan on partners at risk or disengaged (administrators and
+    commissioners only)."""
+
+    serializer_class = s.FlagSerializer
+    filterset_class = FlagFilterSet
+    search_fields = ["participation__organisation__name", "participation__collaboration__title"]
+    ordering_fields = ["raised_on", "score"]
+    ordering = ["-raised_on"]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, CommissionersOnly]
+
+    def get_queryset(self):
+        return selectors.flag_list_for(actor=self.request.user).order_by("-raised_on", "-pk")
+
+    @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.")
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        flag = self.get_object()
+        services.flag_acknowledge(actor=request.user, flag=flag)
+        return self.respond(flag)
+
+    @_write_schema(s.ResolveSerializer, s.FlagSerializer, description="Resolve a flag, saying how.")
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        flag = self.get_object()
+        data = self.validated(request, s.ResolveSerializer)
+        services.flag_resolve(actor=request.user, flag=flag, note=data["note"])
+        return self.respond(flag)
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: s.InterventionSerializer(many=True), 403: FORBIDDEN}),
+    create=_write_schema(s.InterventionWriteSerializer, s.InterventionSerializer, 201),
+)
+@extend_schema(tags=["interventions"])
+class InterventionViewSet(mixins.CreateModelMixin, CommissionerViewSet):
+    """What commissioners did about flags: calls, meetings, letters, escalations, with their due
+    dates and outcomes (administrators and commissioners only)."""
+
+    serializer_class = s.InterventionSerializer
+    filterset_class = InterventionFilterSet
+    ordering_fields = ["created_at", "due_date"]
+    ordering = ["-created_at"]
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, CommissionersOnly]
+
+    def get_queryset(self):
+        return selectors.intervention_list_for(actor=self.request.user).order_by(
+            "-created_at", "-pk"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request, s.InterventionWriteSerializer)
+        intervention = services.intervention_add(actor=request.user, **data)
+        return self.respond(intervention, status.HTTP_201_CREATED)
+
+    @_write_schema(s.OutcomeSerializer, s.InterventionSerializer, description="Record the outcome.")
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        intervention = self.get_object()
+        data = self.validated(request, s.OutcomeSerializer)
+        services.intervention_complete(
+            actor=request.user, intervention=intervention, outcome=data["outcome"]
+        )
+        return self.respond(intervention)

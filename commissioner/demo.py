@@ -1,0 +1,265 @@
+"""Demo story of the commissioner for `manage.py seed_demo` (idempotent, deterministic): six
+months of monthly meetings with attendance and check-ins across the active demo collaborations,
+in which one partner has clearly dropped away (absent from the last four meetings, silent for
+months, an obligation 45+ days overdue: the agreements demo's, or one added when it has none)
+and another is slipping (the one the other demos' overdue contributions and unsigned agreements
+already put at risk, or else one made to miss the last two meetings and go quiet). Engagement
+scans then run every two weeks over the last twelve weeks and today, so the dashboard opens on a
+trend and flags with their reasons, the disengaged partner's already with a planned call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db.models import Max
+from django.utils import timezone
+
+from agreements.models import Agreement, Collaboration, Obligation, Participation, Signatory
+from partners.models import User
+
+from . import services
+from .engagement import Day, ParticipationRow, assess, default_policy, policies_for, read_figures
+from .models import Activity, Attendance, Band, Flag, Intervention, Meeting
+
+DEMO_LOCATION = "Council chambers (demo)"
+# Days before today of the monthly meetings, oldest first (six months).
+MEETING_DAYS_AGO = [164, 134, 104, 74, 44, 14]
+# Scans every two weeks over the last twelve weeks, then today's.
+SCAN_DAYS_AGO = [84, 70, 56, 42, 28, 14]
+MEETING_HOUR = 10
+P, AP, AB = Attendance.Status.PRESENT, Attendance.Status.APOLOGIES, Attendance.Status.ABSENT
+DISENGAGED_PATTERN = [P, P, AB, AB, AB, AB]
+AT_RISK_CHECKIN_DAYS_AGO = 36
+# How late the disengaged partner's contribution is, when the other demos gave it none.
+OVERDUE_DAYS = 60
+
+
+def _meeting_time(days_ago: int, today: dt.date) -> dt.datetime:
+    day = today - dt.timedelta(days=days_ago)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(MEETING_HOUR)))
+
+
+def _signals(participations: list[Participation], today: dt.date):
+    """What the other demos left behind for each candidate: obligations overdue (and long
+    overdue), agreements it has not signed, days since its latest activity."""
+    keys = {(p.collaboration_id, p.organisation_id) for p in participations}
+    long_overdue, overdue = set(), set()
+    for collaboration_id, organisation_id, due_date in Obligation.objects.filter(
+        status=Obligation.Status.PENDING, due_date__lt=today
+    ).values_list("collaboration_id", "organisation_id", "due_date"):
+        if (collaboration_id, organisation_id) in keys:
+            overdue.add((collaboration_id, organisation_id))
+            if (today - due_date).days >= 45:
+                long_overdue.add((collaboration_id, organisation_id))
+    unsigned = set(
+        Signatory.objects.filter(
+            signed_at__isnull=True, agreement__status=Agreement.Status.CIRCULATING
+        ).values_list("agreement__collaboration_id", "organisation_id")
+    )
+    last_activity = dict(
+        Activity.objects.filter(participation__in=participations)
+        .values("participation_id")
+        .annotate(last=Max("occurred_at"))
+        .values_list("participation_id", "last")
+    )
+    quiet = {
+        p.pk: (today - timezone.localdate(last_activity[p.pk])).days
+        if p.pk in last_activity
+        else 10_000
+        for p in participations
+    }
+    return long_overdue, overdue, unsigned, quiet
+
+
+def _choose_disengaged(candidates: list[Participation], today: dt.date) -> Participation | None:
+    """Not a lead; preferably with an obligation overdue 45 days or more, then the longest
+    silence."""
+    if not candidates:
+        return None
+    long_overdue, _overdue, _unsigned, quiet = _signals(candidates, today)
+    return min(
+        candidates,
+        key=lambda p: (
+            (p.collaboration_id, p.organisation_id) not in long_overdue,
+            -min(quiet[p.pk], 365),
+            p.collaboration.slug,
+            p.organisation.name,
+        ),
+    )
+
+
+def _bands_today(participations: list[Participation]) -> dict[int, str]:
+    """What today's scan would say of each participation, without writing anything."""
+    day = Day.of(timezone.localdate())
+    rows = [
+        ParticipationRow(p.pk, p.collaboration_id, p.organisation_id, p.joined_on)
+        for p in participations
+        if p.joined_on <= day.date
+    ]
+    policies = policies_for({r.collaboration_id for r in rows}, default=default_policy())
+    figures = read_figures(rows, policies, day)
+    return {r.pk: assess(figures[r.pk], policies[r.collaboration_id]).band for r in rows}
+
+
+def _make_at_risk(participation: Participation, meetings: list[Meeting], now) -> None:
+    """Absent from the last two meetings, and last heard from AT_RISK_CHECKIN_DAYS_AGO."""
+    last_two = meetings[-2:]
+    Attendance.objects.filter(participation=participation, meeting__in=last_two).update(
+        status=AB, confirmed_by_partner=False
+    )
+    Activity.objects.filter(
+        participation=participation,
+        kind=Activity.Kind.MEETING_ATTENDED,
+        occurred_at__in=[m.held_at for m in last_two],
+    ).delete()
+    Activity.objects.filter(
+        participation=participation,
+        kind=Activity.Kind.CHECK_IN,
+        occurred_at__gte=now - dt.timedelta(days=AT_RISK_CHECKIN_DAYS_AGO),
+    ).update(occurred_at=now - dt.timedelta(days=AT_RISK_CHECKIN_DAYS_AGO))
+
+
+def seed() -> str:
+    if Meeting.objects.filter(location=DEMO_LOCATION).exists():
+        return "demo meetings already loaded"
+    rng = random.Random(2026)
+    today = timezone.localdate()
+    now = timezone.now()
+    commissioner = (
+        User.objects.filter(username="commissioner").first()
+        or User.objects.filter(role=User.Role.COMMISSIONER, is_active=True).order_by("pk").first()
+    )
+    collaborations = list(
+        Collaboration.objects.filter(status=Collaboration.Status.ACTIVE).order_by("slug")
+    )
+    participations = list(
+        Participation.objects.filter(
+            collaboration__in=collaborations, status=Participation.Status.ACTIVE
+        )
+        .select_related("collaboration", "organisation")
+        .order_by("collaboration__slug", "organisation__name")
+    )
+    if not participations:
+        return "no active collaboration: no meetings to load"
+    candidates = [
+        p for p in participations if p.organisation_id != p.collaboration.lead_organisation_id
+    ]
+    disengaged = _choose_disengaged(candidates, today)
+    if disengaged is not None:
+        long_overdue, *_rest = _signals([disengaged], today)
+        if not long_overdue:
+            # Missing meetings and silence alone cost 50 points (at risk): the story needs the
+            # unpaid contribution the other demos would have given it.
+            Obligation.objects.create(
+                collaboration=disengaged.collaboration,
+                organisation=disengaged.organisation,
+                kind=Obligation.Kind.FUNDING,
+                description="Annual operating contribution",
+                quantity=25000,
+                unit=Obligation.Unit.DOLLARS,
+                due_date=today - dt.timedelta(days=OVERDUE_DAYS),
+            )
+
+    meetings_by_collaboration: dict[int, list[Meeting]] = {}
+    attendances, activities = [], []
+    for collaboration in collaborations:
+        members = [p for p in participations if p.collaboration_id == collaboration.pk]
+        if not members:
+            continue
+        meetings = meetings_by_collaboration[collaboration.pk] = []
+        for index, days_ago in enumerate(MEETING_DAYS_AGO):
+            held_at = _meeting_time(days_ago, today)
+            meeting = Meeting.objects.create(
+                collaboration=collaboration,
+                title=f"Steering committee — {held_at:%B %Y}",
+                held_at=held_at,
+                location=DEMO_LOCATION,
+                notes="Standing items: progress on the shared goals, contributions, risks.",
+            )
+            meetings.append(meeting)
+            for participation in members:
+                if disengaged is not None and participation.pk == disengaged.pk:
+                    status = DISENGAGED_PATTERN[index]
+                elif days_ago > 90:
+                    status = rng.choices([P, AP, AB], weights=[80, 15, 5])[0]
+                else:
+                    status = P
+                attendances.append(
+                    Attendance(
+                        meeting=meeting,
+                        participation=participation,
+                        status=status,
+                        confirmed_by_partner=rng.random() < 0.3,
+                        recorded_at=held_at + dt.timedelta(days=1),
+                    )
+                )
+                if status == P:
+                    activities.append(
+                        Activity(
+                            participation=participation,
+                            kind=Activity.Kind.MEETING_ATTENDED,
+                            description=meeting.title,
+                            occurred_at=held_at,
+                        )
+                    )
+    for participation in participations:
+        if disengaged is not None and participation.pk == disengaged.pk:
+            continue
+        activities.append(
+            Activity(
+                participation=participation,
+                kind=Activity.Kind.CHECK_IN,
+                description="Check-in call with the commissioner",
+                occurred_at=now - dt.timedelta(days=rng.randint(2, 9), hours=rng.randint(0, 6)),
+                recorded_by=commissioner,
+            )
+        )
+    Attendance.objects.bulk_create(attendances)
+    Activity.objects.bulk_create(activities)
+
+    # The partner at risk: one the other demos' data already put there (an overdue contribution,
+    # an unsigned agreement), else one made to miss the last two meetings and go quiet.
+    others = [p for p in candidates if disengaged is None or p.pk != disengaged.pk]
+    bands = _bands_today(others)
+    at_risk = next((p for p in others if bands.get(p.pk) == Band.AT_RISK), None)
+    if at_risk is None and others:
+        _long, overdue, unsigned, quiet = _signals(others, today)
+        at_risk = min(
+            others,
+            key=lambda p: (
+                disengaged is not None and p.organisation_id == disengaged.organisation_id,
+                (p.collaboration_id, p.organisation_id) in overdue,
+                (p.collaboration_id, p.organisation_id) in unsigned,
+                quiet[p.pk] < AT_RISK_CHECKIN_DAYS_AGO,
+                p.collaboration.slug,
+                p.organisation.name,
+            ),
+        )
+        _make_at_risk(at_risk, meetings_by_collaboration[at_risk.collaboration_id], now)
+    meetings = sum(len(m) for m in meetings_by_collaboration.values())
+
+    for days_ago in SCAN_DAYS_AGO:
+        services.engagement_scan(scan_date=today - dt.timedelta(days=days_ago), send_digests=False)
+    result = services.engagement_scan()
+
+    if disengaged is not None and commissioner is not None:
+        flag = Flag.objects.filter(participation=disengaged, status__in=Flag.OPEN_STATUSES).first()
+        if flag is not None and not Intervention.objects.filter(flag=flag).exists():
+            services.intervention_add(
+                actor=commissioner,
+                flag=flag,
+                kind=Intervention.Kind.CALL,
+                description=(
+                    f"Call {disengaged.organisation.name}'s chief administrative officer about "
+                    "the missed meetings and what the organisation still owes."
+                ),
+                due_date=today + dt.timedelta(days=7),
+            )
+    names = ", ".join(
+        f"{p.organisation.name} ({p.collaboration.title})" for p in (disengaged, at_risk) if p
+    )
+    return (
+        f"{meetings} meetings, {len(attendances)} attendances, {len(activities)} activities; "
+        f"{len(SCAN_DAYS_AGO) + 1} scans; drifting: {names}; today: {result}"
+    )

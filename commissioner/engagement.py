@@ -1,0 +1,524 @@
+"""How engagement is scored (docs/engagement.md): the policy in force, the figures of a batch of
+participations read with a fixed number of aggregate queries, and the pure function that turns
+one participation's figures into components, a score, a band and human-readable reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from agreements.models import (
+    Agreement,
+    Measurement,
+    Obligation,
+    Participation,
+    SharedGoal,
+    Signatory,
+)
+
+from .models import Activity, Attendance, Band, EngagementPolicy, Meeting
+
+# Days of one reporting period of each goal cadence.
+CADENCE_DAYS = {
+    SharedGoal.Cadence.MONTHLY: 30,
+    SharedGoal.Cadence.QUARTERLY: 91,
+    SharedGoal.Cadence.YEARLY: 365,
+}
+# An agreement circulating for more than this many days counts against a signatory that has
+# not signed it.
+SIGNATURE_GRACE_DAYS = 14
+SIGNALS = ("attendance", "obligations", "reporting", "recency", "signatures")
+# Far enough back to stand for "never" in a comparison with a meeting's time.
+BEGINNING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+# Policy -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The thresholds in force for one collaboration."""
+
+    window_days: int = 90
+    weight_attendance: int = 30
+    weight_obligations: int = 25
+    weight_reporting: int = 15
+    weight_recency: int = 20
+    weight_signatures: int = 10
+    engaged_min: int = 70
+    at_risk_min: int = 40
+    inactivity_days: int = 60
+    overdue_grace_days: int = 60
+
+    @classmethod
+    def from_row(cls, row: EngagementPolicy | dict | None) -> Policy:
+        if row is None:
+            return cls.model_defaults()
+        get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+        return cls(**{f.name: get(f.name) for f in fields(cls)})
+
+    @classmethod
+    def model_defaults(cls) -> Policy:
+        """The defaults declared on EngagementPolicy's fields (used when no row exists)."""
+        return cls(
+            **{f.name: EngagementPolicy._meta.get_field(f.name).default for f in fields(cls)}
+        )
+
+    def weight(self, signal: str) -> int:
+        return getattr(self, f"weight_{signal}")
+
+
+POLICY_FIELDS = [f.name for f in fields(Policy)]
+
+
+def default_policy() -> Policy:
+    """The system default: the policy row without a collaboration, else the model defaults."""
+    row = EngagementPolicy.objects.filter(collaboration__isnull=True).values(*POLICY_FIELDS).first()
+    return Policy.from_row(row)
+
+
+def policies_for(collaboration_ids, *, default: Policy) -> dict[int, Policy]:
+    """The policy in force for each collaboration (one query): its own row, else `default`."""
+    overrides = {
+        row["collaboration_id"]: Policy.from_row(row)
+        for row in EngagementPolicy.objects.filter(collaboration_id__in=collaboration_ids).values(
+            "collaboration_id", *POLICY_FIELDS
+        )
+    }
+    return {pk: overrides.get(pk, default) for pk in collaboration_ids}
+
+
+# Figures and the score ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the scan read about one participation on one scan date."""
+
+    meetings_held: int = 0
+    meetings_present: int = 0
+    meetings_apologies: int = 0
+    consecutive_absences: int = 0
+    obligations_due: int = 0
+    # Days overdue of each outstanding obligation whose due date has passed.
+    overdue_days: tuple[int, ...] = ()
+    reports_expected: int = 0
+    reports_made: int = 0
+    days_since_activity: int = 0
+    signatures_pending: int = 0
+    max_days_awaiting_signature: int = 0
+
+    @property
+    def meetings_missed(self) -> int:
+        return self.meetings_held - self.meetings_present
+
+    @property
+    def obligations_overdue(self) -> int:
+        return len(self.overdue_days)
+
+    @property
+    def max_days_overdue(self) -> int:
+        return max(self.overdue_days, default=0)
+
+    @property
+    def reports_missing(self) -> int:
+        return self.reports_expected - self.reports_made
+
+
+@dataclass(frozen=True)
+class Assessment:
+    figures: Figures
+    components: dict[str, Fraction]
+    score: int
+    band: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def attendance_rate(self) -> Fraction | None:
+        return self.components["attendance"] if self.figures.meetings_held else None
+
+
+def components_for(figures: Figures, policy: Policy) -> dict[str, Fraction]:
+    """Each signal as an exact fraction in [0, 1]; 1 is perfect."""
+    f = figures
+    if f.meetings_held:
+        attendance = (f.meetings_present + Fraction(f.meetings_apologies, 2)) / f.meetings_held
+    else:
+        attendance = Fraction(1)
+    grace = max(1, policy.overdue_grace_days)
+    lateness = sum(
+        (min(Fraction(days, grace), Fraction(1)) for days in f.overdue_days), Fraction(0)
+    )
+    obligations = max(Fraction(0), 1 - lateness / max(1, f.obligations_due))
+    reporting = Fraction(f.reports_made, f.reports_expected) if f.reports_expected else Fraction(1)
+    inactivity = max(1, policy.inactivity_days)
+    recency = max(Fraction(0), 1 - Fraction(f.days_since_activity, inactivity))
+    signatures = Fraction(0) if f.signatures_pending else Fraction(1)
+    return {
+        "attendance": attendance,
+        "obligations": obligations,
+        "reporting": reporting,
+        "recency": recency,
+        "signatures": signatures,
+    }
+
+
+def band_for(score: int, policy: Policy) -> str:
+    if score >= policy.engaged_min:
+        return Band.ENGAGED
+    if score >= policy.at_risk_min:
+        return Band.AT_RISK
+    return Band.DISENGAGED
+
+
+def score_for(components: dict[str, Fraction], policy: Policy) -> int:
+    """round(100 · Σ weight·component / Σ weight), halves rounded up, computed exactly."""
+    total_weight = sum(policy.weight(signal) for signal in SIGNALS)
+    if total_weight == 0:
+        return 100
+    weighted = sum(policy.weight(signal) * components[signal] for signal in SIGNALS)
+    exact = 100 * Fraction(weighted) / total_weight
+    return int(exact + Fraction(1, 2)) if exact >= 0 else 0
+
+
+def reason_for(signal: str, figures: Figures) -> str:
+    f = figures
+    if signal == "attendance":
+        text = _("missed %(missed)s of the last %(held)s meetings") % {
+            "missed": f.meetings_missed,
+            "held": f.meetings_held,
+        }
+        if f.meetings_apologies:
+            text += " " + (
+                ngettext(
+                    "(apologies sent for %(count)s)",
+                    "(apologies sent for %(count)s)",
+                    f.meetings_apologies,
+                )
+                % {"count": f.meetings_apologies}
+            )
+        if 2 <= f.consecutive_absences < f.meetings_held:
+            text += ", " + _("the last %(count)s in a row") % {"count": f.consecutive_absences}
+        return text
+    if signal == "obligations":
+        if f.obligations_overdue == 1:
+            return ngettext(
+                "1 obligation overdue by %(days)s day",
+                "1 obligation overdue by %(days)s days",
+                f.max_days_overdue,
+            ) % {"days": f.max_days_overdue}
+        return _("%(count)s obligations overdue, oldest %(days)s days") % {
+            "count": f.obligations_overdue,
+            "days": f.max_days_overdue,
+        }
+    if signal == "reporting":
+        return ngettext(
+            "%(missing)s of %(expected)s goal report missing",
+            "%(missing)s of %(expected)s goal reports missing",
+            f.reports_expected,
+        ) % {"missing": f.reports_missing, "expected": f.reports_expected}
+    if signal == "recency":
+        return ngettext(
+            "no activity in %(days)s day", "no activity in %(days)s days", f.days_since_activity
+        ) % {"days": f.days_since_activity}
+    if signal == "signatures":
+        if f.signatures_pending == 1:
+            return ngettext(
+                "1 agreement awaiting signature for %(days)s day",
+                "1 agreement awaiting signature for %(days)s days",
+                f.max_days_awaiting_signature,
+            ) % {"days": f.max_days_awaiting_signature}
+        return _("%(count)s agreements awaiting signature, oldest %(days)s days") % {
+            "count": f.signatures_pending,
+            "days": f.max_days_awaiting_signature,
+        }
+    raise ValueError(signal)
+
+
+def assess(figures: Figures, policy: Policy) -> Assessment:
+    """Components, score, band, and one reason per component that lost points, the component
+    that cost most first."""
+    components = components_for(figures, policy)
+    score = score_for(components, policy)
+    lost = [
+        (policy.weight(signal) * (1 - components[signal]), index, signal)
+        for index, signal in enumerate(SIGNALS)
+        if components[signal] < 1 and policy.weight(signal) > 0
+    ]
+    lost.sort(key=lambda item: (-item[0], item[1]))
+    reasons = [reason_for(signal, figures) for _lost, _index, signal in lost]
+    return Assessment(
+        figures=figures,
+        components=components,
+        score=score,
+        band=band_for(score, policy),
+        reasons=reasons,
+    )
+
+
+# Reading the figures of a batch ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParticipationRow:
+    pk: int
+    collaboration_id: int
+    organisation_id: int
+    joined_on: dt.date
+
+
+@dataclass
+class Day:
+    """The scan date and the instants that bound it in the deployment's time zone."""
+
+    date: dt.date
+    # Nothing later than this counts (the start of the next day).
+    end: dt.datetime
+    # Meetings count once they have started: the end of the day, or now for today's scan.
+    meetings_end: dt.datetime
+
+    @classmethod
+    def of(cls, scan_date: dt.date, now: dt.datetime | None = None) -> Day:
+        now = now or timezone.now()
+        end = start_of(scan_date + dt.timedelta(days=1))
+        return cls(date=scan_date, end=end, meetings_end=min(end, now))
+
+    def window_start(self, policy: Policy) -> dt.date:
+        return self.date - dt.timedelta(days=policy.window_days)
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def count_of(queryset) -> Coalesce:
+    """COUNT(*) of a correlated subquery, 0 when it finds nothing."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _window_start_case(rows, policies: dict[int, Policy], day: Day) -> Case:
+    """The window's first day for each row's collaboration as one SQL CASE: one branch per
+    distinct window length in the batch, so the query does not grow with the participations."""
+    by_start: dict[dt.date, list[int]] = defaultdict(list)
+    for collaboration_id in {row.collaboration_id for row in rows}:
+        by_start[day.window_start(policies[collaboration_id])].append(collaboration_id)
+    starts = sorted(by_start)
+    whens = [When(collaboration_id__in=sorted(by_start[s]), then=Value(s)) for s in starts[1:]]
+    return Case(*whens, default=Value(starts[0]), output_field=DateField())
+
+
+def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
+    """Meetings held, present, apologies and consecutive absences since the later of the window
+    start and the day the participation joined (one query)."""
+    held = Q(held_at__lt=day.meetings_end)
+    window_meetings = Meeting.objects.filter(
+        held, collaboration_id=OuterRef("collaboration_id"), held_at__date__gte=OuterRef("since")
+    )
+    own = Attendance.objects.filter(
+        participation_id=OuterRef("pk"),
+        meeting__held_at__lt=day.meetings_end,
+        meeting__held_at__date__gte=OuterRef("since"),
+    )
+    attended = own.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.APOLOGIES])
+    last_attended = Subquery(attended.order_by("-meeting__held_at").values("meeting__held_at")[:1])
+    annotated = (
+        Participation.objects.filter(pk__in=[row.pk for row in rows])
+        .annotate(
+            since=Greatest(_window_start_case(rows, policies, day), F("joined_on")),
+            last_attended_at=last_attended,
+        )
+        .annotate(
+            meetings_held=count_of(window_meetings),
+            meetings_present=count_of(own.filter(status=Attendance.Status.PRESENT)),
+            meetings_apologies=count_of(own.filter(status=Attendance.Status.APOLOGIES)),
+            consecutive_absences=count_of(
+                window_meetings.filter(
+                    held_at__gt=Coalesce(OuterRef("last_attended_at"), Value(BEGINNING))
+                )
+            ),
+        )
+        .values(
+            "pk", "meetings_held", "meetings_present", "meetings_apologies", "consecutive_absences"
+        )
+    )
+    return {row.pop("pk"): row for row in annotated}
+
+
+def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
+    """Obligations due in the window or outstanding, and the days overdue of each outstanding one
+    (one grouped query: one row per participation and due date)."""
+    by_key = {(row.collaboration_id, row.organisation_id): row for row in rows}
+    earliest = min(day.window_start(policies[row.collaboration_id]) for row in rows)
+    # Outstanding on the scan date: still pending, or met only after it.
+    outstanding = Q(status=Obligation.Status.PENDING) | Q(
+        status=Obligation.Status.MET, met_at__gte=day.end
+    )
+    grouped = (
+        Obligation.objects.filter(
+            collaboration_id__in={row.collaboration_id for row in rows},
+            organisation_id__in={row.organisation_id for row in rows},
+            due_date__lt=day.date,
+        )
+        .exclude(status=Obligation.Status.WAIVED)
+        .filter(Q(due_date__gte=earliest) | outstanding)
+        .annotate(outstanding=ExpressionWrapper(outstanding, output_field=BooleanField()))
+        .values("collaboration_id", "organisation_id", "due_date", "outstanding")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    result: dict[int, dict] = {}
+    for group in grouped:
+        row = by_key.get((group["collaboration_id"], group["organisation_id"]))
+        if row is None:
+            continue
+        figures = result.setdefault(row.pk, {"obligations_due": 0, "overdue_days": []})
+        window_start = day.window_start(policies[row.collaboration_id])
+        if group["outstanding"]:
+            figures["obligations_due"] += group["n"]
+            figures["overdue_days"] += [(day.date - group["due_date"]).days] * group["n"]
+        elif group["due_date"] >= window_start:
+            figures["obligations_due"] += group["n"]
+    for figures in result.values():
+        figures["overdue_days"] = tuple(sorted(figures["overdue_days"], reverse=True))
+    return result
+
+
+def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
+    """Goal reports expected of each participation in its window and those it made, capped per
+    goal at what was expected (two queries: the goals, and the reports grouped per goal and
+    organisation)."""
+    collaboration_ids = {row.collaboration_id for row in rows}
+    goals: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for goal_id, collaboration_id, cadence in SharedGoal.objects.filter(
+        collaboration_id__in=collaboration_ids
+    ).values_list("pk", "collaboration_id", "cadence"):
+        goals[collaboration_id].append((goal_id, CADENCE_DAYS.get(cadence, 91)))
+    if not goals:
+        return {}
+    in_window = Q()
+    by_start: dict[dt.date, list[int]] = defaultdict(list)
+    for collaboration_id in goals:
+        by_start[day.window_start(policies[collaboration_id])].append(collaboration_id)
+    for start, ids in by_start.items():
+        in_window |= Q(goal__collaboration_id__in=ids, reported_at__gte=start_of(start))
+    made = {
+        (group["goal_id"], group["reported_by_organisation_id"]): group["n"]
+        for group in Measurement.objects.filter(
+            in_window,
+            reported_by_organisation_id__in={row.organisation_id for row in rows},
+            reported_at__lt=day.end,
+        )
+        .values("goal_id", "reported_by_organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    result = {}
+    for row in rows:
+        policy = policies[row.collaboration_id]
+        # Calendar days covered, both ends included: the window is the scan date and the
+        # window_days days before it (91 days by default), cut at the day the partner joined.
+        span = max(0, min(policy.window_days, (day.date - row.joined_on).days)) + 1
+        expected = reports = 0
+        for goal_id, period in goals.get(row.collaboration_id, ()):
+            goal_expected = span // period
+            expected += goal_expected
+            reports += min(made.get((goal_id, row.organisation_id), 0), goal_expected)
+        result[row.pk] = {"reports_expected": expected, "reports_made": reports}
+    return result
+
+
+def read_recency(rows, day: Day) -> dict[int, int]:
+    """Days from each participation's latest activity (or from joining, if it has none) to the
+    scan date (one grouped query)."""
+    latest = dict(
+        Activity.objects.filter(
+            participation_id__in=[row.pk for row in rows], occurred_at__lt=day.end
+        )
+        .values("participation_id")
+        .annotate(last=Max("occurred_at"))
+        .order_by()
+        .values_list("participation_id", "last")
+    )
+    result = {}
+    for row in rows:
+        last = latest.get(row.pk)
+        since = timezone.localdate(last) if last is not None else row.joined_on
+        result[row.pk] = max(0, (day.date - since).days)
+    return result
+
+
+def read_signatures(rows, day: Day) -> dict[int, dict]:
+    """Agreements circulating for more than SIGNATURE_GRACE_DAYS that the organisation has not
+    signed (one grouped query)."""
+    by_key = {(row.collaboration_id, row.organisation_id): row for row in rows}
+    grouped = (
+        Signatory.objects.filter(
+            agreement__collaboration_id__in={row.collaboration_id for row in rows},
+            organisation_id__in={row.organisation_id for row in rows},
+            agreement__status=Agreement.Status.CIRCULATING,
+            agreement__circulated_on__lt=day.date - dt.timedelta(days=SIGNATURE_GRACE_DAYS),
+        )
+        .filter(Q(signed_at__isnull=True) | Q(signed_at__gte=day.end))
+        .values("agreement__collaboration_id", "organisation_id")
+        .annotate(n=Count("agreement_id", distinct=True), oldest=Min("agreement__circulated_on"))
+        .order_by()
+    )
+    result = {}
+    for group in grouped:
+        row = by_key.get((group["agreement__collaboration_id"], group["organisation_id"]))
+        if row is not None:
+            result[row.pk] = {
+                "signatures_pending": group["n"],
+                "max_days_awaiting_signature": (day.date - group["oldest"]).days,
+            }
+    return result
+
+
+def read_figures(
+    rows: list[ParticipationRow], policies: dict[int, Policy], day: Day
+) -> dict[int, Figures]:
+    """The figures of every participation of a batch: six queries however large the batch."""
+    if not rows:
+        return {}
+    attendance = read_attendance(rows, policies, day)
+    obligations = read_obligations(rows, policies, day)
+    reporting = read_reporting(rows, policies, day)
+    recency = read_recency(rows, day)
+    signatures = read_signatures(rows, day)
+    figures = {}
+    for row in rows:
+        values = {
+            **attendance.get(row.pk, {}),
+            **obligations.get(row.pk, {}),
+            **reporting.get(row.pk, {}),
+            **signatures.get(row.pk, {}),
+            "days_since_activity": recency[row.pk],
+        }
+        figures[row.pk] = Figures(**values)
+    return figures

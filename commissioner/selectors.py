@@ -1,0 +1,507 @@
+"""Every read of the commissioner app that has rules: who sees which meetings, snapshots, flags
+and interventions (docs/permissions.md), and what the dashboard pages need, each in a fixed
+number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    SharedGoal,
+)
+from partners.principals import actor_organisation_id, is_partner, sees_everything
+
+from .access import may_commission
+from .engagement import Policy, count_of
+from .models import Attendance, Band, EngagementSnapshot, Flag, Intervention, Meeting
+from .services import CLOSED_COLLABORATION_STATUSES, policy_in_force
+
+BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
+RANK_BAND = {rank: band for band, rank in BAND_RANK.items()}
+TREND_DAYS = 182
+MATRIX_MEETINGS = 8
+DEADLINE_DAYS = 30
+EXPIRY_DAYS = 180
+
+
+def _band_rank(path: str = "band") -> Case:
+    return Case(
+        *[When(**{path: band}, then=Value(rank)) for band, rank in BAND_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+# Scoping --------------------------------------------------------------------------------------
+
+
+def _own_collaborations(organisation_id: int):
+    return Participation.objects.filter(organisation_id=organisation_id).values("collaboration_id")
+
+
+def collaboration_get_for(*, actor, slug: str) -> Collaboration:
+    """A collaboration for a commissioner page: every signed-in person reads every
+    collaboration (docs/permissions.md); what they may do there is checked by the view."""
+    queryset = Collaboration.objects.select_related("lead_organisation", "commissioner")
+    if not sees_everything(actor):
+        queryset = queryset.none()
+    return get_object_or_404(queryset, slug=slug)
+
+
+def meeting_list_for(*, actor) -> QuerySet[Meeting]:
+    """Meetings of the collaborations `actor` may read: all of them for signed-in people; a
+    partner token's organisation's collaborations (any participation status)."""
+    meetings = Meeting.objects.all()
+    if is_partner(actor):
+        return meetings.filter(collaboration_id__in=_own_collaborations(actor.organisation_id))
+    if not sees_everything(actor):
+        return meetings.none()
+    return meetings
+
+
+def meeting_api_list_for(*, actor) -> QuerySet[Meeting]:
+    """The API's meetings, each with its attendances and their organisations."""
+    return (
+        meeting_list_for(actor=actor)
+        .select_related("collaboration")
+        .prefetch_related(
+            Prefetch(
+                "attendances",
+                queryset=Attendance.objects.select_related("participation__organisation").order_by(
+                    "participation__organisation__name"
+                ),
+            )
+        )
+    )
+
+
+def meeting_get_for(*, actor, pk: int) -> Meeting:
+    return get_object_or_404(
+        meeting_list_for(actor=actor).select_related(
+            "collaboration__lead_organisation", "collaboration__commissioner"
+        ),
+        pk=pk,
+    )
+
+
+def meetings_to_confirm_for(*, actor) -> QuerySet[Meeting]:
+    """Meetings whose attendance `actor` may confirm for its own organisation: those of the
+    collaborations it takes an active part in. Anything else is a 404 for the action."""
+    organisation_id = actor_organisation_id(actor)
+    if organisation_id is None:
+        return Meeting.objects.none()
+    active = Participation.objects.filter(
+        organisation_id=organisation_id, status=Participation.Status.ACTIVE
+    ).values("collaboration_id")
+    return meeting_list_for(actor=actor).filter(collaboration_id__in=active)
+
+
+def snapshot_list_for(*, actor) -> QuerySet[EngagementSnapshot]:
+    """Engagement snapshots: administrators and commissioners read all; a staff user and a
+    partner token only their own organisation's."""
+    snapshots = EngagementSnapshot.objects.select_related(
+        "participation__organisation", "participation__collaboration"
+    )
+    if may_commission(actor):
+        return snapshots
+    organisation_id = actor_organisation_id(actor)
+    if organisation_id is None or not getattr(actor, "is_authenticated", False):
+        return snapshots.none()
+    return snapshots.filter(participation__organisation_id=organisation_id)
+
+
+def flag_list_for(*, actor) -> QuerySet[Flag]:
+    """Flags: administrators and commissioners only; nobody else sees any."""
+    if not may_commission(actor):
+        return Flag.objects.none()
+    return Flag.objects.select_related(
+        "participation__organisation",
+        "participation__collaboration",
+        "acknowledged_by",
+        "resolved_by",
+    ).annotate(
+        intervention_count=count_of(Intervention.objects.filter(flag=OuterRef("pk"))),
+        open_intervention_count=count_of(
+            Intervention.objects.filter(flag=OuterRef("pk"), completed_at__isnull=True)
+        ),
+    )
+
+
+def flag_get_for(*, actor, pk: int) -> Flag:
+    return get_object_or_404(flag_list_for(actor=actor), pk=pk)
+
+
+def intervention_list_for(*, actor) -> QuerySet[Intervention]:
+    if not may_commission(actor):
+        return Intervention.objects.none()
+    return Intervention.objects.select_related(
+        "flag__participation__organisation", "flag__participation__collaboration", "created_by"
+    )
+
+
+def intervention_get_for(*, actor, pk: int) -> Intervention:
+    return get_object_or_404(intervention_list_for(actor=actor), pk=pk)
+
+
+def flag_interventions(*, flag: Flag) -> list[Intervention]:
+    return list(flag.interventions.select_related("created_by").order_by("-created_at", "-pk"))
+
+
+def flag_snapshots(*, flag: Flag, limit: int = 10) -> list[EngagementSnapshot]:
+    """The partner's latest snapshots, newest first: how the figures moved."""
+    return list(
+        EngagementSnapshot.objects.filter(participation_id=flag.participation_id).order_by(
+            "-scan_date"
+        )[:limit]
+    )
+
+
+# Meetings pages -------------------------------------------------------------------------------
+
+
+def collaboration_meetings(*, collaboration: Collaboration) -> QuerySet[Meeting]:
+    """A collaboration's meetings, newest first, with attendance counts."""
+    attendances = Attendance.objects.filter(meeting=OuterRef("pk"))
+    return collaboration.meetings.annotate(
+        present_count=count_of(attendances.filter(status=Attendance.Status.PRESENT)),
+        apologies_count=count_of(attendances.filter(status=Attendance.Status.APOLOGIES)),
+        absent_count=count_of(attendances.filter(status=Attendance.Status.ABSENT)),
+    ).order_by("-held_at", "-pk")
+
+
+@dataclass
+class AttendanceRow:
+    participation: Participation
+    attendance: Attendance | None
+
+
+def meeting_attendance(*, meeting: Meeting) -> list[AttendanceRow]:
+    """Every active participation of the meeting's collaboration (and any other that has an
+    attendance recorded) with its attendance, by organisation name (two queries)."""
+    attendances = {a.participation_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    participations = (
+        Participation.objects.filter(collaboration_id=meeting.collaboration_id)
+        .filter(Q(status=Participation.Status.ACTIVE) | Q(pk__in=list(attendances)))
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    return [AttendanceRow(p, attendances.get(p.pk)) for p in participations]
+
+
+def participation_choices(*, collaboration: Collaboration) -> QuerySet[Participation]:
+    return (
+        collaboration.participations.filter(status=Participation.Status.ACTIVE)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+# The portfolio --------------------------------------------------------------------------------
+
+
+def latest_scan_date() -> dt.date | None:
+    return (
+        EngagementSnapshot.objects.order_by("-scan_date")
+        .values_list("scan_date", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class Portfolio:
+    scope: str  # "mine" or "all"
+    latest_scan: dt.date | None
+    band_counts: dict[str, int]
+    collaborations: QuerySet[Collaboration]
+
+    @property
+    def scored(self) -> int:
+        return sum(self.band_counts.values())
+
+
+def portfolio_scope(*, actor, requested: str | None) -> str:
+    """A commissioner starts on their own collaborations; administrators, and commissioners
+    who commission none, on all of them."""
+    if requested in ("mine", "all"):
+        return requested
+    if (
+        getattr(actor, "role", None) == "commissioner"
+        and Collaboration.objects.filter(commissioner=actor).exists()
+    ):
+        return "mine"
+    return "all"
+
+
+def portfolio_for(*, actor, scope: str) -> Portfolio:
+    """Counts of partners by band on the latest scan, and the collaborations in scope with their
+    worst band, lowest score, open flags and next deadline (three queries and a page)."""
+    collaborations = Collaboration.objects.exclude(status__in=CLOSED_COLLABORATION_STATUSES)
+    if scope == "mine":
+        collaborations = collaborations.filter(commissioner=actor)
+    latest = latest_scan_date()
+    band_counts = dict.fromkeys(Band.values, 0)
+    if latest is not None:
+        counted = (
+            EngagementSnapshot.objects.filter(
+                scan_date=latest,
+                participation__status=Participation.Status.ACTIVE,
+                participation__collaboration__in=collaborations,
+            )
+            .values("band")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        band_counts.update({row["band"]: row["n"] for row in counted})
+    latest_snapshots = EngagementSnapshot.objects.filter(
+        participation__collaboration=OuterRef("pk"),
+        participation__status=Participation.Status.ACTIVE,
+        scan_date=latest,
+    )
+    annotated = (
+        collaborations.select_related("lead_organisation", "commissioner")
+        .annotate(
+            worst_rank=Coalesce(
+                Subquery(
+                    latest_snapshots.annotate(rank=_band_rank())
+                    .order_by("-rank")
+                    .values("rank")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            lowest_score=Subquery(latest_snapshots.order_by("score").values("score")[:1]),
+            open_flags=count_of(
+                Flag.objects.filter(
+                    participation__collaboration=OuterRef("pk"), status__in=Flag.OPEN_STATUSES
+                )
+            ),
+            next_deadline=Subquery(
+                Obligation.objects.filter(
+                    collaboration=OuterRef("pk"), status=Obligation.Status.PENDING
+                )
+                .order_by("due_date")
+                .values("due_date")[:1]
+            ),
+            partner_count=count_of(
+                Participation.objects.filter(
+                    collaboration=OuterRef("pk"), status=Participation.Status.ACTIVE
+                )
+            ),
+        )
+        .order_by("-worst_rank", "-open_flags", F("lowest_score").asc(nulls_last=True), "title")
+    )
+    return Portfolio(
+        scope=scope, latest_scan=latest, band_counts=band_counts, collaborations=annotated
+    )
+
+
+def worst_band(rank: int) -> str | None:
+    return RANK_BAND.get(rank)
+
+
+# The collaboration health page ----------------------------------------------------------------
+
+
+@dataclass
+class PartnerHealth:
+    participation: Participation
+    snapshot: EngagementSnapshot | None
+    flag: Flag | None
+
+
+@dataclass
+class MatrixRow:
+    participation: Participation
+    cells: list[str | None]  # an Attendance.Status value, or None when nothing was recorded
+
+
+@dataclass
+class GoalRow:
+    goal: SharedGoal
+    latest_value: Decimal | None
+    latest_period_end: dt.date | None
+
+    @property
+    def percent(self) -> int | None:
+        if self.latest_value is None or self.goal.target == self.goal.baseline:
+            return None
+        ratio = (self.latest_value - self.goal.baseline) / (self.goal.target - self.goal.baseline)
+        return int((ratio * 100).to_integral_value())
+
+    @property
+    def bar_percent(self) -> int:
+        return max(0, min(100, self.percent or 0))
+
+
+@dataclass
+class Health:
+    collaboration: Collaboration
+    policy: Policy
+    policy_is_own: bool
+    latest_scan: dt.date | None
+    partners: list[PartnerHealth]
+    trend: dict[str, Any]
+    trend_rows: list[tuple[str, list[int | None]]]
+    meetings: list[Meeting]
+    matrix: list[MatrixRow]
+    goals: list[GoalRow]
+    obligations: list[Obligation]
+    agreements: list[Agreement]
+    today: dt.date = field(default_factory=timezone.localdate)
+
+
+def _trend(
+    partners: list[Participation], snapshots: list[EngagementSnapshot]
+) -> tuple[dict, list[tuple[str, list[int | None]]]]:
+    """Each partner's score over time. Up to 16 scan dates are shown as they are; more are
+    sampled by week (the last score of each week), so the chart and its table stay readable."""
+    dates = sorted({s.scan_date for s in snapshots})
+
+    def bucket(day: dt.date) -> dt.date:
+        return day if len(dates) <= 16 else day - dt.timedelta(days=day.weekday())
+
+    buckets = sorted({bucket(day) for day in dates})
+    scores: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for snapshot in sorted(snapshots, key=lambda s: s.scan_date):
+        scores[snapshot.participation_id][bucket(snapshot.scan_date)] = snapshot.score
+    labels = [day.isoformat() for day in buckets]
+    datasets = [
+        {
+            "label": participation.organisation.name,
+            "data": [scores[participation.pk].get(day) for day in buckets],
+        }
+        for participation in partners
+    ]
+    rows = [
+        (label, [dataset["data"][index] for dataset in datasets])
+        for index, label in enumerate(labels)
+    ]
+    return {"labels": labels, "datasets": datasets, "yLabel": _("Score")}, rows
+
+
+def collaboration_health(*, collaboration: Collaboration) -> Health:
+    """Everything the health page shows, in a fixed number of queries however many partners,
+    meetings or snapshots the collaboration has."""
+    today = timezone.localdate()
+    policy, policy_is_own = policy_in_force(collaboration=collaboration)
+    partners = list(participation_choices(collaboration=collaboration))
+    partner_ids = [p.pk for p in partners]
+    snapshots = list(
+        EngagementSnapshot.objects.filter(
+            participation_id__in=partner_ids,
+            scan_date__gte=today - dt.timedelta(days=TREND_DAYS),
+        ).order_by("scan_date")
+    )
+    latest: dict[int, EngagementSnapshot] = {}
+    for snapshot in snapshots:
+        latest[snapshot.participation_id] = snapshot
+    flags = {
+        flag.participation_id: flag
+        for flag in Flag.objects.filter(
+            participation_id__in=partner_ids, status__in=Flag.OPEN_STATUSES
+        )
+    }
+    rows = [PartnerHealth(p, latest.get(p.pk), flags.get(p.pk)) for p in partners]
+    rows.sort(
+        key=lambda row: (
+            row.snapshot is None,
+            row.snapshot.score if row.snapshot else 0,
+            row.participation.organisation.name,
+        )
+    )
+    trend, trend_rows = _trend(partners, snapshots)
+
+    meetings = list(
+        collaboration.meetings.filter(held_at__lte=timezone.now()).order_by("-held_at", "-pk")[
+            :MATRIX_MEETINGS
+        ]
+    )
+    meetings.reverse()
+    statuses = {
+        (a.participation_id, a.meeting_id): a.status
+        for a in Attendance.objects.filter(meeting__in=meetings, participation_id__in=partner_ids)
+    }
+    matrix = [MatrixRow(p, [statuses.get((p.pk, m.pk)) for m in meetings]) for p in partners]
+
+    latest_measurement = Measurement.objects.filter(goal=OuterRef("pk")).order_by(
+        "-period_end", "-reported_at", "-pk"
+    )
+    goals = [
+        GoalRow(goal, goal.latest_value, goal.latest_period_end)
+        for goal in collaboration.goals.annotate(
+            latest_value=Subquery(latest_measurement.values("value")[:1]),
+            latest_period_end=Subquery(latest_measurement.values("period_end")[:1]),
+        ).order_by("title")
+    ]
+    obligations = list(
+        collaboration.obligations.filter(
+            status=Obligation.Status.PENDING,
+            due_date__lte=today + dt.timedelta(days=DEADLINE_DAYS),
+        )
+        .select_related("organisation")
+        .order_by("due_date", "pk")[:50]
+    )
+    agreements = list(
+        collaboration.agreements.filter(
+            status=Agreement.Status.IN_FORCE,
+            expiry_date__isnull=False,
+            expiry_date__lte=today + dt.timedelta(days=EXPIRY_DAYS),
+        ).order_by("expiry_date", "pk")
+    )
+    return Health(
+        collaboration=collaboration,
+        policy=policy,
+        policy_is_own=policy_is_own,
+        latest_scan=max(latest.values(), key=lambda s: s.scan_date).scan_date if latest else None,
+        partners=rows,
+        trend=trend,
+        trend_rows=trend_rows,
+        meetings=meetings,
+        matrix=matrix,
+        goals=goals,
+        obligations=obligations,
+        agreements=agreements,
+        today=today,
+    )
+
+
+def snapshot_latest_for(*, participation_ids) -> dict[int, EngagementSnapshot]:
+    """The latest snapshot of each participation (one query)."""
+    latest_date = Subquery(
+        EngagementSnapshot.objects.filter(participation_id=OuterRef("participation_id"))
+        .order_by("-scan_date")
+        .values("scan_date")[:1]
+    )
+    return {
+        s.participation_id: s
+        for s in EngagementSnapshot.objects.filter(
+            participation_id__in=list(participation_ids), scan_date=latest_date
+        )
+    }

@@ -1,0 +1,60 @@
+"""Fixtures of the commissioner tests: a fixed past scan date, and builders for partners whose
+every signal is exactly what a test says (and perfect otherwise)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from agreements.models import Collaboration, Participation
+from tests import factories
+
+# A past date: every meeting of the tests has taken place by the time the scan looks at it.
+SCAN = dt.date(2026, 3, 31)
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    """`hour` o'clock local time on `day`."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def days_before(days: int, hour: int = 12) -> dt.datetime:
+    return at(SCAN - dt.timedelta(days=days), hour)
+
+
+@pytest.fixture
+def scan_date() -> dt.date:
+    return SCAN
+
+
+@pytest.fixture
+def collaboration(db, commissioner) -> Collaboration:
+    return factories.CollaborationFactory(
+        status=Collaboration.Status.ACTIVE,
+        commissioner=commissioner,
+        start_date=SCAN - dt.timedelta(days=400),
+    )
+
+
+def partner(
+    collaboration: Collaboration,
+    *,
+    joined_days_ago: int = 200,
+    active_on_scan_day: bool = True,
+    **kwargs,
+) -> Participation:
+    """A participation that joined `joined_days_ago` days before SCAN; with an activity on the
+    scan day itself (so recency is perfect) unless told otherwise."""
+    participation = factories.ParticipationFactory(
+        collaboration=collaboration, joined_on=SCAN - dt.timedelta(days=joined_days_ago), **kwargs
+    )
+    if active_on_scan_day:
+        factories.ActivityFactory(participation=participation, occurred_at=at(SCAN, 9))
+    return participation
+
+
+@pytest.fixture
+def make_partner():
+    return partner

@@ -1,0 +1,89 @@
+"""The commissioner's demo story: meetings and activity, one partner disengaged and one at risk,
+a scan already run, and a second seed that changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from agreements.models import Collaboration
+from commissioner import demo
+from commissioner.models import (
+    Activity,
+    Attendance,
+    EngagementSnapshot,
+    Flag,
+    Intervention,
+    Meeting,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Meeting, Attendance, Activity, EngagementSnapshot, Flag, Intervention)
+    }
+
+
+def test_the_story_on_collaborations_of_its_own(commissioner):
+    """Against collaborations made here (not the agreements demo's), the story still holds."""
+    for index in range(2):
+        collaboration = factories.CollaborationFactory(
+            commissioner=commissioner, slug=f"demo-{index}"
+        )
+        for _ in range(3):
+            factories.ParticipationFactory(
+                collaboration=collaboration,
+                joined_on=timezone.localdate() - dt.timedelta(days=400),
+            )
+    factories.CollaborationFactory(status=Collaboration.Status.PROPOSED)
+
+    summary = demo.seed()
+
+    assert Meeting.objects.count() == 2 * 6
+    assert Meeting.objects.filter(collaboration__status="proposed").count() == 0
+    held = sorted(Meeting.objects.values_list("held_at", flat=True).distinct())
+    assert (timezone.now() - held[0]).days > 150  # six months back
+    today = timezone.localdate()
+    latest = EngagementSnapshot.objects.filter(scan_date=today)
+    assert latest.count() == 6
+    assert EngagementSnapshot.objects.values("scan_date").distinct().count() == 7  # the trend
+    open_flags = Flag.objects.filter(status__in=Flag.OPEN_STATUSES)
+    assert sorted(open_flags.values_list("band", flat=True)) == ["at_risk", "disengaged"]
+    disengaged = open_flags.get(band="disengaged")
+    snapshot = latest.get(participation=disengaged.participation)
+    assert snapshot.consecutive_absences == snapshot.meetings_held == 3
+    assert snapshot.days_since_activity >= 60
+    assert any("missed 3 of the last 3 meetings" in r for r in disengaged.reasons)
+    assert disengaged.interventions.count() == 1
+    at_risk = open_flags.get(band="at_risk")
+    assert at_risk.participation.organisation_id != disengaged.participation.organisation_id
+    assert at_risk.reasons
+    assert "drifting:" in summary
+
+    before = counts()
+    assert demo.seed() == "demo meetings already loaded"
+    assert counts() == before
+
+
+def test_seed_demo_tells_the_story_across_every_demo(django_capture_on_commit_callbacks):
+    """The whole `seed_demo`: the partners and agreements demos, then this one."""
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    open_flags = Flag.objects.filter(status__in=Flag.OPEN_STATUSES)
+    bands = list(open_flags.values_list("band", flat=True))
+    assert bands.count("disengaged") == 1
+    assert bands.count("at_risk") >= 1
+    assert all(flag.reasons for flag in open_flags)
+    assert all(flag.notified_at is not None for flag in open_flags)
+    before = counts()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    assert counts() == before

@@ -1,0 +1,114 @@
+"""Who reads what of the commissioner's data (docs/permissions.md), and what the dashboard
+selectors put together."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+
+from commissioner import selectors
+from partners.principals import PartnerPrincipal
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_partners(collaboration):
+    mine = factories.ParticipationFactory(collaboration=collaboration)
+    theirs = factories.ParticipationFactory(collaboration=collaboration)
+    return mine, theirs
+
+
+def partner_of(organisation):
+    return PartnerPrincipal(token=factories.api_token(organisation)[0])
+
+
+def test_snapshots_are_private_to_their_organisation(two_partners, commissioner, administrator):
+    mine, theirs = two_partners
+    own = factories.EngagementSnapshotFactory(participation=mine)
+    other = factories.EngagementSnapshotFactory(participation=theirs)
+    for actor in (partner_of(mine.organisation), factories.staff_user(mine.organisation)):
+        assert list(selectors.snapshot_list_for(actor=actor)) == [own]
+    for actor in (commissioner, administrator):
+        assert set(selectors.snapshot_list_for(actor=actor)) == {own, other}
+    staff_elsewhere = factories.staff_user(factories.OrganisationFactory())
+    assert not selectors.snapshot_list_for(actor=staff_elsewhere).exists()
+    assert not selectors.snapshot_list_for(actor=AnonymousUser()).exists()
+
+
+def test_flags_and_interventions_are_for_commissioners_only(two_partners, commissioner):
+    mine, _theirs = two_partners
+    flag = factories.FlagFactory(participation=mine)
+    factories.InterventionFactory(flag=flag)
+    for actor in (partner_of(mine.organisation), factories.staff_user(mine.organisation)):
+        assert not selectors.flag_list_for(actor=actor).exists()
+        assert not selectors.intervention_list_for(actor=actor).exists()
+        with pytest.raises(Http404):
+            selectors.flag_get_for(actor=actor, pk=flag.pk)
+    listed = selectors.flag_list_for(actor=commissioner).get()
+    assert (listed, listed.intervention_count, listed.open_intervention_count) == (flag, 1, 1)
+
+
+def test_meetings_a_partner_reads_and_those_it_may_confirm(two_partners):
+    mine, _theirs = two_partners
+    meeting = factories.MeetingFactory(collaboration=mine.collaboration)
+    factories.MeetingFactory()
+    partner = partner_of(mine.organisation)
+    assert list(selectors.meeting_list_for(actor=partner)) == [meeting]
+    assert list(selectors.meetings_to_confirm_for(actor=partner)) == [meeting]
+    mine.status = "withdrawn"
+    mine.save()
+    assert list(selectors.meeting_list_for(actor=partner)) == [meeting]
+    assert not selectors.meetings_to_confirm_for(actor=partner).exists()
+
+
+def test_the_portfolio_counts_partners_on_the_latest_scan(collaboration, commissioner):
+    today = timezone.localdate()
+    yesterday = today - dt.timedelta(days=1)
+    partners = [factories.ParticipationFactory(collaboration=collaboration) for _ in range(3)]
+    for participation, band in zip(partners, ["engaged", "at_risk", "disengaged"], strict=True):
+        factories.EngagementSnapshotFactory(participation=participation, scan_date=today, band=band)
+        factories.EngagementSnapshotFactory(
+            participation=participation, scan_date=yesterday, band="engaged"
+        )
+    withdrawn = factories.ParticipationFactory(collaboration=collaboration, status="withdrawn")
+    factories.EngagementSnapshotFactory(participation=withdrawn, scan_date=today, band="at_risk")
+    factories.FlagFactory(participation=partners[2])
+    factories.ObligationFactory(collaboration=collaboration, due_date=today + dt.timedelta(days=9))
+    factories.ObligationFactory(collaboration=collaboration, due_date=today + dt.timedelta(days=3))
+
+    assert selectors.portfolio_scope(actor=commissioner, requested=None) == "mine"
+    portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
+    assert portfolio.latest_scan == today
+    assert portfolio.band_counts == {"engaged": 1, "at_risk": 1, "disengaged": 1}
+    row = portfolio.collaborations.get()
+    assert selectors.worst_band(row.worst_rank) == "disengaged"
+    assert (row.open_flags, row.partner_count) == (1, 3)
+    assert row.next_deadline == today + dt.timedelta(days=3)
+
+
+def test_a_commissioner_without_collaborations_starts_on_all_of_them(collaboration):
+    newcomer = factories.CommissionerFactory()
+    assert selectors.portfolio_scope(actor=newcomer, requested=None) == "all"
+    assert selectors.portfolio_scope(actor=newcomer, requested="mine") == "mine"
+
+
+def test_the_trend_samples_by_week_beyond_sixteen_scans(collaboration):
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    today = timezone.localdate()
+    for days in range(30):
+        factories.EngagementSnapshotFactory(
+            participation=participation, scan_date=today - dt.timedelta(days=days), score=days
+        )
+    health = selectors.collaboration_health(collaboration=collaboration)
+    labels = health.trend["labels"]
+    assert 4 <= len(labels) <= 6
+    assert all(dt.date.fromisoformat(label).weekday() == 0 for label in labels)
+    # Each week shows its latest score; the current week's is today's (0).
+    assert health.trend["datasets"][0]["data"][-1] == 0
+    assert health.partners[0].snapshot.scan_date == today

@@ -1,0 +1,236 @@
+"""The commissioner's Celery tasks: thin wrappers of the services, reminders sent once each, the
+scan through a real worker and a real Redis broker, and "Scan now" with the broker down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from agreements.models import Agreement, Collaboration, Obligation
+from collabhub.celery import app
+from collabhub.scheduling import beat_schedule_sync, run_due_tasks
+from commissioner import tasks
+from commissioner.models import EngagementSnapshot, Reminder
+from commissioner.services import agreement_renewal_reminders_send, obligation_reminders_send
+from tests import factories
+
+DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def use_broker(url: str) -> None:
+    """Point the Celery app at another broker, dropping the connections it pooled."""
+    app.conf.broker_url = url
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.amqp._producer_pool = None
+
+
+# Thin tasks -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_beat_schedule_names_real_tasks():
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in (
+        "commissioner.tasks.engagement_scan_task",
+        "commissioner.tasks.send_obligation_reminders_task",
+        "commissioner.tasks.send_agreement_renewal_reminders_task",
+    ):
+        assert name in names
+        assert name in app.tasks
+    assert app.tasks["commissioner.tasks.engagement_scan_task"].acks_late is True
+
+
+@pytest.mark.django_db
+def test_the_scan_task_calls_the_service(collaboration):
+    factories.ParticipationFactory(collaboration=collaboration)
+    result = tasks.engagement_scan_task.apply(kwargs={"scan_date": "2026-03-31"}).get()
+    assert result["scan_date"] == "2026-03-31"
+    assert result["participations_scored"] == 1
+    assert EngagementSnapshot.objects.get().scan_date == dt.date(2026, 3, 31)
+
+
+@pytest.mark.django_db
+def test_the_daily_scan_runs_from_the_in_process_scheduler(collaboration):
+    factories.ParticipationFactory(collaboration=collaboration)
+    beat_schedule_sync()
+    PeriodicTask.objects.filter(name="engagement-scan").update(
+        last_run_at=timezone.now() - dt.timedelta(days=2)
+    )
+    assert "engagement-scan" in run_due_tasks(timezone.now())
+    assert EngagementSnapshot.objects.filter(scan_date=timezone.localdate()).count() == 1
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owing(db, collaboration):
+    """An organisation with a primary contact, taking part in the collaboration."""
+    organisation = factories.OrganisationFactory(name="Owing Town")
+    factories.ContactFactory(organisation=organisation, email="cao@owing.example", is_primary=True)
+    factories.ContactFactory(organisation=organisation, email="clerk@owing.example")
+    factories.ParticipationFactory(collaboration=collaboration, organisation=organisation)
+    return organisation
+
+
+def obligation(collaboration, organisation, days_from_today, **kwargs):
+    return factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=organisation,
+        due_date=timezone.localdate() + dt.timedelta(days=days_from_today),
+        **kwargs,
+    )
+
+
+@pytest.mark.django_db
+def test_obligation_reminders_go_out_once_each(
+    collaboration, owing, django_capture_on_commit_callbacks
+):
+    soon = obligation(collaboration, owing, 5, description="Dues due soon")
+    late = obligation(collaboration, owing, -10, description="Dues overdue")
+    obligation(collaboration, owing, settings.OBLIGATION_REMINDER_DAYS + 10)  # not yet
+    obligation(
+        collaboration,
+        owing,
+        -3,
+        status=Obligation.Status.MET,
+        met_at=timezone.now(),
+    )  # met
+    no_contact = factories.OrganisationFactory()
+    obligation(collaboration, no_contact, 3)  # nobody to tell
+    ended = factories.CollaborationFactory(status=Collaboration.Status.CONCLUDED)
+    obligation(ended, owing, 3)  # the collaboration has ended
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_obligation_reminders_task.apply().get() == 2
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["cao@owing.example"]
+    assert "Dues due soon" in message.body and "Dues overdue" in message.body
+    assert "overdue since" in message.body
+    assert set(Reminder.objects.values_list("kind", "obligation")) == {
+        (Reminder.Kind.OBLIGATION_DUE_SOON, soon.pk),
+        (Reminder.Kind.OBLIGATION_OVERDUE, late.pk),
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert obligation_reminders_send() == 0
+    assert len(mail.outbox) == 1
+
+    # Days later the one that was due soon is overdue: that is a new reminder, sent once.
+    later = timezone.localdate() + dt.timedelta(days=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert obligation_reminders_send(today=later) == 1
+        assert obligation_reminders_send(today=later) == 0
+    assert len(mail.outbox) == 2
+    assert Reminder.objects.filter(obligation=soon).count() == 2
+
+
+@pytest.mark.django_db
+def test_agreement_renewal_reminders_go_out_once(
+    collaboration, owing, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    lead = collaboration.lead_organisation
+    factories.ContactFactory(organisation=lead, email="lead@lead.example", is_primary=True)
+
+    def agreement(title, expires_in, notice=90, status=Agreement.Status.IN_FORCE):
+        return factories.AgreementFactory(
+            collaboration=collaboration,
+            title=title,
+            status=status,
+            effective_date=today - dt.timedelta(days=700),
+            expiry_date=today + dt.timedelta(days=expires_in),
+            renewal_notice_days=notice,
+        )
+
+    due = agreement("Transit service agreement", 60)
+    agreement("Long notice", 170, notice=180)  # 170 - 180 < 0: due too
+    agreement("Not yet", 200)
+    agreement("A draft", 30, status=Agreement.Status.DRAFT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_agreement_renewal_reminders_task.apply().get() == 2
+    assert {m.subject for m in mail.outbox} == {
+        "CollabHub: renewal notice for Transit service agreement",
+        "CollabHub: renewal notice for Long notice",
+    }
+    message = next(m for m in mail.outbox if "Transit" in m.subject)
+    assert message.to == ["lead@lead.example"]
+    assert message.cc == [collaboration.commissioner.email]
+    assert "in 60 days" in message.body and "90 days" in message.body
+    assert Reminder.objects.get(agreement=due).recipient == "lead@lead.example"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert agreement_renewal_reminders_send() == 0
+    assert len(mail.outbox) == 2
+
+
+# A real worker, a real broker -----------------------------------------------------------------
+
+
+@pytest.fixture
+def real_worker():
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs a real Redis broker: set REDIS_URL (make test does when Redis answers)")
+    app.conf.task_always_eager = False
+    use_broker(os.environ["REDIS_URL"])
+    try:
+        with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_scan_runs_on_a_real_worker_through_redis(real_worker, commissioner):
+    collaboration = factories.CollaborationFactory(commissioner=commissioner)
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+
+    result = tasks.engagement_scan_task.apply_async()
+    assert result.id
+    deadline = time.monotonic() + 30
+    while not EngagementSnapshot.objects.filter(participation=participation).exists():
+        assert time.monotonic() < deadline, "the worker never ran the scan"
+        time.sleep(0.2)
+    assert EngagementSnapshot.objects.get().scan_date == timezone.localdate()
+
+
+# The broker is down ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dead_broker():
+    saved = app.conf.broker_url
+    app.conf.task_always_eager = False
+    use_broker(DEAD_BROKER)
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = True
+        use_broker(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scan_now_with_the_broker_down_still_answers(dead_broker, commissioner, caplog):
+    client = Client()
+    client.force_login(commissioner)
+    started = time.monotonic()
+    response = client.post(reverse("commissioner:scan_now"), follow=True)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 15
+    assert "Could not queue the scan" in response.content.decode()
+    assert "Could not queue the engagement scan" in caplog.text
+    assert not EngagementSnapshot.objects.exists()

@@ -1,0 +1,429 @@
+"""The commissioner's pages as people use them: the dashboard, the flag inbox, a flag, a
+collaboration's health, check-ins, the policy, and meetings with their attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from agreements.models import Agreement
+from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag, Meeting
+from tests import factories
+from tests.querycount import query_budget
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def text(response) -> str:
+    """The page's text without tags or repeated whitespace."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+@pytest.fixture
+def flagged(collaboration):
+    """A partner with an open flag and its snapshot, and an engaged one."""
+    drifting = factories.ParticipationFactory(
+        collaboration=collaboration, organisation=factories.OrganisationFactory(name="Driftwood")
+    )
+    steady = factories.ParticipationFactory(
+        collaboration=collaboration, organisation=factories.OrganisationFactory(name="Steadyville")
+    )
+    today = timezone.localdate()
+    factories.EngagementSnapshotFactory(
+        participation=drifting,
+        scan_date=today,
+        score=25,
+        band="disengaged",
+        reasons=["missed 3 of the last 3 meetings", "no activity in 100 days"],
+        components={"attendance": {"value": 0.0, "weight": 30}},
+    )
+    factories.EngagementSnapshotFactory(
+        participation=steady, scan_date=today, score=95, band="engaged", reasons=[]
+    )
+    flag = factories.FlagFactory(
+        participation=drifting,
+        band="disengaged",
+        score=25,
+        reasons=["missed 3 of the last 3 meetings", "no activity in 100 days"],
+    )
+    return {"drifting": drifting, "steady": steady, "flag": flag}
+
+
+def test_staff_get_403_on_the_commissioner_pages(flagged, staff_client, collaboration):
+    flag = flagged["flag"]
+    intervention = factories.InterventionFactory(flag=flag)
+    for url in (
+        reverse("commissioner:portfolio"),
+        reverse("commissioner:flag_list"),
+        reverse("commissioner:flag_detail", args=[flag.pk]),
+        reverse("commissioner:flag_resolve", args=[flag.pk]),
+        reverse("commissioner:intervention_create", args=[flag.pk]),
+        reverse("commissioner:intervention_complete", args=[intervention.pk]),
+        reverse("commissioner:collaboration_health", args=[collaboration.slug]),
+        reverse("commissioner:checkin_create", args=[collaboration.slug]),
+        reverse("commissioner:policy_edit", args=[collaboration.slug]),
+        reverse("commissioner:default_policy"),
+    ):
+        assert staff_client.get(url).status_code == 403, url
+    for url in (
+        reverse("commissioner:scan_now"),
+        reverse("commissioner:flag_acknowledge", args=[flag.pk]),
+        reverse("commissioner:flag_resolve", args=[flag.pk]),
+    ):
+        assert staff_client.post(url, {"note": "x"}).status_code == 403, url
+    assert Flag.objects.get().status == "open"
+    assert not EngagementSnapshot.objects.filter(score=100).exists()
+
+
+# Portfolio ------------------------------------------------------------------------------------
+
+
+def test_the_portfolio_shows_bands_and_the_worst_collaborations_first(
+    flagged, commissioner_client, collaboration
+):
+    calm = factories.CollaborationFactory(commissioner=collaboration.commissioner, title="Calm")
+    factories.EngagementSnapshotFactory(
+        participation=factories.ParticipationFactory(collaboration=calm), band="engaged", score=90
+    )
+    factories.ObligationFactory(
+        collaboration=collaboration, due_date=timezone.localdate() - dt.timedelta(days=3)
+    )
+    response = commissioner_client.get(reverse("commissioner:portfolio"))
+    assert response.status_code == 200
+    page = text(response)
+    assert "Engaged 2" in page and "At risk 0" in page and "Disengaged 1" in page
+    assert page.index(collaboration.title) < page.index("Calm")
+    assert "overdue" in page
+
+
+def test_the_portfolio_starts_on_the_commissioners_own_collaborations(flagged, commissioner_client):
+    other = factories.CollaborationFactory(title="Someone else")
+    response = commissioner_client.get(reverse("commissioner:portfolio"))
+    assert "Someone else" not in text(response)
+    response = commissioner_client.get(reverse("commissioner:portfolio"), {"scope": "all"})
+    assert other.title in text(response)
+
+
+def test_the_portfolio_query_count_does_not_grow(commissioner_client, commissioner):
+    for _ in range(2):
+        for _ in range(3):
+            collaboration = factories.CollaborationFactory(commissioner=commissioner)
+            participation = factories.ParticipationFactory(collaboration=collaboration)
+            factories.EngagementSnapshotFactory(participation=participation)
+            factories.FlagFactory(participation=participation)
+            factories.ObligationFactory(collaboration=collaboration)
+        with query_budget("commissioner.portfolio"):
+            assert commissioner_client.get(reverse("commissioner:portfolio")).status_code == 200
+
+
+def test_scan_now_runs_the_scan_and_says_so(
+    commissioner_client, collaboration, django_capture_on_commit_callbacks
+):
+    factories.ParticipationFactory(collaboration=collaboration)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = commissioner_client.post(reverse("commissioner:scan_now"))
+    assert response.status_code == 302
+    assert EngagementSnapshot.objects.filter(scan_date=timezone.localdate()).count() == 1
+    page = text(commissioner_client.get(response["Location"]))
+    assert "The engagement scan was started" in page
+    assert commissioner_client.get(reverse("commissioner:scan_now")).status_code == 405
+
+
+# Flags ----------------------------------------------------------------------------------------
+
+
+def test_the_flag_inbox_filters_and_acknowledges(flagged, commissioner_client):
+    closed = factories.FlagFactory(
+        participation=flagged["steady"], status=Flag.Status.AUTO_CLOSED, band="at_risk"
+    )
+    url = reverse("commissioner:flag_list")
+    page = text(commissioner_client.get(url))
+    assert "Driftwood" in page and "no activity in 100 days" in page
+    assert "Steadyville" not in page  # closed flags are not in the inbox by default
+    page = text(commissioner_client.get(url, {"status": "all", "band": "at_risk"}))
+    assert "Steadyville" in page and "Driftwood" not in page
+    page = text(commissioner_client.get(url, {"q": "drift"}))
+    assert "Driftwood" in page
+    page = text(commissioner_client.get(url, {"status": "bogus"}))
+    assert "were not understood" in page and "Driftwood" in page
+    fragment = commissioner_client.get(url, {"q": "steady"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode() and "0 flags" in text(fragment)
+
+    response = commissioner_client.post(
+        reverse("commissioner:flag_acknowledge", args=[flagged["flag"].pk]), {"next": url}
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    assert Flag.objects.get(pk=flagged["flag"].pk).status == "acknowledged"
+    # An outside `next` is not followed.
+    response = commissioner_client.post(
+        reverse("commissioner:flag_acknowledge", args=[closed.pk]),
+        {"next": "https://evil.example/"},
+    )
+    assert response["Location"] == closed.get_absolute_url()
+
+
+def test_the_flag_inbox_query_count_does_not_grow(commissioner_client):
+    for _ in range(2):
+        for _ in range(3):
+            factories.InterventionFactory(flag=factories.FlagFactory())
+        with query_budget("commissioner.flag_list"):
+            assert commissioner_client.get(reverse("commissioner:flag_list")).status_code == 200
+
+
+def test_a_flag_is_worked_from_its_page(flagged, commissioner_client):
+    flag = flagged["flag"]
+    url = reverse("commissioner:flag_detail", args=[flag.pk])
+    page = text(commissioner_client.get(url))
+    assert "missed 3 of the last 3 meetings" in page and "Driftwood" in page
+
+    create = reverse("commissioner:intervention_create", args=[flag.pk])
+    response = commissioner_client.post(create, {"kind": "", "description": ""})
+    assert response.status_code == 200
+    assert 'id="id_kind_error"' in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
+    response = commissioner_client.post(
+        create, {"kind": "call", "description": "Call the CAO", "due_date": "2000-01-01"}
+    )
+    assert "cannot be before the flag was raised" in text(response)
+    response = commissioner_client.post(create, {"kind": "call", "description": "Call the CAO"})
+    assert response.status_code == 302
+    intervention = flag.interventions.get()
+    assert Flag.objects.get(pk=flag.pk).status == "acknowledged"
+
+    complete = reverse("commissioner:intervention_complete", args=[intervention.pk])
+    assert commissioner_client.post(complete, {"outcome": ""}).status_code == 200
+    assert commissioner_client.post(complete, {"outcome": "Will attend"}).status_code == 302
+    assert "Will attend" in text(commissioner_client.get(url))
+
+    resolve = reverse("commissioner:flag_resolve", args=[flag.pk])
+    response = commissioner_client.post(resolve, {"note": ""})
+    assert response.status_code == 200 and "id_note_error" in response.content.decode()
+    assert commissioner_client.post(resolve, {"note": "Back on track"}).status_code == 302
+    flag.refresh_from_db()
+    assert (flag.status, flag.resolution_note) == ("resolved", "Back on track")
+    # A closed flag offers no more actions, and refuses them with a message.
+    assert "Log intervention" not in text(commissioner_client.get(url))
+    response = commissioner_client.post(resolve, {"note": "again"})
+    assert "already closed" in text(response)
+
+
+def test_an_unknown_flag_is_a_404(commissioner_client):
+    assert (
+        commissioner_client.get(reverse("commissioner:flag_detail", args=[999])).status_code == 404
+    )
+
+
+# Health ---------------------------------------------------------------------------------------
+
+
+def test_the_health_page_explains_each_partner(flagged, commissioner_client, collaboration):
+    today = timezone.localdate()
+    for days in (14, 7):
+        factories.EngagementSnapshotFactory(
+            participation=flagged["drifting"],
+            scan_date=today - dt.timedelta(days=days),
+            score=60 - days,
+            band="at_risk",
+        )
+    meeting = factories.MeetingFactory(collaboration=collaboration, title="Board")
+    factories.AttendanceFactory(
+        meeting=meeting, participation=flagged["steady"], status=Attendance.Status.PRESENT
+    )
+    factories.AttendanceFactory(
+        meeting=meeting, participation=flagged["drifting"], status=Attendance.Status.ABSENT
+    )
+    goal = factories.SharedGoalFactory(collaboration=collaboration, title="Riders", target=500)
+    factories.MeasurementFactory(goal=goal, value=300)
+    factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=flagged["drifting"].organisation,
+        description="Annual dues",
+        due_date=today - dt.timedelta(days=5),
+    )
+    factories.AgreementFactory(
+        collaboration=collaboration,
+        title="Service agreement",
+        status=Agreement.Status.IN_FORCE,
+        effective_date=today - dt.timedelta(days=300),
+        expiry_date=today + dt.timedelta(days=60),
+    )
+    response = commissioner_client.get(
+        reverse("commissioner:collaboration_health", args=[collaboration.slug])
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    page = text(response)
+    assert "Driftwood" in page and "no activity in 100 days" in page
+    assert "Present" in page and "Absent" in page
+    assert "Riders" in page and "50%" in page  # (300 - 100) / (500 - 100)
+    assert "Annual dues" in page and "overdue" in page
+    assert "Service agreement" in page
+    # The chart's data, from a JSON block (no inline script), and its table.
+    trend = json.loads(
+        re.search(r'<script id="score-trend-data" type="application/json">(.*?)</script>', html)[1]
+    )
+    drifting_line = next(d for d in trend["datasets"] if d["label"] == "Driftwood")
+    assert drifting_line["data"] == [46, 53, 25]
+    assert "Score trend as a table" in page
+    assert "vendor/chartjs/chart.umd.min.js" in html and "js/commissioner.js" in html
+
+
+def test_the_health_page_query_count_does_not_grow(commissioner_client, collaboration):
+    url = reverse("commissioner:collaboration_health", args=[collaboration.slug])
+    today = timezone.localdate()
+    for round_ in range(2):
+        meetings = [factories.MeetingFactory(collaboration=collaboration) for _ in range(2)]
+        for _ in range(3):
+            participation = factories.ParticipationFactory(collaboration=collaboration)
+            for days in range(3):
+                factories.EngagementSnapshotFactory(
+                    participation=participation, scan_date=today - dt.timedelta(days=days)
+                )
+            factories.FlagFactory(participation=participation)
+            for meeting in meetings:
+                factories.AttendanceFactory(meeting=meeting, participation=participation)
+            factories.ObligationFactory(
+                collaboration=collaboration, organisation=participation.organisation
+            )
+        goal = factories.SharedGoalFactory(collaboration=collaboration)
+        factories.MeasurementFactory(goal=goal)
+        factories.AgreementFactory(
+            collaboration=collaboration,
+            status=Agreement.Status.IN_FORCE,
+            expiry_date=today + dt.timedelta(days=30 + round_),
+        )
+        with query_budget("commissioner.collaboration_health"):
+            assert commissioner_client.get(url).status_code == 200
+
+
+def test_a_check_in_is_logged_from_the_health_page(flagged, commissioner_client, collaboration):
+    url = reverse("commissioner:checkin_create", args=[collaboration.slug])
+    response = commissioner_client.post(url, {"participation": "", "description": "x"})
+    assert response.status_code == 200 and "id_participation_error" in response.content.decode()
+    foreign = factories.ParticipationFactory()
+    response = commissioner_client.post(url, {"participation": foreign.pk, "description": "x"})
+    assert response.status_code == 200  # not a choice here
+    response = commissioner_client.post(
+        url, {"participation": flagged["drifting"].pk, "description": "Spoke to the CAO"}
+    )
+    assert response.status_code == 302
+    assert flagged["drifting"].activities.get().description == "Spoke to the CAO"
+    assert not foreign.activities.exists()
+
+
+def test_the_policy_page(commissioner, administrator, collaboration):
+    commissioner_client, admin_client = login(commissioner), login(administrator)
+    url = reverse("commissioner:policy_edit", args=[collaboration.slug])
+    response = commissioner_client.get(url)
+    assert 'value="90"' in response.content.decode()  # the model default is shown
+    data = {
+        "window_days": 60,
+        "weight_attendance": 30,
+        "weight_obligations": 25,
+        "weight_reporting": 15,
+        "weight_recency": 20,
+        "weight_signatures": 10,
+        "engaged_min": 40,
+        "at_risk_min": 40,
+        "inactivity_days": 60,
+        "overdue_grace_days": 60,
+    }
+    response = commissioner_client.post(url, data)
+    assert response.status_code == 200 and "id_engaged_min_error" in response.content.decode()
+    response = commissioner_client.post(url, {**data, "engaged_min": 75})
+    assert response.status_code == 302
+    assert EngagementPolicy.objects.get(collaboration=collaboration).engaged_min == 75
+    response = commissioner_client.post(url, {"reset": "1"})
+    assert response.status_code == 302
+    assert not EngagementPolicy.objects.exists()
+
+    default_url = reverse("commissioner:default_policy")
+    assert commissioner_client.get(default_url).status_code == 403
+    assert admin_client.post(default_url, {**data, "engaged_min": 80}).status_code == 302
+    assert EngagementPolicy.objects.get(collaboration=None).engaged_min == 80
+
+
+# Meetings -------------------------------------------------------------------------------------
+
+
+def test_every_signed_in_person_reads_meetings_managers_change_them(collaboration, staff):
+    meeting = factories.MeetingFactory(collaboration=collaboration, title="Board")
+    member = factories.ParticipationFactory(collaboration=collaboration)
+    reader = login(staff)
+    assert "Board" in text(
+        reader.get(reverse("commissioner:meeting_list", args=[collaboration.slug]))
+    )
+    assert reader.get(reverse("commissioner:meeting_detail", args=[meeting.pk])).status_code == 200
+    create = reverse("commissioner:meeting_create", args=[collaboration.slug])
+    attendance = reverse("commissioner:meeting_attendance", args=[meeting.pk])
+    assert reader.get(create).status_code == 403
+    assert reader.post(attendance, {f"participation_{member.pk}": "present"}).status_code == 403
+    assert not Attendance.objects.exists()
+
+    manager = login(factories.staff_user(collaboration.lead_organisation))
+    response = manager.post(create, {"title": "", "held_at": "not a date"})
+    assert response.status_code == 200
+    assert "id_title_error" in response.content.decode()
+    assert "id_held_at_error" in response.content.decode()
+    response = manager.post(create, {"title": "Working group", "held_at": "2026-01-15T14:30"})
+    assert response.status_code == 302
+    created = Meeting.objects.get(title="Working group")
+    assert timezone.localtime(created.held_at).strftime("%Y-%m-%d %H:%M") == "2026-01-15 14:30"
+
+    response = manager.post(attendance, {f"participation_{member.pk}": "present"})
+    assert response.status_code == 302
+    assert Attendance.objects.get(participation=member).status == "present"
+    assert member.activities.get().kind == "meeting_attended"
+
+
+def test_attendance_cannot_be_present_at_a_meeting_still_to_come(collaboration, commissioner):
+    upcoming = factories.MeetingFactory(
+        collaboration=collaboration, held_at=timezone.now() + dt.timedelta(days=5)
+    )
+    member = factories.ParticipationFactory(
+        collaboration=collaboration, organisation=factories.OrganisationFactory(name="Future Town")
+    )
+    response = login(commissioner).post(
+        reverse("commissioner:meeting_attendance", args=[upcoming.pk]),
+        {f"participation_{member.pk}": "present"},
+    )
+    assert response.status_code == 200
+    assert "Future Town: The meeting has not taken place yet" in text(response)
+    assert not Attendance.objects.exists()
+
+
+def test_administrators_set_the_default_policy_in_the_admin_too(administrator):
+    client = login(administrator)
+    url = reverse("admin:commissioner_engagementpolicy_add")
+    data = {
+        "collaboration": "",
+        "window_days": 60,
+        "weight_attendance": 30,
+        "weight_obligations": 25,
+        "weight_reporting": 15,
+        "weight_recency": 20,
+        "weight_signatures": 10,
+        "engaged_min": 70,
+        "at_risk_min": 80,
+        "inactivity_days": 60,
+        "overdue_grace_days": 60,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "The engaged band must start above the at-risk band." in text(response)
+    assert client.post(url, {**data, "at_risk_min": 40}).status_code == 302
+    assert EngagementPolicy.objects.get(collaboration=None).window_days == 60
+    # Flags are only looked at there: they change through the dashboard.
+    assert client.get(reverse("admin:commissioner_flag_add")).status_code == 403
