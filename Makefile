@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run test lint format bench lock install chromium services-env clean
+.PHONY: help run test lint format bench lock install chromium axe services-env clean
 
 help:
 	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
@@ -52,9 +52,23 @@ run: install var
 	fi; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# axe-core (npm) for the accessibility tests, installed exactly from tests/a11y/package-lock.json
+# (Debian's npm is installed first when it is missing).
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		echo "Installing Debian's npm for the accessibility tests..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; \
+	fi
+	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+	@touch $@
+
+axe: $(AXE)
+
 # Uses DATABASE_URL / REDIS_URL when set (CI sets both). Otherwise PostgreSQL and Redis on
 # loopback are used when they answer, and SQLite (with the worker tests skipped) when not.
-test: install chromium var
+test: install chromium axe var
 	@eval "$$($(BIN)/python tests/backends.py)"; \
 	echo "Test backends: database=$${DATABASE_URL:-sqlite} redis=$${REDIS_URL:-none}"; \
 	rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \

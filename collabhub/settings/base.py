@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: an oversized request is refused from its declared length.
+    "collabhub.middleware.RequestBodyLimitMiddleware",
     "collabhub.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -149,6 +151,9 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# A multipart body may carry one maximal document plus the form's other fields; any other body
+# (JSON, urlencoded) is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (collabhub.middleware).
+MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 
 # Cache and Celery: Redis when REDIS_URL is set; otherwise a process-local cache and tasks run
 # in-process (the embedded default of `make run`).
@@ -243,11 +248,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "collabhub.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # DRF's, with deeply nested JSON refused as a 400 (a RecursionError otherwise).
+        "collabhub.api.JSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per partner token and per signed-in user, counted in the cache (Redis when configured).
+    "DEFAULT_THROTTLE_CLASSES": ["collabhub.api.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "partner": os.environ.get("API_THROTTLE_PARTNER", "1200/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "2400/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CollabHub API",

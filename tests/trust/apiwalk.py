@@ -1,0 +1,572 @@
+"""Walks every operation of the OpenAPI schema as organisation A's token against the world of
+`tests.trust.world` and reports every way B's data reached A or A's calls changed B's data.
+
+Nothing here knows the routes: they come from /api/schema/, and path parameters are filled from
+the resource their path segment or name denotes (`/api/v1/obligations/{id}/mark-met/` ->
+`obligations`). A route that cannot be filled is a problem the meta-test reports, never a skip."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from commissioner.models import Attendance
+
+from .world import Side, World, resource_for
+
+METHODS = ("get", "post", "put", "patch", "delete")
+UNSAFE = {"post", "put", "patch", "delete"}
+
+# docs/permissions.md: partner tokens see no flags or interventions at all. Their lists may
+# answer 403/404/405 or an empty page; their objects answer 404 even for A's own.
+PARTNER_HIDDEN = {"flags", "interventions"}
+# The policy says nothing about a token reading these (administration data, or logs that are
+# not resources of their own): A's own objects may answer 200, 403 or 404; B's are still 404.
+PARTNER_UNSPECIFIED = {"users", "tokens", "policies", "activities"}
+# Rows of A's partner organisation that A's token must not read (its own snapshots only; staff
+# lists are for that organisation's staff).
+PARTNER_PRIVATE_ROWS = {"snapshots", "users", "tokens"}
+# What a staff user may read of other organisations stops short of these (docs/permissions.md).
+PRIVATE_TO_STAFF = {"snapshots", "flags", "interventions"}
+# Query parameters that are not filters.
+NON_FILTER_PARAMS = {"page", "page_size", "search", "ordering", "format", "limit", "offset"}
+
+PARAM = re.compile(r"{([^}]+)}")
+
+
+@dataclass
+class Operation:
+    method: str
+    path: str
+    spec: dict
+    schema: dict
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    @property
+    def params(self) -> list[str]:
+        return PARAM.findall(self.path)
+
+    @property
+    def query_params(self) -> list[dict]:
+        return [p for p in self.spec.get("parameters", []) if p.get("in") == "query"]
+
+    def request_content(self) -> tuple[str | None, dict]:
+        """The first media type the operation accepts, and its resolved body schema."""
+        content = (self.spec.get("requestBody") or {}).get("content") or {}
+        for media_type in ("application/json", "multipart/form-data", *content):
+            if media_type in content:
+                return media_type, self.resolve(content[media_type].get("schema") or {})
+        return None, {}
+
+    def resolve(self, node: dict) -> dict:
+        while isinstance(node, dict) and "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            node = self.schema["components"]["schemas"][name]
+        if isinstance(node, dict) and "allOf" in node and len(node["allOf"]) == 1:
+            return self.resolve(node["allOf"][0])
+        return node
+
+    def param_resources(self) -> dict[str, str | None]:
+        """Each path parameter and the resource it names: `{id}`/`{pk}`/`{slug}` take the segment
+        before them, `{collaboration_pk}` its own name."""
+        resources = {}
+        segments = self.path.strip("/").split("/")
+        for index, segment in enumerate(segments):
+            for name in PARAM.findall(segment):
+                if name in {"id", "pk", "slug"} and index > 0:
+                    resources[name] = resource_for(segments[index - 1])
+                else:
+                    resources[name] = resource_for(name)
+        return resources
+
+    def fill(self, values: dict[str, dict[str, object]]) -> str:
+        """The URL with each parameter replaced; `values` maps parameter name to
+        {"id": ..., "slug": ...} of the object chosen for it."""
+
+        def substitute(match):
+            name = match.group(1)
+            chosen = values[name]
+            return str(chosen["slug"] if name.endswith("slug") else chosen["id"])
+
+        return PARAM.sub(substitute, self.path)
+
+    def view_class(self, url: str):
+        try:
+            match = resolve(url)
+        except Resolver404:
+            return None
+        return getattr(match.func, "cls", None) or getattr(match.func, "view_class", None)
+
+
+def schema_operations(schema: dict) -> list[Operation]:
+    operations = []
+    for path, item in sorted(schema.get("paths", {}).items()):
+        for method in METHODS:
+            if method in item:
+                operations.append(Operation(method, path, item[method], schema))
+    return operations
+
+
+def fetch_schema(client, administrator) -> dict:
+    """The schema as /api/schema/ serves it to a signed-in administrator."""
+    client.force_login(administrator)
+    response = client.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content[:500]
+    client.logout()
+    return json.loads(response.content)
+
+
+def unmapped(operation: Operation) -> list[str]:
+    """Path parameters of an operation whose resource the world does not know."""
+    return [name for name, resource in operation.param_resources().items() if resource is None]
+
+
+def choose(side: Side, resource: str, *, partner: bool = False) -> dict[str, object]:
+    objects = side.partner_objects if partner else side.objects
+    obj = objects.get(resource) or side.objects[resource]
+    return {"id": obj.pk, "slug": getattr(obj, "slug", None)}
+
+
+def own_url(operation: Operation, side: Side) -> str:
+    """The operation's URL with the side's own objects (1 for a parameter the world does not
+    know, where any id will do)."""
+    values = {}
+    for name, resource in operation.param_resources().items():
+        values[name] = choose(side, resource) if resource else {"id": 1, "slug": "x"}
+    return operation.fill(values)
+
+
+def plausible(operation: Operation, schema: dict, name: str = ""):
+    """A value of the right type for a body field; enough to get past type validation."""
+    schema = operation.resolve(schema)
+    for combinator in ("oneOf", "anyOf", "allOf"):
+        if combinator in schema:
+            options = [operation.resolve(s) for s in schema[combinator]]
+            options = [s for s in options if s.get("type") != "null"] or options
+            return plausible(operation, options[0], name)
+    if "enum" in schema:
+        values = [v for v in schema["enum"] if v not in (None, "")]
+        return values[0] if values else None
+    kind = schema.get("type")
+    fmt = schema.get("format")
+    if kind == "string":
+        if fmt == "date":
+            return timezone.localdate().isoformat()
+        if fmt == "date-time":
+            return timezone.now().isoformat()
+        if fmt == "email":
+            return "trust@example.org"
+        if fmt == "uri":
+            return "https://example.org/"
+        if fmt == "decimal":
+            return "1.00"
+        if fmt == "binary":
+            return None
+        return f"Trust test {name}".strip()[: schema.get("maxLength", 200)]
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1
+    if kind == "boolean":
+        return False
+    if kind == "array":
+        return []
+    if kind == "object":
+        return {}
+    return None
+
+
+def foreign_keys(operation: Operation, body_schema: dict) -> dict[str, str]:
+    """Writable body fields that hold the id of another resource: field name -> resource."""
+    found = {}
+    for name, prop in (body_schema.get("properties") or {}).items():
+        prop = operation.resolve(prop)
+        if prop.get("readOnly"):
+            continue
+        resource = resource_for(name)
+        kind = prop.get("type")
+        if kind == "array":
+            kind = operation.resolve(prop.get("items") or {}).get("type")
+        if resource and kind in ("integer", None):
+            found[name] = resource
+    return found
+
+
+def build_body(operation: Operation, body_schema: dict, fk_values: dict[str, int]) -> dict:
+    """Required fields with plausible values, and every foreign key set from `fk_values`."""
+    body = {}
+    required = set(body_schema.get("required") or [])
+    for name, prop in (body_schema.get("properties") or {}).items():
+        resolved = operation.resolve(prop)
+        if resolved.get("readOnly"):
+            continue
+        if name in fk_values:
+            body[name] = [fk_values[name]] if resolved.get("type") == "array" else fk_values[name]
+        elif name in required:
+            value = plausible(operation, resolved, name)
+            if value is not None:
+                body[name] = value
+    return body
+
+
+def send(client, method: str, url: str, media_type: str | None = None, body: dict | None = None):
+    call = getattr(client, method)
+    if method not in UNSAFE:
+        return call(url)
+    if media_type == "multipart/form-data":
+        return call(url, data=body or {}, format="multipart")
+    if media_type == "application/x-www-form-urlencoded":
+        return call(url, data=body or {})
+    return call(url, data=body or {}, format="json")
+
+
+def payload(response):
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def result_ids(data) -> list[int] | None:
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        return [row.get("id") for row in data["results"] if isinstance(row, dict)]
+    if isinstance(data, list):
+        return [row.get("id") for row in data if isinstance(row, dict)]
+    return None
+
+
+def named_fields(data) -> set[str]:
+    """Every key of a (nested) error body."""
+    names = set()
+    if isinstance(data, dict):
+        for key, value in data.items():
+            names.add(key)
+            names |= named_fields(value)
+    elif isinstance(data, list):
+        for item in data:
+            names |= named_fields(item)
+    return names
+
+
+@dataclass
+class Walk:
+    """The isolation walk of one schema for one world; `failures` says what went wrong."""
+
+    world: World
+    client: object  # an APIClient with A's read-write token
+    operations: list[Operation]
+    failures: list[str] = field(default_factory=list)
+    exercised: set[str] = field(default_factory=set)
+    requests: int = 0
+
+    @property
+    def a(self) -> Side:
+        return self.world.a
+
+    @property
+    def b(self) -> Side:
+        return self.world.b
+
+    def fail(self, operation: Operation, url: str, message: str, response=None) -> None:
+        detail = ""
+        if response is not None:
+            detail = f" -> {response.status_code} {response.content[:300]!r}"
+        self.failures.append(f"{operation.label} [{url}]: {message}{detail}")
+
+    def call(self, operation, url, body=None, media_type=None):
+        self.requests += 1
+        response = send(self.client, operation.method, url, media_type, body)
+        # (A search for B's text may echo it back in `next`/`previous` links.)
+        if self.b.marker not in url and self.b.marker.encode() in response.content:
+            self.fail(operation, url, f"the response contains B's data ({self.b.marker})")
+        if response.status_code >= 500:
+            self.fail(operation, url, "server error", response)
+        return response
+
+    def run(self) -> Walk:
+        body_writes = []
+        for operation in self.operations:
+            if unmapped(operation):
+                self.fail(operation, operation.path, f"unmapped parameters {unmapped(operation)}")
+                continue
+            if operation.params:
+                self.object_route(operation)
+            else:
+                self.collection_route(operation)
+            self.exercised.add(operation.label)
+            if operation.method in {"post", "put", "patch"} and operation.request_content()[0]:
+                body_writes.append(operation)
+        # Writes with A's own objects come last: they may change A's world.
+        for operation in body_writes:
+            self.cannot_act_for_partner(operation)
+        return self
+
+    # Routes with path parameters ----------------------------------------------------------
+
+    def object_route(self, operation: Operation) -> None:
+        resources = operation.param_resources()
+        names = list(resources)
+        media_type, _ = operation.request_content()
+        before = self.b.fingerprint() if operation.method in UNSAFE else None
+
+        # B's objects all the way down, then A's parents with B's object last.
+        variants = [{n: choose(self.b, resources[n]) for n in names}]
+        if len(names) > 1:
+            mixed = {n: choose(self.a, resources[n]) for n in names[:-1]}
+            mixed[names[-1]] = choose(self.b, resources[names[-1]])
+            variants.append(mixed)
+        for values in variants:
+            url = operation.fill(values)
+            response = self.call(operation, url, {}, media_type)
+            if response.status_code != 404:
+                self.fail(operation, url, "B's object must answer 404 to A's token", response)
+        if before is not None and self.b.fingerprint() != before:
+            self.fail(operation, operation.path, "A's token changed B's data")
+
+        leaf = resources[names[-1]]
+        if operation.method == "get":
+            self.own_object_control(operation, resources, leaf)
+            if leaf in PARTNER_PRIVATE_ROWS and leaf in self.a.partner_objects:
+                values = {n: choose(self.a, resources[n]) for n in names}
+                values[names[-1]] = choose(self.a, leaf, partner=True)
+                url = operation.fill(values)
+                response = self.call(operation, url)
+                if response.status_code != 404:
+                    self.fail(
+                        operation, url, f"A's token read its partner's private {leaf}", response
+                    )
+        elif leaf in self.a.partner_objects and operation.method in UNSAFE:
+            self.partner_object_is_not_actionable(operation, resources, leaf, media_type)
+
+    def own_object_control(self, operation, resources, leaf) -> None:
+        """A's own object through the same route: proves the 404 above came from scoping, not
+        from a route that cannot be reached."""
+        url = operation.fill({n: choose(self.a, r) for n, r in resources.items()})
+        response = self.call(operation, url)
+        if leaf in PARTNER_HIDDEN:
+            expected = {403, 404}
+        elif leaf in PARTNER_UNSPECIFIED:
+            expected = {200, 403, 404}
+        else:
+            expected = {200}
+        if response.status_code not in expected:
+            self.fail(operation, url, f"A's own {leaf} should answer {sorted(expected)}", response)
+        # A nested list (`/collaborations/{id}/goals/`) holds A's rows only.
+        last_segment = operation.path.rstrip("/").rsplit("/", 1)[-1]
+        nested = None if PARAM.search(last_segment) else resource_for(last_segment)
+        ids = result_ids(payload(response))
+        if nested and ids:
+            self.check_ids(operation, url, nested, ids)
+
+    def partner_object_is_not_actionable(self, operation, resources, leaf, media_type) -> None:
+        """A's token sees its partner's obligation, signatory, attendance... but acting on them
+        is for the partner alone (docs/permissions.md)."""
+        values = {n: choose(self.a, r) for n, r in resources.items()}
+        values[list(resources)[-1]] = choose(self.a, leaf, partner=True)
+        url = operation.fill(values)
+        before = self.a.fingerprint()
+        response = self.call(operation, url, {}, media_type)
+        if response.status_code < 400:
+            self.fail(operation, url, f"A's token acted on its partner's {leaf}", response)
+        if self.a.fingerprint() != before:
+            self.fail(operation, url, f"A's token changed its partner's {leaf}")
+
+    # Routes without path parameters --------------------------------------------------------
+
+    def collection_route(self, operation: Operation) -> None:
+        resource = resource_for(operation.path.rstrip("/").rsplit("/", 1)[-1])
+        if operation.method == "get":
+            self.list_is_scoped(operation, resource)
+        elif operation.method == "post":
+            self.create_rejects_foreign_keys(operation, resource)
+        else:
+            before = self.b.fingerprint()
+            media_type, _ = operation.request_content()
+            self.call(operation, operation.path, {}, media_type)
+            if self.b.fingerprint() != before:
+                self.fail(operation, operation.path, "A's token changed B's data")
+
+    def list_is_scoped(self, operation: Operation, resource: str | None) -> None:
+        url = operation.path
+        response = self.call(operation, url, None)
+        data = payload(response)
+        ids = result_ids(data)
+        if resource in PARTNER_HIDDEN:
+            if response.status_code in (403, 404, 405):
+                return
+            if response.status_code != 200 or ids:
+                self.fail(operation, url, f"{resource} must be hidden from partners", response)
+            return
+        if response.status_code != 200:
+            if resource in PARTNER_UNSPECIFIED and response.status_code in (403, 404, 405):
+                return
+            self.fail(operation, url, "A's token should be able to list", response)
+            return
+        if ids is None:
+            return  # not a list (e.g. /me/): the marker check in call() is what applies
+        if resource is None:
+            self.fail(operation, url, "a list whose resource the world does not know")
+            return
+        self.check_ids(operation, url, resource, ids)
+        partner_row = self.a.partner_objects.get(resource)
+        if resource in PARTNER_PRIVATE_ROWS and partner_row is not None and partner_row.pk in ids:
+            self.fail(operation, url, f"A's list shows its partner's private {resource}")
+        if resource not in PARTNER_UNSPECIFIED and self.a.objects[resource].pk not in ids:
+            self.fail(operation, url, f"A's own {resource} is missing from its list", response)
+        self.count_is_scoped(operation, url, resource)
+        self.filters_are_scoped(operation, url, resource)
+
+    def check_ids(self, operation, url, resource, ids) -> None:
+        leaked = set(ids) & self.b.all_ids(resource)
+        if leaked:
+            self.fail(operation, url, f"B's {resource} {sorted(leaked)} in A's list")
+
+    def count_is_scoped(self, operation, url, resource) -> None:
+        response = self.call(operation, f"{url}?page_size=200")
+        data = payload(response)
+        if (
+            response.status_code == 200
+            and isinstance(data, dict)
+            and "count" in data
+            and data["count"] <= 200
+            and data["count"] != len(data.get("results", []))
+        ):
+            self.fail(
+                operation,
+                url,
+                f"count {data['count']} but {len(data['results'])} rows: the count is not "
+                "taken from the scoped list",
+            )
+
+    def filters_are_scoped(self, operation, url, resource) -> None:
+        for parameter in operation.query_params:
+            name = parameter["name"]
+            if name in NON_FILTER_PARAMS:
+                continue
+            target = resource_for(name)
+            if target is None:
+                continue
+            query = f"{url}?{name}={self.b.objects[target].pk}"
+            response = self.call(operation, query)
+            if response.status_code == 400:
+                continue
+            ids = result_ids(payload(response))
+            if response.status_code != 200 or ids is None:
+                self.fail(operation, query, "filter by B's id should answer 200 or 400", response)
+            elif ids:
+                self.fail(operation, query, "filtering by B's id returned rows", response)
+        view = operation.view_class(url)
+        if getattr(view, "search_fields", None):
+            query = f"{url}?search={self.b.marker}"
+            response = self.call(operation, query)
+            data = payload(response) or {}
+            if response.status_code != 200 or result_ids(data):
+                self.fail(operation, query, "searching for B's text found something", response)
+        ordering_fields = getattr(view, "ordering_fields", None) or []
+        if ordering_fields == "__all__":
+            ordering_fields = ["id"]
+        for name in ordering_fields:
+            for order in (name, f"-{name}"):
+                query = f"{url}?ordering={order}&page_size=200"
+                response = self.call(operation, query)
+                ids = result_ids(payload(response))
+                if response.status_code != 200 or ids is None:
+                    self.fail(operation, query, "ordering should answer 200", response)
+                else:
+                    self.check_ids(operation, query, resource, ids)
+
+    def create_rejects_foreign_keys(self, operation: Operation, resource: str | None) -> None:
+        """Each foreign key in turn points at B's object while the others point at A's own."""
+        media_type, body_schema = operation.request_content()
+        fks = foreign_keys(operation, body_schema)
+        if not fks:
+            before = self.b.fingerprint()
+            self.call(operation, operation.path, build_body(operation, body_schema, {}), media_type)
+            if self.b.fingerprint() != before:
+                self.fail(operation, operation.path, "A's token changed B's data")
+            return
+        own = {name: self.a.objects[target].pk for name, target in fks.items()}
+        for name, target in fks.items():
+            values = {**own, name: self.b.objects[target].pk}
+            body = build_body(operation, body_schema, values)
+            before = self.b.fingerprint()
+            response = self.call(operation, operation.path, body, media_type)
+            if response.status_code < 300:
+                self.fail(
+                    operation,
+                    operation.path,
+                    f"accepted B's {target} in `{name}`: {body}",
+                    response,
+                )
+            elif response.status_code == 400 and name not in named_fields(payload(response)):
+                self.fail(
+                    operation,
+                    operation.path,
+                    f"B's {target} in `{name}` refused without naming `{name}`: {body}",
+                    response,
+                )
+            elif response.status_code not in (400, 403, 404, 405):
+                self.fail(operation, operation.path, "unexpected refusal", response)
+            if self.b.fingerprint() != before:
+                self.fail(operation, operation.path, f"B's {target} in `{name}` changed B's data")
+
+    # Acting for another organisation -------------------------------------------------------
+
+    def cannot_act_for_partner(self, operation: Operation) -> None:
+        """Every organisation-like field in the body names A's partner and every other foreign
+        key A's own object: whatever the answer, nothing of the partner's may change, and a
+        created object belongs to A."""
+        media_type, body_schema = operation.request_content()
+        fks = foreign_keys(operation, body_schema)
+        if not any(target == "organisations" for target in fks.values()) and not any(
+            target in self.a.partner_objects for target in fks.values()
+        ):
+            return
+        values = {}
+        for name, target in fks.items():
+            partner_obj = self.a.partner_objects.get(target)
+            values[name] = (partner_obj or self.a.objects[target]).pk
+        body = build_body(operation, body_schema, values)
+        resources = operation.param_resources()
+        url = operation.fill({n: choose(self.a, r) for n, r in resources.items()})
+        partner_before = self.partner_state()
+        response = self.call(operation, url, body, media_type)
+        if self.partner_state() != partner_before:
+            self.fail(operation, url, f"A's token acted for its partner with {body}", response)
+        data = payload(response)
+        if response.status_code < 300 and isinstance(data, dict):
+            for name, target in fks.items():
+                if target == "organisations" and data.get(name) == self.a.partner.pk:
+                    self.fail(operation, url, f"created for the partner via `{name}`", response)
+
+    def partner_state(self) -> dict:
+        """Everything of A's partner organisation that A's token could try to change."""
+        state = {}
+        partner = self.a.partner
+        for resource, obj in self.a.partner_objects.items():
+            fresh = type(obj)._default_manager.filter(pk=obj.pk).values().first()
+            state[resource] = fresh
+        state["measurements"] = sorted(
+            partner.measurements.values_list("pk", "value", "period_end")
+        )
+        state["obligations"] = sorted(partner.obligations.values_list("pk", "status"))
+        state["signatures"] = sorted(
+            partner.signatures.values_list("pk", "signed_at", "signed_by_token")
+        )
+        state["contacts"] = sorted(partner.contacts.values_list("pk", "name", "is_primary"))
+        state["participations"] = sorted(
+            partner.participations.values_list("pk", "status", "role", "left_on")
+        )
+        state["attendances"] = sorted(
+            Attendance.objects.filter(participation__organisation=partner).values_list(
+                "pk", "status", "confirmed_by_partner"
+            )
+        )
+        return state
