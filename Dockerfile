@@ -17,8 +17,10 @@ COPY requirements.lock ./
 RUN pip install --require-hashes -r requirements.lock
 
 COPY --chown=collabhub:collabhub . .
-# collectstatic needs a SECRET_KEY to import production settings; this one is only for the build.
+# collectstatic imports production settings, which require a SECRET_KEY and a REDIS_URL; these are
+# only for the build (nothing connects to Redis while collecting static files).
 RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789abcdef \
+    REDIS_URL=redis://build-only-unused:6379/0 \
     python manage.py collectstatic --noinput -v0 \
     && mkdir -p /app/var/media && chown -R collabhub:collabhub /app/var
 

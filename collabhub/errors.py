@@ -1,16 +1,21 @@
-"""One domain error type, and the API exception handler that turns it (and Django's own
-validation errors) into a JSON 400 naming the bad fields — never a 500."""
+"""One domain error type; the API exception handler that turns it (and Django's own validation
+errors) into a JSON 400 naming the bad fields — never a 500; and the project's 404 and 500
+handlers, which answer API clients in JSON and people with the friendly pages."""
 
 import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
+
+from .middleware import wants_json
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +57,29 @@ def api_exception_handler(exc, context):
             status=status.HTTP_400_BAD_REQUEST,
         )
     return exception_handler(exc, context)
+
+
+def wants_json_error(request) -> bool:
+    """A program is calling: a path under /api/ (or /healthz), or a client that asks for JSON and
+    not for HTML (browsers always list text/html)."""
+    if wants_json(request):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def page_not_found(request, exception):
+    """handler404: a URL that matches no route (or a view's Http404)."""
+    if wants_json_error(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: the error is logged by Django; the caller gets no detail of it."""
+    if wants_json_error(request):
+        return JsonResponse(
+            {"detail": _("A server error occurred. It has been logged; please try again later.")},
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -1,5 +1,6 @@
-"""Project-wide request handling: login required for pages, oversized request bodies refused
-before anything reads them, and a clean 503 when the database is unreachable."""
+"""Project-wide request handling: the health check answered before host validation, login
+required for pages, oversized request bodies refused before anything reads them, and a clean 503
+when the database is unreachable."""
 
 import logging
 import sys
@@ -25,6 +26,30 @@ JSON_PREFIXES = ("/api/", "/healthz")
 
 def wants_json(request) -> bool:
     return request.path.startswith(JSON_PREFIXES)
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before anything validates the Host header or redirects to HTTPS.
+
+    Docker compose (and load balancers) call http://localhost:8000/healthz from inside the
+    container, and `localhost` is rarely among a deployment's ALLOWED_HOSTS: past this point Django
+    would answer 400 (DisallowedHost) and the service would never become healthy. The answer
+    depends on nothing the Host header could influence. First in MIDDLEWARE."""
+
+    path = "/healthz"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != self.path:
+            return self.get_response(request)
+        from .views import healthz
+
+        try:
+            return healthz(request)
+        except DATABASE_GONE as exc:
+            return DatabaseUnavailableMiddleware.unavailable(request, exc)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):

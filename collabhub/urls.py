@@ -42,6 +42,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+# Unknown URLs and unexpected errors: JSON for API clients, the friendly pages for people.
+handler404 = "collabhub.errors.page_not_found"
+handler500 = "collabhub.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

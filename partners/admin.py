@@ -1,6 +1,12 @@
+"""The Django admin for the partners app: for inspecting. Every change with rules goes through
+the services, from the People pages and the organisation pages."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
@@ -8,17 +14,64 @@ from .services import api_token_revoke
 
 
 class StaffMembershipInline(admin.StackedInline):
+    """Shown, not edited: see UserAdmin."""
+
     model = StaffMembership
-    can_delete = True
-    autocomplete_fields = ["organisation"]
+    fields = ("organisation", "job_title")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("CollabHub", {"fields": ("role",)}))
+    """Read-only but for the password reset form.
+
+    Roles come with rules that user_create / user_update enforce (a staff user belongs to an
+    organisation; is_staff and is_superuser follow the role; nobody removes their own
+    administrator role or switches off their own login). Rather than re-implement them in admin
+    forms, where they would drift from the services, the admin shows people and points to the
+    People pages, which call those services. Passwords are still reset here (Django's own
+    validated form)."""
+
+    people_pointer = format_lazy(
+        '{} <a href="{}">{}</a>.',
+        _("Roles, organisations, names and sign-in are managed on the"),
+        reverse_lazy("partners:people_list"),
+        _("People pages"),
+    )
+    fieldsets = (
+        (None, {"fields": ("username", "password"), "description": people_pointer}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Role"), {"fields": ("role", "is_active", "is_staff", "is_superuser")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "last_login",
+        "date_joined",
+    )
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
-    list_filter = ("role", "is_active", "is_staff")
+    list_filter = ("role", "is_active")
     inlines = [StaffMembershipInline]
+
+    def has_add_permission(self, request):
+        # New people get their role and organisation from user_create (People → New person).
+        return False
 
 
 class ContactInline(admin.TabularInline):
@@ -38,14 +91,29 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued through the organisation page or `create_api_token`, which show the
+    secret once, and revoked through api_token_revoke, for good. The admin may rename a token and
+    revoke it; nothing else: clearing `revoked_at` would bring a revoked credential back, and
+    changing its organisation or write access would change what an issued secret can do."""
+
     list_display = ("name", "prefix", "organisation", "write_enabled", "expires_at", "revoked_at")
     list_filter = ("write_enabled",)
     search_fields = ("name", "prefix", "organisation__name")
-    readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
+    fields = (
+        "name",
+        "organisation",
+        "prefix",
+        "write_enabled",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "digest",
+    )
+    readonly_fields = tuple(field for field in fields if field != "name")
     actions = ["revoke_tokens"]
 
-    # Tokens are issued through the organisation page or `create_api_token`, which show the
-    # secret once; the admin can only inspect and revoke.
     def has_add_permission(self, request):
         return False
 
@@ -55,4 +123,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             api_token_revoke(token=token)
             revoked += 1
-        self.message_user(request, _("%(count)s tokens revoked.") % {"count": revoked})
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked)
+            % {"count": revoked},
+        )

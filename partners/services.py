@@ -13,7 +13,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator, validate_email, validate_slug
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -34,6 +34,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 # Paths under /organisations/ that are pages, not organisations: no slug may take them.
 RESERVED_SLUGS = frozenset({"new", "people", "export"})
 MAX_TOKEN_DAYS = 3650
+# Fresh prefixes tried before giving up; five collisions in a row would mean a broken generator.
+TOKEN_CREATE_ATTEMPTS = 5
 _UNSET = object()
 
 
@@ -542,16 +544,27 @@ def api_token_create(
     created_by=None,
 ) -> tuple[ApiToken, str]:
     """Issue a token; returns it and the full secret, which is never retrievable again."""
+    fields = {
+        "organisation": organisation,
+        "name": name,
+        "write_enabled": write_enabled,
+        "expires_at": expires_at,
+        "created_by": created_by,
+    }
+    # The public prefix is 32 random bits and unique: by 10,000 tokens a collision is about a 1%
+    # chance. Each attempt runs in a savepoint, so a collision costs a retry, not the transaction.
+    for _attempt in range(TOKEN_CREATE_ATTEMPTS - 1):
+        try:
+            return _api_token_insert(**fields)
+        except IntegrityError:
+            continue
+    return _api_token_insert(**fields)
+
+
+def _api_token_insert(**fields) -> tuple[ApiToken, str]:
     prefix, raw = token_generate()
-    token = ApiToken.objects.create(
-        organisation=organisation,
-        name=name,
-        prefix=prefix,
-        digest=token_digest(raw),
-        write_enabled=write_enabled,
-        expires_at=expires_at,
-        created_by=created_by,
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(prefix=prefix, digest=token_digest(raw), **fields)
     return token, raw
 
 
@@ -625,10 +638,14 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
     if not token.organisation.is_active:
         return None, _("This token's organisation is inactive.")
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
-        # API use is a sign of life for the commissioner (at most once a day per collaboration).
-        from commissioner.services import api_use_record
+        # Conditional, so that of concurrent requests only the first in a minute writes (and
+        # records the activity); the others find the row already fresh and update nothing.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
+            token.last_used_at = now
+            # API use is a sign of life for the commissioner (at most once a day per
+            # collaboration).
+            from commissioner.services import api_use_record
 
-        api_use_record(organisation_id=token.organisation_id, when=now)
+            api_use_record(organisation_id=token.organisation_id, when=now)
     return token, ""

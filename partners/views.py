@@ -3,6 +3,7 @@ and contact forms, API tokens, and the administrators' people page. Thin: the ru
 selectors (reads) and services (writes)."""
 
 import csv
+import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -32,6 +33,10 @@ DIRECTORY_PAGE_SIZE = 25
 PEOPLE_PAGE_SIZE = 50
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ...except a plain phone number or number: digits, spaces, parentheses, dots and dashes, with an
+# optional leading + ("+1 555 0100", "-12.5"). Without a letter, "=", "@", "|" or "!" it cannot
+# call a function or another program, so it is exported as it is.
+CSV_PLAIN_NUMBER = re.compile(r"\+?[0-9 ().-]*[0-9][0-9 ().-]*")
 
 
 def _require_manager(request, organisation) -> None:
@@ -78,9 +83,9 @@ def organisation_list(request):
 
 def csv_safe(value) -> str:
     """A cell a spreadsheet shows as text: one that would start a formula gets a leading
-    apostrophe (OWASP's advice against CSV injection)."""
+    apostrophe (OWASP's advice against CSV injection); phone numbers and numbers are left alone."""
     text = "" if value is None else str(value)
-    if text.startswith(CSV_FORMULA_STARTS):
+    if text.startswith(CSV_FORMULA_STARTS) and not CSV_PLAIN_NUMBER.fullmatch(text):
         return f"'{text}"
     return text
 

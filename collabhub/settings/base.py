@@ -48,7 +48,6 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tables2",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -64,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before host validation and the HTTPS redirect: health checks come from inside the network.
+    "collabhub.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: an oversized request is refused from its declared length.
@@ -130,7 +131,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+# Only languages with a translation catalogue under locale/ are offered: LocaleMiddleware would
+# otherwise answer a French browser with lang="fr" over English text (WCAG 3.1.1). Strings stay
+# marked for translation; add ("fr", _("French")) here with locale/fr/LC_MESSAGES/django.po.
+LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Toronto")
 USE_I18N = True
@@ -277,7 +281,6 @@ SPECTACULAR_SETTINGS = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5-responsive.html"
 
 # Login throttling: five failures for a username from one address lock it for fifteen minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -6,13 +6,20 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_int
+from .base import REDIS_URL, env_bool, env_int
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
 API_TOKEN_PEPPER = os.environ.get("API_TOKEN_PEPPER") or SECRET_KEY
+# Without Redis the cache would be each process's own memory: every gunicorn worker would keep its
+# own API throttle counts (and tasks would run inside web requests). Refuse to start instead.
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production (e.g. redis://redis:6379/0): it is the cache shared "
+        "by every process (API throttling) and the Celery broker."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -15,7 +15,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 ALLOWED_HOSTS = ["*"]
-# Tests that exercise login throttling switch it on themselves.
+# Login throttling is on in every test, as in production: failed logins are counted in the
+# database, which is reset after each test, so counts never carry from one test to the next.
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = 5
 MIDDLEWARE = list(MIDDLEWARE)

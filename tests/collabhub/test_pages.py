@@ -1,6 +1,7 @@
 """The foundation as a user meets it: login, logout, password change, errors, security headers."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -106,11 +107,12 @@ def test_health_check_is_public(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_api_without_credentials_is_401_json(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/json")
-    assert response.status_code in (200, 401)
-    response = client.get("/api/v1/me/")
-    assert response.status_code in (401, 404)
+@pytest.mark.parametrize("url", ["/api/v1/me/", "/api/v1/organisations/"])
+def test_api_without_credentials_is_401_json(client, url):
+    response = client.get(url, HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
 
 
 def test_api_docs_are_served_from_our_own_static_files(staff_client):
@@ -120,3 +122,110 @@ def test_api_docs_are_served_from_our_own_static_files(staff_client):
     assert "swagger-ui" in html
     for url in re.findall(r'(?:src|href)="([^"]+)"', html):
         assert not url.startswith(("http://", "https://", "//")), url
+
+
+class _Elements(HTMLParser):
+    """Every element's attributes and text, by id; the <input> elements; the lang of <html>."""
+
+    def __init__(self):
+        super().__init__()
+        self.text_by_id: dict[str, str] = {}
+        self.inputs: dict[str, dict[str, str]] = {}
+        self.alerts: list[str] = []
+        self.lang = None
+        self._open: list[tuple[str, str | None, bool]] = []  # (tag, id, is alert)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {name: value or "" for name, value in attrs}
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        if tag == "input":
+            self.inputs[attrs.get("name", "")] = attrs
+            return
+        if tag in {"meta", "link", "br", "img"}:
+            return
+        element_id = attrs.get("id")
+        if element_id:
+            self.text_by_id[element_id] = ""
+        self._open.append((tag, element_id, attrs.get("role") == "alert"))
+        if attrs.get("role") == "alert":
+            self.alerts.append("")
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        for _tag, element_id, is_alert in self._open:
+            if element_id:
+                self.text_by_id[element_id] += data
+            if is_alert:
+                self.alerts[-1] += data
+
+
+def parse(response) -> _Elements:
+    parser = _Elements()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def described_by(page: _Elements, field: str) -> str:
+    """The text a screen reader announces as the description of a field."""
+    ids = page.inputs[field].get("aria-describedby", "").split()
+    assert ids, f"{field} has no aria-describedby"
+    for element_id in ids:
+        assert element_id in page.text_by_id, f"{field} points at a missing id {element_id!r}"
+    return " ".join(page.text_by_id[element_id] for element_id in ids)
+
+
+def test_an_empty_login_says_which_fields_are_missing(client):
+    response = client.post(reverse("login"), {"username": "", "password": ""})
+    assert response.status_code == 200
+    page = parse(response)
+    # A summary announced on arrival, naming each field...
+    assert len(page.alerts) == 1
+    summary = " ".join(page.alerts[0].split())
+    assert "Username: This field is required." in summary
+    assert "Password: This field is required." in summary
+    # ...and each field marked invalid and described by its own message.
+    for field in ("username", "password"):
+        assert page.inputs[field].get("aria-invalid") == "true"
+        assert "This field is required." in described_by(page, field)
+
+
+def test_a_missing_password_is_reported_on_the_password_field_only(client):
+    response = client.post(reverse("login"), {"username": "alice", "password": ""})
+    page = parse(response)
+    assert "This field is required." in described_by(page, "password")
+    assert "aria-invalid" not in page.inputs["username"]
+    assert page.inputs["username"]["value"] == "alice"
+
+
+def test_a_bad_login_describes_both_fields_with_the_error(client):
+    UserFactory(username="alice")
+    response = client.post(reverse("login"), {"username": "alice", "password": "wrong"})
+    page = parse(response)
+    assert "Please enter a correct username and password" in page.alerts[0]
+    for field in ("username", "password"):
+        assert "Please enter a correct username" in described_by(page, field)
+
+
+def test_a_french_browser_gets_the_english_text_labelled_english(client):
+    # No French catalogue exists yet: lang="fr" over English text would mislead screen readers.
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9,en;q=0.5")
+    assert parse(response).lang == "en"
+    assert response["Content-Language"] == "en"
+    assert "Log in to CollabHub" in response.content.decode()
+
+
+def test_health_check_answers_whatever_the_host(client, settings):
+    # Docker compose checks http://localhost:8000/healthz inside the container; a deployment's
+    # ALLOWED_HOSTS names its public host only, and production redirects to HTTPS.
+    settings.ALLOWED_HOSTS = ["collabhub.example.ca"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="localhost:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    # Every other path still validates the host.
+    assert client.get(reverse("login"), HTTP_HOST="localhost:8000").status_code == 400

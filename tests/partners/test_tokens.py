@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from commissioner.models import Activity
-from partners import services
+from partners import services, tokens
 from partners.models import ApiToken
 from partners.tokens import token_digest, token_prefix
 from tests import factories
@@ -56,6 +56,30 @@ def test_every_token_is_different(organisation):
     assert len(raws) == 5
 
 
+def test_a_prefix_already_taken_is_drawn_again_not_a_500(staff_client, organisation, monkeypatch):
+    # The public prefix is 32 random bits: by 10,000 tokens two share one about 1% of the time.
+    existing, existing_raw = factories.api_token(organisation)
+    draws = [existing.prefix, "0badc0de"]
+    real_token_hex = tokens.secrets.token_hex
+    monkeypatch.setattr(
+        tokens.secrets,
+        "token_hex",
+        lambda nbytes: draws.pop(0) if draws else real_token_hex(nbytes),
+    )
+    response = staff_client.post(
+        f"/organisations/{organisation.slug}/tokens/new/", {"name": "Second system"}
+    )
+    assert response.status_code == 200
+    raw = response.context["raw_token"]
+    assert raw.startswith("chb_0badc0de_")
+    assert not draws
+    assert bearer(raw).get(ME).status_code == 200
+    assert bearer(existing_raw).get(ME).status_code == 200
+    assert sorted(ApiToken.objects.values_list("prefix", flat=True)) == sorted(
+        [existing.prefix, "0badc0de"]
+    )
+
+
 # Authentication ------------------------------------------------------------------------------
 
 
@@ -87,8 +111,9 @@ def test_unknown_or_malformed_tokens_get_401_with_a_json_message(header):
 
 def test_no_credentials_get_401():
     response = APIClient().get(ME)
-    assert response.status_code in (401, 403)
-    assert response.json()["detail"]
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_an_expired_token_is_refused(organisation):
@@ -176,6 +201,32 @@ def test_last_used_is_written_at_most_once_a_minute(organisation):
     services.api_token_authenticate(raw_token=raw)
     token.refresh_from_db()
     assert token.last_used_at > a_while_ago + dt.timedelta(seconds=60)
+
+
+def test_of_two_racing_requests_only_the_first_writes_last_used(organisation):
+    participation = factories.ParticipationFactory(organisation=organisation)
+    token, raw = factories.api_token(organisation)
+    # Another request with the same token writes its last use (and records the API call) between
+    # this request reading the token, never used, and writing.
+    other_request_at = timezone.now()
+    raced = []
+
+    def another_request_in_between(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not raced and sql.startswith("SELECT") and '"partners_apitoken"' in sql:
+            raced.append(sql)
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=other_request_at)
+        return result
+
+    with connection.execute_wrapper(another_request_in_between):
+        assert services.api_token_authenticate(raw_token=raw)[0] == token
+    assert raced
+    token.refresh_from_db()
+    assert token.last_used_at == other_request_at
+    # The other request counts as the sign of life; this one adds nothing.
+    assert not Activity.objects.filter(
+        participation=participation, kind=Activity.Kind.API_CALL
+    ).exists()
 
 
 def test_api_use_is_a_sign_of_life_in_the_organisations_collaborations(organisation):
@@ -272,6 +323,13 @@ def test_administrators_revoke_tokens_from_the_django_admin(client, organisation
         {"action": "revoke_tokens", "_selected_action": [token.pk]},
         follow=True,
     )
-    assert "1 tokens revoked" in response.content.decode()
+    assert "1 token revoked." in response.content.decode()
     assert bearer(raw).get(ME).status_code == 401
     assert client.get("/admin/partners/apitoken/add/").status_code == 403
+    others = [factories.api_token(organisation)[0].pk for _ in range(2)]
+    response = client.post(
+        "/admin/partners/apitoken/",
+        {"action": "revoke_tokens", "_selected_action": [token.pk, *others]},
+        follow=True,
+    )
+    assert "2 tokens revoked." in response.content.decode()  # the first was revoked already

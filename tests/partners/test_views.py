@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from partners.models import ApiToken, Contact, Organisation, User
 from tests import factories
@@ -181,9 +181,41 @@ def test_export_neutralises_spreadsheet_formulas(staff_client):
     assert record["Short name"] == "'+SUM(A1)"
     assert record["Jurisdiction or region"] == "'-2+3"
     assert record["Primary contact"] == "'@attacker"
-    assert record["Primary contact phone"] == "'+1 555 0100"
     for cell in rows[1]:
-        assert not cell.startswith(("=", "+", "-", "@"))
+        assert not cell.startswith(("=", "+", "-", "@")) or cell == "+1 555 0100"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=cmd|' /C calc'!A0",
+        "+SUM(A1)",
+        "-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "+1 555 0100 =cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+        "-",
+    ],
+)
+def test_export_still_neutralises_formulas_in_any_column(staff_client, value):
+    organisation = factories.OrganisationFactory(name="Formula Town", jurisdiction=value)
+    factories.ContactFactory(organisation=organisation, phone=value, is_primary=True)
+    rows = export_rows(staff_client, {"q": "Formula Town"})
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Jurisdiction or region"] == f"'{value}"
+    assert record["Primary contact phone"] == f"'{value}"
+
+
+@pytest.mark.parametrize(
+    "phone", ["+1 555 0100", "+1 (613) 555-0100", "+44 20.7946.0958", "-12.5", "613-555-0100"]
+)
+def test_export_leaves_phone_numbers_as_they_are(staff_client, phone):
+    organisation = factories.OrganisationFactory(name="Phone Town")
+    factories.ContactFactory(organisation=organisation, phone=phone, is_primary=True)
+    rows = export_rows(staff_client, {"q": "Phone Town"})
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Primary contact phone"] == phone
 
 
 def test_export_with_a_bad_filter_is_a_400(staff_client):
@@ -229,13 +261,16 @@ def test_the_detail_page_shows_contacts_and_history(staff_client, organisation, 
 
 def test_the_detail_page_links_the_collaborations(staff_client, organisation):
     participation = factories.ParticipationFactory(organisation=organisation)
-    try:
-        url = participation.collaboration.get_absolute_url()
-    except NoReverseMatch:
-        pytest.skip("agreements:collaboration_detail is not there yet")
+    elsewhere = factories.ParticipationFactory()  # another organisation's collaboration
+    url = participation.collaboration.get_absolute_url()
+    assert url == reverse(
+        "agreements:collaboration_detail", kwargs={"slug": participation.collaboration.slug}
+    )
     page = html(staff_client.get(organisation.get_absolute_url()))
     assert f'href="{url}"' in page
     assert participation.collaboration.title in page
+    assert elsewhere.collaboration.get_absolute_url() not in page
+    assert staff_client.get(url).status_code == 200
 
 
 def test_staff_and_tokens_are_shown_to_own_staff_and_administrators_only(
