@@ -78,6 +78,9 @@ def due_periodic_tasks(now: datetime | None = None) -> list[PeriodicTask]:
 def run_due_tasks(now: datetime | None = None) -> list[str]:
     """Run every due task in this process; returns the names that ran."""
     now = now or timezone.now()
+    # Import every app's tasks module, as a worker does on start: autodiscovery is lazy, and a
+    # process that only schedules (manage.py run_scheduler) would otherwise know no task.
+    current_app.loader.import_default_modules()
     ran = []
     for periodic in due_periodic_tasks(now):
         task = current_app.tasks.get(periodic.task)
