@@ -1,0 +1,108 @@
+"""collabhub.bulk: the upsert the engagement scan writes with, and COPY's text format."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from collabhub.bulk import copy_text, upsert
+from commissioner.models import EngagementSnapshot
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+METHODS = [
+    "values",
+    pytest.param(
+        "copy",
+        marks=pytest.mark.skipif(
+            connection.vendor != "postgresql", reason="COPY is PostgreSQL's (CI runs it there)"
+        ),
+    ),
+]
+FIELDS = ["score", "band", "attendance_rate", "components", "reasons"]
+
+
+def row(participation, day, score, *, reasons=("missed 2 of 3 meetings\twith a tab",)):
+    # The upsert applies no model defaults: every column is given, as the scan does.
+    defaults = {
+        field.attname: field.get_default()
+        for field in EngagementSnapshot._meta.concrete_fields
+        if not field.primary_key
+    }
+    return {
+        **defaults,
+        "participation_id": participation.pk,
+        "scan_date": day,
+        "score": score,
+        "band": "engaged" if score >= 70 else "at_risk",
+        "attendance_rate": Decimal("0.6667"),
+        "components": {"attendance": {"value": 0.6667, "weight": 30}},
+        "reasons": list(reasons),
+        "computed_at": timezone.now(),
+    }
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_upsert_inserts_updates_and_leaves_unchanged_rows_alone(method):
+    first, second = factories.ParticipationFactory(), factories.ParticipationFactory()
+    day = dt.date(2026, 11, 30)
+
+    def write(rows):
+        return upsert(
+            EngagementSnapshot,
+            rows,
+            conflict=["participation_id", "scan_date"],
+            update=[*FIELDS, "computed_at"],
+            compare=FIELDS,
+            method=method,
+        )
+
+    assert write([row(first, day, 80), row(second, day, 50)]) == 2
+    stored = EngagementSnapshot.objects.get(participation=first, scan_date=day)
+    # What the ORM reads back is what was written, types included.
+    assert (stored.score, stored.band, stored.attendance_rate) == (80, "engaged", Decimal("0.6667"))
+    assert stored.components == {"attendance": {"value": 0.6667, "weight": 30}}
+    assert stored.reasons == ["missed 2 of 3 meetings\twith a tab"]
+
+    # The same figures again: nothing is written, not even the computation time.
+    computed_at = stored.computed_at
+    assert write([row(first, day, 80), row(second, day, 50)]) == 0
+    stored.refresh_from_db()
+    assert stored.computed_at == computed_at
+
+    # One changed row is updated in place; the other stays as it was.
+    assert (
+        write([row(first, day, 60, reasons=["no activity in 40 days"]), row(second, day, 50)]) == 1
+    )
+    stored.refresh_from_db()
+    assert (stored.score, stored.band, stored.reasons) == (
+        60,
+        "at_risk",
+        ["no activity in 40 days"],
+    )
+    assert EngagementSnapshot.objects.count() == 2
+
+
+def test_upsert_of_nothing_writes_nothing():
+    assert upsert(EngagementSnapshot, [], conflict=["id"], update=["score"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, r"\N"),
+        (True, "t"),
+        (False, "f"),
+        (dt.date(2026, 12, 1), "2026-12-01"),
+        ("tab\there", r"tab\there"),
+        ("line\nbreak\r", r"line\nbreak\r"),
+        ("back\\slash", "back\\\\slash"),
+        ({"a": [1, "x"]}, '{"a": [1, "x"]}'),
+        (Decimal("1.50"), "1.50"),
+    ],
+)
+def test_copy_text_escapes_what_copy_would_misread(value, text):
+    assert copy_text(value) == text
