@@ -5,7 +5,10 @@ some overdue, some due within two weeks).
 
 The demo writes rows directly, with the dates a year of real use would have left (a service
 would stamp everything "now"), and records the partners' signs of life (measurements reported,
-obligations met, agreements signed) as Activity at those dates, as the services would have."""
+obligations met, agreements signed) as Activity at those dates, as the services would have.
+Goals are set when their collaboration starts and every member reports on each of them every
+period, as the engagement scan expects (docs/engagement.md), except the partners of the
+commissioner's story that have stopped reporting."""
 
 from __future__ import annotations
 
@@ -45,8 +48,6 @@ class GoalSpec:
     values: list[str]
     cadence: str = SharedGoal.Cadence.MONTHLY
     target_months: int = 18
-    # Slugs of the organisations that report, in turn.
-    reporters: tuple[str, ...] = ()
 
 
 @dataclass
@@ -88,6 +89,9 @@ class CollaborationSpec:
     obligations: list[ObligationSpec] = field(default_factory=list)
     started_months_ago: int = 14
     years: int = 4
+    # Every member reports on every goal each period (docs/engagement.md), except these: slug ->
+    # how many days ago it stopped reporting (a partner drifting away stops reporting too).
+    stopped_reporting: dict[str, int] = field(default_factory=dict)
 
 
 COLLABORATIONS = [
@@ -107,6 +111,7 @@ COLLABORATIONS = [
             ("cedar-falls", Role.MEMBER),
             ("cts", Role.MEMBER),
         ],
+        stopped_reporting={"cedar-falls": 80},
         goals=[
             GoalSpec(
                 "Monthly ridership",
@@ -128,7 +133,6 @@ COLLABORATIONS = [
                     "26300",
                     "26900",
                 ],
-                reporters=("nvrd", "riverton", "nvrd", "lakeside"),
             ),
             GoalSpec(
                 "On-time performance",
@@ -138,7 +142,6 @@ COLLABORATIONS = [
                 "92",
                 ["80", "82", "84", "85"],
                 cadence=SharedGoal.Cadence.QUARTERLY,
-                reporters=("cts",),
             ),
         ],
         agreements=[
@@ -231,7 +234,6 @@ COLLABORATIONS = [
                 "40",
                 ["4", "9", "15", "22"],
                 cadence=SharedGoal.Cadence.QUARTERLY,
-                reporters=("clearwater", "cwc"),
             ),
             GoalSpec(
                 "Safe swimming days",
@@ -240,7 +242,6 @@ COLLABORATIONS = [
                 "41",
                 "90",
                 ["44", "47", "49", "52", "55", "53", "58", "61", "60", "64", "66", "69"],
-                reporters=("uwest",),
             ),
         ],
         agreements=[
@@ -328,7 +329,6 @@ COLLABORATIONS = [
                     "1740",
                     "1795",
                 ],
-                reporters=("vfbn", "wolf-lake-fn"),
             ),
         ],
         agreements=[
@@ -381,6 +381,7 @@ COLLABORATIONS = [
             ("eastport", Role.MEMBER),
             ("vha", Role.MEMBER),
         ],
+        stopped_reporting={"hillcrest": 150},
         goals=[
             GoalSpec(
                 "Providers meeting the network standard",
@@ -390,7 +391,6 @@ COLLABORATIONS = [
                 "12",
                 ["4", "6", "7", "9"],
                 cadence=SharedGoal.Cadence.QUARTERLY,
-                reporters=("wmma",),
             ),
         ],
         agreements=[
@@ -458,7 +458,6 @@ COLLABORATIONS = [
                     "2600",
                     "2870",
                 ],
-                reporters=("northbridge",),
             ),
         ],
         agreements=[
@@ -535,7 +534,6 @@ COLLABORATIONS = [
                 "60",
                 ["8", "19", "31", "44"],
                 cadence=SharedGoal.Cadence.QUARTERLY,
-                reporters=("whc",),
             ),
         ],
         agreements=[
@@ -602,6 +600,27 @@ def _sign_of_life(collaboration, organisation, kind, description, when, who) -> 
     )
 
 
+def _report(collaboration, goal, goal_spec, reporter, period_end, value, reported_on) -> None:
+    reported_at = _at(reported_on, 9)
+    Measurement.objects.create(
+        goal=goal,
+        value=Decimal(value),
+        period_end=period_end,
+        reported_by_organisation=reporter,
+        evidence=f"{goal_spec.indicator}: {reporter.short_name or reporter.name} "
+        f"report for the period ending {period_end:%B %Y}",
+        reported_at=reported_at,
+    )
+    _sign_of_life(
+        collaboration,
+        reporter,
+        Activity.Kind.MEASUREMENT_REPORTED,
+        f"Reported {value} {goal_spec.unit} for “{goal_spec.title}”",
+        reported_at,
+        None,
+    )
+
+
 def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) -> None:
     start = today - dt.timedelta(days=30 * spec.started_months_ago)
     lead = organisations[spec.members[0][0]]
@@ -632,6 +651,7 @@ def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) ->
         participation._history_user = commissioner
         participation.save()
 
+    members = [organisations[slug] for slug, _role in spec.members]
     for goal_spec in spec.goals:
         goal = SharedGoal(
             collaboration=collaboration,
@@ -645,28 +665,18 @@ def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) ->
         )
         goal._history_user = commissioner
         goal.save()
-        reporters = goal_spec.reporters or (spec.members[0][0],)
+        # Set when the collaboration started (auto_now_add stamps today): the scan expects
+        # reports from the day a goal was set.
+        SharedGoal.objects.filter(pk=goal.pk).update(created_at=_at(start, 9))
         ends = _period_ends(today, len(goal_spec.values), goal_spec.cadence)
-        for index, (period_end, value) in enumerate(zip(ends, goal_spec.values, strict=True)):
-            reporter = organisations[reporters[index % len(reporters)]]
-            reported_at = _at(min(period_end + dt.timedelta(days=6), today), 9)
-            Measurement.objects.create(
-                goal=goal,
-                value=Decimal(value),
-                period_end=period_end,
-                reported_by_organisation=reporter,
-                evidence=f"{goal_spec.indicator}: {reporter.short_name or reporter.name} "
-                f"report for the period ending {period_end:%B %Y}",
-                reported_at=reported_at,
-            )
-            _sign_of_life(
-                collaboration,
-                reporter,
-                Activity.Kind.MEASUREMENT_REPORTED,
-                f"Reported {value} {goal_spec.unit} for “{goal_spec.title}”",
-                reported_at,
-                None,
-            )
+        for period_end, value in zip(ends, goal_spec.values, strict=True):
+            # Every member reports the shared figure, within a week of the period's end.
+            for offset, reporter in enumerate(members):
+                reported_on = min(period_end + dt.timedelta(days=3 + offset % 5), today)
+                stopped = spec.stopped_reporting.get(reporter.slug)
+                if stopped is not None and reported_on > today - dt.timedelta(days=stopped):
+                    continue
+                _report(collaboration, goal, goal_spec, reporter, period_end, value, reported_on)
 
     agreements = []
     for agreement_spec in spec.agreements:

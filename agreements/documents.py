@@ -4,6 +4,7 @@ their name) and at most how large. The service, the browser form and the API ser
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -16,6 +17,19 @@ from collabhub.errors import DomainError
 
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 DOCX_MEMBERS = {"[Content_Types].xml", "word/document.xml"}
+# What [Content_Types].xml must declare for /word/document.xml: a plain Word document. A
+# macro-enabled one (.docm: "application/vnd.ms-word.document.macroEnabled.main+xml") or a
+# template (.dotx, .dotm) is refused even though it has the same members.
+DOCX_MAIN_CONTENT_TYPE = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+)
+# [Content_Types].xml is a short list; a larger one is not a document we accept.
+MAX_CONTENT_TYPES_BYTES = 256 * 1024
+# Its <Default> and <Override> elements are read with patterns, not an XML parser: the file is
+# untrusted, and only a few attributes of flat, empty elements are needed (a DOCTYPE is
+# refused).
+_DECLARATION = re.compile(rb"<(?:\w+:)?(Default|Override)\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb"""\b(PartName|Extension|ContentType)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,10 @@ DOCX = DocumentKind(
 )
 ODT = DocumentKind("odt", "application/vnd.oasis.opendocument.text", "ODT")
 KINDS = {kind.extension: kind for kind in (PDF, DOCX, ODT)}
+# Recognised so that it is refused with its own explanation; never accepted.
+MACRO_WORD = DocumentKind(
+    "docm", "application/vnd.ms-word.document.macroEnabled.12", "Word document with macros"
+)
 
 
 def max_upload_megabytes() -> str:
@@ -53,14 +71,44 @@ def _zip_kind(upload) -> DocumentKind | None:
                     if member.read(len(ODT_MIMETYPE) + 1).strip() == ODT_MIMETYPE:
                         return ODT
             if names >= DOCX_MEMBERS:
-                return DOCX
+                return DOCX if _is_plain_docx(archive, names) else MACRO_WORD
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, EOFError, ValueError):
         return None
     return None
 
 
+def _is_plain_docx(archive: zipfile.ZipFile, names: set[str]) -> bool:
+    """A Word document without macros: no VBA project anywhere, no macro-enabled content type,
+    and a main part declared as a plain document (not a .docm, nor a template). Anything else
+    with Word's members is refused as MACRO_WORD."""
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        return False
+    with archive.open("[Content_Types].xml") as member:
+        declared = member.read(MAX_CONTENT_TYPES_BYTES + 1)
+    if len(declared) > MAX_CONTENT_TYPES_BYTES:
+        return False
+    lowered = declared.lower()
+    if b"macroenabled" in lowered or b"vbaproject" in lowered or b"<!doctype" in lowered:
+        return False
+    overrides, xml_defaults = set(), set()
+    for element in _DECLARATION.finditer(declared):
+        attributes = {
+            match[1].decode("ascii"): (match[2] or match[3] or b"").decode("utf-8", "replace")
+            for match in _ATTRIBUTE.finditer(element[2])
+        }
+        content_type = attributes.get("ContentType", "").strip()
+        if element[1] == b"Override":
+            if attributes.get("PartName", "").lower() == "/word/document.xml":
+                overrides.add(content_type)
+        elif attributes.get("Extension", "").lower() == "xml":
+            xml_defaults.add(content_type)
+    # The main part's own declaration, else the default for .xml parts.
+    return (overrides or xml_defaults) == {DOCX_MAIN_CONTENT_TYPE}
+
+
 def document_kind(upload) -> DocumentKind | None:
-    """The kind of document `upload` is, from its bytes, or None if it is none we accept."""
+    """The kind of document `upload` is, from its bytes: PDF, DOCX or ODT; MACRO_WORD for a
+    Word file with macros (refused); None for anything else."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
@@ -87,6 +135,15 @@ def check_agreement_document(upload) -> DocumentKind:
     if size == 0:
         _refuse(_("The document is empty. %(allowed)s") % {"allowed": allowed})
     kind = document_kind(upload)
+    if kind is MACRO_WORD:
+        _refuse(
+            _(
+                "This Word file contains macros, or is not a plain Word document (a .docm or a "
+                "template): save it as a Word document (.docx) without macros, or as a PDF. "
+                "%(allowed)s"
+            )
+            % {"allowed": allowed}
+        )
     if kind is None:
         _refuse(
             _(

@@ -19,8 +19,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from collabhub.errors import DomainError
+from commissioner.engagement import CADENCE_DAYS
 from commissioner.models import Activity
-from commissioner.services import activity_record
+from commissioner.services import activity_record, flags_close_not_scanned
 from partners.models import Contact, Organisation, User
 from partners.principals import actor_organisation_id, is_administrator, is_commissioner, is_partner
 
@@ -38,6 +39,7 @@ from .models import (
     Measurement,
     Obligation,
     Participation,
+    Role,
     SharedGoal,
     Signatory,
     Structure,
@@ -434,11 +436,54 @@ def collaboration_update(*, actor, collaboration: Collaboration, **changes) -> C
             % {"organisation": values["lead_organisation"].name},
             field="lead_organisation",
         )
+    _check_lead_role(collaboration, values, participations)
     for name, value in values.items():
         setattr(collaboration, name, value)
     _stamp(collaboration, actor)
     _save_collaboration(collaboration)
     return collaboration
+
+
+def _check_lead_role(collaboration: Collaboration, values: dict, participations: list) -> None:
+    """A new lead organisation must hold its structure's leading role (the consortium's lead,
+    the network's coordinator, ...): otherwise the collaboration would name one organisation
+    its lead while another holds the lead role."""
+    lead = values["lead_organisation"]
+    if lead.pk == collaboration.lead_organisation_id:
+        return
+    rules = rules_for(values["structure"])
+    participation = next(
+        p
+        for p in participations
+        if p.organisation_id == lead.pk and p.status == Participation.Status.ACTIVE
+    )
+    if participation.role == rules.lead_role:
+        return
+    holders = [
+        p.organisation.name
+        for p in participations
+        if p.role == rules.lead_role and p.status == Participation.Status.ACTIVE
+    ]
+    message = _(
+        "%(organisation)s takes part as %(role)s, but %(structure)s's lead organisation holds "
+        "the %(lead_role)s role. Give %(organisation)s that role first, then make it the lead "
+        "organisation."
+    ) % {
+        "organisation": lead.name,
+        "role": _role_label(participation.role),
+        "structure": str(rules.subject).lower(),
+        "lead_role": _role_label(rules.lead_role),
+    }
+    if holders:
+        message += " " + _("The %(lead_role)s role is held by %(holders)s now.") % {
+            "lead_role": _role_label(rules.lead_role),
+            "holders": ", ".join(holders),
+        }
+    raise DomainError(message, field="lead_organisation")
+
+
+def _role_label(role: str) -> str:
+    return str(Role(role).label).lower() if role in Role.values else role
 
 
 def collaboration_next_statuses(collaboration: Collaboration) -> tuple[str, ...]:
@@ -504,6 +549,9 @@ def collaboration_transition(
     collaboration.status = to_status
     _stamp(collaboration, actor, f"status: {current} → {to_status}")
     collaboration.save()
+    # Paused, concluded or dissolved: its partners are no longer scored, so their open flags
+    # close now (the scan would close them too, but the dashboard need not wait for it).
+    flags_close_not_scanned(collaboration_id=collaboration.pk)
     return collaboration
 
 
@@ -661,6 +709,8 @@ def participation_update(*, actor, participation: Participation, **changes) -> P
     _keep_rules_while_active(collaboration, _members_after(collaboration, change=participation))
     _stamp(participation, actor)
     participation.save()
+    if participation.status != Participation.Status.ACTIVE:
+        flags_close_not_scanned(participation_id=participation.pk)
     return participation
 
 
@@ -699,6 +749,8 @@ def participation_withdraw(
     participation.left_on = left_on
     _stamp(participation, actor, _("withdrawn"))
     participation.save()
+    # Nobody scores a partner that left: its open flag closes now, not never.
+    flags_close_not_scanned(participation_id=participation.pk)
     return participation
 
 
@@ -786,6 +838,20 @@ def goal_update(*, actor, goal: SharedGoal, **changes) -> SharedGoal:
     return goal
 
 
+def goal_reporting_began(goal: SharedGoal) -> dt.date:
+    """When reporting on `goal` began: the collaboration's start, or the day the goal was set if
+    that came first (a goal may be back-filled from the collaboration's start)."""
+    began = timezone.localdate(goal.created_at) if goal.created_at else timezone.localdate()
+    start = goal.collaboration.start_date
+    return min(began, start) if start is not None else began
+
+
+def earliest_period_end(goal: SharedGoal) -> dt.date:
+    """The earliest period end a measurement of `goal` may report: one reporting period (of its
+    cadence) before reporting on it began, so the period running then may be reported."""
+    return goal_reporting_began(goal) - dt.timedelta(days=CADENCE_DAYS.get(goal.cadence, 91))
+
+
 def reporting_organisation(
     *, actor, collaboration: Collaboration, organisation=None
 ) -> Organisation | None:
@@ -855,6 +921,16 @@ def measurement_report(
                 "A measurement reports a period that has ended: the period end cannot be in the "
                 "future."
             ),
+            field="period_end",
+        )
+    earliest = earliest_period_end(goal)
+    if period_end < earliest:
+        raise DomainError(
+            _(
+                "The period end cannot be before %(date)s: reporting on this goal began on "
+                "%(began)s, and a measurement may go back one reporting period before that."
+            )
+            % {"date": earliest.isoformat(), "began": goal_reporting_began(goal).isoformat()},
             field="period_end",
         )
     earlier = goal.measurements.filter(

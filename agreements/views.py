@@ -24,7 +24,7 @@ from .access import (
     may_mark_met,
 )
 from .documents import KINDS
-from .filters import CollaborationFilterSet
+from .filters import MAX_ID, CollaborationFilterSet
 from .forms import (
     AgreementForm,
     CollaborationForm,
@@ -261,6 +261,18 @@ def collaboration_status(request, slug):
 # Participations ---------------------------------------------------------------------------
 
 
+def _organisation_id(value) -> int | None:
+    """The organisation id of a query or form value, or None when it is not a whole number in
+    the database's range: 10**30 would overflow SQLite's integers, a 500 instead of a form."""
+    try:
+        organisation_id = int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if organisation_id is None or not 1 <= organisation_id <= MAX_ID:
+        return None
+    return organisation_id
+
+
 def _contacts_of(organisation_id) -> list | object:
     if not organisation_id:
         return Contact.objects.none()
@@ -281,11 +293,9 @@ def _new_participant_choices(request, collaboration):
 def participation_add(request, slug):
     collaboration = _collaboration(request, slug)
     _require_manager(request, collaboration)
-    organisation_id = request.POST.get("organisation") or request.GET.get("organisation")
-    try:
-        organisation_id = int(organisation_id) if organisation_id else None
-    except ValueError:
-        organisation_id = None
+    organisation_id = _organisation_id(
+        request.POST.get("organisation") or request.GET.get("organisation")
+    )
     form = ParticipationForm(
         _posted(request),
         initial={"organisation": organisation_id},
@@ -327,12 +337,9 @@ def participation_contact_options(request, slug):
     """The named-contact field for the organisation chosen on the participation form (htmx)."""
     collaboration = _collaboration(request, slug)
     _require_manager(request, collaboration)
-    try:
-        organisation_id = int(request.GET.get("organisation") or 0)
-    except ValueError:
-        organisation_id = 0
+    organisation_id = _organisation_id(request.GET.get("organisation"))
     form = ParticipationForm(
-        initial={"organisation": organisation_id or None},
+        initial={"organisation": organisation_id},
         structure=collaboration.structure,
         organisation_choices=_new_participant_choices(request, collaboration),
         contact_choices=_contacts_of(organisation_id),

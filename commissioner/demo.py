@@ -1,9 +1,11 @@
 """Demo story of the commissioner for `manage.py seed_demo` (idempotent, deterministic): six
 months of monthly meetings with attendance and check-ins across the active demo collaborations,
 in which one partner has clearly dropped away (absent from the last four meetings, silent for
-months, an obligation 45+ days overdue: the agreements demo's, or one added when it has none)
-and another is slipping (the one the other demos' overdue contributions and unsigned agreements
-already put at risk, or else one made to miss the last two meetings and go quiet). Engagement
+months — no goal reports either — an obligation 45+ days overdue: the agreements demo's, or one
+added when it has none) and another is slipping (the one the other demos' overdue contributions,
+missed reports and unsigned agreements already put at risk, or else one made to miss the last
+two meetings and go quiet). Every other partner reports on every goal, attends and is heard
+from, so it is engaged with no reason against it. Engagement
 scans then run every two weeks over the last twelve weeks and today, so the dashboard opens on a
 trend and flags with their reasons, the disengaged partner's already with a planned call."""
 
@@ -15,7 +17,14 @@ import random
 from django.db.models import Max
 from django.utils import timezone
 
-from agreements.models import Agreement, Collaboration, Obligation, Participation, Signatory
+from agreements.models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    Signatory,
+)
 from partners.models import User
 
 from . import services
@@ -102,8 +111,24 @@ def _bands_today(participations: list[Participation]) -> dict[int, str]:
     return {r.pk: assess(figures[r.pk], policies[r.collaboration_id]).band for r in rows}
 
 
+def _stop_reporting(participation: Participation, since) -> None:
+    """A drifting partner stops reporting too: its goal reports since `since` (and the activity
+    they logged) are taken back, so it is silent in every signal, as the story says."""
+    Measurement.objects.filter(
+        goal__collaboration_id=participation.collaboration_id,
+        reported_by_organisation_id=participation.organisation_id,
+        reported_at__gte=since,
+    ).delete()
+    Activity.objects.filter(
+        participation=participation,
+        kind=Activity.Kind.MEASUREMENT_REPORTED,
+        occurred_at__gte=since,
+    ).delete()
+
+
 def _make_at_risk(participation: Participation, meetings: list[Meeting], now) -> None:
     """Absent from the last two meetings, and last heard from AT_RISK_CHECKIN_DAYS_AGO."""
+    _stop_reporting(participation, now - dt.timedelta(days=AT_RISK_CHECKIN_DAYS_AGO))
     last_two = meetings[-2:]
     Attendance.objects.filter(participation=participation, meeting__in=last_two).update(
         status=AB, confirmed_by_partner=False
@@ -147,6 +172,9 @@ def seed() -> str:
     ]
     disengaged = _choose_disengaged(candidates, today)
     if disengaged is not None:
+        # Nothing heard since the last meeting it came to.
+        last_attended = MEETING_DAYS_AGO[DISENGAGED_PATTERN.index(AB) - 1]
+        _stop_reporting(disengaged, _meeting_time(last_attended, today) + dt.timedelta(hours=2))
         long_overdue, *_rest = _signals([disengaged], today)
         if not long_overdue:
             # Missing meetings and silence alone cost 50 points (at risk): the story needs the

@@ -5,6 +5,7 @@ one participation's figures into components, a score, a band and human-readable 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
@@ -162,28 +163,37 @@ class Assessment:
         return self.components["attendance"] if self.figures.meetings_held else None
 
 
-def components_for(figures: Figures, policy: Policy) -> dict[str, Fraction]:
-    """Each signal as an exact fraction in [0, 1]; 1 is perfect."""
+def ratios_for(figures: Figures, policy: Policy) -> dict[str, tuple[int, int]]:
+    """Each signal as an exact ratio (numerator, denominator > 0) in [0, 1]; 1 is perfect.
+    Integers rather than Fractions: the scan scores every partner every day."""
     f = figures
     if f.meetings_held:
-        attendance = (f.meetings_present + Fraction(f.meetings_apologies, 2)) / f.meetings_held
+        # Present counts 1, apologies ½.
+        attendance = (2 * f.meetings_present + f.meetings_apologies, 2 * f.meetings_held)
     else:
-        attendance = Fraction(1)
+        attendance = (1, 1)
+    # 1 - Σ min(days / grace, 1) / max(1, due), at least 0.
     grace = max(1, policy.overdue_grace_days)
-    lateness = sum(
-        (min(Fraction(days, grace), Fraction(1)) for days in f.overdue_days), Fraction(0)
-    )
-    obligations = max(Fraction(0), 1 - lateness / max(1, f.obligations_due))
-    reporting = Fraction(f.reports_made, f.reports_expected) if f.reports_expected else Fraction(1)
+    whole = grace * max(1, f.obligations_due)
+    obligations = (max(0, whole - sum(min(days, grace) for days in f.overdue_days)), whole)
+    reporting = (f.reports_made, f.reports_expected) if f.reports_expected else (1, 1)
     inactivity = max(1, policy.inactivity_days)
-    recency = max(Fraction(0), 1 - Fraction(f.days_since_activity, inactivity))
-    signatures = Fraction(0) if f.signatures_pending else Fraction(1)
+    recency = (max(0, inactivity - f.days_since_activity), inactivity)
+    signatures = (0, 1) if f.signatures_pending else (1, 1)
     return {
         "attendance": attendance,
         "obligations": obligations,
         "reporting": reporting,
         "recency": recency,
         "signatures": signatures,
+    }
+
+
+def components_for(figures: Figures, policy: Policy) -> dict[str, Fraction]:
+    """Each signal as an exact fraction in [0, 1]; 1 is perfect."""
+    return {
+        signal: Fraction(numerator, denominator)
+        for signal, (numerator, denominator) in ratios_for(figures, policy).items()
     }
 
 
@@ -261,19 +271,34 @@ def reason_for(signal: str, figures: Figures) -> str:
 
 def assess(figures: Figures, policy: Policy) -> Assessment:
     """Components, score, band, and one reason per component that lost points, the component
-    that cost most first."""
-    components = components_for(figures, policy)
-    score = score_for(components, policy)
+    that cost most first. The same arithmetic as score_for, in integers over a common
+    denominator (exact, and several times faster than Fractions)."""
+    ratios = ratios_for(figures, policy)
+    weights = [policy.weight(signal) for signal in SIGNALS]
+    total_weight = sum(weights)
+    common = math.lcm(*(denominator for _numerator, denominator in ratios.values()))
+    if total_weight == 0:
+        score = 100
+    else:
+        weighted = sum(
+            weight * numerator * (common // denominator)
+            for weight, (numerator, denominator) in zip(weights, ratios.values(), strict=True)
+        )
+        # round(100 · weighted / (total · common)), halves up.
+        score = (200 * weighted + total_weight * common) // (2 * total_weight * common)
     lost = [
-        (policy.weight(signal) * (1 - components[signal]), index, signal)
-        for index, signal in enumerate(SIGNALS)
-        if components[signal] < 1 and policy.weight(signal) > 0
+        # Points lost, scaled by the common denominator: exact, so ties fall back to the order.
+        (weight * (denominator - numerator) * (common // denominator), index, signal)
+        for index, (signal, weight, (numerator, denominator)) in enumerate(
+            zip(SIGNALS, weights, ratios.values(), strict=True)
+        )
+        if numerator < denominator and weight > 0
     ]
     lost.sort(key=lambda item: (-item[0], item[1]))
     reasons = [reason_for(signal, figures) for _lost, _index, signal in lost]
     return Assessment(
         figures=figures,
-        components=components,
+        components={signal: Fraction(n, d) for signal, (n, d) in ratios.items()},
         score=score,
         band=band_for(score, policy),
         reasons=reasons,
@@ -412,13 +437,17 @@ def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
 def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
     """Goal reports expected of each participation in its window and those it made, capped per
     goal at what was expected (two queries: the goals, and the reports grouped per goal and
-    organisation)."""
+    organisation). A goal expects reports from the latest of the window's start, the day the
+    partner joined and the day the goal was set: a goal added today expects nothing yet."""
     collaboration_ids = {row.collaboration_id for row in rows}
-    goals: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for goal_id, collaboration_id, cadence in SharedGoal.objects.filter(
+    # (goal, days per report, day the goal was set as an ordinal: integer arithmetic below).
+    goals: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for goal_id, collaboration_id, cadence, created_at in SharedGoal.objects.filter(
         collaboration_id__in=collaboration_ids
-    ).values_list("pk", "collaboration_id", "cadence"):
-        goals[collaboration_id].append((goal_id, CADENCE_DAYS.get(cadence, 91)))
+    ).values_list("pk", "collaboration_id", "cadence", "created_at"):
+        goals[collaboration_id].append(
+            (goal_id, CADENCE_DAYS.get(cadence, 91), timezone.localdate(created_at).toordinal())
+        )
     if not goals:
         return {}
     in_window = Q()
@@ -439,13 +468,15 @@ def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
         .order_by()
     }
     result = {}
+    last_day = day.date.toordinal()
     for row in rows:
-        policy = policies[row.collaboration_id]
-        # Calendar days covered, both ends included: the window is the scan date and the
-        # window_days days before it (91 days by default), cut at the day the partner joined.
-        span = max(0, min(policy.window_days, (day.date - row.joined_on).days)) + 1
+        since = max(day.window_start(policies[row.collaboration_id]), row.joined_on).toordinal()
         expected = reports = 0
-        for goal_id, period in goals.get(row.collaboration_id, ()):
+        for goal_id, period, goal_set_on in goals.get(row.collaboration_id, ()):
+            # Calendar days covered, both ends included: the window is the scan date and the
+            # window_days days before it (91 days by default), cut at the day the partner
+            # joined and at the day the goal was set (a goal set after the scan date: none).
+            span = max(0, last_day - max(since, goal_set_on) + 1)
             goal_expected = span // period
             expected += goal_expected
             reports += min(made.get((goal_id, row.organisation_id), 0), goal_expected)

@@ -192,6 +192,8 @@ class Flag(models.Model):
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         RESOLVED = "resolved", _("Resolved")
         AUTO_CLOSED = "auto_closed", _("Closed: partner recovered")
+        # The partner withdrew, or its collaboration is no longer active: nobody scans it now.
+        NOT_SCANNED = "not_scanned", _("Closed: partner withdrew or collaboration not active")
 
     OPEN_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
 

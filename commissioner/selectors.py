@@ -36,6 +36,7 @@ from agreements.models import (
     Participation,
     SharedGoal,
 )
+from agreements.selectors import Progress, goal_progress
 from partners.principals import actor_organisation_id, is_partner, sees_everything
 
 from .access import may_commission
@@ -297,9 +298,13 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
                 0,
             ),
             lowest_score=Subquery(latest_snapshots.order_by("score").values("score")[:1]),
+            # Only active partners' flags count (the scan and the status services close the
+            # others; this holds even before they have).
             open_flags=count_of(
                 Flag.objects.filter(
-                    participation__collaboration=OuterRef("pk"), status__in=Flag.OPEN_STATUSES
+                    participation__collaboration=OuterRef("pk"),
+                    participation__status=Participation.Status.ACTIVE,
+                    status__in=Flag.OPEN_STATUSES,
                 )
             ),
             next_deadline=Subquery(
@@ -349,15 +354,16 @@ class GoalRow:
     latest_period_end: dt.date | None
 
     @property
+    def progress(self) -> Progress:
+        return goal_progress(self.goal, self.latest_value)
+
+    @property
     def percent(self) -> int | None:
-        if self.latest_value is None or self.goal.target == self.goal.baseline:
-            return None
-        ratio = (self.latest_value - self.goal.baseline) / (self.goal.target - self.goal.baseline)
-        return int((ratio * 100).to_integral_value())
+        return self.progress.percent
 
     @property
     def bar_percent(self) -> int:
-        return max(0, min(100, self.percent or 0))
+        return self.progress.bar_percent
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -19,13 +20,14 @@ from fractions import Fraction
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
+from collabhub.bulk import upsert
 from collabhub.errors import DomainError
 from partners.models import Contact
 from partners.principals import actor_organisation_id, is_partner
@@ -36,6 +38,7 @@ from .engagement import (
     SIGNALS,
     Assessment,
     Day,
+    Figures,
     ParticipationRow,
     Policy,
     assess,
@@ -62,6 +65,8 @@ MAX_NOTE = 5000
 SCANNED_COLLABORATION_STATUSES = (Collaboration.Status.ACTIVE,)
 CLOSED_COLLABORATION_STATUSES = (Collaboration.Status.CONCLUDED, Collaboration.Status.DISSOLVED)
 SEVERITY = {Band.ENGAGED: 0, Band.AT_RISK: 1, Band.DISENGAGED: 2}
+# How long after a meeting a partner may still confirm its attendance.
+PARTNER_CONFIRMATION_DAYS = 30
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
@@ -307,7 +312,12 @@ def attendance_record_many(*, actor, meeting: Meeting, statuses: dict[int, str])
 
 @transaction.atomic
 def attendance_confirm(*, actor, meeting: Meeting, status: str) -> Attendance:
-    """A partner organisation (read-write token or its staff) confirms its own attendance."""
+    """A partner organisation (read-write token or its staff) confirms its own attendance.
+
+    What is recorded wins: a partner confirms a meeting where nothing is recorded for it yet, or
+    confirms what is recorded; changing a recorded attendance is for the collaboration's
+    managers. Apologies may be sent before the meeting; anything else is confirmed once the
+    meeting has started, and for at most PARTNER_CONFIRMATION_DAYS after it."""
     organisation_id = actor_organisation_id(actor)
     if organisation_id is None or (is_partner(actor) and not actor.can_write):
         raise PermissionDenied(_("Only a participating organisation confirms its attendance."))
@@ -322,6 +332,29 @@ def attendance_confirm(*, actor, meeting: Meeting, status: str) -> Attendance:
             field=None,
         )
     _check_attendance_status(meeting, status)
+    if meeting.held_at < timezone.now() - dt.timedelta(days=PARTNER_CONFIRMATION_DAYS):
+        raise DomainError(
+            _(
+                "This meeting was held more than %(days)s days ago: its attendance can no longer "
+                "be confirmed. Ask the collaboration's managers to correct it."
+            )
+            % {"days": PARTNER_CONFIRMATION_DAYS},
+            field="status",
+        )
+    recorded = (
+        Attendance.objects.select_for_update()
+        .filter(meeting=meeting, participation=participation)
+        .first()
+    )
+    if recorded is not None and recorded.status != status:
+        raise DomainError(
+            _(
+                "Your organisation's attendance at this meeting is already recorded as "
+                "%(status)s; only the collaboration's managers can change it."
+            )
+            % {"status": recorded.get_status_display().lower()},
+            field="status",
+        )
     return _attendance_write(
         meeting=meeting,
         participation=participation,
@@ -530,6 +563,7 @@ class ScanResult:
     flags_raised: int = 0
     flags_updated: int = 0
     flags_auto_closed: int = 0
+    flags_closed_not_scanned: int = 0
     digests_sent: int = 0
 
     def as_dict(self) -> dict:
@@ -542,7 +576,8 @@ class ScanResult:
             f"Engagement scan {self.scan_date}: {self.participations_scored} participations "
             f"scored in {self.batches} batches, {self.snapshots_written} snapshots written, "
             f"{self.flags_raised} flags raised, {self.flags_updated} updated, "
-            f"{self.flags_auto_closed} closed on recovery, {self.digests_sent} digests sent"
+            f"{self.flags_auto_closed} closed on recovery, {self.flags_closed_not_scanned} "
+            f"closed as no longer scanned, {self.digests_sent} digests sent"
         )
 
 
@@ -620,34 +655,33 @@ def _next_batch(*, after: int, day: Day, size: int) -> list[ParticipationRow]:
 
 
 def _store_snapshots(day: Day, values_by_pk: dict[int, dict], now) -> int:
-    """Upsert the batch's snapshots; rows whose figures are unchanged are left alone, so a second
-    scan on the same day writes nothing (two queries)."""
-    existing = {
-        row.pop("participation_id"): row
-        for row in EngagementSnapshot.objects.filter(
-            participation_id__in=list(values_by_pk), scan_date=day.date
-        ).values("participation_id", *SNAPSHOT_FIELDS)
-    }
-    changed = [
-        EngagementSnapshot(participation_id=pk, scan_date=day.date, computed_at=now, **values)
-        for pk, values in values_by_pk.items()
-        if existing.get(pk) != values
-    ]
-    EngagementSnapshot.objects.bulk_create(
-        changed,
-        update_conflicts=True,
-        unique_fields=["participation", "scan_date"],
-        update_fields=[*SNAPSHOT_FIELDS, "computed_at"],
+    """Upsert the batch's snapshots in one statement; the database leaves a row whose figures
+    are unchanged alone, so a second scan on the same day writes nothing. Returns the rows
+    written. (collabhub.bulk rather than bulk_create(update_conflicts=True): the same
+    statement without the ORM's per-value cost, which dominated the scan at national scale.)"""
+    return upsert(
+        EngagementSnapshot,
+        [
+            {"participation_id": pk, "scan_date": day.date, "computed_at": now, **values}
+            for pk, values in values_by_pk.items()
+        ],
+        conflict=["participation_id", "scan_date"],
+        update=[*SNAPSHOT_FIELDS, "computed_at"],
+        compare=SNAPSHOT_FIELDS,
     )
-    return len(changed)
+
+
+# Every column of a flag: an upsert keyed on the id must be able to insert the whole row.
+FLAG_COLUMNS = [field.attname for field in Flag._meta.concrete_fields]
 
 
 def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResult, now) -> None:
-    """Raise, refresh or close each participation's flag (three reads, at most two writes).
+    """Raise, refresh or close each participation's flag (three reads, at most three writes).
 
     A flag is raised when a partner *enters* at risk or disengaged. A flag a person resolved
     stands while the partner stays in the same band or improves: a new one is raised only after
-    the partner has been engaged again (on the previous scan) or has got worse."""
+    the partner has been engaged again (on the previous scan) or has got worse. An open flag
+    whose partner gets worse is announced again in the next digest."""
     ids = list(assessments)
     open_flags = {
         flag.participation_id: flag
@@ -675,7 +709,7 @@ def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResu
             pk=Subquery(latest_flag.values("pk")[:1]),
         ).values_list("participation_id", "band")
     )
-    raised, changed = [], []
+    raised, changed, worsened = [], [], []
     for pk, assessment in assessments.items():
         flag = open_flags.get(pk)
         if assessment.band != Band.ENGAGED:
@@ -685,6 +719,8 @@ def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResu
                     assessment.score,
                     assessment.reasons,
                 ):
+                    if SEVERITY[assessment.band] > SEVERITY[flag.band]:
+                        worsened.append(flag.pk)
                     flag.band, flag.score = assessment.band, assessment.score
                     flag.reasons = list(assessment.reasons)
                     changed.append(flag)
@@ -715,8 +751,38 @@ def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResu
     # A concurrent scan may have raised the same flag: the one-open-flag constraint keeps one.
     Flag.objects.bulk_create(raised, ignore_conflicts=True)
     result.flags_raised += len(raised)
-    if changed:
-        Flag.objects.bulk_update(changed, ["band", "score", "reasons", "status", "closed_at"])
+    if worsened:
+        # At risk -> disengaged: the commissioner hears of it again in the next digest. Written
+        # only where the stored band is still the milder one, so a concurrent scan that already
+        # wrote (and announced) the worse band does not have it announced twice.
+        Flag.objects.filter(pk__in=worsened, band=Band.AT_RISK).update(notified_at=None)
+    # Changed flags are written back whole, keyed on their id (bulk_update's CASE expressions
+    # cost milliseconds a row at national scale).
+    upsert(
+        Flag,
+        [{name: getattr(flag, name) for name in FLAG_COLUMNS} for flag in changed],
+        conflict=["id"],
+        update=["band", "score", "reasons", "status", "closed_at"],
+    )
+
+
+def flags_close_not_scanned(
+    *, collaboration_id: int | None = None, participation_id: int | None = None, now=None
+) -> int:
+    """Close, as NOT_SCANNED, the open flags of participations the scan no longer visits: a
+    partner withdrawn (or back to invited), a collaboration paused, concluded or dissolved. One
+    UPDATE. The scan runs it over everything after its batches; the services that change a
+    participation's or a collaboration's status run it over theirs at once. So such a flag
+    never lingers open, is not counted on the dashboard and is never announced."""
+    flags = Flag.objects.filter(status__in=Flag.OPEN_STATUSES).filter(
+        ~Q(participation__status=Participation.Status.ACTIVE)
+        | ~Q(participation__collaboration__status__in=SCANNED_COLLABORATION_STATUSES)
+    )
+    if collaboration_id is not None:
+        flags = flags.filter(participation__collaboration_id=collaboration_id)
+    if participation_id is not None:
+        flags = flags.filter(participation_id=participation_id)
+    return flags.update(status=Flag.Status.NOT_SCANNED, closed_at=now or timezone.now())
 
 
 def _scan_batch(rows: list[ParticipationRow], day: Day, default: Policy, result: ScanResult):
@@ -727,11 +793,16 @@ def _scan_batch(rows: list[ParticipationRow], day: Day, default: Policy, result:
         policies = policies_for({row.collaboration_id for row in rows}, default=default)
         figures = read_figures(rows, policies, day)
         assessments, values = {}, {}
+        # Many partners share the same figures (perfect attendance, nothing overdue...): score
+        # each distinct (figures, policy) once. Assessments and values are never mutated.
+        memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] = {}
         for row in rows:
             policy = policies[row.collaboration_id]
-            assessment = assess(figures[row.pk], policy)
-            assessments[row.pk] = assessment
-            values[row.pk] = snapshot_values(assessment, policy)
+            key = (figures[row.pk], policy)
+            if key not in memo:
+                assessment = assess(figures[row.pk], policy)
+                memo[key] = (assessment, snapshot_values(assessment, policy))
+            assessments[row.pk], values[row.pk] = memo[key]
         result.snapshots_written += _store_snapshots(day, values, now)
         _handle_flags(day, assessments, result, now)
     result.participations_scored += len(rows)
@@ -743,7 +814,9 @@ def engagement_scan(
 ) -> ScanResult:
     """Score every active participation of every active collaboration on `scan_date` (today by
     default), store one snapshot each, raise / refresh / close flags, then send each commissioner
-    one digest of the flags they have not been told about.
+    one digest of the flags they have not been told about. Open flags of participations it no
+    longer scans (withdrawn partners, collaborations no longer active) are closed as NOT_SCANNED
+    in one UPDATE after the batches.
 
     Set-based: per batch of participations a fixed number of queries, whatever the batch size.
     Idempotent: a second run on the same day changes nothing. Interruptible: batches commit one
@@ -762,10 +835,23 @@ def engagement_scan(
                 after = rows[-1].pk
             if len(rows) < batch_size:
                 break
+        # The batches visit only scanned participations: close the flags they cannot reach.
+        result.flags_closed_not_scanned = flags_close_not_scanned()
+        _refresh_statistics()
         if send_digests:
             result.digests_sent = flag_digests_send()
     logger.info("%s", result)
     return result
+
+
+def _refresh_statistics() -> None:
+    """Tell PostgreSQL's planner about the day's snapshots and flags right away. Until
+    autovacuum gets round to it, the statistics say no snapshot has today's date, and the
+    dashboard's queries on the latest scan pick plans made for one row, not for thousands:
+    33 s instead of milliseconds for a portfolio at F=0.1 (docs/performance.md)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE commissioner_engagementsnapshot, commissioner_flag")
 
 
 # Digests --------------------------------------------------------------------------------------
@@ -782,8 +868,10 @@ def _digest_message(commissioner, flags: list[Flag]) -> mail.EmailMessage:
         _("Hello %(name)s,") % {"name": commissioner.get_full_name() or commissioner.username},
         "",
         ngettext(
-            "The engagement scan raised %(count)s new flag on your collaborations:",
-            "The engagement scan raised %(count)s new flags on your collaborations:",
+            "The engagement scan flagged %(count)s partner on your collaborations (newly, or "
+            "worse than when you were last told):",
+            "The engagement scan flagged %(count)s partners on your collaborations (newly, or "
+            "worse than when you were last told):",
             count,
         )
         % {"count": count},
@@ -801,20 +889,61 @@ def _digest_message(commissioner, flags: list[Flag]) -> mail.EmailMessage:
     return mail.EmailMessage(subject=subject, body="\n".join(lines), to=[commissioner.email])
 
 
-def _send_digests(messages: list[mail.EmailMessage], flag_ids: list[int], marked_at) -> None:
-    """After commit: send. When the mail server refuses, the flags are unmarked so the next scan
-    tries again (docs/engagement.md: at most once, never twice)."""
+# A message to send and what to undo when the mail server does not take it.
+Outgoing = tuple[mail.EmailMessage, Callable[[], None]]
+
+
+def _send_each(outgoing: list[Outgoing], what: str) -> list[bool]:
+    """Send each message on its own over one connection; returns, per message, whether the mail
+    server took it. A message it did not take (an error, or a backend reporting 0 sent) has its
+    undo run, so what is recorded as sent is exactly what went out and the next run sends the
+    rest."""
+    delivered: list[bool] = []
+    if not outgoing:
+        return delivered
+    mail_connection = mail.get_connection()
     try:
-        mail.get_connection().send_messages(messages)
+        mail_connection.open()
     except Exception:
-        logger.exception("Could not send %s engagement digests; will retry", len(messages))
-        Flag.objects.filter(pk__in=flag_ids, notified_at=marked_at).update(notified_at=None)
+        # The backend opens again on the first send; if the server is really down, each
+        # message's failure is handled below.
+        logger.warning("Could not open the mail connection for %s; trying each message", what)
+    try:
+        for message, undo in outgoing:
+            try:
+                sent = bool(mail_connection.send_messages([message]))
+            except Exception:
+                logger.exception("Could not send %s to %s; the next run retries", what, message.to)
+                sent = False
+            if not sent:
+                undo()
+            delivered.append(sent)
+    finally:
+        try:
+            mail_connection.close()
+        except Exception:
+            logger.warning("Could not close the mail connection after sending %s", what)
+    return delivered
+
+
+def _send_on_commit(outgoing: list[Outgoing], what: str) -> list[bool]:
+    """Send `outgoing` once the current transaction commits. The list returned says, per
+    message, whether it went out — once that has happened (until then, every one counts)."""
+    delivered = [True] * len(outgoing)
+
+    def send() -> None:
+        delivered[:] = _send_each(outgoing, what)
+
+    transaction.on_commit(send)
+    return delivered
 
 
 def flag_digests_send() -> int:
     """One e-mail per commissioner listing the open flags of their collaborations nobody has
     been told about. The flags are marked notified in the same transaction that locks them, and
-    the mail leaves only after that commits: a flag is never announced twice."""
+    the mail leaves only after that commits: a flag is never announced twice. Digests are sent
+    one by one; the flags of a digest the mail server refused are unmarked (only those), so the
+    next scan announces them and nothing twice. Returns the digests sent."""
     marked_at = timezone.now()
     with transaction.atomic():
         flags = list(
@@ -822,6 +951,10 @@ def flag_digests_send() -> int:
             .filter(
                 notified_at__isnull=True,
                 status__in=Flag.OPEN_STATUSES,
+                # Never a partner that withdrew or a collaboration no longer active (the scan
+                # closes those flags; this holds even before it has).
+                participation__status=Participation.Status.ACTIVE,
+                participation__collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
                 participation__collaboration__commissioner__isnull=False,
                 participation__collaboration__commissioner__is_active=True,
             )
@@ -839,13 +972,20 @@ def flag_digests_send() -> int:
             commissioner = flag.participation.collaboration.commissioner
             commissioners[commissioner.pk] = commissioner
             by_commissioner[commissioner.pk].append(flag)
-        flag_ids = [flag.pk for flag in flags]
-        Flag.objects.filter(pk__in=flag_ids).update(notified_at=marked_at)
-        messages = [
-            _digest_message(commissioners[pk], group) for pk, group in by_commissioner.items()
+        Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(notified_at=marked_at)
+
+        def unmark(group: list[Flag]) -> Callable[[], None]:
+            ids = [flag.pk for flag in group]
+            return lambda: Flag.objects.filter(pk__in=ids, notified_at=marked_at).update(
+                notified_at=None
+            )
+
+        outgoing = [
+            (_digest_message(commissioners[pk], group), unmark(group))
+            for pk, group in by_commissioner.items()
         ]
-        transaction.on_commit(lambda: _send_digests(messages, flag_ids, marked_at))
-    return len(messages)
+        delivered = _send_on_commit(outgoing, "an engagement digest")
+    return sum(delivered)
 
 
 # "Scan now" -----------------------------------------------------------------------------------
@@ -901,20 +1041,12 @@ def _primary_email(organisation_ref: str) -> Subquery:
     )
 
 
-def _send_after_commit(messages: list[mail.EmailMessage], what: str) -> None:
-    def send() -> None:
-        try:
-            mail.get_connection().send_messages(messages)
-        except Exception:
-            logger.exception("Could not send %s %s", len(messages), what)
-
-    transaction.on_commit(send)
-
-
 def obligation_reminders_send(*, today: dt.date | None = None) -> int:
     """Remind each responsible organisation's primary contact of its pending obligations due
     within OBLIGATION_REMINDER_DAYS and of those overdue; each reminder goes out once (a Reminder
-    row per obligation and kind). One e-mail per recipient. Returns the reminders recorded."""
+    row per obligation and kind, inserted before the mail leaves, so a concurrent run cannot send
+    it too). One e-mail per recipient; when the mail server does not take one, its reminders are
+    deleted again and the next run sends them. Returns the reminders sent."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=settings.OBLIGATION_REMINDER_DAYS)
     pending = (
@@ -929,6 +1061,7 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
         (Reminder.Kind.OBLIGATION_DUE_SOON, Q(due_date__gte=today, due_date__lte=horizon)),
         (Reminder.Kind.OBLIGATION_OVERDUE, Q(due_date__lt=today)),
     ]
+    recorded_at = timezone.now()
     try:
         with transaction.atomic():
             reminders, by_recipient = [], defaultdict(list)
@@ -936,21 +1069,45 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
                 sent = Reminder.objects.filter(obligation=OuterRef("pk"), kind=kind)
                 for obligation in pending.filter(when).exclude(Exists(sent)):
                     reminders.append(
-                        Reminder(kind=kind, obligation=obligation, recipient=obligation.recipient)
+                        Reminder(
+                            kind=kind,
+                            obligation=obligation,
+                            recipient=obligation.recipient,
+                            sent_at=recorded_at,
+                        )
                     )
                     by_recipient[obligation.recipient].append((kind, obligation))
             # A concurrent run inserting the same reminder makes this one roll back, unsent.
             Reminder.objects.bulk_create(reminders)
             with translation.override(settings.LANGUAGE_CODE):
-                messages = [
-                    _obligation_message(recipient, items, today)
+                outgoing = [
+                    (
+                        _obligation_message(recipient, items, today),
+                        _forget_reminders(
+                            [Q(kind=kind, obligation_id=o.pk) for kind, o in items], recorded_at
+                        ),
+                    )
                     for recipient, items in by_recipient.items()
                 ]
-            _send_after_commit(messages, "obligation reminders")
+            delivered = _send_on_commit(outgoing, "obligation reminders")
     except IntegrityError:
         logger.warning("Obligation reminders are being sent by another run; skipped")
         return 0
-    return len(reminders)
+    sizes = [len(items) for items in by_recipient.values()]
+    return sum(size for size, sent in zip(sizes, delivered, strict=True) if sent)
+
+
+def _forget_reminders(keys: list[Q], recorded_at) -> Callable[[], None]:
+    """Undo for a reminder e-mail the mail server did not take: delete the Reminder rows this
+    run recorded for it, so the next run sends it again."""
+
+    def forget() -> None:
+        which = Q()
+        for key in keys:
+            which |= key
+        Reminder.objects.filter(which, sent_at=recorded_at).delete()
+
+    return forget
 
 
 def _obligation_message(recipient: str, items, today: dt.date) -> mail.EmailMessage:
@@ -981,7 +1138,8 @@ def _obligation_message(recipient: str, items, today: dt.date) -> mail.EmailMess
 def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
     """Tell the lead organisation's primary contact (copying the commissioner) that an agreement
     in force has reached its renewal notice period (expiry_date - renewal_notice_days ≤ today);
-    once per agreement. Returns the reminders recorded."""
+    once per agreement (a reminder the mail server did not take is deleted again, and the next
+    run sends it). Returns the reminders sent."""
     today = today or timezone.localdate()
     sent = Reminder.objects.filter(agreement=OuterRef("pk"), kind=Reminder.Kind.AGREEMENT_RENEWAL)
     candidates = (
@@ -1006,9 +1164,10 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
         for agreement in candidates.filter(expiry_date__lte=today + dt.timedelta(days=longest))
         if agreement.expiry_date - dt.timedelta(days=agreement.renewal_notice_days) <= today
     ]
+    recorded_at = timezone.now()
     try:
         with transaction.atomic():
-            reminders, messages = [], []
+            reminders, outgoing = [], []
             with translation.override(settings.LANGUAGE_CODE):
                 for agreement in due:
                     commissioner = agreement.collaboration.commissioner
@@ -1022,15 +1181,22 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
                             kind=Reminder.Kind.AGREEMENT_RENEWAL,
                             agreement=agreement,
                             recipient=to[0],
+                            sent_at=recorded_at,
                         )
                     )
-                    messages.append(_renewal_message(agreement, to, cc, today))
+                    key = Q(kind=Reminder.Kind.AGREEMENT_RENEWAL, agreement_id=agreement.pk)
+                    outgoing.append(
+                        (
+                            _renewal_message(agreement, to, cc, today),
+                            _forget_reminders([key], recorded_at),
+                        )
+                    )
             Reminder.objects.bulk_create(reminders)
-            _send_after_commit(messages, "agreement renewal reminders")
+            delivered = _send_on_commit(outgoing, "agreement renewal reminders")
     except IntegrityError:
         logger.warning("Agreement renewal reminders are being sent by another run; skipped")
         return 0
-    return len(reminders)
+    return sum(delivered)
 
 
 def _renewal_message(agreement: Agreement, to, cc, today: dt.date) -> mail.EmailMessage:

@@ -7,10 +7,21 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="commissioner.tasks.engagement_scan_task", acks_late=True)
+@shared_task(
+    name="commissioner.tasks.engagement_scan_task", acks_late=True, reject_on_worker_lost=True
+)
 def engagement_scan_task(scan_date: str | None = None) -> dict:
-    """The daily engagement scan (beat) and "Scan now". acks_late: a worker that dies mid-scan
-    leaves the message to be redelivered, and a rerun of the scan is safe."""
+    """The daily engagement scan (beat) and "Scan now"; the scan is idempotent and safe to
+    interrupt, so a rerun is harmless.
+
+    acks_late: the message is acknowledged only once the scan has finished, so a worker that
+    dies mid-scan (killed, out of memory, the machine lost) leaves it unacknowledged and Redis
+    redelivers it after the visibility timeout. reject_on_worker_lost: without it, a prefork
+    worker whose child process is killed acknowledges the message anyway (Celery's default),
+    and the scan would be lost; with it, the message is requeued. A scan that runs past the
+    time limits (CELERY_TASK_SOFT_TIME_LIMIT / CELERY_TASK_TIME_LIMIT, both below the broker's
+    visibility timeout) fails and is acknowledged, so a second copy never starts while the first
+    still runs; tomorrow's scan, or "Scan now", completes the day."""
     day = dt.date.fromisoformat(scan_date) if scan_date else None
     return services.engagement_scan(scan_date=day).as_dict()
 

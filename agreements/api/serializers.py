@@ -23,6 +23,7 @@ from agreements.models import (
 from agreements.services import MAX_AMOUNT
 from agreements.structures import structure_problems
 from collabhub.errors import DomainError
+from collabhub.serializer_fields import ChoiceLabelField
 from partners.models import Contact, User
 from partners.principals import is_partner
 from partners.selectors import organisation_list_for
@@ -50,8 +51,8 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
 class CollaborationSerializer(serializers.ModelSerializer):
     structure = choice_field(Structure.choices, read_only=True)
     status = choice_field(Collaboration.Status.choices, read_only=True)
-    structure_display = serializers.CharField(source="get_structure_display", read_only=True)
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    structure_display = ChoiceLabelField(Structure.choices, source="structure")
+    status_display = ChoiceLabelField(Collaboration.Status.choices, source="status")
     lead_organisation_name = serializers.CharField(source="lead_organisation.name", read_only=True)
     active_participant_count = serializers.IntegerField(read_only=True)
     structure_problems = serializers.SerializerMethodField(
@@ -100,7 +101,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
     role = choice_field(Role.choices, read_only=True)
     status = choice_field(Participation.Status.choices, read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
-    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    role_display = ChoiceLabelField(Role.choices, source="role")
     contact_name = serializers.SerializerMethodField()
 
     class Meta:

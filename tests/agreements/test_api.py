@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from agreements import services
 from agreements.models import (
     Agreement,
     Collaboration,
@@ -276,6 +277,22 @@ def test_bad_measurements_are_400s_naming_the_field(world, partner_token):
     assert "cannot be in the future" in response.json()["period_end"][0]
     response = report(partner_token, goal, value="1" * 20)
     assert response.status_code == 400 and "value" in response.json()
+
+
+def test_a_period_end_long_before_the_goal_is_a_400_that_scores_nothing(world, partner_token):
+    """0001-01-01 used to be accepted: a bogus report, counted by the scan as a report made."""
+    goal = world["goals"]
+    before = Measurement.objects.count()
+    response = report(partner_token, goal, period_end="0001-01-01")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["period_end"]
+    earliest = services.earliest_period_end(goal)
+    assert f"cannot be before {earliest.isoformat()}" in response.json()["period_end"][0]
+    assert Measurement.objects.count() == before
+    assert not Activity.objects.filter(kind=Activity.Kind.MEASUREMENT_REPORTED).exists()
+    # The earliest period the goal allows is accepted.
+    response = report(partner_token, goal, period_end=earliest.isoformat())
+    assert response.status_code == 201, response.content
 
 
 def test_a_partner_signs_for_itself_and_the_last_signature_brings_it_into_force(

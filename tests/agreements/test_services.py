@@ -19,11 +19,12 @@ from agreements.models import (
     Obligation,
     Participation,
     Role,
+    SharedGoal,
     Structure,
 )
 from agreements.selectors import with_overdue
 from collabhub.errors import DomainError
-from commissioner.models import Activity
+from commissioner.models import Activity, Flag
 from partners.principals import PartnerPrincipal
 from tests import factories
 from tests.agreements.conftest import VALID_ROLES, build_collaboration, participation_of
@@ -62,8 +63,24 @@ def zipped(name: str, members: dict[str, bytes]) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+WORD_MACRO_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+
+
+def content_types(main: str = WORD_MAIN, extra: str = "") -> bytes:
+    """[Content_Types].xml as Word writes it, declaring /word/document.xml as `main`."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/word/document.xml" ContentType="{main}"/>{extra}</Types>'
+    ).encode()
+
+
 def docx(name="agreement.docx"):
-    return zipped(name, {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+    return zipped(name, {"[Content_Types].xml": content_types(), "word/document.xml": b"<w/>"})
 
 
 def odt(name="agreement.odt"):
@@ -156,9 +173,38 @@ def test_the_new_lead_must_take_part(collaboration, lead_staff, outsider, partne
         field="lead_organisation",
         contains="does not take part",
     )
+
+
+def test_the_new_lead_must_hold_the_lead_role(collaboration, lead, lead_staff, partner):
+    """Lakeside is a member of Riverton's consortium: naming it the lead organisation while
+    Riverton keeps the lead role would leave the collaboration with two leads in effect."""
+    message = refused(
+        lambda: services.collaboration_update(
+            actor=lead_staff, collaboration=collaboration, lead_organisation=partner
+        ),
+        field="lead_organisation",
+    )
+    assert message == (
+        "Town of Lakeside takes part as member, but a consortium's lead organisation holds the "
+        "lead role. Give Town of Lakeside that role first, then make it the lead organisation. "
+        "The lead role is held by City of Riverton now."
+    )
+    assert Collaboration.objects.get(pk=collaboration.pk).lead_organisation == lead
+
+    # Swapping the roles (the collaboration paused meanwhile) makes Lakeside a valid lead.
+    services.collaboration_transition(
+        actor=lead_staff, collaboration=collaboration, to_status=S.PAUSED
+    )
+    services.participation_update(
+        actor=lead_staff, participation=participation_of(collaboration, partner), role=Role.LEAD
+    )
+    services.participation_update(
+        actor=lead_staff, participation=participation_of(collaboration, lead), role=Role.MEMBER
+    )
     services.collaboration_update(
         actor=lead_staff, collaboration=collaboration, lead_organisation=partner
     )
+    assert Collaboration.objects.get(pk=collaboration.pk).lead_organisation == partner
 
 
 def test_changing_the_structure_requires_roles_that_fit(collaboration, lead_staff):
@@ -437,6 +483,50 @@ def test_withdraw_and_rejoin(collaboration, lead_staff, partner, outsider):
     assert (participation.status, participation.left_on) == (Participation.Status.ACTIVE, None)
 
 
+def test_a_partner_that_withdraws_has_its_open_flag_closed(
+    collaboration, lead_staff, partner, outsider
+):
+    """Nobody scans a partner that left: its flag closes with the withdrawal, never counted or
+    announced again. Other partners' flags are left alone."""
+    services.participation_add(
+        actor=lead_staff, collaboration=collaboration, organisation=outsider, role=Role.MEMBER
+    )
+    leaving = participation_of(collaboration, partner)
+    flag = factories.FlagFactory(participation=leaving, status=Flag.Status.ACKNOWLEDGED)
+    other = factories.FlagFactory(participation=participation_of(collaboration, outsider))
+    services.participation_withdraw(actor=lead_staff, participation=leaving)
+    flag.refresh_from_db()
+    assert (flag.status, flag.notified_at) == (Flag.Status.NOT_SCANNED, None)
+    assert flag.closed_at is not None
+    assert Flag.objects.get(pk=other.pk).status == Flag.Status.OPEN
+    # Back to invited is no longer taking an active part either.
+    factories.ParticipationFactory(collaboration=collaboration)
+    services.participation_update(
+        actor=lead_staff,
+        participation=participation_of(collaboration, outsider),
+        status=Participation.Status.INVITED,
+    )
+    assert Flag.objects.get(pk=other.pk).status == Flag.Status.NOT_SCANNED
+
+
+@pytest.mark.parametrize("to_status", [S.PAUSED, S.CONCLUDED, S.DISSOLVED])
+def test_a_collaboration_no_longer_active_has_its_open_flags_closed(
+    collaboration, lead_staff, partner, lead, to_status
+):
+    flags = [
+        factories.FlagFactory(participation=participation_of(collaboration, organisation))
+        for organisation in (lead, partner)
+    ]
+    elsewhere = factories.FlagFactory()
+    services.collaboration_transition(
+        actor=lead_staff, collaboration=collaboration, to_status=to_status
+    )
+    assert {f.status for f in Flag.objects.filter(pk__in=[f.pk for f in flags])} == {
+        Flag.Status.NOT_SCANNED
+    }
+    assert Flag.objects.get(pk=elsewhere.pk).status == Flag.Status.OPEN
+
+
 def test_the_lead_organisation_cannot_withdraw(collaboration, lead_staff, lead):
     refused(
         lambda: services.participation_withdraw(
@@ -587,15 +677,56 @@ def test_future_periods_and_duplicates_are_refused(goal, partner_staff):
         field="period_end",
         contains="cannot be in the future",
     )
-    services.measurement_report(
-        actor=partner_staff, goal=goal, value=150, period_end=dt.date(2025, 3, 31)
-    )
+    period_end = timezone.localdate() - dt.timedelta(days=60)
+    services.measurement_report(actor=partner_staff, goal=goal, value=150, period_end=period_end)
     refused(
         lambda: services.measurement_report(
-            actor=partner_staff, goal=goal, value=1, period_end=dt.date(2025, 3, 31)
+            actor=partner_staff, goal=goal, value=1, period_end=period_end
         ),
         field="period_end",
-        contains="Town of Lakeside already reported 150.00 for the period ending 2025-03-31.",
+        contains=f"Town of Lakeside already reported 150.00 for the period ending "
+        f"{period_end.isoformat()}.",
+    )
+
+
+def test_a_period_end_before_the_goal_could_be_reported_is_refused(collaboration, partner_staff):
+    """Reporting began when the collaboration started (a year ago here), before the goal was
+    set (today): a monthly goal's period may end at most 30 days before that."""
+    start = timezone.localdate() - dt.timedelta(days=365)
+    collaboration.start_date = start
+    collaboration.save()
+    monthly = factories.SharedGoalFactory(
+        collaboration=collaboration, cadence=SharedGoal.Cadence.MONTHLY
+    )
+    earliest = start - dt.timedelta(days=30)
+    assert services.earliest_period_end(monthly) == earliest
+    for too_early in (dt.date(1, 1, 1), earliest - dt.timedelta(days=1)):
+        refused(
+            lambda day=too_early: services.measurement_report(
+                actor=partner_staff, goal=monthly, value=1, period_end=day
+            ),
+            field="period_end",
+            contains=f"The period end cannot be before {earliest.isoformat()}: reporting on this "
+            f"goal began on {start.isoformat()}",
+        )
+    assert not Measurement.objects.exists()
+    services.measurement_report(actor=partner_staff, goal=monthly, value=1, period_end=earliest)
+
+    # Without a start date, reporting begins the day the goal is set: a quarterly goal set
+    # today accepts periods ending up to 91 days back.
+    collaboration.start_date = None
+    collaboration.save()
+    quarterly = factories.SharedGoalFactory(collaboration=collaboration)
+    earliest = timezone.localdate() - dt.timedelta(days=91)
+    assert services.earliest_period_end(quarterly) == earliest
+    refused(
+        lambda: services.measurement_report(
+            actor=partner_staff,
+            goal=quarterly,
+            value=1,
+            period_end=earliest - dt.timedelta(days=1),
+        ),
+        field="period_end",
     )
 
 
@@ -871,6 +1002,102 @@ def test_anything_else_is_refused(collaboration, lead_staff, upload):
         contains="PDF, DOCX or ODT",
     )
     assert not Agreement.objects.exists()
+
+
+def word_file(main: str = WORD_MAIN, *, extra_types: str = "", members=None):
+    files = {"[Content_Types].xml": content_types(main, extra_types), "word/document.xml": b"<w/>"}
+    files.update(members or {})
+    return zipped("agreement.docx", files)
+
+
+VBA_TYPE = (
+    '<Override PartName="/word/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+)
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        # A .docm as Word saves it, renamed .docx: the macro-enabled main part and its macros.
+        lambda: word_file(
+            WORD_MACRO_MAIN, extra_types=VBA_TYPE, members={"word/vbaProject.bin": b"\xd0\xcf"}
+        ),
+        # The main part declared plain, but a VBA project inside all the same.
+        lambda: word_file(members={"word/vbaProject.bin": b"\xd0\xcf"}),
+        # The macro-enabled content type without the VBA part.
+        lambda: word_file(WORD_MACRO_MAIN),
+        # A template (.dotx) is not a document either.
+        lambda: word_file(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+        ),
+        # No declaration of the main part at all.
+        lambda: zipped(
+            "agreement.docx",
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"},
+        ),
+    ],
+)
+def test_a_word_file_with_macros_is_refused(collaboration, lead_staff, upload):
+    message = refused(
+        lambda: services.agreement_create(
+            actor=lead_staff,
+            collaboration=collaboration,
+            title="Macro MOU",
+            kind=Agreement.Kind.MOU,
+            document=upload(),
+        ),
+        field="document",
+        contains="save it as a Word document (.docx) without macros",
+    )
+    assert "PDF, DOCX or ODT" in message
+    assert not Agreement.objects.exists()
+
+
+def test_a_plain_docx_declared_by_its_xml_default_is_accepted(collaboration, lead_staff):
+    """Some writers declare the main part through the default for .xml parts, not an
+    override."""
+    types = (
+        b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        b'content-types"><Default Extension="xml" ContentType="' + WORD_MAIN.encode() + b'"/>'
+        b"</Types>"
+    )
+    document = zipped("plain.docx", {"[Content_Types].xml": types, "word/document.xml": b"<w/>"})
+    agreement = services.agreement_create(
+        actor=lead_staff,
+        collaboration=collaboration,
+        title="Plain",
+        kind=Agreement.Kind.MOU,
+        document=document,
+    )
+    assert agreement.document.name.endswith("/plain.docx")
+
+
+def test_the_default_limit_is_20_mb(collaboration, lead_staff, settings):
+    """Nothing overrides the limit in the test settings: what is tested is what runs."""
+    from collabhub.settings import base
+
+    assert base.MAX_UPLOAD_BYTES == 20 * 1024 * 1024
+    assert settings.MAX_UPLOAD_BYTES == 20 * 1024 * 1024
+    refused(
+        lambda: services.agreement_create(
+            actor=lead_staff,
+            collaboration=collaboration,
+            title="Big",
+            kind=Agreement.Kind.MOU,
+            document=pdf(size=20 * 1024 * 1024 + 1),
+        ),
+        field="document",
+        contains="too large: at most 20 MB",
+    )
+    assert not Agreement.objects.exists()
+    at_the_limit = services.agreement_create(
+        actor=lead_staff,
+        collaboration=collaboration,
+        title="Just fits",
+        kind=Agreement.Kind.MOU,
+        document=pdf(size=20 * 1024 * 1024),
+    )
+    assert at_the_limit.document.size == 20 * 1024 * 1024
 
 
 def test_documents_over_the_limit_are_refused(collaboration, lead_staff, settings):

@@ -234,6 +234,62 @@ def test_detail_query_count_does_not_grow(client, full, partner, lead, partner_s
         assert client.get(page(full)).status_code == 200
 
 
+def test_the_goal_page_query_count_does_not_grow(client, goal, lead_staff):
+    """Measurements by ever more partners (each with its history): the page costs the same."""
+    client.force_login(lead_staff)
+    today = timezone.localdate()
+
+    def grow(n):
+        for index in range(n):
+            organisation = factories.OrganisationFactory()
+            factories.ParticipationFactory(
+                collaboration=goal.collaboration, organisation=organisation
+            )
+            factories.MeasurementFactory(
+                goal=goal,
+                reported_by_organisation=organisation,
+                value=150 + index,
+                period_end=today - dt.timedelta(days=10 * index),
+            )
+
+    grow(2)
+    with query_budget("agreements.goal_detail"):
+        assert client.get(page(goal.collaboration, f"goals/{goal.pk}/")).status_code == 200
+    grow(6)
+    with query_budget("agreements.goal_detail"):
+        response = client.get(page(goal.collaboration, f"goals/{goal.pk}/"))
+    assert response.status_code == 200
+    assert Measurement.objects.filter(goal=goal).count() == 8
+
+
+def test_the_agreement_page_query_count_does_not_grow(client, circulating, lead_staff):
+    """More signatories (some signed) and more obligations under the agreement: the same cost."""
+    client.force_login(lead_staff)
+    collaboration = circulating.collaboration
+
+    def grow(n):
+        for index in range(n):
+            organisation = factories.OrganisationFactory()
+            factories.ParticipationFactory(collaboration=collaboration, organisation=organisation)
+            factories.SignatoryFactory(
+                agreement=circulating,
+                organisation=organisation,
+                signed_at=timezone.now() if index % 2 else None,
+            )
+            factories.ObligationFactory(
+                collaboration=collaboration, organisation=organisation, agreement=circulating
+            )
+
+    grow(2)
+    with query_budget("agreements.agreement_detail"):
+        assert client.get(page(collaboration, f"agreements/{circulating.pk}/")).status_code == 200
+    grow(6)
+    with query_budget("agreements.agreement_detail"):
+        response = client.get(page(collaboration, f"agreements/{circulating.pk}/"))
+    assert response.status_code == 200
+    assert circulating.signatories.count() == 10
+
+
 def test_unknown_collaboration_is_404(client, partner_staff):
     client.force_login(partner_staff)
     assert client.get("/collaborations/no-such-thing/").status_code == 404
@@ -367,6 +423,36 @@ def test_contact_options_follow_the_chosen_organisation(
     assert "Ola Norberg" in body and 'name="contact"' in body
 
 
+HUGE_ID = "99999999999999999999999"  # beyond any database integer (SQLite overflows on it)
+
+
+@pytest.mark.parametrize(
+    ("method", "rest", "data"),
+    [
+        ("get", "participations/new/", {"organisation": HUGE_ID}),
+        ("get", "participations/contact-options/", {"organisation": HUGE_ID}),
+        ("post", "participations/new/", {"organisation": HUGE_ID, "role": "member"}),
+        ("get", "participations/new/", {"organisation": "-1"}),
+    ],
+)
+def test_an_organisation_id_out_of_range_is_ignored_not_a_500(
+    client, collaboration, lead_staff, method, rest, data
+):
+    """On SQLite (`make run`) such an id reaching a query raised OverflowError, a 500. It never
+    reaches the database now, whichever the engine: the form is shown without it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(lead_staff)
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(page(collaboration, rest), data)
+    assert response.status_code == 200
+    assert not [q["sql"] for q in captured.captured_queries if HUGE_ID in q["sql"]]
+    if method == "post":
+        assert "Select a valid choice" in text(response.content.decode())
+        assert collaboration.participations.count() == 2
+
+
 def test_withdraw_a_partner(client, collaboration, lead_staff, partner, outsider):
     factories.ParticipationFactory(collaboration=collaboration, organisation=outsider)
     participation = collaboration.participations.get(organisation=partner)
@@ -411,15 +497,17 @@ def test_a_participants_staff_report_progress(client, goal, partner_staff, partn
     client.force_login(partner_staff)
     body = html(client.get(page(goal.collaboration, f"goals/{goal.pk}/measurements/new/")))
     assert 'name="reported_by_organisation"' not in body  # they report for Lakeside only
+    period_end = (timezone.localdate() - dt.timedelta(days=45)).isoformat()
     response = client.post(
         page(goal.collaboration, f"goals/{goal.pk}/measurements/new/"),
-        {"value": "321", "period_end": "2025-06-30", "evidence": "Fare-box"},
+        {"value": "321", "period_end": period_end, "evidence": "Fare-box"},
     )
     assert response.status_code == 302
     measurement = Measurement.objects.get()
     assert measurement.reported_by_organisation == partner
     body = text(html(client.get(page(goal.collaboration, f"goals/{goal.pk}/"))))
-    assert "321.00" in body and "Measurement: Riders per month, period ending 2025-06-30" in body
+    assert "321.00" in body
+    assert f"Measurement: Riders per month, period ending {period_end}" in body
 
 
 def test_a_future_period_is_refused_on_the_form(client, goal, partner_staff):

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from agreements.models import Collaboration, Participation
+from agreements.models import Collaboration, Participation, SharedGoal
 from tests import factories
 
 # A past date: every meeting of the tests has taken place by the time the scan looks at it.
@@ -58,3 +58,15 @@ def partner(
 @pytest.fixture
 def make_partner():
     return partner
+
+
+def goal(collaboration: Collaboration, *, set_days_before_scan: int = 400, **kwargs) -> SharedGoal:
+    """A shared goal set `set_days_before_scan` days before SCAN (long before the window by
+    default: a goal expects reports only from the day it was set)."""
+    shared_goal = factories.SharedGoalFactory(collaboration=collaboration, **kwargs)
+    # created_at is auto_now_add: stamp the day it was set afterwards.
+    SharedGoal.objects.filter(pk=shared_goal.pk).update(
+        created_at=at(SCAN - dt.timedelta(days=set_days_before_scan), 8)
+    )
+    shared_goal.refresh_from_db()
+    return shared_goal

@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from commissioner.models import Attendance, Flag, Intervention
+from commissioner import services
+from commissioner.models import Activity, Attendance, Flag, Intervention
 from tests import factories
 from tests.conftest import token_client
 from tests.querycount import query_budget
@@ -94,6 +95,77 @@ def test_a_withdrawn_partner_cannot_confirm(setup):
     # It still reads the meeting (any participation status), but may not act on it.
     assert setup["api"].get(f"/api/v1/meetings/{setup['meeting'].pk}/").status_code == 200
     assert setup["api"].post(url, {"status": "present"}, format="json").status_code == 404
+
+
+def test_a_partner_cannot_overwrite_what_a_manager_recorded(setup, commissioner):
+    """The manager recorded the partner absent: a token confirming "present" is refused, the
+    record stays, and no "meeting attended" sign of life appears."""
+    meeting = setup["meeting"]
+    services.attendance_record(
+        actor=commissioner, meeting=meeting, participation=setup["mine"], status="absent"
+    )
+    url = f"/api/v1/meetings/{meeting.pk}/confirm-attendance/"
+    response = setup["api"].post(url, {"status": "present"}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "status": [
+            "Your organisation's attendance at this meeting is already recorded as absent; only "
+            "the collaboration's managers can change it."
+        ]
+    }
+    attendance = Attendance.objects.get(participation=setup["mine"])
+    assert (attendance.status, attendance.confirmed_by_partner) == ("absent", False)
+    assert not Activity.objects.filter(
+        participation=setup["mine"], kind=Activity.Kind.MEETING_ATTENDED
+    ).exists()
+    # Confirming what was recorded is fine, and says the partner agrees.
+    response = setup["api"].post(url, {"status": "absent"}, format="json")
+    assert response.status_code == 200, response.content
+    attendance.refresh_from_db()
+    assert (attendance.status, attendance.confirmed_by_partner) == ("absent", True)
+
+
+def test_a_partner_confirms_only_recent_meetings(setup):
+    collaboration = setup["meeting"].collaboration
+    old = factories.MeetingFactory(
+        collaboration=collaboration, held_at=timezone.now() - dt.timedelta(days=31)
+    )
+    recent = factories.MeetingFactory(
+        collaboration=collaboration, held_at=timezone.now() - dt.timedelta(days=29)
+    )
+    response = setup["api"].post(
+        f"/api/v1/meetings/{old.pk}/confirm-attendance/", {"status": "present"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "more than 30 days ago" in response.json()["status"][0]
+    assert not Attendance.objects.filter(meeting=old).exists()
+    response = setup["api"].post(
+        f"/api/v1/meetings/{recent.pk}/confirm-attendance/", {"status": "present"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+
+
+HUGE_ID = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("meetings", "collaboration"),
+        ("engagement", "collaboration"),
+        ("engagement", "organisation"),
+        ("flags", "collaboration"),
+        ("flags", "organisation"),
+        ("interventions", "flag"),
+    ],
+)
+@pytest.mark.parametrize("value", [HUGE_ID, "1.5", "0", "-3"])
+def test_an_id_filter_that_is_not_a_valid_id_is_a_400(setup, commissioner, path, name, value):
+    """Not a 500 on SQLite (an integer overflow), nor on PostgreSQL 1.5 silently read as 1: a
+    400 naming the filter, on every engine."""
+    response = session(commissioner).get(f"/api/v1/{path}/", {name: value})
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [name]
 
 
 def test_the_meeting_list_query_count_does_not_grow(setup):

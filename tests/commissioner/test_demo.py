@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from agreements.models import Collaboration
+from agreements.models import Collaboration, SharedGoal
 from commissioner import demo
 from commissioner.models import (
     Activity,
@@ -32,17 +32,36 @@ def counts() -> dict:
     }
 
 
+def reporting_reasons(snapshots) -> list:
+    return [s.reasons for s in snapshots if any("goal report" in r for r in s.reasons)]
+
+
 def test_the_story_on_collaborations_of_its_own(commissioner):
-    """Against collaborations made here (not the agreements demo's), the story still holds."""
+    """Against collaborations made here (not the agreements demo's), the story still holds: each
+    has a monthly goal every partner has reported on for a year; the drifting partners stop."""
+    today = timezone.localdate()
     for index in range(2):
         collaboration = factories.CollaborationFactory(
             commissioner=commissioner, slug=f"demo-{index}"
         )
+        goal = factories.SharedGoalFactory(
+            collaboration=collaboration, cadence=SharedGoal.Cadence.MONTHLY
+        )
+        SharedGoal.objects.filter(pk=goal.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=400)
+        )
         for _ in range(3):
-            factories.ParticipationFactory(
+            participation = factories.ParticipationFactory(
                 collaboration=collaboration,
-                joined_on=timezone.localdate() - dt.timedelta(days=400),
+                joined_on=today - dt.timedelta(days=400),
             )
+            for months in range(12):
+                factories.MeasurementFactory(
+                    goal=goal,
+                    reported_by_organisation=participation.organisation,
+                    period_end=today - dt.timedelta(days=30 * months + 3),
+                    reported_at=timezone.now() - dt.timedelta(days=30 * months + 1),
+                )
     factories.CollaborationFactory(status=Collaboration.Status.PROPOSED)
 
     summary = demo.seed()
@@ -67,6 +86,13 @@ def test_the_story_on_collaborations_of_its_own(commissioner):
     assert at_risk.participation.organisation_id != disengaged.participation.organisation_id
     assert at_risk.reasons
     assert "drifting:" in summary
+    # The drifting partners stopped reporting too; everyone else reports on every goal, so no
+    # engaged partner has a report held against it.
+    assert any("goal report" in r for r in disengaged.reasons)
+    assert any("goal report" in r for r in at_risk.reasons)
+    engaged = latest.filter(band="engaged")
+    assert engaged.count() == 4
+    assert reporting_reasons(engaged) == []
 
     before = counts()
     assert demo.seed() == "demo meetings already loaded"
@@ -83,6 +109,13 @@ def test_seed_demo_tells_the_story_across_every_demo(django_capture_on_commit_ca
     assert bands.count("at_risk") >= 1
     assert all(flag.reasons for flag in open_flags)
     assert all(flag.notified_at is not None for flag in open_flags)
+    # Every participating organisation reports on every goal (docs/engagement.md), and the demo
+    # partners do: none of the engaged ones has a report missing. The drifting ones have.
+    latest = EngagementSnapshot.objects.filter(scan_date=timezone.localdate())
+    engaged = latest.filter(band="engaged")
+    assert engaged.count() >= 20
+    assert reporting_reasons(engaged) == []
+    assert reporting_reasons(latest.exclude(band="engaged"))
     before = counts()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", stdout=StringIO())

@@ -4,11 +4,20 @@ flags and the commissioners' digests."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
 from io import StringIO
+from urllib.parse import quote
 
+import psycopg2
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.forms.models import model_to_dict
 
 from agreements.models import Collaboration, Obligation, Participation
@@ -17,6 +26,7 @@ from commissioner.models import Attendance, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan, flag_resolve
 from tests import factories
 from tests.commissioner.conftest import SCAN, at, days_before, partner
+from tests.commissioner.mailbackends import RefusingBackend
 from tests.querycount import query_budget
 
 pytestmark = pytest.mark.django_db
@@ -162,29 +172,36 @@ def test_a_second_scan_on_the_same_day_changes_nothing(
     assert len(mail.outbox) == 1, "the same flags were announced twice"
 
 
-def test_an_interrupted_scan_rerun_ends_as_an_uninterrupted_one(
-    commissioner, monkeypatch, django_capture_on_commit_callbacks
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_that_dies_inside_a_batch_leaves_nothing_of_it_and_a_rerun_completes_it(
+    commissioner, monkeypatch
 ):
+    """Really committed batches (a transactional test, no test-wide transaction to hide behind):
+    the scan dies in the second batch after its snapshots are written and before its flags
+    are. The first batch stays; nothing of the second does; nobody is mailed."""
     build_portfolio(commissioner)
-    real_batch = services._scan_batch
+    ids = sorted(Participation.objects.values_list("pk", flat=True))
+    real_handle_flags = services._handle_flags
     calls = []
 
-    def crash_on_second_batch(*args, **kwargs):
+    def die_in_the_second_batch(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
+            assert EngagementSnapshot.objects.filter(participation__in=ids[2:4]).count() == 2
             raise RuntimeError("worker killed")
-        return real_batch(*args, **kwargs)
+        return real_handle_flags(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_scan_batch", crash_on_second_batch)
-    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+    monkeypatch.setattr(services, "_handle_flags", die_in_the_second_batch)
+    with pytest.raises(RuntimeError, match="worker killed"):
         engagement_scan(scan_date=SCAN, batch_size=2)
-    # The first batch is committed, nothing of the second, and nobody was mailed.
-    assert EngagementSnapshot.objects.count() == 2
+    assert sorted(EngagementSnapshot.objects.values_list("participation", flat=True)) == ids[:2]
+    assert set(Flag.objects.values_list("participation", flat=True)) <= set(ids[:2])
+    assert Flag.objects.filter(notified_at__isnull=False).count() == 0
     assert mail.outbox == []
-    monkeypatch.setattr(services, "_scan_batch", real_batch)
+    monkeypatch.setattr(services, "_handle_flags", real_handle_flags)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        engagement_scan(scan_date=SCAN, batch_size=2)
+    # On commit, outside any test transaction: the digest goes as it would in production.
+    engagement_scan(scan_date=SCAN, batch_size=2)
     interrupted = state()
     interrupted_mail = [(m.to, m.subject, m.body) for m in mail.outbox]
 
@@ -192,8 +209,7 @@ def test_an_interrupted_scan_rerun_ends_as_an_uninterrupted_one(
     EngagementSnapshot.objects.all().delete()
     Flag.objects.all().delete()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        engagement_scan(scan_date=SCAN, batch_size=2)
+    engagement_scan(scan_date=SCAN, batch_size=2)
     assert state() == interrupted
     assert len(interrupted["snapshots"]) == 6
     assert len(interrupted_mail) == 1
@@ -203,15 +219,20 @@ def test_an_interrupted_scan_rerun_ends_as_an_uninterrupted_one(
 
 
 def test_the_query_count_does_not_grow_with_the_participations(commissioner):
+    from django.db import connection
+
+    # Pinned per engine: on PostgreSQL an upsert is two statements (rows travel by COPY into a
+    # staging table, collabhub.bulk), elsewhere one.
+    budget = f"commissioner.engagement_scan.{connection.vendor}"
     build_portfolio(commissioner, prefix="a")
-    with query_budget("commissioner.engagement_scan"):
+    with query_budget(budget):
         first = engagement_scan(scan_date=SCAN, batch_size=500)
     assert (first.participations_scored, first.batches) == (6, 1)
 
     EngagementSnapshot.objects.all().delete()
     Flag.objects.all().delete()
     build_portfolio(commissioner, prefix="b", copies=2)
-    with query_budget("commissioner.engagement_scan"):
+    with query_budget(budget):
         second = engagement_scan(scan_date=SCAN, batch_size=500)
     assert (second.participations_scored, second.batches) == (18, 1)
 
@@ -396,3 +417,229 @@ def test_the_management_command_scans_the_given_date(commissioner):
     assert EngagementSnapshot.objects.get().scan_date == SCAN
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("engagement_scan", "--date", "31/03/2026")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
+    """Not a simulation: `manage.py engagement_scan --batch-size 1` runs as its own process
+    against the test database and is SIGKILLed in the middle of its second batch (held there by
+    a lock on the flags table, after that batch's snapshot is written). The rerun leaves exactly
+    what an uninterrupted scan leaves."""
+    if connection.vendor != "postgresql":
+        message = "needs PostgreSQL (a database the scan's process can share with the test)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    first = engaged(factories.CollaborationFactory(commissioner=commissioner), name="first")
+    build_portfolio(commissioner)
+    command = [
+        sys.executable,
+        "manage.py",
+        "engagement_scan",
+        "--date",
+        SCAN.isoformat(),
+        "--batch-size",
+        "1",
+    ]
+    db = connection.settings_dict
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "collabhub.settings.test",
+        "DATABASE_URL": "postgres://{}:{}@{}:{}/{}".format(
+            quote(db["USER"] or "", safe=""),
+            quote(db["PASSWORD"] or "", safe=""),
+            db["HOST"] or "127.0.0.1",
+            db["PORT"] or 5432,
+            db["NAME"],
+        ),
+    }
+
+    def scan(**kwargs):
+        return subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **kwargs,
+        )
+
+    blocker = psycopg2.connect(
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+    )
+    process = None
+    try:
+        with blocker.cursor() as cursor:
+            # Reads go on; the first write of a flag (the second participation's) waits.
+            cursor.execute("LOCK TABLE commissioner_flag IN SHARE MODE")
+        process = scan()
+        deadline = time.monotonic() + 60
+
+        def waiting_on_the_flags() -> list[int]:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_locks "
+                    "WHERE relation = 'commissioner_flag'::regclass AND NOT granted"
+                )
+                return [row[0] for row in cursor.fetchall()]
+
+        while not (EngagementSnapshot.objects.exists() and waiting_on_the_flags()):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the scan never reached its second batch"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        # What a dead machine's connection comes to: its server session ends, unfinished.
+        with connection.cursor() as cursor:
+            for pid in waiting_on_the_flags():
+                cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        blocker.rollback()
+        blocker.close()
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    # The first batch is committed; the second batch's snapshot, written, died with it.
+    assert list(EngagementSnapshot.objects.values_list("participation", flat=True)) == [first.pk]
+    assert not Flag.objects.exists()
+
+    rerun = scan()
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert "7 participations scored in 7 batches" in out.decode()
+    interrupted = state()
+
+    EngagementSnapshot.objects.all().delete()
+    Flag.objects.all().delete()
+    uninterrupted = scan()
+    _out, err = uninterrupted.communicate(timeout=120)
+    assert uninterrupted.returncode == 0, err
+    assert state() == interrupted
+    assert len(interrupted["snapshots"]) == 7
+    assert len(interrupted["flags"]) == 4
+
+
+def test_a_digest_refused_part_way_is_the_only_one_sent_again(
+    commissioner, settings, django_capture_on_commit_callbacks
+):
+    """Two commissioners, two digests; the mail server refuses the second. The first is marked
+    sent and never sent again; the second's flags are unmarked and go with the next scan."""
+    other = factories.CommissionerFactory(email="other@example.org")
+    drifting(
+        with_meetings(factories.CollaborationFactory(commissioner=commissioner, title="A")),
+        name="mine",
+    )
+    drifting(
+        with_meetings(factories.CollaborationFactory(commissioner=other, title="B")),
+        name="theirs",
+    )
+    settings.EMAIL_BACKEND = "tests.commissioner.mailbackends.RefusingBackend"
+    RefusingBackend.reset(refuse={2})
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement_scan(scan_date=SCAN)
+    assert [m.to for m in mail.outbox] == [[commissioner.email]]
+    notified = dict(Flag.objects.values_list("participation__organisation__name", "notified_at"))
+    assert notified["mine"] is not None and notified["theirs"] is None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.flag_digests_send() == 1
+    assert [m.to for m in mail.outbox] == [[commissioner.email], [other.email]]
+    assert "theirs" in mail.outbox[1].body and "mine" not in mail.outbox[1].body
+    assert not Flag.objects.filter(notified_at__isnull=True).exists()
+
+
+def test_a_flag_that_gets_worse_is_announced_again(
+    commissioner, django_capture_on_commit_callbacks
+):
+    collaboration = with_meetings(factories.CollaborationFactory(commissioner=commissioner))
+    person = slipping(collaboration, name="slipper")
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement_scan(scan_date=SCAN)
+    assert len(mail.outbox) == 1 and "At risk (score 65)" in mail.outbox[0].body
+
+    # The same band with other figures the next day: refreshed, not announced again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert engagement_scan(scan_date=NEXT_DAY).flags_updated == 1
+    assert len(mail.outbox) == 1
+
+    # Disengaged: the commissioner is told in the next digest (see
+    # test_an_open_flag_follows_the_partner_without_a_second_flag for the score).
+    factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=person.organisation,
+        due_date=SCAN - dt.timedelta(days=80),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement_scan(scan_date=SCAN + dt.timedelta(days=2))
+    assert len(mail.outbox) == 2
+    assert "slipper" in mail.outbox[1].body and "Disengaged (score 39)" in mail.outbox[1].body
+    flag = Flag.objects.get(participation=person)
+    assert (flag.status, flag.band, flag.notified_at is not None) == ("open", "disengaged", True)
+
+    # Still disengaged: once is enough.
+    with django_capture_on_commit_callbacks(execute=True):
+        engagement_scan(scan_date=SCAN + dt.timedelta(days=3))
+    assert len(mail.outbox) == 2
+
+
+def test_flags_of_partners_no_longer_scanned_are_closed_and_never_announced(
+    commissioner, django_capture_on_commit_callbacks
+):
+    """A partner withdrawn, a collaboration paused — here behind the services' backs, as an
+    import or the admin would: the scan visits neither, and closes their open flags itself."""
+    ours = with_meetings(factories.CollaborationFactory(commissioner=commissioner, title="A"))
+    leaving = drifting(ours, name="leaving")
+    staying = drifting(ours, name="staying")
+    paused = with_meetings(factories.CollaborationFactory(commissioner=commissioner, title="B"))
+    on_hold = drifting(paused, name="on-hold")
+    engagement_scan(scan_date=SCAN, send_digests=False)
+    assert Flag.objects.filter(status="open", notified_at__isnull=True).count() == 3
+
+    Participation.objects.filter(pk=leaving.pk).update(status=Participation.Status.WITHDRAWN)
+    Collaboration.objects.filter(pk=paused.pk).update(status=Collaboration.Status.PAUSED)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = engagement_scan(scan_date=NEXT_DAY)
+
+    assert (result.participations_scored, result.flags_closed_not_scanned) == (1, 2)
+    for participation in (leaving, on_hold):
+        flag = Flag.objects.get(participation=participation)
+        assert (flag.status, flag.notified_at) == (Flag.Status.NOT_SCANNED, None)
+        assert flag.closed_at is not None
+    assert Flag.objects.get(participation=staying).status == Flag.Status.OPEN
+    assert len(mail.outbox) == 1
+    assert "staying" in mail.outbox[0].body
+    assert "leaving" not in mail.outbox[0].body and "on-hold" not in mail.outbox[0].body
+    assert "closed as no longer scanned" in str(result)
+
+    # Nothing more to close, nothing more to say.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = engagement_scan(scan_date=NEXT_DAY)
+    assert (again.flags_closed_not_scanned, again.digests_sent, len(mail.outbox)) == (0, 0, 1)
+
+
+def test_a_digest_never_names_a_partner_that_left_even_before_a_scan_closed_its_flag(
+    commissioner, django_capture_on_commit_callbacks
+):
+    collaboration = factories.CollaborationFactory(commissioner=commissioner)
+    present = factories.FlagFactory(
+        participation=partner(collaboration, organisation=factories.OrganisationFactory(name="P"))
+    )
+    gone = factories.FlagFactory(
+        participation=partner(
+            collaboration,
+            status=Participation.Status.WITHDRAWN,
+            organisation=factories.OrganisationFactory(name="Gone Town"),
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.flag_digests_send() == 1
+    assert "Gone Town" not in mail.outbox[0].body
+    gone.refresh_from_db()
+    present.refresh_from_db()
+    assert (gone.status, gone.notified_at) == ("open", None)
+    assert present.notified_at is not None

@@ -17,7 +17,7 @@ from commissioner.engagement import Figures, Policy, assess
 from commissioner.models import Attendance, EngagementSnapshot
 from commissioner.services import engagement_scan
 from tests import factories
-from tests.commissioner.conftest import SCAN, at, days_before, partner
+from tests.commissioner.conftest import SCAN, at, days_before, goal, partner
 
 pytestmark = pytest.mark.django_db
 
@@ -204,15 +204,10 @@ def test_obligations(collaboration):
 def test_reporting(collaboration):
     reporter = partner(collaboration, joined_days_ago=200)
     newcomer = partner(collaboration, joined_days_ago=40)
-    monthly = factories.SharedGoalFactory(
-        collaboration=collaboration, cadence=SharedGoal.Cadence.MONTHLY
-    )
-    quarterly = factories.SharedGoalFactory(
-        collaboration=collaboration, cadence=SharedGoal.Cadence.QUARTERLY
-    )
-    yearly = factories.SharedGoalFactory(
-        collaboration=collaboration, cadence=SharedGoal.Cadence.YEARLY
-    )
+    # Goals set long before the window: each expects reports over the whole window.
+    monthly = goal(collaboration, cadence=SharedGoal.Cadence.MONTHLY)
+    quarterly = goal(collaboration, cadence=SharedGoal.Cadence.QUARTERLY)
+    yearly = goal(collaboration, cadence=SharedGoal.Cadence.YEARLY)
 
     def report(goal, days_before_scan, organisation=reporter.organisation):
         factories.MeasurementFactory(
@@ -241,7 +236,61 @@ def test_reporting(collaboration):
     s = snapshot(newcomer)
     assert (s.reports_expected, s.reports_missing, s.score) == (1, 1, 85)
     assert s.reasons == ["1 of 1 goal report missing"]
-    assert yearly.pk and quarterly.pk
+
+    # The yearly goal expects nothing in 91 days, and the reporter's yearly report makes up for
+    # nothing: without that goal, the same figures. The missing report is the quarterly one:
+    # without that goal, the reporter is complete (3 of 3) and the newcomer unchanged.
+    yearly.delete()
+    engagement_scan(scan_date=SCAN)
+    assert (snapshot(reporter).reports_expected, snapshot(reporter).reports_missing) == (4, 1)
+    quarterly.delete()
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(reporter)
+    assert (s.reports_expected, s.reports_missing, s.score, s.reasons) == (3, 0, 100, [])
+    assert (snapshot(newcomer).reports_expected, snapshot(newcomer).score) == (1, 85)
+
+
+def test_a_goal_expects_reports_only_from_the_day_it_was_set(collaboration):
+    """Expected reports are counted from the latest of the window's start, the day the partner
+    joined and the day the goal was set (docs/engagement.md), for every partner alike."""
+    veteran = partner(collaboration, joined_days_ago=200)
+    newcomer = partner(collaboration, joined_days_ago=20)
+    # A monthly goal set 65 days before the scan: 66 days covered (both ends), 66 // 30 = 2
+    # reports expected of the veteran; the newcomer, 21 days in, owes none yet.
+    mid_window = goal(collaboration, set_days_before_scan=65, cadence=SharedGoal.Cadence.MONTHLY)
+    # A quarterly goal set 65 days before: 66 // 91 = 0, nothing expected of anyone.
+    goal(collaboration, set_days_before_scan=65, cadence=SharedGoal.Cadence.QUARTERLY)
+    # A monthly goal set on the scan day itself: 1 day covered, nothing expected.
+    goal(collaboration, set_days_before_scan=0, cadence=SharedGoal.Cadence.MONTHLY)
+    # A monthly goal set only after the scan date: nothing.
+    goal(collaboration, set_days_before_scan=-10, cadence=SharedGoal.Cadence.MONTHLY)
+    factories.MeasurementFactory(
+        goal=mid_window,
+        reported_by_organisation=veteran.organisation,
+        reported_at=days_before(20),
+        period_end=SCAN - dt.timedelta(days=25),
+    )
+
+    engagement_scan(scan_date=SCAN)
+
+    # Veteran: 1 of 2 made; reporting 1/2; 100 - 15 x 1/2 = 92.5 -> 93 (halves up).
+    s = snapshot(veteran)
+    assert (s.reports_expected, s.reports_missing) == (2, 1)
+    assert (s.score, s.reasons) == (93, ["1 of 2 goal reports missing"])
+    assert s.components["reporting"] == {"value": 0.5, "weight": 15}
+    s = snapshot(newcomer)
+    assert (s.reports_expected, s.reports_missing, s.score, s.reasons) == (0, 0, 100, [])
+
+
+def test_a_goal_added_today_costs_nobody_anything(collaboration):
+    """The miscalibration this guards against: a monthly goal added on the scan day used to
+    expect three reports of every partner at once."""
+    partners = [partner(collaboration, joined_days_ago=300) for _ in range(3)]
+    goal(collaboration, set_days_before_scan=0, cadence=SharedGoal.Cadence.MONTHLY)
+    engagement_scan(scan_date=SCAN)
+    for participation in partners:
+        s = snapshot(participation)
+        assert (s.reports_expected, s.score, s.band, s.reasons) == (0, 100, "engaged", [])
 
 
 def test_recency(collaboration):

@@ -79,6 +79,8 @@ def test_the_portfolio_counts_partners_on_the_latest_scan(collaboration, commiss
     withdrawn = factories.ParticipationFactory(collaboration=collaboration, status="withdrawn")
     factories.EngagementSnapshotFactory(participation=withdrawn, scan_date=today, band="at_risk")
     factories.FlagFactory(participation=partners[2])
+    # A withdrawn partner's flag left open (before any scan closed it) is not counted.
+    factories.FlagFactory(participation=withdrawn)
     factories.ObligationFactory(collaboration=collaboration, due_date=today + dt.timedelta(days=9))
     factories.ObligationFactory(collaboration=collaboration, due_date=today + dt.timedelta(days=3))
 
@@ -112,3 +114,17 @@ def test_the_trend_samples_by_week_beyond_sixteen_scans(collaboration):
     # Each week shows its latest score; the current week's is today's (0).
     assert health.trend["datasets"][0]["data"][-1] == 0
     assert health.partners[0].snapshot.scan_date == today
+
+
+def test_the_health_page_shows_the_same_goal_progress_as_the_collaboration_page(collaboration):
+    """One derivation of progress (agreements.selectors.goal_progress), so both pages agree even
+    where rounding is delicate: (29.90 - 0) / (2000 - 0) = 1.495%, which the goal page shows as
+    2% (the ratio is kept to four places, 0.0150)."""
+    from agreements.selectors import goal_progress
+
+    goal = factories.SharedGoalFactory(collaboration=collaboration, baseline=0, target=2000)
+    factories.MeasurementFactory(goal=goal, value="29.90")
+    row = selectors.collaboration_health(collaboration=collaboration).goals[0]
+    assert row.goal == goal
+    assert (row.percent, row.bar_percent) == (2, 2)
+    assert row.percent == goal_progress(goal, row.latest_value).percent

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agreements.models import Participation
@@ -250,6 +251,94 @@ def test_a_partner_confirms_its_own_attendance_only(collaboration):
         services.attendance_confirm(
             actor=PartnerPrincipal(token=outsider), meeting=meeting, status="present"
         )
+
+
+def partner_actor(participation) -> PartnerPrincipal:
+    token, _raw = factories.api_token(participation.organisation, write=True)
+    return PartnerPrincipal(token=token)
+
+
+@pytest.mark.parametrize("recorded", ["absent", "apologies"])
+def test_what_a_manager_recorded_wins_over_a_partners_confirmation(
+    collaboration, commissioner, recorded
+):
+    meeting = factories.MeetingFactory(collaboration=collaboration)
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    services.attendance_record(
+        actor=commissioner, meeting=meeting, participation=participation, status=recorded
+    )
+    partner = partner_actor(participation)
+    with pytest.raises(DomainError) as refused:
+        services.attendance_confirm(actor=partner, meeting=meeting, status="present")
+    assert refused.value.field == "status"
+    assert f"already recorded as {recorded}" in refused.value.message
+    attendance = Attendance.objects.get()
+    assert (attendance.status, attendance.confirmed_by_partner) == (recorded, False)
+    assert not Activity.objects.filter(kind=Activity.Kind.MEETING_ATTENDED).exists()
+
+    # The partner may confirm what was recorded; the manager may still change it.
+    services.attendance_confirm(actor=partner, meeting=meeting, status=recorded)
+    attendance.refresh_from_db()
+    assert (attendance.status, attendance.confirmed_by_partner) == (recorded, True)
+    services.attendance_record(
+        actor=commissioner, meeting=meeting, participation=participation, status="present"
+    )
+    assert Attendance.objects.get().status == "present"
+    assert Activity.objects.filter(kind=Activity.Kind.MEETING_ATTENDED).count() == 1
+
+
+def test_a_partner_does_not_rewrite_its_own_confirmation(collaboration):
+    """Apologies sent in advance stand: after the meeting, only a manager turns them into
+    "present"."""
+    meeting = factories.MeetingFactory(
+        collaboration=collaboration, held_at=timezone.now() + dt.timedelta(days=2)
+    )
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    partner = partner_actor(participation)
+    services.attendance_confirm(actor=partner, meeting=meeting, status="apologies")
+    meeting.held_at = timezone.now() - dt.timedelta(days=1)
+    meeting.save()
+    with pytest.raises(DomainError, match="already recorded as apologies"):
+        services.attendance_confirm(actor=partner, meeting=meeting, status="present")
+    assert Attendance.objects.get().status == "apologies"
+
+
+def test_a_partner_confirms_meetings_held_in_the_last_30_days_only(collaboration):
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    partner = partner_actor(participation)
+    now = timezone.now()
+
+    def meeting(days_ago, **kwargs):
+        return factories.MeetingFactory(
+            collaboration=collaboration, held_at=now - dt.timedelta(days=days_ago, **kwargs)
+        )
+
+    with pytest.raises(DomainError, match="more than 30 days ago") as refused:
+        services.attendance_confirm(actor=partner, meeting=meeting(30, hours=1), status="present")
+    assert refused.value.field == "status"
+    with pytest.raises(DomainError, match="has not taken place yet"):
+        services.attendance_confirm(actor=partner, meeting=meeting(-1), status="present")
+    assert not Attendance.objects.exists()
+    services.attendance_confirm(actor=partner, meeting=meeting(29, hours=23), status="present")
+    services.attendance_confirm(actor=partner, meeting=meeting(-1), status="apologies")
+    assert sorted(Attendance.objects.values_list("status", flat=True)) == [
+        "apologies",
+        "present",
+    ]
+
+
+def test_the_database_refuses_a_second_open_flag(collaboration):
+    """At most one open flag per participation is a constraint of the database, not only of
+    the code that writes flags (flag_one_open_per_participation)."""
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    factories.FlagFactory(participation=participation, status=Flag.Status.OPEN)
+    for status in (Flag.Status.OPEN, Flag.Status.ACKNOWLEDGED):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            factories.FlagFactory(participation=participation, status=status)
+    # Closed flags are history: any number of them.
+    for status in (Flag.Status.RESOLVED, Flag.Status.AUTO_CLOSED, Flag.Status.NOT_SCANNED):
+        factories.FlagFactory(participation=participation, status=status)
+    assert Flag.objects.filter(participation=participation).count() == 4
 
 
 def test_attendance_of_many_at_once_is_all_or_nothing(collaboration, commissioner):

@@ -182,6 +182,35 @@ def test_the_flag_inbox_query_count_does_not_grow(commissioner_client):
             assert commissioner_client.get(reverse("commissioner:flag_list")).status_code == 200
 
 
+def test_the_flag_page_query_count_does_not_grow(flagged, commissioner_client, commissioner):
+    """More interventions (some completed) and more snapshots behind the flag: the same cost."""
+    flag = flagged["flag"]
+    url = reverse("commissioner:flag_detail", args=[flag.pk])
+    today = timezone.localdate()
+
+    def grow(n, offset):
+        for index in range(n):
+            factories.InterventionFactory(
+                flag=flag,
+                created_by=commissioner,
+                completed_at=timezone.now() if index % 2 else None,
+                outcome="Agreed a plan" if index % 2 else "",
+            )
+            factories.EngagementSnapshotFactory(
+                participation=flag.participation,
+                scan_date=today - dt.timedelta(days=offset + index + 1),
+            )
+
+    grow(2, 0)
+    with query_budget("commissioner.flag_detail"):
+        assert commissioner_client.get(url).status_code == 200
+    grow(6, 10)
+    with query_budget("commissioner.flag_detail"):
+        response = commissioner_client.get(url)
+    assert response.status_code == 200
+    assert flag.interventions.count() == 8
+
+
 def test_a_flag_is_worked_from_its_page(flagged, commissioner_client):
     flag = flagged["flag"]
     url = reverse("commissioner:flag_detail", args=[flag.pk])
@@ -386,6 +415,42 @@ def test_every_signed_in_person_reads_meetings_managers_change_them(collaboratio
     assert response.status_code == 302
     assert Attendance.objects.get(participation=member).status == "present"
     assert member.activities.get().kind == "meeting_attended"
+
+
+def test_the_meeting_pages_query_counts_do_not_grow(collaboration, commissioner):
+    """The meeting list with more meetings, a meeting with more partners and attendances: each
+    page costs the same."""
+    client = login(commissioner)
+    meeting = factories.MeetingFactory(collaboration=collaboration, title="Board")
+    list_url = reverse("commissioner:meeting_list", args=[collaboration.slug])
+    detail_url = reverse("commissioner:meeting_detail", args=[meeting.pk])
+    statuses = ["present", "apologies", "absent"]
+
+    def grow(n):
+        for index in range(n):
+            member = factories.ParticipationFactory(collaboration=collaboration)
+            factories.AttendanceFactory(
+                meeting=meeting, participation=member, status=statuses[index % 3]
+            )
+            other = factories.MeetingFactory(
+                collaboration=collaboration,
+                held_at=timezone.now() - dt.timedelta(days=30 + index),
+            )
+            factories.AttendanceFactory(meeting=other, participation=member)
+
+    grow(2)
+    with query_budget("commissioner.meeting_list"):
+        assert client.get(list_url).status_code == 200
+    with query_budget("commissioner.meeting_detail"):
+        assert client.get(detail_url).status_code == 200
+    grow(6)
+    with query_budget("commissioner.meeting_list"):
+        response = client.get(list_url)
+    assert response.status_code == 200 and text(response).count("Steering committee") == 8
+    with query_budget("commissioner.meeting_detail"):
+        response = client.get(detail_url)
+    assert response.status_code == 200
+    assert meeting.attendances.count() == 8
 
 
 def test_attendance_cannot_be_present_at_a_meeting_still_to_come(collaboration, commissioner):
