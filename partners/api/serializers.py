@@ -1,10 +1,13 @@
 """API representations of organisations and of the caller (/me/)."""
 
+from functools import cached_property
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from collabhub.serializer_fields import ChoiceLabelField
 from partners.models import Contact, Organisation
 from partners.selectors import organisation_choices_for
 
@@ -19,7 +22,7 @@ class ContactSerializer(serializers.ModelSerializer):
 class OrganisationSerializer(serializers.ModelSerializer):
     """An organisation as every caller that may see it reads it, with its active contacts."""
 
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField(Organisation.Kind.choices, source="kind")
     # A plain string: empty when the organisation has no website (not a valid "uri").
     website = serializers.CharField(read_only=True, help_text=_("Web address, or empty."))
     contacts = serializers.SerializerMethodField()
@@ -49,7 +52,13 @@ class OrganisationSerializer(serializers.ModelSerializer):
         contacts = getattr(organisation, "active_contacts", None)
         if contacts is None:
             contacts = organisation.contacts.filter(is_active=True)
-        return ContactSerializer(contacts, many=True).data
+        return [self._contact.to_representation(contact) for contact in contacts]
+
+    @cached_property
+    def _contact(self) -> ContactSerializer:
+        # One nested serializer for the whole page: building a ModelSerializer's fields costs
+        # more than rendering a row, and a list shares this serializer across its rows.
+        return ContactSerializer()
 
 
 @extend_schema_field(OpenApiTypes.INT)
