@@ -1,10 +1,14 @@
-"""API wiring shared by every app: pagination, per-caller rate limiting, the JSON parser."""
+"""API wiring shared by every app: pagination, per-caller rate limiting, the JSON parser, and the
+error responses every operation documents in the OpenAPI schema."""
 
 import logging
 import math
 import time
 
 from django.core.cache import cache
+from drf_spectacular.drainage import get_view_method_names, isolate_view_method
+from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.plumbing import get_class
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
@@ -110,3 +114,84 @@ class CallerRateThrottle(BaseThrottle):
 
     def wait(self):
         return self.retry_after
+
+
+# The error responses every operation can give, documented in the schema -------------------------
+
+DETAIL_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+# {"field": ["message", ...], ...}, {"non_field_errors": [...]}, or {"detail": "..."} for a body
+# that is not JSON at all.
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": "Each bad field (or `non_field_errors`, or `detail`) with its messages.",
+    "additionalProperties": {},
+}
+ERROR_RESPONSES = {
+    "400": (
+        "Invalid input: each bad field of the body or query is named with its messages.",
+        FIELD_ERRORS_SCHEMA,
+    ),
+    "401": (
+        "No valid credentials: no token or session, or an unknown, revoked or expired token.",
+        DETAIL_SCHEMA,
+    ),
+    "403": (
+        "Not allowed: a read-only token writing, or a caller who may not make this change.",
+        DETAIL_SCHEMA,
+    ),
+    "404": (
+        "Not found: outside the caller's scope, no such object, or a page past the last.",
+        DETAIL_SCHEMA,
+    ),
+    "429": (
+        "Too many requests from this caller: retry after `Retry-After` seconds.",
+        DETAIL_SCHEMA,
+    ),
+}
+
+
+class ErrorResponsesSchema:
+    """Adds ERROR_RESPONSES to an operation's documented responses: those it does not declare
+    itself, and a JSON body for those it declares without one."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, (description, schema) in ERROR_RESPONSES.items():
+            content = {"application/json": {"schema": dict(schema)}}
+            if code not in responses:
+                responses[code] = {"description": description, "content": content}
+            elif not responses[code].get("content"):
+                responses[code]["content"] = content
+        return responses
+
+
+class DocumentedErrors(OpenApiViewExtension):
+    """Every API view, as the schema sees it, documents ERROR_RESPONSES: the answers the
+    authentication, permissions, throttling, scoping, pagination and validation shared by all of
+    them give. Only the schema changes; the views that serve requests are untouched.
+
+    The view is replaced (for schema generation only) by a subclass whose schema class, and the
+    schema class of each of its annotated actions, has ErrorResponsesSchema in front, as
+    drf-spectacular's own class-level @extend_schema does."""
+
+    target_class = "rest_framework.views.APIView"
+    match_subclasses = True
+
+    def view_replacement(self):
+        view = type(self.target.__name__, (self.target,), {"__module__": self.target.__module__})
+        base = get_class(self.target.schema)
+        for name in get_view_method_names(view=view, schema=base):
+            method = getattr(view, name)
+            if "schema" in getattr(method, "kwargs", {}):
+                isolated = isolate_view_method(view, name)
+                isolated.kwargs["schema"] = type(
+                    "ErrorResponsesActionSchema",
+                    (ErrorResponsesSchema, get_class(isolated.kwargs["schema"])),
+                    {},
+                )
+        view.schema = type("ErrorResponsesViewSchema", (ErrorResponsesSchema, base), {})()
+        return view

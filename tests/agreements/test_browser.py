@@ -1,6 +1,8 @@
 """Collaboration pages in a real headless Chromium: goal charts drawn under the strict CSP from
 their JSON data blocks, progress reported and an obligation marked met through the forms (also
-without JavaScript), and axe-core finding no serious WCAG problems."""
+without JavaScript), axe-core finding no WCAG 2.1 A/AA violation of any impact, and journey 1 of
+issue 7: a staff member from a new organisation to an agreement in force and its first
+obligation."""
 
 import datetime as dt
 
@@ -10,7 +12,8 @@ from django.utils import timezone
 from agreements.models import Measurement, Obligation
 from tests import factories
 from tests.conftest import browser_login
-from tests.partners.test_browser import axe_problems, watch_csp
+from tests.partners.test_browser import watch_csp
+from tests.trust.axe import axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -92,7 +95,7 @@ def test_forms_work_without_javascript(browser, live_server, story, lead_staff, 
         context.close()
 
 
-def test_the_list_and_forms_have_no_serious_accessibility_problems(page, story, lead_staff):
+def test_the_list_and_forms_have_no_wcag_violations(page, story, lead_staff):
     browser_login(page, lead_staff.username)
     for path in (
         "/collaborations/",
@@ -104,3 +107,112 @@ def test_the_list_and_forms_have_no_serious_accessibility_problems(page, story, 
         page.goto(path)
         page.locator("h1").wait_for()
         assert not axe_problems(page), path
+
+
+def test_staff_set_up_a_prime_contract_from_the_organisation_to_its_first_obligation(page, db):
+    """Journey 1 of issue 7, through the real pages only: a staff member registers an
+    organisation, sets up a prime-contractor collaboration, adds the partners (the structure rule
+    is explained until a prime contractor takes part), drafts an agreement, records both
+    signatures, sees it come into force and adds an obligation under it."""
+    violations = watch_csp(page)
+    riverton = factories.OrganisationFactory(name="City of Riverton", slug="riverton")
+    factories.OrganisationFactory(name="Town of Lakeside", slug="lakeside")
+    factories.staff_user(riverton, username="sam", first_name="Sam")
+    browser_login(page, "sam")
+    page.get_by_role("heading", name="Welcome, Sam").wait_for()
+
+    # 1. A new organisation in the directory: the firm that will deliver the service.
+    page.get_by_role("navigation", name="Main navigation").get_by_role(
+        "link", name="Organisations"
+    ).click()
+    page.get_by_role("link", name="New organisation").click()
+    page.get_by_role("heading", name="New organisation").wait_for()
+    page.get_by_role("textbox", name="Name (required)").fill("Northshore Paving Ltd")
+    page.get_by_label("Kind").select_option(label="Private firm")
+    page.get_by_role("button", name="Add organisation").click()
+    page.get_by_role("heading", name="Northshore Paving Ltd").wait_for()
+    page.get_by_text("Northshore Paving Ltd was added to the directory.").wait_for()
+
+    # 2. A prime-contractor collaboration led by the staff member's own organisation.
+    page.get_by_role("navigation", name="Main navigation").get_by_role(
+        "link", name="Collaborations"
+    ).click()
+    page.get_by_role("link", name="New collaboration").click()
+    page.get_by_role("heading", name="New collaboration").wait_for()
+    page.get_by_role("textbox", name="Title (required)").fill("Regional Roads Contract")
+    page.get_by_label("Structure").select_option(label="Prime contractor")
+    assert page.get_by_label("Lead organisation").input_value() == str(riverton.pk)
+    page.get_by_role("button", name="Set up collaboration").click()
+    page.get_by_role("heading", name="Regional Roads Contract").wait_for()
+    check = page.locator("#structure-check")
+    rule = "needs exactly one prime contractor; it has none"
+    assert rule in check.inner_text(), check.inner_text()
+
+    # 3. Partners: a second commissioning body, and still no prime contractor...
+    page.get_by_role("link", name="Add a partner").click()
+    page.get_by_label("Organisation").select_option(label="Town of Lakeside")
+    page.get_by_label("Role").select_option(label="Commissioning body")
+    page.get_by_role("button", name="Add partner").click()
+    page.get_by_text("Town of Lakeside now takes part as commissioning body.").wait_for()
+    assert rule in check.inner_text(), check.inner_text()
+    # ... until the firm joins as the prime contractor.
+    page.get_by_role("link", name="Add a partner").click()
+    page.get_by_label("Organisation").select_option(label="Northshore Paving Ltd")
+    page.get_by_label("Role").select_option(label="Prime contractor")
+    page.get_by_role("button", name="Add partner").click()
+    page.get_by_text("Northshore Paving Ltd now takes part as prime contractor.").wait_for()
+    assert rule not in check.inner_text()
+    check.get_by_text("Its active participants meet the structure's rules.").wait_for()
+
+    # 4. The prime contract, signed by the lead and the contractor.
+    page.get_by_role("link", name="Draft an agreement").click()
+    page.get_by_role("textbox", name="Title (required)").fill("Road maintenance prime contract")
+    page.get_by_label("Kind").select_option(label="Prime contract")
+    page.get_by_label("City of Riverton").check()
+    page.get_by_label("Northshore Paving Ltd").check()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("The draft “Road maintenance prime contract” was saved.").wait_for()
+    assert page.get_by_role("link", name="Sign").count() == 0  # a draft is not signed
+
+    page.get_by_role("link", name="Change status").click()
+    page.get_by_label("New status").select_option(label="Circulating for signature")
+    page.get_by_role("button", name="Change status").click()
+    page.get_by_text("is now circulating for signature").wait_for()
+
+    for organisation, signer in (
+        ("City of Riverton", "Mayor Ana Ruiz"),
+        ("Northshore Paving Ltd", "Dev Patel, CEO"),
+    ):
+        page.get_by_role("link", name="Sign", exact=True).click()
+        page.get_by_label("Signing organisation").select_option(label=organisation)
+        page.get_by_label("Signed by").fill(signer)
+        page.get_by_role("button", name="Sign").click()
+        page.get_by_text(f"{organisation} signed.").wait_for()
+        signed = page.get_by_role("table", name="Organisations that must sign, and who signed when")
+        row = signed.get_by_role("row", name=organisation)
+        assert signer in row.inner_text() and "Not signed" not in row.inner_text()
+    page.get_by_text("Every signatory has now signed: the agreement is in force.").wait_for()
+    heading = page.get_by_role("heading", name="Road maintenance prime contract")
+    assert "In force" in heading.inner_text()
+    assert page.get_by_role("link", name="Sign", exact=True).count() == 0
+
+    # 5. What the contractor owes under it.
+    page.get_by_role("link", name="Regional Roads Contract").first.click()
+    page.get_by_role("link", name="Add an obligation").click()
+    page.get_by_label("Owed by").select_option(label="Northshore Paving Ltd")
+    page.get_by_label("Kind").select_option(label="Deliverable")
+    page.get_by_label("Description").fill("Resurface Main Street")
+    page.get_by_label("Due date").fill("2031-06-30")
+    page.get_by_label("Under the agreement").select_option(
+        label="Road maintenance prime contract v1"
+    )
+    page.get_by_role("button", name="Add obligation").click()
+    page.get_by_text("The obligation was added.").wait_for()
+    row = page.locator("#obligations tr", has_text="Resurface Main Street")
+    assert "Northshore Paving Ltd" in row.inner_text()
+    assert "Pending" in row.inner_text()
+
+    obligation = Obligation.objects.get(description="Resurface Main Street")
+    assert obligation.agreement.status == "in_force"
+    assert obligation.collaboration.structure == "prime_contractor"
+    assert not violations, violations

@@ -36,3 +36,27 @@ def test_skip_link_is_the_first_keyboard_stop_and_jumps_to_main(page):
     assert focused == "Skip to main content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_the_api_docs_render_under_the_content_security_policy(page):
+    """/api/docs/ is Swagger UI from our own static files: its page styles come from
+    static/css/api-docs.css and its start-up script from the split view's `?script=` URL, so the
+    strict policy (no inline style or script) blocks nothing and the operations are listed."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    UserFactory(username="gail", first_name="Gail")
+    browser_login(page, "gail")
+    page.get_by_role("heading", name="Welcome, Gail").wait_for()
+    response = page.goto("/api/docs/")
+    assert "style-src 'self'" in response.headers["content-security-policy"]
+    page.locator(".opblock").first.wait_for()
+    assert page.get_by_text("CollabHub API").first.is_visible()
+    assert page.locator(".opblock").count() > 10
+    assert not violations, violations
+    # The page's own rules applied: drf-spectacular's defaults, from our stylesheet.
+    assert page.evaluate("getComputedStyle(document.body).margin") == "0px"

@@ -40,6 +40,18 @@ def obligation_edit(request, slug, pk):
     )
 
 
+def obligation_note(request, slug, pk):
+    """Holes: any staff user may open it (and its path does not say it is a form: only the form
+    on it does), and its form can change nothing at all, even for the administrator."""
+    obligation = get_object_or_404(Obligation, pk=pk, collaboration__slug=slug)
+    return HttpResponse(
+        format_html(
+            '<form method="post"><textarea name="note">{}</textarea><button>Save</button></form>',
+            obligation.description,
+        )
+    )
+
+
 def obligation_mark_met(request, slug, pk):
     """Sound: only the obligated organisation's staff."""
     obligation = get_object_or_404(Obligation, pk=pk, collaboration__slug=slug)
@@ -52,7 +64,8 @@ urlpatterns = [
     path("collaborations/<slug:slug>/", collaboration_detail),
     path("collaborations/<slug:slug>/obligations/<int:pk>/edit/", obligation_edit),
     path("collaborations/<slug:slug>/obligations/<int:pk>/mark-met/", obligation_mark_met),
+    path("collaborations/<slug:slug>/obligations/<int:pk>/note/", obligation_note),
     # The project's own pages after these, so their links still resolve.
     *project_urls.urlpatterns,
 ]
-ROUTES = {str(pattern.pattern) for pattern in urlpatterns[:3]}
+ROUTES = {str(pattern.pattern) for pattern in urlpatterns[:4]}

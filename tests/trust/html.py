@@ -95,34 +95,125 @@ def inline_problems(html: str) -> list[str]:
 
 
 @dataclass
+class Control:
+    """One named control of a form: its kind, the value a submission sends, and (for a select or
+    a radio group) the other values it could send."""
+
+    name: str
+    kind: str
+    value: str | list[str]
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Form:
     action: str
     method: str
-    fields: list[tuple[str, str]] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        pairs = []
+        for control in self.controls:
+            values = control.value if isinstance(control.value, list) else [control.value]
+            pairs += [(control.name, value) for value in values]
+        return pairs
 
     def data(self) -> dict[str, list[str]]:
-        """The form's own values, every free-text field edited (so a submission that is
-        accepted changes what is stored)."""
+        """What a person who edits every field would send: the form's own values, free text
+        edited, empty required-looking inputs filled with a value of their type (a date, a
+        number, an address), so a submission that is accepted changes what is stored."""
         data: dict[str, list[str]] = {}
         for name, value in self.fields:
             data.setdefault(name, []).append(value)
         return data
 
+    def variants(self, limit: int = 12):
+        """`data()`, then the same with one control at a time set to each of its other values
+        (a select's other options, a radio group's other buttons, a number plus one, a date a day
+        earlier): a status form whose first choice is refused, an attendance form whose rows
+        already hold the values shown, or a policy form of figures changes something with
+        another value."""
+        yield self.data()
+        produced = 1
+        for index, control in enumerate(self.controls):
+            for option in control.options:
+                if option == control.value:
+                    continue
+                if produced >= limit:
+                    return
+                changed = [*self.controls]
+                changed[index] = Control(control.name, control.kind, option)
+                yield Form(self.action, self.method, changed).data()
+                produced += 1
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _now() -> str:
+    from django.utils import timezone
+
+    return timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
 
 class _FormFinder(HTMLParser):
-    TEXT_TYPES = {"text", "email", "url", "search", "tel", None, ""}
+    TEXT_TYPES = {"text", "search", None, ""}
+    KEEP = {"csrfmiddlewaretoken", "next"}
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self.htmx_actions: list[tuple[str, str]] = []
         self._form: Form | None = None
-        self._select: str | None = None
-        self._select_value: str | None = None
-        self._select_first: str | None = None
+        self._select: dict | None = None
         self._textarea: str | None = None
         self._textarea_body = ""
-        self._option_value: str | None = None
+        self._radios: dict[str, Control] = {}
+
+    @staticmethod
+    def edited(kind: str, name: str, value: str, attributes: dict) -> str:
+        """The value a person editing the field would leave in it."""
+        if name in _FormFinder.KEEP or kind == "hidden":
+            return value
+        if kind in _FormFinder.TEXT_TYPES:
+            if name.endswith("slug"):
+                return value  # web addresses: edited text would not be a valid slug
+            edited = f"{value} trust-edit".strip()
+            limit = int(attributes.get("maxlength") or 0)
+            return edited[:limit] if limit and len(edited) > limit else edited
+        if kind == "email":
+            return "trust-edit@example.org"
+        if kind == "url":
+            return "https://example.org/trust-edit"
+        if kind == "tel":
+            return value or "+1 555 0100"
+        if kind == "number":
+            return value or str(max(1, int(float(attributes.get("min") or 1))))
+        if kind == "date":
+            return value or _today()
+        if kind == "datetime-local":
+            return value or _now()
+        return value
+
+    @staticmethod
+    def others(kind: str, value: str) -> list[str]:
+        """Another value a person could give a number or date field (a form whose only change is
+        a figure or a date is live with it)."""
+        import datetime as dt
+
+        try:
+            if kind == "number":
+                number = float(value)
+                return [str(int(number + 1) if number.is_integer() else number + 1)]
+            if kind == "date":
+                return [(dt.date.fromisoformat(value) - dt.timedelta(days=1)).isoformat()]
+        except ValueError:
+            pass
+        return []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -132,44 +223,59 @@ class _FormFinder(HTMLParser):
                     self.htmx_actions.append((verb, a[name]))
         if tag == "form":
             self._form = Form(action=a.get("action") or "", method=(a.get("method") or "get"))
+            self._radios = {}
             self.forms.append(self._form)
             return
         if self._form is None:
             return
         name = a.get("name")
-        if tag == "input" and name:
+        if tag == "input" and name and "disabled" not in a:
             kind = (a.get("type") or "text").lower()
             value = a.get("value") or ""
-            if kind in ("checkbox", "radio"):
+            if kind == "checkbox":
                 if "checked" in a:
-                    self._form.fields.append((name, value or "on"))
+                    self._form.controls.append(Control(name, kind, value or "on"))
+            elif kind == "radio":
+                group = self._radios.get(name)
+                if group is None:
+                    group = self._radios[name] = Control(name, kind, value or "on")
+                    self._form.controls.append(group)
+                elif "checked" in a:
+                    group.value = value or "on"
+                group.options.append(value or "on")
             elif kind in ("submit", "button", "image", "reset", "file"):
                 return
-            elif kind in self.TEXT_TYPES and name not in ("csrfmiddlewaretoken", "next"):
-                self._form.fields.append((name, f"{value} trust-edit".strip()))
             else:
-                self._form.fields.append((name, value))
-        elif tag == "select" and name:
-            self._select, self._select_value, self._select_first = name, None, None
-        elif tag == "option" and self._select:
+                edited = self.edited(kind, name, value, a)
+                self._form.controls.append(Control(name, kind, edited, self.others(kind, edited)))
+        elif tag == "select" and name and "disabled" not in a:
+            self._select = {"name": name, "multiple": "multiple" in a, "selected": [], "all": []}
+        elif tag == "option" and self._select is not None and "disabled" not in a:
             value = a.get("value", "")
-            if self._select_first is None and value:
-                self._select_first = value
+            if value:
+                self._select["all"].append(value)
             if "selected" in a:
-                self._select_value = value
-        elif tag == "textarea" and name:
+                self._select["selected"].append(value)
+        elif tag == "textarea" and name and "disabled" not in a:
             self._textarea, self._textarea_body = name, ""
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
-        elif tag == "select" and self._select and self._form is not None:
-            value = self._select_value if self._select_value is not None else self._select_first
+        elif tag == "select" and self._select is not None and self._form is not None:
+            select, self._select = self._select, None
+            if select["multiple"]:
+                self._form.controls.append(Control(select["name"], "select", select["selected"]))
+                return
+            chosen = [value for value in select["selected"] if value]
+            value = chosen[0] if chosen else (select["all"][0] if select["all"] else None)
             if value is not None:
-                self._form.fields.append((self._select, value))
-            self._select = None
+                self._form.controls.append(
+                    Control(select["name"], "select", value, options=list(select["all"]))
+                )
         elif tag == "textarea" and self._textarea and self._form is not None:
-            self._form.fields.append((self._textarea, f"{self._textarea_body} trust-edit"))
+            body = f"{self._textarea_body.strip()} trust-edit".strip()
+            self._form.controls.append(Control(self._textarea, "textarea", body))
             self._textarea = None
 
     def handle_data(self, data):

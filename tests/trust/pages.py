@@ -14,9 +14,19 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from .world import Side, resource_for
 
-# Not browser pages of ours: the API (JSON, walked from its schema), Django's admin (its own
-# templates), files, the health check, and logout (POST only).
-EXCLUDED_PREFIXES = ("api/", "admin/", "static/", "media/", "healthz", "accounts/logout/")
+# Not walked as pages here: the API's JSON endpoints (walked from its schema; its HTML docs page,
+# api/docs/, is a page like any other), Django's admin (its routes take `<path:object_id>` and
+# app labels: `admin_urls()` lists its pages instead), files, the health check, and logout (POST
+# only).
+EXCLUDED_PREFIXES = (
+    "api/v1/",
+    "api/schema/",
+    "admin/",
+    "static/",
+    "media/",
+    "healthz",
+    "accounts/logout/",
+)
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
@@ -97,6 +107,29 @@ def unmapped_pages() -> list[str]:
         if missing:
             problems.append(f"{page.route} ({page.name}): parameters {missing}")
     return problems
+
+
+def admin_urls() -> list[str]:
+    """The admin's pages: its index, and for every registered model its list, its add form and
+    the change form of its first row (when it has one), so a model registered later is walked
+    too. Actions that change something (delete, logout) are left out."""
+    from django.contrib import admin
+    from django.urls import NoReverseMatch, reverse
+
+    urls = [reverse("admin:index")]
+    for model in sorted(admin.site._registry, key=lambda model: model._meta.label):
+        app, name = model._meta.app_label, model._meta.model_name
+        urls.append(reverse("admin:app_list", args=[app]))
+        urls.append(reverse(f"admin:{app}_{name}_changelist"))
+        urls.append(reverse(f"admin:{app}_{name}_add"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            try:
+                urls.append(reverse(f"admin:{app}_{name}_change", args=[first.pk]))
+                urls.append(reverse(f"admin:{app}_{name}_history", args=[first.pk]))
+            except NoReverseMatch:
+                pass
+    return list(dict.fromkeys(urls))
 
 
 def page_urls(side: Side) -> list[str]:

@@ -1,18 +1,31 @@
 """The browser-side isolation walk: every page of the URL resolver, as organisation A's staff
-user, against organisation B's objects. Each function returns the failures it found."""
+user, against organisation B's objects. Each function returns the failures it found.
+
+Forms are harvested from B's pages as the administrator sees them, and a control run proves each
+one live: submitted by the administrator (in a savepoint that is rolled back) with the harvested
+values, or with another choice in one of its selects, it changes B's data. The same submission
+by A's staff must then change nothing, so the walk cannot pass by sending forms that could never
+have changed anything."""
 
 import re
-from urllib.parse import urljoin
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
-from tests.trust.html import htmx_actions, post_forms
+from django.db import transaction
+
+from tests.trust.html import Form, htmx_actions, post_forms
 from tests.trust.pages import all_pages
 
 # The part of a route after its last parameter says what the page does; these words mean it
-# changes something (or is an organisation's own administration: its tokens and staff).
+# changes something (or is an organisation's own administration: its tokens and staff). Pages
+# whose words are not here are still candidates when the administrator finds a form on them that
+# posts to the page itself (form_pages()).
 WRITE_PAGE = re.compile(
     r"\b(edit|update|delete|remove|new|add|create|sign|mark|met|confirm|withdraw|status|"
     r"acknowledge|resolve|record|revoke|issue|deactivate|activate|invite|tokens?|staff|close|"
-    r"reopen|upload|check-?in|intervene|interventions?/new|scan)\b"
+    r"reopen|upload|check-?in|intervene|interventions?/new|scan|waive|complete|attendance|"
+    r"policy|outcome|reset)\b"
 )
 
 
@@ -34,11 +47,7 @@ def b_pages(pages=None):
 
 def private_leaks(world, response) -> list[str]:
     body = response.content.decode(errors="replace")
-    return [
-        marker
-        for marker in (world.b.private_marker, world.a.partner_private_marker)
-        if marker in body
-    ]
+    return [marker for marker in world.a.markers_hidden_from_staff(world.b) if marker in body]
 
 
 def private_row_failures(world, staff_a, pages=None) -> list[str]:
@@ -64,18 +73,35 @@ def private_row_failures(world, staff_a, pages=None) -> list[str]:
                 failures.append(f"{url}: shows {leaks} to A's staff")
             if url in lists:  # pages without parameters: search them for B's rows
                 # Terms that match B's rows but whose echo in a search box is not a leak.
-                for term in ("PRIVATE", world.b.marker):
+                for term in ("PRIVATE", "FLAG", world.b.marker):
                     searched = staff_a.get(url, {"q": term, "search": term}, **headers)
                     if private_leaks(world, searched):
                         failures.append(f"{url}?q={term}: search shows private rows")
     return failures
 
 
-def form_page_failures(world, staff_a, pages=None) -> list[str]:
-    """A's staff cannot open the edit/create/action pages of B's objects."""
-    failures = []
+def form_pages(world, administrator, pages=None) -> set[str]:
+    """Routes of B's pages on which the administrator finds a form that posts to the page
+    itself: pages for changing something, whatever their path says."""
+    found = set()
     for page in b_pages(pages):
-        if not WRITE_PAGE.search(tail(page.route)):
+        url = page.url_for(world.b)
+        response = administrator.get(url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        for form in post_forms(response.content.decode()):
+            if urlsplit(urljoin(url, form.action)).path == urlsplit(url).path:
+                found.add(page.route)
+    return found
+
+
+def form_page_failures(world, staff_a, pages=None, administrator=None) -> list[str]:
+    """A's staff cannot open the edit/create/action pages of B's objects: pages whose path
+    says they change something, and (with `administrator`) every page of B's that is a form."""
+    failures = []
+    forms = form_pages(world, administrator, pages) if administrator is not None else set()
+    for page in b_pages(pages):
+        if not WRITE_PAGE.search(tail(page.route)) and page.route not in forms:
             continue
         url = page.url_for(world.b)
         for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
@@ -85,32 +111,118 @@ def form_page_failures(world, staff_a, pages=None) -> list[str]:
     return failures
 
 
-def change_failures(world, staff_a, administrator, pages=None) -> list[str]:
-    """Every form an administrator sees on B's pages, submitted by A's staff, edited: nothing
-    of B's changes."""
-    failures = []
+@contextmanager
+def rolled_back():
+    """Whatever the block writes is undone (a savepoint of the test's transaction)."""
+    savepoint = transaction.savepoint()
+    try:
+        yield
+    finally:
+        transaction.savepoint_rollback(savepoint)
+
+
+@dataclass
+class HarvestedForm:
+    page: object  # pages.Page
+    url: str  # the page of B's the form was found on
+    target: str  # where it posts
+    form: Form
+    live: dict | None = None  # the data that changed B's data, as the administrator
+    note: str = ""  # why no data was live: the last answer
+    position: int = 0  # which form of the page
+
+
+def b_urls(world, page) -> list[str]:
+    """B's page of `page`, and (when its last parameter names a row B's partner owns: its
+    participation, obligation, signatory...) the same page of the partner's row."""
+    urls = [page.url_for(world.b)]
+    partner_url = page.url_for(world.b, partner=True)
+    if partner_url not in urls:
+        urls.append(partner_url)
+    return urls
+
+
+def harvest(world, administrator, pages=None) -> list[HarvestedForm]:
+    """Every POST form the administrator sees on B's pages (logout aside), each with the first
+    of its variants that, submitted by the administrator, changes B's data (rolled back)."""
+    harvested = []
     for page in b_pages(pages):
-        url = page.url_for(world.b)
-        seen = administrator.get(url)
-        html = seen.content.decode() if seen.status_code == 200 else ""
-        submissions = [("post", url, {})]
-        submissions += [
-            ("post", urljoin(url, form.action) if form.action else url, form.data())
-            for form in post_forms(html)
-            if not form.action.rstrip("/").endswith(LOGOUT)
-        ]
-        submissions += [(verb, urljoin(url, target), {}) for verb, target in htmx_actions(html)]
-        for verb, target, data in submissions:
-            for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
-                before = world.b.fingerprint()
-                response = getattr(staff_a, verb)(target, data, **headers)
-                if response.status_code >= 500:
-                    failures.append(f"{verb.upper()} {target}: {response.status_code}")
-                if world.b.fingerprint() != before:
-                    failures.append(
-                        f"{verb.upper()} {target} ({page.name}) by A's staff changed B's data: "
-                        f"{data}"
-                    )
+        for url in b_urls(world, page):
+            seen = administrator.get(url)
+            if seen.status_code != 200 or "html" not in seen.get("Content-Type", ""):
+                continue
+            for position, form in enumerate(post_forms(seen.content.decode())):
+                target = urljoin(url, form.action) if form.action else url
+                if target.rstrip("/").endswith(LOGOUT):
+                    continue
+                item = HarvestedForm(page, url, target, form, position=position)
+                for data in form.variants():
+                    before = world.b.fingerprint()
+                    with rolled_back():
+                        response = administrator.post(target, data)
+                        changed = world.b.fingerprint() != before
+                    if changed:
+                        item.live = data
+                        break
+                    item.note = f"{response.status_code} {_form_errors(response)}"
+                harvested.append(item)
+    return harvested
+
+
+def _form_errors(response) -> str:
+    """The error messages a refused form shows, for the failure message."""
+    body = response.content.decode(errors="replace")
+    errors = re.findall(r'class="invalid-feedback[^"]*"[^>]*>(.*?)</', body, re.S)
+    errors += re.findall(r'role="alert"[^>]*>(.*?)</div>', body, re.S)
+    text = " | ".join(re.sub(r"<[^>]+>|\s+", " ", error).strip() for error in errors)
+    return text[:300]
+
+
+def dead_form_failures(harvested: list[HarvestedForm]) -> list[str]:
+    """The control run: a harvested form that cannot change B's data even as the administrator
+    proves nothing when A's staff submit it. A page filled with B's own row and with B's
+    partner's row (withdrawing the lead is refused, withdrawing the partner is not) counts as
+    live when its form is live on either."""
+    live = {(item.page.route, item.position) for item in harvested if item.live is not None}
+    return [
+        f"{item.target} (form on {item.url}, {item.page.name}) changed nothing as the "
+        f"administrator with any of its variants: {item.note}; {item.form.data()}"
+        for item in harvested
+        if (item.page.route, item.position) not in live
+    ]
+
+
+def change_failures(world, staff_a, administrator, pages=None, harvested=None) -> list[str]:
+    """Every form an administrator sees on B's pages, submitted by A's staff with the values
+    that changed B's data as the administrator (and as harvested), full page and htmx; an empty
+    POST to every B page; every htmx action: nothing of B's changes."""
+    failures = []
+    if harvested is None:
+        harvested = harvest(world, administrator, pages)
+    submissions = [
+        ("post", url, {}, page.name) for page in b_pages(pages) for url in b_urls(world, page)
+    ]
+    for item in harvested:
+        submissions.append(("post", item.target, item.form.data(), item.page.name))
+        if item.live is not None and item.live != item.form.data():
+            submissions.append(("post", item.target, item.live, item.page.name))
+    for page in b_pages(pages):
+        for url in b_urls(world, page):
+            seen = administrator.get(url)
+            html = seen.content.decode() if seen.status_code == 200 else ""
+            submissions += [
+                (verb, urljoin(url, target), {}, page.name) for verb, target in htmx_actions(html)
+            ]
+    for verb, target, data, name in submissions:
+        for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+            before = world.b.fingerprint()
+            response = getattr(staff_a, verb)(target, data, **headers)
+            if response.status_code >= 500:
+                failures.append(f"{verb.upper()} {target}: {response.status_code}")
+            if world.b.fingerprint() != before:
+                failures.append(
+                    f"{verb.upper()} {target} ({name}) by A's staff changed B's data: {data}"
+                )
     if staff_a.get("/").status_code != 200:
         failures.append("A's staff user was logged out on the way")
     return failures

@@ -6,8 +6,9 @@ as a staff user, full page and htmx fragment; pages added later are visited with
 import pytest
 from django.test import Client
 
+from tests.factories import AdministratorFactory
 from tests.trust.html import csp_problems, inline_problems
-from tests.trust.pages import all_pages, page_urls, unmapped_pages
+from tests.trust.pages import admin_urls, all_pages, page_urls, unmapped_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_every_page_is_served_under_a_strict_csp(world, role):
     elif role == "staff":
         client.force_login(world.a.staff)
     urls = page_urls(world.a)
-    assert "/" in urls and "/accounts/login/" in urls
+    assert {"/", "/accounts/login/", "/api/docs/"} <= set(urls)
     problems = []
     for url in urls:
         problems += visit(client, url)
@@ -79,5 +80,69 @@ def test_the_checks_catch_what_the_csp_would_block():
 
 def test_the_page_list_comes_from_the_url_resolver():
     routes = {page.route for page in all_pages()}
-    assert {"", "accounts/login/", "accounts/password/change/"} <= routes
-    assert not any(route.startswith(("api/", "admin/")) for route in routes)
+    assert {"", "accounts/login/", "accounts/password/change/", "api/docs/"} <= routes
+    # The API's JSON endpoints are walked from the schema, the admin by admin_urls().
+    assert not any(route.startswith(("api/v1/", "api/schema/", "admin/")) for route in routes)
+
+
+# Admin pages the policy breaks today, each with its defect (third-party admin templates the
+# project has not overridden). test_known_admin_csp_defects turns red when they are fixed: then
+# delete the entry, and the walk covers those pages like every other.
+KNOWN_ADMIN_DEFECTS = {
+    "simple_history": "django-simple-history's object_history.html has style='border-top: 0' "
+    "(the history page of every model with an audit history)",
+    "periodictask": "django-celery-beat's periodic task form has an inline <script> (the readable "
+    "crontab list), which the policy blocks",
+}
+
+
+def known_admin_defect(url: str) -> str | None:
+    from django.urls import resolve
+    from simple_history.admin import SimpleHistoryAdmin
+
+    match = resolve(url)
+    model_admin = getattr(match.func, "model_admin", None)
+    if model_admin is None:
+        return None
+    if match.url_name.endswith("_history") and isinstance(model_admin, SimpleHistoryAdmin):
+        return "simple_history"
+    if model_admin.model._meta.model_name == "periodictask" and match.url_name.endswith(
+        ("_add", "_change")
+    ):
+        return "periodictask"
+    return None
+
+
+@pytest.fixture
+def superuser_client(world):
+    client = Client()
+    client.force_login(AdministratorFactory(username="trust-root", is_superuser=True))
+    return client
+
+
+def test_admin_pages_are_served_under_a_strict_csp(superuser_client):
+    """The admin's index, and every registered model's list, add form, and change and history
+    pages of one row (pages.admin_urls()), as a superuser who may open them all."""
+    urls = admin_urls()
+    assert "/admin/" in urls and "/admin/partners/organisation/" in urls
+    problems, visited = [], 0
+    for url in urls:
+        if known_admin_defect(url):
+            continue
+        response = superuser_client.get(url)
+        if response.status_code == 403:
+            continue  # a model the admin only shows (no add form): nothing rendered
+        visited += 1
+        problems += visit(superuser_client, url)
+    assert visited > 20, f"only {visited} admin pages could be opened"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.xfail(strict=True, reason="; ".join(KNOWN_ADMIN_DEFECTS.values()))
+def test_known_admin_csp_defects(superuser_client):
+    problems = []
+    defective = [url for url in admin_urls() if known_admin_defect(url)]
+    assert {known_admin_defect(url) for url in defective} == set(KNOWN_ADMIN_DEFECTS)
+    for url in defective:
+        problems += visit(superuser_client, url)
+    assert not problems, "\n".join(problems)

@@ -181,6 +181,140 @@ class TestDatabaseFailsMidRequest:
         assert not failures, "\n".join(failures)
 
 
+@contextlib.contextmanager
+def database_fails_at(position: int):
+    """Like database_fails_after(position), noting whether the failing query ran inside an
+    open transaction (the write's) or after it committed."""
+    seen = {"queries": 0, "in_transaction": None, "sql": ""}
+
+    def fail(execute, sql, params, many, context):
+        seen["queries"] += 1
+        if seen["queries"] > position:
+            seen["in_transaction"] = connection.in_atomic_block
+            seen["sql"] = sql
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(fail):
+        yield seen
+
+
+@pytest.mark.django_db(transaction=True)
+class TestDatabaseFailsDuringAWrite:
+    """Writes, API and browser: the connection drops at each query of the request in turn
+    (authentication, the lookups, the write itself, what follows it). Every time a 503, never a
+    500; and when the failing query is inside the write's transaction, nothing written: it is
+    all or nothing. Real commits (transaction=True), so "nothing written" is what a later reader
+    would see.
+
+    After the write's transaction has committed, the API still reads the row back to answer
+    (AgreementsViewSet.respond): a failure there is a clean 503 although the write stands. That
+    is a known defect (docs/security.md): the client is told to retry work that was saved."""
+
+    def sweep(self, post, state, expect) -> list[str]:
+        before = state()
+        failures, inside = [], 0
+        for position in range(60):
+            with database_fails_at(position) as seen:
+                response = post()
+            if seen["in_transaction"] is None:
+                break  # the request made fewer queries: it went through (the control below)
+            inside += seen["in_transaction"]
+            try:
+                expect(response)
+            except AssertionError:
+                failures.append(f"query {position + 1} failing -> {response.status_code}")
+            if state() != before:
+                read_back = not seen["in_transaction"] and seen["sql"].lstrip().startswith("SELECT")
+                if not read_back:
+                    failures.append(
+                        f"query {position + 1} failing ({seen['sql'][:60]}..., "
+                        f"{'inside' if seen['in_transaction'] else 'outside'} a transaction): "
+                        "written anyway, so the write is not all or nothing"
+                    )
+                break  # (a read after the commit failed: the known defect above)
+        if not inside:
+            failures.append("no query failed inside a transaction: the write is not atomic")
+        # The control: without a fault the same request writes.
+        post()
+        assert state() != before, "the write itself changes nothing: the sweep proved nothing"
+        return failures
+
+    def test_an_api_measurement(self, world):
+        api = APIClient(raise_request_exception=False)
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.a.raw_token}")
+        goal = world.a.objects["goals"]
+        body = {"goal": goal.pk, "value": "42.00", "period_end": "2026-01-31"}
+
+        def post():
+            return api.post("/api/v1/measurements/", body, format="json")
+
+        def state():
+            return sorted(goal.measurements.values_list("pk", "value"))
+
+        failures = self.sweep(post, state, assert_unavailable_json)
+        assert not failures, "\n".join(failures)
+
+    def test_an_api_signature(self, world):
+        api = APIClient(raise_request_exception=False)
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.a.raw_token}")
+        agreement = world.a.objects["agreements"]
+        signatory = world.a.objects["signatories"]
+
+        def post():
+            return api.post(f"/api/v1/agreements/{agreement.pk}/sign/", {}, format="json")
+
+        def state():
+            return list(
+                type(signatory).objects.filter(pk=signatory.pk).values_list("signed_at", flat=True)
+            )
+
+        failures = self.sweep(post, state, assert_unavailable_json)
+        assert not failures, "\n".join(failures)
+
+    def test_marking_an_obligation_met_in_the_browser(self, world):
+        client = Client(raise_request_exception=False)
+        client.force_login(world.a.staff)
+        obligation = world.a.objects["obligations"]
+        url = (
+            f"/collaborations/{world.a.objects['collaborations'].slug}"
+            f"/obligations/{obligation.pk}/met/"
+        )
+
+        def post():
+            return client.post(url, {"evidence": "EFT 2026-0117"})
+
+        def state():
+            return list(
+                type(obligation).objects.filter(pk=obligation.pk).values_list("status", "met_at")
+            )
+
+        failures = self.sweep(post, state, assert_unavailable_page)
+        assert not failures, "\n".join(failures)
+
+    def test_adding_a_goal_in_the_browser(self, world):
+        client = Client(raise_request_exception=False)
+        client.force_login(world.a.staff)
+        collaboration = world.a.objects["collaborations"]
+        data = {
+            "title": "Fault-tolerant goal",
+            "indicator": "Riders",
+            "unit": "riders",
+            "baseline": "0",
+            "target": "100",
+            "cadence": "quarterly",
+        }
+
+        def post():
+            return client.post(f"/collaborations/{collaboration.slug}/goals/new/", data)
+
+        def state():
+            return sorted(collaboration.goals.values_list("pk", "title"))
+
+        failures = self.sweep(post, state, assert_unavailable_page)
+        assert not failures, "\n".join(failures)
+
+
 @pytest.mark.django_db
 class TestRedisDown:
     """Redis is the cache (API throttling) and the Celery broker; with it gone, the site works.
@@ -188,7 +322,9 @@ class TestRedisDown:
 
     @pytest.fixture(autouse=True)
     def dead_redis(self):
-        # The broker too: a page that enqueues a task must still answer.
+        # The broker too, so that nothing these tests reach can use a live Redis by another way.
+        # (None of them enqueues a task: "Scan now" with the broker down is tested in
+        # tests/commissioner/test_tasks.py::test_scan_now_with_the_broker_down_still_answers.)
         eager, broker = celery_app.conf.task_always_eager, celery_app.conf.broker_url
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = False, DEAD_REDIS
         # override_settings, not the settings fixture: the dead cache must be gone before the

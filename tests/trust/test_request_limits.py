@@ -10,7 +10,9 @@ import json
 import pytest
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.db import connection
 from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -71,11 +73,21 @@ def test_a_json_body_at_the_limit_is_accepted(api_client):
 
 
 def test_an_oversized_body_is_refused_before_authentication(world):
-    """Refused from its declared length: not even the token is looked up for it."""
+    """Refused from its declared length: not even the token is looked up for it (no query at
+    all), where the same call within the limit authenticates the token (queries)."""
     client = bearer(world.a.raw_token)
-    body = json_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-    response = client.post("/api/v1/echo/", body, content_type="application/json")
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    with CaptureQueriesContext(connection) as within:
+        accepted = client.post("/api/v1/echo/", json_body(limit), content_type="application/json")
+    assert accepted.status_code == 200
+    assert len(within) > 0, "the control made no query: the check below would prove nothing"
+
+    with CaptureQueriesContext(connection) as over:
+        response = client.post(
+            "/api/v1/echo/", json_body(limit + 1), content_type="application/json"
+        )
     assert response.status_code == 413
+    assert [query["sql"] for query in over] == []
 
 
 def test_a_form_body_over_the_limit_is_a_413_page(client):

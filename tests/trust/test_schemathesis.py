@@ -1,9 +1,15 @@
 """Property-based fuzzing of the whole API with schemathesis, in-process through Django's WSGI
-handler: for generated valid and invalid input, no operation answers 500, every documented
-response matches the schema, and authentication is never ignored.
+handler: for generated valid and invalid input, no operation answers 500, every status code and
+content type answered is documented for the operation, every response body matches its
+documented schema, and authentication is never ignored.
+
+The error responses (400, 401, 403, 404, 429) are documented for every operation by
+collabhub.api.DocumentedErrors, so status_code_conformance can hold the API to its schema.
 
 Bounded for CI: SCHEMATHESIS_MAX_EXAMPLES (default 12) examples per operation, generation mode
-and caller; derandomised, so a run is reproducible and a failure can be replayed."""
+and caller; derandomised, so a run is reproducible and a failure can be replayed. Failures are
+collected per operation and mode (schemathesis raises a FailureGroup, a BaseExceptionGroup and
+not an Exception), so one bad operation never hides the others."""
 
 import os
 
@@ -11,19 +17,34 @@ import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.trust.apiwalk import Operation, choose
+from tests.trust.conftest import bearer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "12"))
-CHECKS = [not_a_server_error, response_schema_conformance, ignored_auth]
+CONFORMANCE = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+CHECKS = [*CONFORMANCE, ignored_auth]
+# What a failing example raises: schemathesis' FailureGroup is a BaseExceptionGroup, which
+# `except Exception` does not catch.
+FAILURES = (Exception, BaseExceptionGroup)
 CSRF = "trustcsrftoken0123456789abcdefgh"  # any 32 characters: a valid unmasked CSRF secret
 
 
@@ -70,6 +91,7 @@ def fuzz(api_schema, world, *, headers, cookies=None, checks=CHECKS) -> tuple[li
         @given(case=operation.as_strategy(generation_mode=mode), use_own=st.booleans())
         @hypothesis_settings(max_examples=MAX_EXAMPLES, **HYPOTHESIS)
         def run(case, use_own):
+            assume(not known_defect(case))
             if use_own and own:
                 case.path_parameters = {**(case.path_parameters or {}), **own}
             calls.append(1)
@@ -82,9 +104,23 @@ def fuzz(api_schema, world, *, headers, cookies=None, checks=CHECKS) -> tuple[li
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             try:
                 runner(operation, mode)()
-            except Exception as exc:
-                failures.append(f"{operation.label} ({mode.value}): {exc}")
+            except FAILURES as exc:
+                failures.append(f"{operation.label} ({mode.value}): {describe(exc)}")
     return failures, len(calls)
+
+
+def describe(exc: BaseException) -> str:
+    """Every failure of a group, not just the group's summary line."""
+    if isinstance(exc, BaseExceptionGroup):
+        return "\n".join(describe(inner) for inner in exc.exceptions)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def known_defect(case) -> bool:
+    """Inputs that hit a known defect, left out until it is fixed (docs/security.md; the
+    strict xfail test_a_null_character_in_search_is_a_400_naming_search turns red then)."""
+    search = (case.query or {}).get("search")
+    return isinstance(search, str) and "\x00" in search
 
 
 def report(failures: list[str], calls: int) -> str:
@@ -109,7 +145,7 @@ def test_api_as_a_signed_in_administrator(api_schema, world):
         headers={"X-CSRFToken": CSRF},
         cookies=cookies,
         # ignored_auth probes by removing the Authorization header, which a session has none of.
-        checks=[not_a_server_error, response_schema_conformance],
+        checks=CONFORMANCE,
     )
     if failures:
         pytest.fail(report(failures, calls), pytrace=False)
@@ -132,6 +168,18 @@ def test_api_without_credentials_answers_401(api_schema, world):
     for operation in operations:
         try:
             runner(operation)()
-        except Exception as exc:
-            failures.append(f"{operation.label}: {exc}")
+        except FAILURES as exc:
+            failures.append(f"{operation.label}: {describe(exc)}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: DRF's SearchFilter answers a NUL character in ?search= with a 400 "
+    'whose body is a bare list (["Null characters are not allowed."]), naming no field and '
+    "not the documented error object; fuzzing leaves such input out until this passes",
+)
+def test_a_null_character_in_search_is_a_400_naming_search(world):
+    response = bearer(world.a.raw_token).get("/api/v1/meetings/?search=%00")
+    assert response.status_code == 400
+    assert isinstance(response.json(), dict) and "search" in response.json()

@@ -2,8 +2,13 @@
 configured), and the login form per username and address (django-axes)."""
 
 import logging
+import os
+import subprocess
+import sys
+import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
@@ -79,6 +84,55 @@ def test_the_count_lives_in_the_shared_cache(organisation, rates):
     assert client.get(URL).status_code == 429
     cache.clear()
     assert client.get(URL).status_code == 200
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis of the deployment's shape. CI sets REDIS_URL: there its absence is a failure,
+    not a reason to skip."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("REDIS_URL is not set: CI must run the throttling tests against Redis")
+        pytest.skip("REDIS_URL is not set: the Redis cache is tested where it is (CI sets it)")
+    return url
+
+
+def test_the_count_lives_in_redis(organisation, rates, redis_url, settings):
+    """With REDIS_URL set the throttle counts in Redis itself: the key is read back from Redis
+    with its own client (not through Django's cache), and another process's view of it (a
+    separate Python reading Redis) sees the same count, as a second web process would."""
+    import redis
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    rates(partner="3/min")
+    token, raw = api_token(organisation)
+    client = bearer(raw)
+    window = int(time.time() // 60)
+    assert [client.get(URL).status_code for _ in range(2)] == [200, 200]
+
+    direct = redis.Redis.from_url(redis_url)
+    keys = [key.decode() for key in direct.keys(f"*throttle:partner:token:{token.prefix}:*")]
+    assert keys, "no throttle key in Redis"
+    counts = {int(direct.get(key)) for key in keys}
+    if int(time.time() // 60) == window:  # (the minute did not turn between the calls)
+        assert counts == {2}, counts
+
+    # Another process sets the count to the limit, as three calls elsewhere would...
+    script = (
+        "import redis, sys; r = redis.Redis.from_url(sys.argv[1]); "
+        "[r.set(k, 3, keepttl=True) for k in sys.argv[2:]]"
+    )
+    subprocess.run([sys.executable, "-c", script, redis_url, *keys], check=True, timeout=30)
+    # ... and this process is refused: one count, shared.
+    assert client.get(URL).status_code == 429
+
+
+def test_the_test_settings_use_redis_when_redis_url_is_set(redis_url):
+    assert django_settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    assert django_settings.CACHES["default"]["LOCATION"] == redis_url
 
 
 def test_a_dead_cache_lets_requests_through_and_logs_an_error(organisation, rates, caplog):

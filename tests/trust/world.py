@@ -2,7 +2,11 @@
 collaboration with its own partner organisation and has one object of every model.
 
 Every text field of a side's objects carries that side's marker, so a test can prove that
-nothing of B reaches A by searching a response for B's marker. `Side.ids` maps a resource name,
+nothing of B reaches A by searching a response for B's marker. The rows that only some people may
+read carry a marker of their own as well: the organisation's engagement snapshot
+(`private_marker`), its partner's snapshot (`partner_private_marker`), and its flag and
+intervention (`flag_marker`), so "staff see their own snapshots, but no flags, even their own" can
+be checked on every page and answer. `Side.ids` maps a resource name,
 as it appears in URLs (`obligations`, `goals`, ...), to that side's object id; `resource_for`
 turns a path segment or parameter name into one of these names."""
 
@@ -16,7 +20,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from agreements.models import Agreement, Collaboration, Participation, Role
-from commissioner.models import Attendance, Flag
+from commissioner.models import Activity, Attendance, Flag
 from tests import factories
 
 # Canonical resource name -> the names routes may use for it (path segments or parameters).
@@ -100,6 +104,7 @@ class Side:
     partner: object  # the other organisation in this side's collaboration
     staff: object
     partner_staff: object
+    commissioner: object  # commissions this side's collaboration only
     token: object
     raw_token: str
     read_only_raw_token: str
@@ -118,6 +123,23 @@ class Side:
     def partner_private_marker(self) -> str:
         """In the partner organisation's engagement snapshot: private to the partner."""
         return f"{self.marker}-PARTNER-PRIVATE"
+
+    @property
+    def flag_marker(self) -> str:
+        """In the organisation's flag and intervention: for administrators and commissioners
+        only, never for the organisation's own staff or token."""
+        return f"{self.marker}-FLAG"
+
+    def markers_hidden_from_staff(self, other: Side) -> list[str]:
+        """What this side's staff must never read: the other side's private rows, their own
+        partner's snapshot, and every flag or intervention (their own included)."""
+        return [
+            other.private_marker,
+            other.partner_private_marker,
+            other.flag_marker,
+            self.partner_private_marker,
+            self.flag_marker,
+        ]
 
     @property
     def ids(self) -> dict[str, int]:
@@ -142,11 +164,16 @@ class Side:
         """Every field of every row of this side, and how many children each collaboration has:
         equal before and after a request means the request changed nothing here."""
         state = {}
+        by_model: dict[type, list[int]] = {}
         for obj in self.rows():
-            fresh = type(obj)._default_manager.filter(pk=obj.pk).first()
-            state[f"{type(obj).__name__}:{obj.pk}"] = (
-                None if fresh is None else model_to_dict(fresh, exclude=VOLATILE_FIELDS)
-            )
+            by_model.setdefault(type(obj), []).append(obj.pk)
+        for model, pks in by_model.items():  # one query per model, not one per row
+            fresh = {row.pk: row for row in model._default_manager.filter(pk__in=pks)}
+            for pk in pks:
+                row = fresh.get(pk)
+                state[f"{model.__name__}:{pk}"] = (
+                    None if row is None else model_to_dict(row, exclude=VOLATILE_FIELDS)
+                )
         collaboration = self.objects["collaborations"]
         counts = Collaboration.objects.filter(pk=collaboration.pk).annotate(
             n_participations=models.Count("participations", distinct=True),
@@ -160,6 +187,12 @@ class Side:
             n_flags=models.Count("participations__flags", distinct=True),
             n_interventions=models.Count("participations__flags__interventions", distinct=True),
             n_snapshots=models.Count("participations__snapshots", distinct=True),
+            # A token's use is recorded as activity (at most daily): not a change it made.
+            n_activities=models.Count(
+                "participations__activities",
+                filter=~models.Q(participations__activities__kind=Activity.Kind.API_CALL),
+                distinct=True,
+            ),
         )
         state["counts"] = list(counts.values())
         state["contacts"] = sorted(
@@ -183,6 +216,7 @@ def build_side(label: str, marker: str) -> Side:
     that takes part in its collaboration."""
     today = timezone.localdate()
     private = f"{marker}-PRIVATE"
+    flagged = f"{marker}-FLAG"
     organisation = factories.OrganisationFactory(
         name=f"{label} Municipality {marker}",
         short_name=f"{label[:3]}{marker[:4]}",
@@ -201,6 +235,9 @@ def build_side(label: str, marker: str) -> Side:
     )
     staff = factories.staff_user(organisation, username=f"{label.lower()}-staff")
     partner_staff = factories.staff_user(partner, username=f"{label.lower()}-partner-staff")
+    commissioner = factories.CommissionerFactory(
+        username=f"{label.lower()}-commissioner", first_name=label, last_name="Commissioner"
+    )
     token, raw = factories.api_token(organisation, write=True, name=f"{label} token {marker}")
     _, read_only_raw = factories.api_token(
         organisation, write=False, name=f"{label} read-only {marker}"
@@ -211,6 +248,7 @@ def build_side(label: str, marker: str) -> Side:
         summary=f"Summary {marker}",
         shared_vision=f"Vision {marker}",
         lead_organisation=organisation,
+        commissioner=commissioner,
         status=Collaboration.Status.ACTIVE,
     )
     participation = factories.ParticipationFactory(
@@ -221,6 +259,15 @@ def build_side(label: str, marker: str) -> Side:
         organisation=partner,
         role=Role.MEMBER,
         contact=partner_contact,
+    )
+    # A third member, so that withdrawing the partner leaves the consortium valid: the withdraw
+    # form of the partner's participation is then one that can change something.
+    factories.ParticipationFactory(
+        collaboration=collaboration,
+        organisation=factories.OrganisationFactory(
+            name=f"{label} Observer Council {marker}", slug=f"{label.lower()}-observer-council"
+        ),
+        role=Role.MEMBER,
     )
     goal = factories.SharedGoalFactory(
         collaboration=collaboration,
@@ -283,10 +330,10 @@ def build_side(label: str, marker: str) -> Side:
     flag = factories.FlagFactory(
         participation=participation,
         status=Flag.Status.OPEN,
-        reasons=[f"no activity in 63 days {private}"],
+        reasons=[f"no activity in 63 days {flagged}"],
     )
     intervention = factories.InterventionFactory(
-        flag=flag, description=f"Called the CAO {private}", outcome=f"Outcome {private}"
+        flag=flag, description=f"Called the CAO {flagged}", outcome=f"Outcome {flagged}"
     )
     policy = factories.EngagementPolicyFactory(collaboration=collaboration)
     objects = {
@@ -328,6 +375,7 @@ def build_side(label: str, marker: str) -> Side:
         partner=partner,
         staff=staff,
         partner_staff=partner_staff,
+        commissioner=commissioner,
         token=token,
         raw_token=raw,
         read_only_raw_token=read_only_raw,
