@@ -87,6 +87,53 @@ def copy_into(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
         cursor.copy_expert(sql, LineReader(iter(lines)))
 
 
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return copy_text(text)
+    return text
+
+
+def _copy_converter(field: models.Field) -> Callable[[Any], str]:
+    """copy_text specialised for one column's type: the type tests are made once per column, not
+    once per value (the upsert formats hundreds of thousands of values a scan)."""
+    if isinstance(field, models.BooleanField):
+        return lambda value: r"\N" if value is None else ("t" if value else "f")
+    if isinstance(field, (models.IntegerField, models.ForeignKey)):
+        return lambda value: r"\N" if value is None else str(value)
+    if isinstance(field, (models.DateField, models.DateTimeField)):
+        convert = _isoformat
+    elif isinstance(field, models.JSONField):
+        dumps = functools.partial(json.dumps, cls=field.encoder)
+
+        def convert(value):
+            return _escape(dumps(value))
+    else:
+        convert = copy_text
+    return _memoised_by_identity(convert)
+
+
+def _isoformat(value) -> str:
+    return value.isoformat()
+
+
+def _memoised_by_identity(convert: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Rows often share one object (the scan date, the time of the scan, a components dict that
+    several partners with equal figures share): format each object once. Keyed by identity, which
+    is sound while the rows, and so the objects, are alive: for the duration of one upsert."""
+    seen: dict[int, str] = {}
+
+    def converted(value) -> str:
+        if value is None:
+            return r"\N"
+        key = id(value)
+        text = seen.get(key)
+        if text is None:
+            text = seen[key] = convert(value)
+        return text
+
+    return converted
+
+
 # Upsert --------------------------------------------------------------------------------------
 
 
@@ -146,11 +193,11 @@ def upsert(
         )
     method = method or ("copy" if connection.vendor == "postgresql" else "values")
     if method == "copy":
-        return _upsert_by_copy(table, names, columns, target, rows)
+        return _upsert_by_copy(table, names, fields, columns, target, rows)
     return _upsert_by_values(table, names, fields, columns, target, rows)
 
 
-def _upsert_by_copy(table, names, columns, target, rows) -> int:
+def _upsert_by_copy(table, names, fields, columns, target, rows) -> int:
     staging = connection.ops.quote_name("collabhub_upsert_staging")
     column_list = ", ".join(columns)
     # No savepoint: the statements fail or succeed together with the caller's transaction.
@@ -163,7 +210,12 @@ def _upsert_by_copy(table, names, columns, target, rows) -> int:
             f"SELECT {column_list} FROM {table} WITH NO DATA"
         )
         cursor.execute(create)
-        lines = (copy_line(row[name] for name in names) for row in rows)
+        converters = [
+            (name, _copy_converter(field)) for name, field in zip(names, fields, strict=True)
+        ]
+        lines = (
+            "\t".join([convert(row[name]) for name, convert in converters]) + "\n" for row in rows
+        )
         cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", LineReader(iter(lines)))
         cursor.execute(
             f"INSERT INTO {table} ({column_list}) "  # noqa: S608

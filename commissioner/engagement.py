@@ -5,38 +5,34 @@ one participation's figures into components, a score, a band and human-readable 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
+from functools import cached_property
 
 from django.db.models import (
     BooleanField,
-    Case,
     Count,
-    DateField,
     ExpressionWrapper,
     F,
     Func,
     IntegerField,
     Max,
     Min,
-    OuterRef,
     Q,
     Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from agreements.models import (
     Agreement,
     Measurement,
     Obligation,
-    Participation,
     SharedGoal,
     Signatory,
 )
@@ -53,8 +49,7 @@ CADENCE_DAYS = {
 # not signed it.
 SIGNATURE_GRACE_DAYS = 14
 SIGNALS = ("attendance", "obligations", "reporting", "recency", "signatures")
-# Far enough back to stand for "never" in a comparison with a meeting's time.
-BEGINNING = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.APOLOGIES)
 
 
 # Policy -----------------------------------------------------------------------------------------
@@ -91,6 +86,11 @@ class Policy:
 
     def weight(self, signal: str) -> int:
         return getattr(self, f"weight_{signal}")
+
+    @cached_property
+    def weights(self) -> tuple[int, ...]:
+        """The weight of each of SIGNALS, in order."""
+        return tuple(self.weight(signal) for signal in SIGNALS)
 
 
 POLICY_FIELDS = [f.name for f in fields(Policy)]
@@ -153,10 +153,15 @@ class Figures:
 @dataclass(frozen=True)
 class Assessment:
     figures: Figures
-    components: dict[str, Fraction]
+    # Each signal's component as an exact (numerator, denominator); see ratios_for.
+    ratios: dict[str, tuple[int, int]]
     score: int
     band: str
     reasons: list[str] = field(default_factory=list)
+
+    @property
+    def components(self) -> dict[str, Fraction]:
+        return {signal: Fraction(n, d) for signal, (n, d) in self.ratios.items()}
 
     @property
     def attendance_rate(self) -> Fraction | None:
@@ -215,56 +220,84 @@ def score_for(components: dict[str, Fraction], policy: Policy) -> int:
     return int(exact + Fraction(1, 2)) if exact >= 0 else 0
 
 
-def reason_for(signal: str, figures: Figures) -> str:
-    f = figures
+# The figures each reason quotes: reason_for caches its text on these.
+REASON_FIGURES = {
+    "attendance": (
+        "meetings_missed",
+        "meetings_held",
+        "meetings_apologies",
+        "consecutive_absences",
+    ),
+    "obligations": ("obligations_overdue", "max_days_overdue"),
+    "reporting": ("reports_missing", "reports_expected"),
+    "recency": ("days_since_activity",),
+    "signatures": ("signatures_pending", "max_days_awaiting_signature"),
+}
+
+
+def reason_for(signal: str, figures: Figures, language: str | None = None) -> str:
+    """Why `signal` lost points, in words, in `language` (by default the active one)."""
+    numbers = tuple(getattr(figures, name) for name in REASON_FIGURES[signal])
+    return _reason_text(language or get_language(), signal, numbers)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason_text(language: str | None, signal: str, numbers: tuple[int, ...]) -> str:
+    """Cached per language and figures: Django's (n)gettext walks every catalogue on each call,
+    which cost the scan more than its arithmetic; the same few hundred sentences recur."""
     if signal == "attendance":
+        missed, held, apologies, in_a_row = numbers
         text = _("missed %(missed)s of the last %(held)s meetings") % {
-            "missed": f.meetings_missed,
-            "held": f.meetings_held,
+            "missed": missed,
+            "held": held,
         }
-        if f.meetings_apologies:
+        if apologies:
             text += " " + (
                 ngettext(
                     "(apologies sent for %(count)s)",
                     "(apologies sent for %(count)s)",
-                    f.meetings_apologies,
+                    apologies,
                 )
-                % {"count": f.meetings_apologies}
+                % {"count": apologies}
             )
-        if 2 <= f.consecutive_absences < f.meetings_held:
-            text += ", " + _("the last %(count)s in a row") % {"count": f.consecutive_absences}
+        if 2 <= in_a_row < held:
+            text += ", " + _("the last %(count)s in a row") % {"count": in_a_row}
         return text
     if signal == "obligations":
-        if f.obligations_overdue == 1:
+        overdue, days = numbers
+        if overdue == 1:
             return ngettext(
                 "1 obligation overdue by %(days)s day",
                 "1 obligation overdue by %(days)s days",
-                f.max_days_overdue,
-            ) % {"days": f.max_days_overdue}
+                days,
+            ) % {"days": days}
         return _("%(count)s obligations overdue, oldest %(days)s days") % {
-            "count": f.obligations_overdue,
-            "days": f.max_days_overdue,
+            "count": overdue,
+            "days": days,
         }
     if signal == "reporting":
+        missing, expected = numbers
         return ngettext(
             "%(missing)s of %(expected)s goal report missing",
             "%(missing)s of %(expected)s goal reports missing",
-            f.reports_expected,
-        ) % {"missing": f.reports_missing, "expected": f.reports_expected}
+            expected,
+        ) % {"missing": missing, "expected": expected}
     if signal == "recency":
-        return ngettext(
-            "no activity in %(days)s day", "no activity in %(days)s days", f.days_since_activity
-        ) % {"days": f.days_since_activity}
+        (days,) = numbers
+        return ngettext("no activity in %(days)s day", "no activity in %(days)s days", days) % {
+            "days": days
+        }
     if signal == "signatures":
-        if f.signatures_pending == 1:
+        pending, days = numbers
+        if pending == 1:
             return ngettext(
                 "1 agreement awaiting signature for %(days)s day",
                 "1 agreement awaiting signature for %(days)s days",
-                f.max_days_awaiting_signature,
-            ) % {"days": f.max_days_awaiting_signature}
+                days,
+            ) % {"days": days}
         return _("%(count)s agreements awaiting signature, oldest %(days)s days") % {
-            "count": f.signatures_pending,
-            "days": f.max_days_awaiting_signature,
+            "count": pending,
+            "days": days,
         }
     raise ValueError(signal)
 
@@ -274,7 +307,7 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
     that cost most first. The same arithmetic as score_for, in integers over a common
     denominator (exact, and several times faster than Fractions)."""
     ratios = ratios_for(figures, policy)
-    weights = [policy.weight(signal) for signal in SIGNALS]
+    weights = policy.weights
     total_weight = sum(weights)
     common = math.lcm(*(denominator for _numerator, denominator in ratios.values()))
     if total_weight == 0:
@@ -295,10 +328,11 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
         if numerator < denominator and weight > 0
     ]
     lost.sort(key=lambda item: (-item[0], item[1]))
-    reasons = [reason_for(signal, figures) for _lost, _index, signal in lost]
+    language = get_language()
+    reasons = [reason_for(signal, figures, language) for _lost, _index, signal in lost]
     return Assessment(
         figures=figures,
-        components={signal: Fraction(n, d) for signal, (n, d) in ratios.items()},
+        ratios=ratios,
         score=score,
         band=band_for(score, policy),
         reasons=reasons,
@@ -336,6 +370,16 @@ class Day:
         return self.date - dt.timedelta(days=policy.window_days)
 
 
+def in_batch(rows: list[ParticipationRow]) -> dict[str, int]:
+    """Filter arguments: participation ids from the batch's first to its last (the batch is
+    ordered by id). Queries of rows keyed by
+    participation filter on this range rather than on an IN list of every id: the ORM prepares
+    each value of an IN list one by one, which cost more than the queries themselves. Rows of
+    participations the batch does not score fall in the range too and are ignored; likewise the
+    queries keyed by collaboration read every partner's rows, not only the batch's."""
+    return {"participation_id__gte": rows[0].pk, "participation_id__lte": rows[-1].pk}
+
+
 def start_of(day: dt.date) -> dt.datetime:
     """Midnight at the start of `day` in the current time zone."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -347,52 +391,59 @@ def count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _window_start_case(rows, policies: dict[int, Policy], day: Day) -> Case:
-    """The window's first day for each row's collaboration as one SQL CASE: one branch per
-    distinct window length in the batch, so the query does not grow with the participations."""
-    by_start: dict[dt.date, list[int]] = defaultdict(list)
-    for collaboration_id in {row.collaboration_id for row in rows}:
-        by_start[day.window_start(policies[collaboration_id])].append(collaboration_id)
-    starts = sorted(by_start)
-    whens = [When(collaboration_id__in=sorted(by_start[s]), then=Value(s)) for s in starts[1:]]
-    return Case(*whens, default=Value(starts[0]), output_field=DateField())
-
-
 def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
     """Meetings held, present, apologies and consecutive absences since the later of the window
-    start and the day the participation joined (one query)."""
-    held = Q(held_at__lt=day.meetings_end)
-    window_meetings = Meeting.objects.filter(
-        held, collaboration_id=OuterRef("collaboration_id"), held_at__date__gte=OuterRef("since")
-    )
-    own = Attendance.objects.filter(
-        participation_id=OuterRef("pk"),
-        meeting__held_at__lt=day.meetings_end,
-        meeting__held_at__date__gte=OuterRef("since"),
-    )
-    attended = own.filter(status__in=[Attendance.Status.PRESENT, Attendance.Status.APOLOGIES])
-    last_attended = Subquery(attended.order_by("-meeting__held_at").values("meeting__held_at")[:1])
-    annotated = (
-        Participation.objects.filter(pk__in=[row.pk for row in rows])
-        .annotate(
-            since=Greatest(_window_start_case(rows, policies, day), F("joined_on")),
-            last_attended_at=last_attended,
+    start and the day the participation joined (two queries: the batch's meetings and its
+    attendance, counted here). Correlated counts per participation cost several times more at
+    national scale (docs/performance.md)."""
+    since = {
+        row.pk: max(day.window_start(policies[row.collaboration_id]), row.joined_on) for row in rows
+    }
+    meetings: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    for pk, collaboration_id, held_at in (
+        Meeting.objects.filter(
+            collaboration_id__in={row.collaboration_id for row in rows},
+            held_at__lt=day.meetings_end,
+            held_at__gte=start_of(min(since.values())),
         )
-        .annotate(
-            meetings_held=count_of(window_meetings),
-            meetings_present=count_of(own.filter(status=Attendance.Status.PRESENT)),
-            meetings_apologies=count_of(own.filter(status=Attendance.Status.APOLOGIES)),
-            consecutive_absences=count_of(
-                window_meetings.filter(
-                    held_at__gt=Coalesce(OuterRef("last_attended_at"), Value(BEGINNING))
-                )
+        .order_by("held_at", "pk")
+        .values_list("pk", "collaboration_id", "held_at")
+    ):
+        meetings[collaboration_id].append((held_at, pk))
+    statuses = {
+        (participation_id, meeting_id): status
+        for participation_id, meeting_id, status in Attendance.objects.filter(
+            **in_batch(rows),
+            meeting_id__in=[pk for held in meetings.values() for _at, pk in held],
+        ).values_list("participation_id", "meeting_id", "status")
+    }
+    starts = {day: start_of(day) for day in set(since.values())}
+    # Partners of one collaboration mostly share a window: select its meetings once per window.
+    held_in: dict[tuple[int, dt.date], list[tuple[dt.datetime, int]]] = {}
+    result = {}
+    for row in rows:
+        key = (row.collaboration_id, since[row.pk])
+        held = held_in.get(key)
+        if held is None:
+            window_start = starts[key[1]]
+            held = held_in[key] = [
+                (at, pk) for at, pk in meetings.get(row.collaboration_id, ()) if at >= window_start
+            ]
+        marks = [statuses.get((row.pk, pk)) for _at, pk in held]
+        last_attended = max(
+            (at for (at, _pk), mark in zip(held, marks, strict=True) if mark in ATTENDED),
+            default=None,
+        )
+        result[row.pk] = {
+            "meetings_held": len(held),
+            "meetings_present": marks.count(Attendance.Status.PRESENT),
+            "meetings_apologies": marks.count(Attendance.Status.APOLOGIES),
+            # Absences in a row: the meetings after the latest one attended (or all of them).
+            "consecutive_absences": sum(
+                1 for at, _pk in held if last_attended is None or at > last_attended
             ),
-        )
-        .values(
-            "pk", "meetings_held", "meetings_present", "meetings_apologies", "consecutive_absences"
-        )
-    )
-    return {row.pop("pk"): row for row in annotated}
+        }
+    return result
 
 
 def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
@@ -407,7 +458,6 @@ def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
     grouped = (
         Obligation.objects.filter(
             collaboration_id__in={row.collaboration_id for row in rows},
-            organisation_id__in={row.organisation_id for row in rows},
             due_date__lt=day.date,
         )
         .exclude(status=Obligation.Status.WAIVED)
@@ -460,7 +510,6 @@ def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
         (group["goal_id"], group["reported_by_organisation_id"]): group["n"]
         for group in Measurement.objects.filter(
             in_window,
-            reported_by_organisation_id__in={row.organisation_id for row in rows},
             reported_at__lt=day.end,
         )
         .values("goal_id", "reported_by_organisation_id")
@@ -488,9 +537,7 @@ def read_recency(rows, day: Day) -> dict[int, int]:
     """Days from each participation's latest activity (or from joining, if it has none) to the
     scan date (one grouped query)."""
     latest = dict(
-        Activity.objects.filter(
-            participation_id__in=[row.pk for row in rows], occurred_at__lt=day.end
-        )
+        Activity.objects.filter(**in_batch(rows), occurred_at__lt=day.end)
         .values("participation_id")
         .annotate(last=Max("occurred_at"))
         .order_by()
@@ -511,7 +558,6 @@ def read_signatures(rows, day: Day) -> dict[int, dict]:
     grouped = (
         Signatory.objects.filter(
             agreement__collaboration_id__in={row.collaboration_id for row in rows},
-            organisation_id__in={row.organisation_id for row in rows},
             agreement__status=Agreement.Status.CIRCULATING,
             agreement__circulated_on__lt=day.date - dt.timedelta(days=SIGNATURE_GRACE_DAYS),
         )

@@ -177,7 +177,12 @@ class EngagementSnapshot(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(score__lte=100), name="snapshot_score_max"),
         ]
-        indexes = [models.Index(fields=["scan_date", "band"])]
+        indexes = [
+            # A scan day's snapshots of a range of participations: the scan's batches and the
+            # dashboard's "latest scan" read through it whatever the planner's statistics say
+            # about today's rows (docs/performance.md, "snapshot_day_participation").
+            models.Index(fields=["scan_date", "participation"], name="snapshot_day_participation")
+        ]
 
     def __str__(self) -> str:
         return f"{self.participation} {self.scan_date}: {self.score}"

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -629,11 +629,10 @@ def snapshot_values(assessment: Assessment, policy: Policy) -> dict:
         "signatures_pending": f.signatures_pending,
         "max_days_awaiting_signature": f.max_days_awaiting_signature,
         "components": {
-            signal: {
-                "value": round(float(assessment.components[signal]), 4),
-                "weight": policy.weight(signal),
-            }
-            for signal in SIGNALS
+            signal: {"value": round(numerator / denominator, 4), "weight": weight}
+            for (signal, (numerator, denominator)), weight in zip(
+                assessment.ratios.items(), policy.weights, strict=True
+            )
         },
         "reasons": list(assessment.reasons),
     }
@@ -671,99 +670,112 @@ def _store_snapshots(day: Day, values_by_pk: dict[int, dict], now) -> int:
     )
 
 
-# Every column of a flag: an upsert keyed on the id must be able to insert the whole row.
-FLAG_COLUMNS = [field.attname for field in Flag._meta.concrete_fields]
-
-
 def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResult, now) -> None:
-    """Raise, refresh or close each participation's flag (three reads, at most three writes).
+    """Raise, refresh or close each scored participation's flag from the snapshots the batch
+    has just written, in the database (two UPDATEs, one read of the new candidates, one
+    INSERT): the flags never travel to Python and back, which cost more than the scoring.
 
     A flag is raised when a partner *enters* at risk or disengaged. A flag a person resolved
     stands while the partner stays in the same band or improves: a new one is raised only after
     the partner has been engaged again (on the previous scan) or has got worse. An open flag
     whose partner gets worse is announced again in the next digest."""
     ids = list(assessments)
-    open_flags = {
-        flag.participation_id: flag
-        for flag in Flag.objects.filter(participation_id__in=ids, status__in=Flag.OPEN_STATUSES)
-    }
-    previous_band = dict(
-        EngagementSnapshot.objects.filter(
-            participation_id__in=ids,
-            scan_date=Subquery(
+    # The batch's id range rather than an IN list of its ids (see engagement.in_batch), and of
+    # that range the participations the scan scores.
+    in_range = Q(participation_id__gte=min(ids), participation_id__lte=max(ids))
+    scored = in_range & Q(
+        participation__status=Participation.Status.ACTIVE,
+        participation__collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
+        participation__joined_on__lte=day.date,
+    )
+    # The range again on the snapshot side: the planner turns these EXISTS into joins, and
+    # without it would join every snapshot written today so far (quadratic over the batches).
+    today = EngagementSnapshot.objects.filter(
+        in_range, participation_id=OuterRef("participation_id"), scan_date=day.date
+    )
+    open_flags = Flag.objects.filter(scored, status__in=Flag.OPEN_STATUSES)
+
+    # Still at risk or disengaged: the flag takes today's band, score and reasons, where they
+    # changed. At risk -> disengaged clears notified_at, so the next digest names it again (the
+    # stored band is the one compared: a concurrent scan that already wrote the worse band, and
+    # had it announced, does not have it announced twice).
+    new_band = Subquery(today.values("band")[:1])
+    result.flags_updated += open_flags.filter(
+        Exists(
+            today.exclude(band=Band.ENGAGED).exclude(
+                band=OuterRef("band"), score=OuterRef("score"), reasons=OuterRef("reasons")
+            )
+        )
+    ).update(
+        band=new_band,
+        score=Subquery(today.values("score")[:1]),
+        reasons=Subquery(today.values("reasons")[:1]),
+        notified_at=Case(
+            When(Q(band=Band.AT_RISK) & Exists(today.filter(band=Band.DISENGAGED)), then=None),
+            default=F("notified_at"),
+        ),
+    )
+    # Engaged again: closed by itself.
+    result.flags_auto_closed += open_flags.filter(Exists(today.filter(band=Band.ENGAGED))).update(
+        status=Flag.Status.AUTO_CLOSED, closed_at=now
+    )
+
+    # Entering at risk or disengaged without an open flag: raise one, unless a person resolved
+    # the latest flag and the partner has neither been engaged since nor got worse.
+    latest_flag = Flag.objects.filter(participation_id=OuterRef("participation_id")).order_by(
+        "-created_at", "-pk"
+    )
+    candidates = (
+        EngagementSnapshot.objects.filter(scored, scan_date=day.date)
+        .exclude(band=Band.ENGAGED)
+        .exclude(
+            Exists(
+                Flag.objects.filter(
+                    participation_id=OuterRef("participation_id"),
+                    status__in=Flag.OPEN_STATUSES,
+                )
+            )
+        )
+        .annotate(
+            previous_band=Subquery(
                 EngagementSnapshot.objects.filter(
                     participation_id=OuterRef("participation_id"), scan_date__lt=day.date
                 )
                 .order_by("-scan_date")
-                .values("scan_date")[:1]
+                .values("band")[:1]
             ),
-        ).values_list("participation_id", "band")
+            latest_status=Subquery(latest_flag.values("status")[:1]),
+            latest_band=Subquery(latest_flag.values("band")[:1]),
+        )
+        .values_list(
+            "participation_id",
+            "band",
+            "score",
+            "reasons",
+            "previous_band",
+            "latest_status",
+            "latest_band",
+        )
     )
-    latest_flag = Flag.objects.filter(participation_id=OuterRef("participation_id")).order_by(
-        "-created_at", "-pk"
-    )
-    standing_resolutions = dict(
-        Flag.objects.filter(
-            participation_id__in=ids,
-            status=Flag.Status.RESOLVED,
-            pk=Subquery(latest_flag.values("pk")[:1]),
-        ).values_list("participation_id", "band")
-    )
-    raised, changed, worsened = [], [], []
-    for pk, assessment in assessments.items():
-        flag = open_flags.get(pk)
-        if assessment.band != Band.ENGAGED:
-            if flag is not None:
-                if (flag.band, flag.score, flag.reasons) != (
-                    assessment.band,
-                    assessment.score,
-                    assessment.reasons,
-                ):
-                    if SEVERITY[assessment.band] > SEVERITY[flag.band]:
-                        worsened.append(flag.pk)
-                    flag.band, flag.score = assessment.band, assessment.score
-                    flag.reasons = list(assessment.reasons)
-                    changed.append(flag)
-                    result.flags_updated += 1
-                continue
-            resolved_band = standing_resolutions.get(pk)
-            if (
-                resolved_band is not None
-                and previous_band.get(pk, Band.ENGAGED) != Band.ENGAGED
-                and SEVERITY[assessment.band] <= SEVERITY[resolved_band]
-            ):
-                continue
-            raised.append(
-                Flag(
-                    participation_id=pk,
-                    band=assessment.band,
-                    score=assessment.score,
-                    reasons=list(assessment.reasons),
-                    status=Flag.Status.OPEN,
-                    raised_on=day.date,
-                )
-            )
-        elif flag is not None:
-            flag.status = Flag.Status.AUTO_CLOSED
-            flag.closed_at = now
-            changed.append(flag)
-            result.flags_auto_closed += 1
+    raised = [
+        Flag(
+            participation_id=pk,
+            band=band,
+            score=score,
+            reasons=reasons,
+            status=Flag.Status.OPEN,
+            raised_on=day.date,
+        )
+        for pk, band, score, reasons, previous, latest_status, latest_band in candidates
+        if not (
+            latest_status == Flag.Status.RESOLVED
+            and (previous or Band.ENGAGED) != Band.ENGAGED
+            and SEVERITY[band] <= SEVERITY[latest_band]
+        )
+    ]
     # A concurrent scan may have raised the same flag: the one-open-flag constraint keeps one.
     Flag.objects.bulk_create(raised, ignore_conflicts=True)
     result.flags_raised += len(raised)
-    if worsened:
-        # At risk -> disengaged: the commissioner hears of it again in the next digest. Written
-        # only where the stored band is still the milder one, so a concurrent scan that already
-        # wrote (and announced) the worse band does not have it announced twice.
-        Flag.objects.filter(pk__in=worsened, band=Band.AT_RISK).update(notified_at=None)
-    # Changed flags are written back whole, keyed on their id (bulk_update's CASE expressions
-    # cost milliseconds a row at national scale).
-    upsert(
-        Flag,
-        [{name: getattr(flag, name) for name in FLAG_COLUMNS} for flag in changed],
-        conflict=["id"],
-        update=["band", "score", "reasons", "status", "closed_at"],
-    )
 
 
 def flags_close_not_scanned(
@@ -785,17 +797,29 @@ def flags_close_not_scanned(
     return flags.update(status=Flag.Status.NOT_SCANNED, closed_at=now or timezone.now())
 
 
-def _scan_batch(rows: list[ParticipationRow], day: Day, default: Policy, result: ScanResult):
+# Distinct (figures, policy) pairs a scan keeps scored: enough for the common ones (perfect
+# attendance, nothing overdue...), bounded so a national scan's memory stays flat.
+MEMO_SIZE = 50_000
+
+
+def _scan_batch(
+    rows: list[ParticipationRow],
+    day: Day,
+    default: Policy,
+    result: ScanResult,
+    memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] | None = None,
+):
     """Score one batch and write its snapshots and flags in one transaction: a scan stopped
-    between batches leaves whole batches behind, and a rerun recomputes the same values."""
+    between batches leaves whole batches behind, and a rerun recomputes the same values.
+    `memo` carries the scores of distinct figures from batch to batch (never mutated)."""
     now = timezone.now()
+    memo = {} if memo is None else memo
+    if len(memo) > MEMO_SIZE:
+        memo.clear()
     with transaction.atomic():
         policies = policies_for({row.collaboration_id for row in rows}, default=default)
         figures = read_figures(rows, policies, day)
         assessments, values = {}, {}
-        # Many partners share the same figures (perfect attendance, nothing overdue...): score
-        # each distinct (figures, policy) once. Assessments and values are never mutated.
-        memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] = {}
         for row in rows:
             policy = policies[row.collaboration_id]
             key = (figures[row.pk], policy)
@@ -810,7 +834,7 @@ def _scan_batch(rows: list[ParticipationRow], day: Day, default: Policy, result:
 
 
 def engagement_scan(
-    *, scan_date: dt.date | None = None, batch_size: int = 2000, send_digests: bool = True
+    *, scan_date: dt.date | None = None, batch_size: int = 5000, send_digests: bool = True
 ) -> ScanResult:
     """Score every active participation of every active collaboration on `scan_date` (today by
     default), store one snapshot each, raise / refresh / close flags, then send each commissioner
@@ -827,11 +851,12 @@ def engagement_scan(
     result = ScanResult(scan_date=day.date)
     with translation.override(settings.LANGUAGE_CODE):
         default = default_policy()
+        memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] = {}
         after = 0
         while True:
             rows = _next_batch(after=after, day=day, size=batch_size)
             if rows:
-                _scan_batch(rows, day, default, result)
+                _scan_batch(rows, day, default, result, memo)
                 after = rows[-1].pk
             if len(rows) < batch_size:
                 break

@@ -19,6 +19,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from agreements.models import Collaboration, Obligation, Participation
 from commissioner import services
@@ -422,16 +423,30 @@ def test_the_management_command_scans_the_given_date(commissioner):
 @pytest.mark.django_db(transaction=True)
 def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
     """Not a simulation: `manage.py engagement_scan --batch-size 1` runs as its own process
-    against the test database and is SIGKILLed in the middle of its second batch (held there by
-    a lock on the flags table, after that batch's snapshot is written). The rerun leaves exactly
-    what an uninterrupted scan leaves."""
+    against the test database and is SIGKILLed in the middle of its second batch: after that
+    batch's snapshot is written, held by another session's lock on the row of the flag the batch
+    must then refresh. The rerun leaves exactly what an uninterrupted scan leaves."""
     if connection.vendor != "postgresql":
         message = "needs PostgreSQL (a database the scan's process can share with the test)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     first = engaged(factories.CollaborationFactory(commissioner=commissioner), name="first")
-    build_portfolio(commissioner)
+    second = build_portfolio(commissioner)["drifting-0-0"]
+    assert Participation.objects.order_by("pk").values_list("pk", flat=True)[1] == second.pk
+
+    def earlier_flag() -> Flag:
+        # Raised and announced by last week's scan; today's must refresh it.
+        return Flag.objects.create(
+            participation=second,
+            band="at_risk",
+            score=1,
+            reasons=["from last week"],
+            raised_on=SCAN - dt.timedelta(days=7),
+            notified_at=timezone.now(),
+        )
+
+    held = earlier_flag()
     command = [
         sys.executable,
         "manage.py",
@@ -474,16 +489,17 @@ def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
     process = None
     try:
         with blocker.cursor() as cursor:
-            # Reads go on; the first write of a flag (the second participation's) waits.
-            cursor.execute("LOCK TABLE commissioner_flag IN SHARE MODE")
+            # Everything goes on until the second batch updates this flag: then it waits.
+            cursor.execute("SELECT 1 FROM commissioner_flag WHERE id = %s FOR UPDATE", [held.pk])
         process = scan()
         deadline = time.monotonic() + 60
 
         def waiting_on_the_flags() -> list[int]:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT pid FROM pg_locks "
-                    "WHERE relation = 'commissioner_flag'::regclass AND NOT granted"
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE %s AND pid <> pg_backend_pid()",
+                    ["UPDATE%commissioner_flag%"],
                 )
                 return [row[0] for row in cursor.fetchall()]
 
@@ -504,9 +520,12 @@ def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
             process.kill()
             process.wait()
     assert process.returncode == -signal.SIGKILL
-    # The first batch is committed; the second batch's snapshot, written, died with it.
+    # The first batch is committed; the second batch's snapshot, written, died with it, and
+    # last week's flag is as it was.
     assert list(EngagementSnapshot.objects.values_list("participation", flat=True)) == [first.pk]
-    assert not Flag.objects.exists()
+    assert list(Flag.objects.values_list("pk", "score", "reasons")) == [
+        (held.pk, 1, ["from last week"])
+    ]
 
     rerun = scan()
     out, err = rerun.communicate(timeout=120)
@@ -516,12 +535,15 @@ def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
 
     EngagementSnapshot.objects.all().delete()
     Flag.objects.all().delete()
+    earlier_flag()
     uninterrupted = scan()
     _out, err = uninterrupted.communicate(timeout=120)
     assert uninterrupted.returncode == 0, err
     assert state() == interrupted
     assert len(interrupted["snapshots"]) == 7
     assert len(interrupted["flags"]) == 4
+    refreshed = interrupted["flags"][("drifting-0-0", SCAN - dt.timedelta(days=7))]
+    assert refreshed[1:3] != (1, ("from last week",))
 
 
 def test_a_digest_refused_part_way_is_the_only_one_sent_again(

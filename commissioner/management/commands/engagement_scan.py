@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--date", type=str, default=None, help="scan date YYYY-MM-DD (default: today)"
         )
-        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--batch-size", type=int, default=5000)
 
     def handle(self, *args, date, batch_size, **options):
         if batch_size < 1:
