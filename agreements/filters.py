@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from partners.filters import FilterForm
-from partners.models import Organisation, User
+from partners.models import User
 from partners.principals import actor_organisation_id
 
 from .models import (
@@ -52,12 +52,13 @@ class CollaborationFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Collaboration.Status.choices, empty_label=_("Any status")
     )
-    lead_organisation = django_filters.ModelChoiceFilter(
+    # A text box, not a list of every organisation that leads something: at national scale that
+    # list is thousands of options, half a megabyte of page (docs/performance.md).
+    lead_organisation = django_filters.CharFilter(
         label=_("Lead organisation"),
-        queryset=Organisation.objects.filter(
-            pk__in=Collaboration.objects.values("lead_organisation_id")
-        ).order_by("name"),
-        empty_label=_("Any lead organisation"),
+        method="led_by",
+        max_length=200,
+        help_text=_("Name, short name or slug of the lead organisation"),
     )
     commissioner = django_filters.ModelChoiceFilter(
         label=_("Commissioner"),
@@ -92,6 +93,19 @@ class CollaborationFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+
+    def led_by(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit() and int(value) <= MAX_ID:
+            # An organisation's id, as the organisation pages link here with.
+            return queryset.filter(lead_organisation_id=int(value))
+        return queryset.filter(
+            Q(lead_organisation__name__icontains=value)
+            | Q(lead_organisation__short_name__iexact=value)
+            | Q(lead_organisation__slug=value)
+        )
 
     def only_mine(self, queryset, name, value):
         if value != "true":

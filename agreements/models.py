@@ -79,6 +79,8 @@ class Collaboration(models.Model):
         indexes = [
             models.Index(fields=["status", "structure"]),
             models.Index(fields=["commissioner", "status"]),
+            # Lists are ordered by title: a page is read off the index, not sorted from all.
+            models.Index(fields=["title", "id"], name="collaboration_title_order"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -342,6 +344,8 @@ class Obligation(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "due_date"]),
             models.Index(fields=["collaboration", "status", "due_date"]),
+            # The obligation lists' order (due date, then id): a page off the index.
+            models.Index(fields=["due_date", "id"], name="obligation_due_order"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -229,7 +229,12 @@ class Flag(models.Model):
                 name="flag_one_open_per_participation",
             )
         ]
-        indexes = [models.Index(fields=["status", "band"])]
+        indexes = [
+            models.Index(fields=["status", "band"]),
+            # The flag lists' order (newest first, then by id, as the API pages them): a page off the
+            # index.
+            models.Index(fields=["-raised_on", "id"], name="flag_raised_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participation}: {self.get_band_display()}"

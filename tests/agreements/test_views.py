@@ -76,6 +76,10 @@ def test_the_list_filters_by_structure_status_lead_commissioner_and_mine(
     assert titles(client.get(LIST, {"structure": "quality_network"})) == [both[1]]
     assert titles(client.get(LIST, {"status": "active"})) == [both[0]]
     assert titles(client.get(LIST, {"lead_organisation": lead.pk})) == [both[0]]
+    # The lead is typed, not picked from a list of every organisation.
+    assert titles(client.get(LIST, {"lead_organisation": lead.name[2:9].upper()})) == [both[0]]
+    assert titles(client.get(LIST, {"lead_organisation": lead.slug})) == [both[0]]
+    assert titles(client.get(LIST, {"lead_organisation": "no such organisation"})) == []
     assert titles(client.get(LIST, {"commissioner": commissioner_user.pk})) == [both[0]]
     # Lakeside takes part in the consortium only.
     assert titles(client.get(LIST, {"mine": "true"})) == [both[0]]
