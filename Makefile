@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run test lint format bench lock install chromium axe services-env clean
+.PHONY: help run test lint format bench lock install chromium axe wrk services-env clean
 
 help:
 	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
@@ -36,21 +36,33 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Every process is started in the background and its id recorded; the recipe's shell then waits
+# for the first to exit. Ctrl-C, a TERM to make (which passes it on to this shell) or any process
+# ending (the server above all) runs `stop`, which TERMs the recorded ids and waits for them, so no
+# scheduler, worker or beat outlives `make run` (a second `make run` would start a second beat).
+# No `set -m`: job control would put each job in its own process group, out of reach of Ctrl-C.
+# DEBUG stays off unless set (DEBUG=1 make run), so a wrong URL shows the friendly 404 page;
+# whitenoise serves static files from the finders either way (collabhub/settings/local.py).
 run: install var
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) sync_schedules -v0 >/dev/null
 	@$(MANAGE) seed_demo
 	@echo "Serving CollabHub at http://$(HOST):$(PORT)/ (Ctrl-C stops everything)"
-	@set -m; trap 'kill 0' EXIT INT TERM; \
+	@pids=""; \
+	stop() { trap '' INT TERM; trap - EXIT; [ -z "$$pids" ] || kill -TERM $$pids 2>/dev/null; wait; }; \
+	trap stop EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
 	if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL set: starting a Celery worker and beat beside the server."; \
-		$(BIN)/celery -A collabhub worker --loglevel=INFO --concurrency=2 & \
-		$(BIN)/celery -A collabhub beat --loglevel=INFO & \
+		$(BIN)/celery -A collabhub worker --loglevel=INFO --concurrency=2 & pids="$$pids $$!"; \
+		$(BIN)/celery -A collabhub beat --loglevel=INFO & pids="$$pids $$!"; \
 	else \
 		echo "No REDIS_URL: tasks run in-process; periodic jobs run by manage.py run_scheduler."; \
-		$(MANAGE) run_scheduler & \
+		$(MANAGE) run_scheduler & pids="$$pids $$!"; \
 	fi; \
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(MANAGE) runserver $(HOST):$(PORT) & pids="$$pids $$!"; \
+	wait -n; status=$$?; \
+	echo "A CollabHub process stopped (exit $$status): stopping the others."; \
+	exit $$status
 
 # axe-core (npm) for the accessibility tests, installed exactly from tests/a11y/package-lock.json
 # (Debian's npm is installed first when it is missing).
@@ -84,7 +96,17 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+# wrk (Debian's package) drives the API load of the benchmarks.
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+		echo "Installing Debian's wrk for the API load benchmarks..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+# Needs PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/collabhub_bench,
+# emptied and refilled). Quick look: make bench BENCH_ARGS="--factors 0.01 --repeat 1".
+bench: install wrk
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lock:
