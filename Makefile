@@ -28,13 +28,14 @@ install: $(BIN)/.installed
 var:
 	@mkdir -p var
 
+# $(call apt_install,package,what for): Debian's package, with sudo unless already root.
+apt_install = echo "Installing Debian's $(1) for $(2)..."; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
+
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 chromium:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		echo "Installing Debian's chromium for the browser tests..."; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	fi
+	@if [ ! -x "$(CHROMIUM)" ]; then $(call apt_install,chromium,the browser tests); fi
 
 # Every process is started in the background and its id recorded; the recipe's shell then waits
 # for the first to exit. Ctrl-C, a TERM to make (which passes it on to this shell) or any process
@@ -68,11 +69,7 @@ run: install var
 # (Debian's npm is installed first when it is missing).
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
-	@if ! command -v npm >/dev/null; then \
-		echo "Installing Debian's npm for the accessibility tests..."; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; \
-	fi
+	@if ! command -v npm >/dev/null; then $(call apt_install,npm,the accessibility tests); fi
 	npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -98,11 +95,7 @@ format: install
 
 # wrk (Debian's package) drives the API load of the benchmarks.
 wrk:
-	@if ! command -v wrk >/dev/null; then \
-		echo "Installing Debian's wrk for the API load benchmarks..."; \
-		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
-	fi
+	@if ! command -v wrk >/dev/null; then $(call apt_install,wrk,the API load benchmarks); fi
 
 # Needs PostgreSQL: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/collabhub_bench,
 # emptied and refilled). Quick look: make bench BENCH_ARGS="--factors 0.01 --repeat 1".

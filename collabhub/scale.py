@@ -48,6 +48,7 @@ from commissioner.models import (
     Flag,
     Meeting,
 )
+from commissioner.services import SNAPSHOT_FIELDS
 from partners.models import Contact, Organisation, StaffMembership, User
 
 # The size of a national deployment, F=1.
@@ -1161,29 +1162,8 @@ class ScaleSeeder:
                     )
                     flag_id += 1
 
-        columns = [
-            "id",
-            "participation_id",
-            "scan_date",
-            "score",
-            "band",
-            "meetings_held",
-            "meetings_attended",
-            "meetings_apologies",
-            "attendance_rate",
-            "consecutive_absences",
-            "obligations_due",
-            "obligations_overdue",
-            "max_days_overdue",
-            "reports_expected",
-            "reports_missing",
-            "days_since_activity",
-            "signatures_pending",
-            "max_days_awaiting_signature",
-            "components",
-            "reasons",
-            "computed_at",
-        ]
+        # The rows above give the snapshot's figures in SNAPSHOT_FIELDS' order.
+        columns = ["id", "participation_id", "scan_date", *SNAPSHOT_FIELDS, "computed_at"]
         self._copy(EngagementSnapshot, columns, rows(), HISTORY_WEEKS * len(parts))
         columns = [
             "id",

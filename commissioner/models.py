@@ -231,8 +231,8 @@ class Flag(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "band"]),
-            # The flag lists' order (newest first, then by id, as the API pages them): a page off the
-            # index.
+            # The flag lists' order (newest first, then by id, as the API pages them): a page
+            # off the index.
             models.Index(fields=["-raised_on", "id"], name="flag_raised_order"),
         ]
 

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0002_initial'),
-        ('partners', '0001_initial'),
+        ("agreements", "0002_initial"),
+        ("partners", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='collaboration',
-            index=models.Index(fields=['title', 'id'], name='collaboration_title_order'),
+            model_name="collaboration",
+            index=models.Index(fields=["title", "id"], name="collaboration_title_order"),
         ),
         migrations.AddIndex(
-            model_name='obligation',
-            index=models.Index(fields=['due_date', 'id'], name='obligation_due_order'),
+            model_name="obligation",
+            index=models.Index(fields=["due_date", "id"], name="obligation_due_order"),
         ),
     ]

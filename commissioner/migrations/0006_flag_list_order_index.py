@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0003_list_order_indexes'),
-        ('commissioner', '0005_snapshot_index_by_day_and_participation'),
+        ("agreements", "0003_list_order_indexes"),
+        ("commissioner", "0005_snapshot_index_by_day_and_participation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='flag',
-            index=models.Index(fields=['-raised_on', 'id'], name='flag_raised_order'),
+            model_name="flag",
+            index=models.Index(fields=["-raised_on", "id"], name="flag_raised_order"),
         ),
     ]

@@ -8,12 +8,10 @@ by A's staff must then change nothing, so the walk cannot pass by sending forms 
 have changed anything."""
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from django.db import transaction
-
+from tests.trust.apiwalk import rolled_back
 from tests.trust.html import Form, htmx_actions, post_forms
 from tests.trust.pages import all_pages
 
@@ -109,16 +107,6 @@ def form_page_failures(world, staff_a, pages=None, administrator=None) -> list[s
             if response.status_code not in (403, 404, 405):
                 failures.append(f"{url} ({page.name}): {response.status_code}, expected 403/404")
     return failures
-
-
-@contextmanager
-def rolled_back():
-    """Whatever the block writes is undone (a savepoint of the test's transaction)."""
-    savepoint = transaction.savepoint()
-    try:
-        yield
-    finally:
-        transaction.savepoint_rollback(savepoint)
 
 
 @dataclass
