@@ -5,6 +5,7 @@ children (docs/permissions.md), what each list and page needs in one go, derived
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -139,22 +140,33 @@ def collaborations_of_organisation(queryset: QuerySet, organisation_id: int | No
 
 
 def collaboration_api_list_for(*, actor) -> QuerySet[Collaboration]:
-    """The API's collaborations, with what each row shows: the lead's name, the active
-    participants (for the structure check) and their number."""
+    """The API's collaborations, with what each row shows: the lead's name and the number of
+    active participants. A page of them gets its members for the structure check from
+    with_active_members."""
     return (
         collaboration_list_for(actor=actor)
         .select_related("lead_organisation")
         .annotate(active_participant_count=_active_participant_count())
-        .prefetch_related(
-            Prefetch(
-                "participations",
-                queryset=Participation.objects.filter(
-                    status=Participation.Status.ACTIVE
-                ).select_related("organisation"),
-                to_attr="active_participations",
-            )
-        )
     )
+
+
+def with_active_members(collaborations: list[Collaboration]) -> list[Collaboration]:
+    """Attach to each collaboration its active participants as (role, organisation name)
+    pairs, for structure_problems: one query of plain rows for the whole page (prefetching the
+    participations with their organisations built a thousand model instances a page)."""
+    members: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for collaboration_id, role, name in (
+        Participation.objects.filter(
+            collaboration_id__in=[c.pk for c in collaborations],
+            status=Participation.Status.ACTIVE,
+        )
+        .order_by("organisation__name", "pk")
+        .values_list("collaboration_id", "role", "organisation__name")
+    ):
+        members[collaboration_id].append((role, name))
+    for collaboration in collaborations:
+        collaboration.active_members = members[collaboration.pk]
+    return collaborations
 
 
 def participation_list_for(*, actor) -> QuerySet[Participation]:

@@ -222,13 +222,15 @@ def structure_problems(collaboration, participations: Iterable[Participation] | 
     """Human-readable reasons `collaboration` breaks its structure's rules, from its active
     participations only. Pass `participations` already fetched (with their organisations) to
     avoid a query; otherwise they are read."""
-    if participations is None:
-        participations = collaboration.participations.filter(
-            status=Participation.Status.ACTIVE
-        ).select_related("organisation")
-    members = [
-        (p.role, p.organisation.name)
-        for p in participations
-        if p.status == Participation.Status.ACTIVE
-    ]
+    members = getattr(collaboration, "active_members", None)  # selectors.with_active_members
+    if members is None:
+        if participations is None:
+            participations = collaboration.participations.filter(
+                status=Participation.Status.ACTIVE
+            ).select_related("organisation")
+        members = [
+            (p.role, p.organisation.name)
+            for p in participations
+            if p.status == Participation.Status.ACTIVE
+        ]
     return problems_for_roles(collaboration.structure, members)

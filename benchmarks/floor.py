@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
@@ -236,6 +237,7 @@ def floor_scan(scan_date: dt.date, *, keep: bool = False) -> int:
 # The API list floor -------------------------------------------------------------------------
 
 
+@login_not_required  # it authenticates partner tokens itself, as DRF does for the API
 def floor_list(request, resource: str):
     """GET /bench/floor/<resource>/: the first page (50) of the caller's scoped queryset as plain
     `.values()`, with its count — the same rows the API list serves, with nothing else."""
@@ -245,6 +247,8 @@ def floor_list(request, resource: str):
     if query is None:
         raise Http404(resource)
     actor = query.actor(request)
+    if not getattr(actor, "is_authenticated", False):
+        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
     queryset = query.queryset(actor)
     page = list(queryset.values(*query.fields)[:50])
     return JsonResponse({"count": queryset.count(), "results": page}, json_dumps_params={})

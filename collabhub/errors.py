@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
@@ -33,8 +34,34 @@ class DomainError(Exception):
         return {self.field or "non_field_errors": [self.message]}
 
 
+def _query_parameter_at_fault(context) -> str | None:
+    """The search parameter of the view's search backend, when that backend refuses the request's
+    value. DRF's SearchFilter checks `?search=` with a bare CharField, so what it refuses (a NUL
+    character) is raised as a list naming no field; its own check, run again, says whether it is
+    the one at fault."""
+    view, request = context.get("view"), context.get("request")
+    for backend in getattr(view, "filter_backends", None) or ():
+        if isinstance(backend, type) and issubclass(backend, SearchFilter):
+            try:
+                backend().get_search_terms(request)
+            except exceptions.ValidationError:
+                return backend.search_param
+    return None
+
+
+def _named(exc: exceptions.ValidationError, context) -> exceptions.ValidationError:
+    """A validation error whose body names the bad field or query parameter (DESIGN: a 400 names
+    each bad field), never a bare list of messages."""
+    if isinstance(exc.detail, dict):
+        return exc
+    name = _query_parameter_at_fault(context) or "non_field_errors"
+    return exceptions.ValidationError({name: exc.detail})
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DomainError):
+    if isinstance(exc, exceptions.ValidationError):
+        exc = _named(exc, context)
+    elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError(exc.as_dict())
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))

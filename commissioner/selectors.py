@@ -22,6 +22,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -50,6 +51,7 @@ TREND_DAYS = 182
 MATRIX_MEETINGS = 8
 DEADLINE_DAYS = 30
 EXPIRY_DAYS = 180
+PORTFOLIO_FLAGS = 10
 
 
 def _band_rank(path: str = "band") -> Case:
@@ -241,6 +243,12 @@ class Portfolio:
     latest_scan: dt.date | None
     band_counts: dict[str, int]
     collaborations: QuerySet[Collaboration]
+    flags: list[Flag]  # the worst open flags in scope, at most PORTFOLIO_FLAGS of them
+    flag_count: int  # every open flag in scope
+
+    @property
+    def more_flags(self) -> bool:
+        return self.flag_count > len(self.flags)
 
     @property
     def scored(self) -> int:
@@ -261,8 +269,9 @@ def portfolio_scope(*, actor, requested: str | None) -> str:
 
 
 def portfolio_for(*, actor, scope: str) -> Portfolio:
-    """Counts of partners by band on the latest scan, and the collaborations in scope with their
-    worst band, lowest score, open flags and next deadline (three queries and a page)."""
+    """Counts of partners by band on the latest scan, the worst open flags in scope with their
+    reasons, and the collaborations in scope with their worst band, lowest score, open flags and
+    next deadline (four queries and a page)."""
     collaborations = Collaboration.objects.exclude(status__in=CLOSED_COLLABORATION_STATUSES)
     if scope == "mine":
         collaborations = collaborations.filter(commissioner=actor)
@@ -322,9 +331,39 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
         )
         .order_by("-worst_rank", "-open_flags", F("lowest_score").asc(nulls_last=True), "title")
     )
+    flags, flag_count = portfolio_flags(actor=actor, collaborations=collaborations)
     return Portfolio(
-        scope=scope, latest_scan=latest, band_counts=band_counts, collaborations=annotated
+        scope=scope,
+        latest_scan=latest,
+        band_counts=band_counts,
+        collaborations=annotated,
+        flags=flags,
+        flag_count=flag_count,
     )
+
+
+def portfolio_flags(
+    *, actor, collaborations: QuerySet[Collaboration], limit: int = PORTFOLIO_FLAGS
+) -> tuple[list[Flag], int]:
+    """The open flags of the active partners of `collaborations`, the worst first (disengaged
+    before at risk, then the lowest score, then the newest), each with its partner and
+    collaboration, and how many there are in all. One query however many flags there are: the
+    total is a window count over the same rows, taken before the limit."""
+    if not may_commission(actor):
+        return [], 0
+    flags = list(
+        Flag.objects.filter(
+            status__in=Flag.OPEN_STATUSES,
+            # As the collaborations' open_flags count: a withdrawn partner's flag left open
+            # (before a scan closed it) is not the commissioner's business any more.
+            participation__status=Participation.Status.ACTIVE,
+            participation__collaboration__in=collaborations,
+        )
+        .select_related("participation__organisation", "participation__collaboration")
+        .annotate(band_rank=_band_rank(), total=Window(Count("pk")))
+        .order_by("-band_rank", "score", "-raised_on", "-pk")[:limit]
+    )
+    return flags, flags[0].total if flags else 0
 
 
 def worst_band(rank: int) -> str | None:

@@ -23,7 +23,7 @@ from agreements.models import (
 from agreements.services import MAX_AMOUNT
 from agreements.structures import structure_problems
 from collabhub.errors import DomainError
-from collabhub.serializer_fields import ChoiceLabelField
+from collabhub.serializer_fields import ChoiceLabelField, FastRepresentation
 from partners.models import Contact, User
 from partners.principals import is_partner
 from partners.selectors import organisation_list_for
@@ -48,7 +48,7 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
 # Reading ---------------------------------------------------------------------------------------
 
 
-class CollaborationSerializer(serializers.ModelSerializer):
+class CollaborationSerializer(FastRepresentation, serializers.ModelSerializer):
     structure = choice_field(Structure.choices, read_only=True)
     status = choice_field(Collaboration.Status.choices, read_only=True)
     structure_display = ChoiceLabelField(Structure.choices, source="structure")
@@ -89,15 +89,15 @@ class CollaborationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_structure_problems(self, collaboration) -> list[str]:
-        # Prefetched by selectors.collaboration_api_list_for.
-        participations = getattr(collaboration, "active_participations", None)
-        return structure_problems(collaboration, participations)
+        # A list's page comes with its members (selectors.with_active_members); a single
+        # collaboration reads its own.
+        return structure_problems(collaboration)
 
     def get_web_url(self, collaboration) -> str:
         return collaboration.get_absolute_url()
 
 
-class ParticipationSerializer(serializers.ModelSerializer):
+class ParticipationSerializer(FastRepresentation, serializers.ModelSerializer):
     role = choice_field(Role.choices, read_only=True)
     status = choice_field(Participation.Status.choices, read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
@@ -125,7 +125,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
         return participation.contact.name if participation.contact else ""
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
     cadence = choice_field(SharedGoal.Cadence.choices, read_only=True)
     latest_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, read_only=True, allow_null=True
@@ -162,7 +162,7 @@ class GoalSerializer(serializers.ModelSerializer):
         return selectors.goal_progress(goal).percent
 
 
-class MeasurementSerializer(serializers.ModelSerializer):
+class MeasurementSerializer(FastRepresentation, serializers.ModelSerializer):
     collaboration = serializers.IntegerField(source="goal.collaboration_id", read_only=True)
     reported_by_organisation_name = serializers.CharField(
         source="reported_by_organisation.name", read_only=True
@@ -184,7 +184,7 @@ class MeasurementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SignatorySerializer(serializers.ModelSerializer):
+class SignatorySerializer(FastRepresentation, serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     signed = serializers.SerializerMethodField()
 
@@ -204,7 +204,7 @@ class SignatorySerializer(serializers.ModelSerializer):
         return signatory.signed_at is not None
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(FastRepresentation, serializers.ModelSerializer):
     kind = choice_field(Agreement.Kind.choices, read_only=True)
     status = choice_field(Agreement.Status.choices, read_only=True)
     signatories = SignatorySerializer(many=True, read_only=True)
@@ -242,7 +242,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         return agreement.document.name.rsplit("/", 1)[-1] if agreement.document else ""
 
 
-class ObligationSerializer(serializers.ModelSerializer):
+class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
     kind = choice_field(Obligation.Kind.choices, read_only=True)
     unit = choice_field(Obligation.Unit.choices, read_only=True, allow_blank=True)
     status = choice_field(Obligation.Status.choices, read_only=True)

@@ -7,6 +7,7 @@ Partner tokens read only the collaborations their organisation takes part in, an
 for their own organisation only; every other write answers 403 for them (or 404 when the object
 is outside their scope)."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -91,6 +92,12 @@ class AgreementsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return dict(serializer.validated_data)
 
     def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
+        """The written object as readers see it, read back through the scoped selector.
+
+        Every write action is @transaction.atomic: its service and this read-back are one unit,
+        so a failure here (the connection dropping) rolls the write back. A 503 then always
+        means "nothing was saved, try again", never "saved, but the retry is refused"; the
+        services' on_commit side effects wait for that one commit."""
         fresh = self.read_queryset().get(pk=obj.pk)
         return Response(
             self.read_serializer_class(fresh, context=self.get_serializer_context()).data,
@@ -140,11 +147,17 @@ class CollaborationViewSet(AgreementsViewSet):
     def read_queryset(self):
         return selectors.collaboration_api_list_for(actor=self.request.user).order_by("title", "pk")
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.with_active_members(page)
+
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         data = self.validated(request)
         collaboration = services.collaboration_create(actor=request.user, **data)
         return self.respond(collaboration, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def partial_update(self, request, *args, **kwargs):
         collaboration = self.get_object()
         data = self.validated(request, partial=True)
@@ -153,6 +166,7 @@ class CollaborationViewSet(AgreementsViewSet):
 
     @_transition_schema(s.StatusSerializer, s.CollaborationSerializer, "collaboration")
     @action(detail=True, methods=["post"])
+    @transaction.atomic
     def transition(self, request, pk=None):
         collaboration = self.get_object()
         data = self.validated(request)
@@ -190,11 +204,13 @@ class ParticipationViewSet(AgreementsViewSet):
             "collaboration_id", "organisation__name", "pk"
         )
 
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         data = self.validated(request)
         participation = services.participation_add(actor=request.user, **data)
         return self.respond(participation, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def partial_update(self, request, *args, **kwargs):
         participation = self.get_object()
         data = self.validated(request, partial=True)
@@ -203,6 +219,7 @@ class ParticipationViewSet(AgreementsViewSet):
 
     @_write_schema(s.WithdrawSerializer, s.ParticipationSerializer)
     @action(detail=True, methods=["post"])
+    @transaction.atomic
     def withdraw(self, request, pk=None):
         participation = self.get_object()
         data = self.validated(request)
@@ -235,11 +252,13 @@ class GoalViewSet(AgreementsViewSet):
             "collaboration_id", "title", "pk"
         )
 
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         data = self.validated(request)
         goal = services.goal_create(actor=request.user, **data)
         return self.respond(goal, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def partial_update(self, request, *args, **kwargs):
         goal = self.get_object()
         data = self.validated(request, partial=True)
@@ -272,6 +291,7 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
             "goal_id", "period_end", "pk"
         )
 
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         data = self.validated(request)
         measurement = services.measurement_report(
@@ -321,11 +341,13 @@ class AgreementViewSet(AgreementsViewSet):
             return selectors.agreements_to_sign_for(actor=self.request.user)
         return self.read_queryset()
 
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         data = self.validated(request)
         agreement = services.agreement_create(actor=request.user, **data)
         return self.respond(agreement, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def partial_update(self, request, *args, **kwargs):
         agreement = self.get_object()
         data = self.validated(request, partial=True)
@@ -336,6 +358,7 @@ class AgreementViewSet(AgreementsViewSet):
 
     @_transition_schema(s.AgreementStatusSerializer, s.AgreementSerializer, "agreement")
     @action(detail=True, methods=["post"])
+    @transaction.atomic
     def transition(self, request, pk=None):
         agreement = self.get_object()
         data = self.validated(request)
@@ -352,6 +375,7 @@ class AgreementViewSet(AgreementsViewSet):
         "signatory signs once. When every signatory has signed, the agreement is in force.",
     )
     @action(detail=True, methods=["post"])
+    @transaction.atomic
     def sign(self, request, pk=None):
         agreement = self.get_object()
         data = self.validated(request)
@@ -408,11 +432,13 @@ class ObligationViewSet(AgreementsViewSet):
             return selectors.obligations_to_mark_met_for(actor=self.request.user)
         return self.read_queryset()
 
+    @transaction.atomic
     def create(self, request, *args, **kwargs):
         data = self.validated(request)
         obligation = services.obligation_create(actor=request.user, **data)
         return self.respond(obligation, status.HTTP_201_CREATED)
 
+    @transaction.atomic
     def partial_update(self, request, *args, **kwargs):
         obligation = self.get_object()
         data = self.validated(request, partial=True)
@@ -426,6 +452,7 @@ class ObligationViewSet(AgreementsViewSet):
         "token may do this for its own organisation's obligations only (others are a 404).",
     )
     @action(detail=True, methods=["post"], url_path="mark-met")
+    @transaction.atomic
     def mark_met(self, request, pk=None):
         obligation = self.get_object()
         data = self.validated(request)
@@ -436,6 +463,7 @@ class ObligationViewSet(AgreementsViewSet):
 
     @_write_schema(s.WaiveSerializer, s.ObligationSerializer)
     @action(detail=True, methods=["post"])
+    @transaction.atomic
     def waive(self, request, pk=None):
         obligation = self.get_object()
         data = self.validated(request)

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from collabhub.serializer_fields import FastRepresentation
 from commissioner.models import (
     Attendance,
     EngagementSnapshot,
@@ -42,7 +43,7 @@ class CollaborationRefSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(FastRepresentation, serializers.ModelSerializer):
     organisation = OrganisationRefSerializer(source="participation.organisation", read_only=True)
     status = inline_choice_field(Attendance.Status.choices, read_only=True)
 
@@ -52,7 +53,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(FastRepresentation, serializers.ModelSerializer):
     """A meeting of a collaboration and who came (every participating organisation's record)."""
 
     attendances = AttendanceSerializer(many=True, read_only=True)
@@ -79,7 +80,7 @@ class ConfirmAttendanceSerializer(serializers.Serializer):
     )
 
 
-class SnapshotSerializer(serializers.ModelSerializer):
+class SnapshotSerializer(FastRepresentation, serializers.ModelSerializer):
     """One participation's engagement on one scan date: the score, its band, every figure that
     went into it, the components and the reasons it lost points."""
 
@@ -124,7 +125,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FlagSerializer(serializers.ModelSerializer):
+class FlagSerializer(FastRepresentation, serializers.ModelSerializer):
     organisation = OrganisationRefSerializer(source="participation.organisation", read_only=True)
     collaboration = CollaborationRefSerializer(source="participation.collaboration", read_only=True)
     reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -155,7 +156,7 @@ class ResolveSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000, help_text=_("How the flag was resolved."))
 
 
-class InterventionSerializer(serializers.ModelSerializer):
+class InterventionSerializer(FastRepresentation, serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )

@@ -7,6 +7,7 @@ Flags and interventions: for anyone who is not an administrator or a commissione
 (and creating an intervention) answer 403 and every object route 404 — a flag's existence never
 leaks."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -99,6 +100,7 @@ class MeetingViewSet(CommissionerViewSet):
         "meeting is a 404. Present and absent only once the meeting has started.",
     )
     @action(detail=True, methods=["post"], url_path="confirm-attendance")
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def confirm_attendance(self, request, pk=None):
         meeting = get_object_or_404(selectors.meetings_to_confirm_for(actor=request.user), pk=pk)
         data = self.validated(request, s.ConfirmAttendanceSerializer)
@@ -141,6 +143,7 @@ class FlagViewSet(CommissionerViewSet):
 
     @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.")
     @action(detail=True, methods=["post"])
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def acknowledge(self, request, pk=None):
         flag = self.get_object()
         services.flag_acknowledge(actor=request.user, flag=flag)
@@ -148,6 +151,7 @@ class FlagViewSet(CommissionerViewSet):
 
     @_write_schema(s.ResolveSerializer, s.FlagSerializer, description="Resolve a flag, saying how.")
     @action(detail=True, methods=["post"])
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def resolve(self, request, pk=None):
         flag = self.get_object()
         data = self.validated(request, s.ResolveSerializer)
@@ -175,6 +179,7 @@ class InterventionViewSet(mixins.CreateModelMixin, CommissionerViewSet):
             "-created_at", "-pk"
         )
 
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def create(self, request, *args, **kwargs):
         data = self.validated(request, s.InterventionWriteSerializer)
         intervention = services.intervention_add(actor=request.user, **data)
@@ -182,6 +187,7 @@ class InterventionViewSet(mixins.CreateModelMixin, CommissionerViewSet):
 
     @_write_schema(s.OutcomeSerializer, s.InterventionSerializer, description="Record the outcome.")
     @action(detail=True, methods=["post"])
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def complete(self, request, pk=None):
         intervention = self.get_object()
         data = self.validated(request, s.OutcomeSerializer)

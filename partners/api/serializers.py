@@ -7,19 +7,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collabhub.serializer_fields import ChoiceLabelField
+from collabhub.serializer_fields import ChoiceLabelField, FastRepresentation
 from partners.models import Contact, Organisation
 from partners.selectors import organisation_choices_for
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactSerializer(FastRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "name", "title", "email", "phone", "is_primary"]
         read_only_fields = fields
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(FastRepresentation, serializers.ModelSerializer):
     """An organisation as every caller that may see it reads it, with its active contacts."""
 
     kind_display = ChoiceLabelField(Organisation.Kind.choices, source="kind")

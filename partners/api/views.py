@@ -1,5 +1,6 @@
 """API of the partners app: the caller (/me/) and the organisations it may see."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -118,6 +119,7 @@ class OrganisationViewSet(
         return Response(OrganisationSerializer(organisation).data, status=status_code)
 
     @extend_schema(request=OrganisationWriteSerializer, responses={201: OrganisationSerializer})
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -125,6 +127,7 @@ class OrganisationViewSet(
         return self._read(organisation, status.HTTP_201_CREATED)
 
     @extend_schema(request=OrganisationWriteSerializer, responses=OrganisationSerializer)
+    @transaction.atomic  # the write and its answer's read-back are one unit
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         organisation = self.get_object()

@@ -3,9 +3,11 @@ resource, the partner writes (measurements, signatures, obligations met) for the
 organisation only, foreign keys checked against the caller's scope, managers' writes through the
 same services, filters, ordering, bad input as 400s, and query counts of every list."""
 
+import contextlib
 import datetime as dt
 
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from agreements import services
@@ -658,3 +660,151 @@ def test_partners_read_only_their_collaborations_agreements_through_filters(
     assert ids(partner_token.get(url("agreements"), {"collaboration": theirs.pk})) == set()
     assert ids(partner_token.get(url("obligations"), {"organisation": outsider.pk})) == set()
     assert ids(partner_token.get(url("collaborations"), {"search": "Elsewhere"})) == set()
+
+
+# A write and its answer are one unit -------------------------------------------------------------
+
+TODAY = timezone.localdate()
+# Every write of the agreements API: (caller, method, resource, object, action, body). The objects
+# are keys of the `writable` fixture; the caller a manager (Riverton's staff) or Lakeside's token.
+WRITES = [
+    ("manager", "post", "collaborations", None, None, {"title": "Valley", "structure": "mutual"}),
+    ("manager", "patch", "collaborations", "collaborations", None, {"title": "Renamed"}),
+    ("manager", "post", "collaborations", "collaborations", "transition", {"status": "paused"}),
+    (
+        "manager",
+        "post",
+        "participations",
+        None,
+        None,
+        {"organisation": "outsider", "role": "member"},
+    ),
+    ("manager", "patch", "participations", "extra", None, {"role": "member", "status": "invited"}),
+    ("manager", "post", "participations", "extra", "withdraw", {}),
+    (
+        "manager",
+        "post",
+        "goals",
+        None,
+        None,
+        {"title": "Trips", "indicator": "Trips", "unit": "trips", "target": "9"},
+    ),
+    ("manager", "patch", "goals", "goals", None, {"target": "800"}),
+    (
+        "partner",
+        "post",
+        "measurements",
+        None,
+        None,
+        {"goal": "goals", "value": "42.00", "period_end": TODAY.isoformat()},
+    ),
+    ("manager", "post", "agreements", None, None, {"title": "Fleet MOU", "kind": "mou"}),
+    ("manager", "patch", "agreements", "draft", None, {"title": "Renamed"}),
+    ("manager", "post", "agreements", "agreements", "transition", {"status": "terminated"}),
+    ("partner", "post", "agreements", "agreements", "sign", {}),
+    (
+        "manager",
+        "post",
+        "obligations",
+        None,
+        None,
+        {
+            "organisation": "partner",
+            "kind": "report",
+            "description": "A report",
+            "due_date": "2031-01-01",
+        },
+    ),
+    ("manager", "patch", "obligations", "obligations", None, {"description": "Renamed"}),
+    ("partner", "post", "obligations", "obligations", "mark-met", {"evidence": "EFT 1"}),
+    ("manager", "post", "obligations", "obligations", "waive", {"reason": "Covered"}),
+]
+
+
+@pytest.fixture
+def writable(world, partner, outsider):
+    """The world, with a draft agreement and a third active member that may be withdrawn."""
+    extra = factories.ParticipationFactory(collaboration=world["collaborations"], role=Role.MEMBER)
+    return {
+        **world,
+        "extra": extra,
+        "draft": factories.AgreementFactory(collaboration=world["collaborations"]),
+        "partner": partner,
+        "outsider": outsider,
+    }
+
+
+def everything_stored() -> dict:
+    """Every row of the agreements app (its audit history too) and of the activity log, but the
+    log of the API call itself: the call did happen."""
+    from django.apps import apps
+
+    stored = [model.objects.all() for model in apps.get_app_config("agreements").get_models()] + [
+        Activity.objects.exclude(kind=Activity.Kind.API_CALL)
+    ]
+    return {rows.model._meta.label: sorted(map(repr, rows.values_list())) for rows in stored}
+
+
+@contextlib.contextmanager
+def read_back_fails(monkeypatch):
+    """The connection drops while the API reads the written object back to answer."""
+    from agreements.api.views import AgreementsViewSet
+
+    respond = AgreementsViewSet.respond
+
+    def drop(execute, sql, params, many, context):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    def respond_on_a_dropped_connection(self, obj, status_code=200):
+        with connection.execute_wrapper(drop):
+            return respond(self, obj, status_code)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AgreementsViewSet, "respond", respond_on_a_dropped_connection)
+        yield
+
+
+@pytest.mark.parametrize(("caller", "method", "resource", "target", "action", "body"), WRITES)
+def test_an_api_write_that_cannot_answer_writes_nothing(
+    writable, lead_staff, partner_token, monkeypatch, caller, method, resource, target, action, body
+):
+    """A 503 means "nothing was saved, try again": never a measurement or a signature stored
+    while the client is told to retry (and then refused as already reported or signed)."""
+    client = session(lead_staff) if caller == "manager" else partner_token
+    path = url(resource, writable[target] if target else None, action)
+    if target is None and resource not in ("collaborations", "measurements"):
+        body = {"collaboration": "collaborations", **body}
+    # Objects named in the body by their key in `writable`.
+    data = {
+        key: writable[value].pk if key in ("collaboration", "organisation", "goal") else value
+        for key, value in body.items()
+    }
+    before = everything_stored()
+
+    with read_back_fails(monkeypatch):
+        response = getattr(client, method)(path, data, format="json")
+    assert response.status_code == 503, response.content
+    assert everything_stored() == before
+
+    # The control: the same request, answered, writes.
+    response = getattr(client, method)(path, data, format="json")
+    assert response.status_code in (200, 201), response.content
+    assert everything_stored() != before
+
+
+def test_every_api_write_is_tried_with_its_answer_failing():
+    """A write action added to the API without a line in WRITES fails here."""
+    from agreements.api.urls import router
+
+    writes = {
+        (prefix, action.replace("_", "-"))
+        for prefix, viewset, _basename in router.registry
+        for route in router.get_routes(viewset)
+        for method, action in route.mapping.items()
+        if method not in ("get", "head", "options") and hasattr(viewset, action)
+    }
+    tried = {
+        (resource, action or ("partial-update" if method == "patch" else "create"))
+        for _caller, method, resource, _target, action, _body in WRITES
+    }
+    assert writes == tried

@@ -59,7 +59,19 @@ def test_a_commissioner_goes_from_the_dashboard_to_a_flag_and_acts(page, story):
     row = page.get_by_role("row", name=re.compile(f"^{collaboration.title} "))
     assert "Disengaged" in row.inner_text(), row.inner_text()
 
-    # The flagged partner, with its reasons.
+    # The flagged partner, with its reasons, on the dashboard itself.
+    flags = page.get_by_role("region", name="Flagged partners")
+    on_dashboard = flags.get_by_role("row", name=re.compile(f"^{partner} "))
+    assert on_dashboard.is_visible()
+    listed = on_dashboard.inner_text()
+    assert collaboration.title in listed and "Disengaged" in listed, listed
+    for reason in reasons:
+        assert reason in listed, (reason, listed)
+    assert on_dashboard.get_by_role("link", name=partner).get_attribute("href") == (
+        disengaged.get_absolute_url()
+    )
+
+    # The same in the flag inbox, filtered by band.
     bands.get_by_role("link", name="See the Disengaged flags").click()
     page.get_by_role("heading", name="Flags").wait_for()
     results = page.locator("#flag-results")

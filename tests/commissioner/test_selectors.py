@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.utils import timezone
 
+from agreements.models import Collaboration
 from commissioner import selectors
 from partners.principals import PartnerPrincipal
 from tests import factories
@@ -92,6 +93,54 @@ def test_the_portfolio_counts_partners_on_the_latest_scan(collaboration, commiss
     assert selectors.worst_band(row.worst_rank) == "disengaged"
     assert (row.open_flags, row.partner_count) == (1, 3)
     assert row.next_deadline == today + dt.timedelta(days=3)
+
+
+def test_the_portfolio_lists_the_open_flags_in_scope_the_worst_first(collaboration, commissioner):
+    today = timezone.localdate()
+
+    def flag(name, band, score, *, days_ago=0, status="open", partner="active", **where):
+        return factories.FlagFactory(
+            participation=factories.ParticipationFactory(
+                organisation=factories.OrganisationFactory(name=name),
+                collaboration=where.get("collaboration", collaboration),
+                status=partner,
+            ),
+            band=band,
+            score=score,
+            status=status,
+            raised_on=today - dt.timedelta(days=days_ago),
+        )
+
+    older_at_risk = flag("Older at risk", "at_risk", 45, days_ago=9)
+    newer_at_risk = flag("Newer at risk", "at_risk", 45, status="acknowledged")
+    low_at_risk = flag("Low at risk", "at_risk", 41)
+    disengaged = flag("Disengaged", "disengaged", 30)
+    # Not open, a partner that withdrew, a collaboration that ended: none of the dashboard's
+    # business.
+    flag("Resolved", "disengaged", 10, status="resolved")
+    flag("Withdrawn", "disengaged", 10, partner="withdrawn")
+    ended = factories.CollaborationFactory(commissioner=commissioner, status="concluded")
+    flag("Ended", "disengaged", 10, collaboration=ended)
+    someone_elses = flag(
+        "Elsewhere", "disengaged", 5, collaboration=factories.CollaborationFactory()
+    )
+
+    mine = selectors.portfolio_for(actor=commissioner, scope="mine")
+    assert mine.flags == [disengaged, low_at_risk, newer_at_risk, older_at_risk]
+    assert (mine.flag_count, mine.more_flags) == (4, False)
+    assert mine.flags[0].participation.organisation.name == "Disengaged"
+
+    everyone = selectors.portfolio_for(actor=commissioner, scope="all")
+    assert everyone.flags[0] == someone_elses
+    assert everyone.flag_count == 5
+
+    ours = Collaboration.objects.filter(pk=collaboration.pk)
+    assert selectors.portfolio_flags(actor=commissioner, collaborations=ours, limit=2) == (
+        [disengaged, low_at_risk],
+        4,
+    )
+    staff = factories.staff_user(factories.OrganisationFactory())
+    assert selectors.portfolio_flags(actor=staff, collaborations=ours) == ([], 0)
 
 
 def test_a_commissioner_without_collaborations_starts_on_all_of_them(collaboration):

@@ -26,9 +26,14 @@ def login(user) -> Client:
     return client
 
 
+def text_of(html: str) -> str:
+    """Text without tags or repeated whitespace."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
 def text(response) -> str:
     """The page's text without tags or repeated whitespace."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return text_of(response.content.decode())
 
 
 @pytest.fixture
@@ -116,9 +121,89 @@ def test_the_portfolio_starts_on_the_commissioners_own_collaborations(flagged, c
     assert other.title in text(response)
 
 
+def flagged_section(response) -> str:
+    """The dashboard's "Flagged partners" section, as HTML."""
+    html = response.content.decode()
+    start = html.index('<section aria-labelledby="flags-heading"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_portfolio_names_the_flagged_partners_with_their_reasons(flagged, commissioner_client):
+    flagged["flag"].status = "acknowledged"
+    flagged["flag"].save()
+    response = commissioner_client.get(reverse("commissioner:portfolio"))
+    section = flagged_section(response)
+    assert '<h2 id="flags-heading" class="h4">Flagged partners</h2>' in section
+    rows = re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>")[1], re.S)
+    assert len(rows) == 1  # Steadyville is engaged: no flag
+    cells = [
+        text_of(cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", rows[0], re.S)
+    ]
+    assert cells == [
+        "Driftwood",
+        flagged["drifting"].collaboration.title,
+        "Disengaged",  # the band as a word, not only a colour
+        "25",
+        "missed 3 of the last 3 meetings no activity in 100 days",
+        "Acknowledged",
+        flagged["flag"].raised_on.isoformat(),
+    ]
+    assert f'<a href="{flagged["flag"].get_absolute_url()}">Driftwood</a>' in rows[0]
+    assert "One open flag." in text_of(section)
+
+
+def test_the_flagged_partners_follow_the_portfolio_scope(flagged, commissioner_client):
+    factories.FlagFactory(
+        participation=factories.ParticipationFactory(
+            organisation=factories.OrganisationFactory(name="Faraway Township")
+        ),
+        band="at_risk",
+        score=20,
+        reasons=["2 obligations overdue, oldest 45 days"],
+    )
+    mine = text_of(flagged_section(commissioner_client.get(reverse("commissioner:portfolio"))))
+    assert "Driftwood" in mine and "Faraway Township" not in mine
+    everyone = text_of(
+        flagged_section(
+            commissioner_client.get(reverse("commissioner:portfolio"), {"scope": "all"})
+        )
+    )
+    assert "Faraway Township" in everyone and "2 obligations overdue, oldest 45 days" in everyone
+    # Worst first: the disengaged partner before the one at risk, although that one scores less.
+    assert everyone.index("Driftwood") < everyone.index("Faraway Township")
+
+
+def test_the_flagged_partners_are_the_ten_worst_with_a_link_to_all(
+    commissioner_client, collaboration
+):
+    for score in range(12):
+        factories.FlagFactory(
+            participation=factories.ParticipationFactory(
+                collaboration=collaboration,
+                organisation=factories.OrganisationFactory(name=f"Partner scoring {score + 40}"),
+            ),
+            score=score + 40,
+        )
+    section = flagged_section(commissioner_client.get(reverse("commissioner:portfolio")))
+    assert section.split("<tbody>")[1].count("<tr>") == 10
+    words = text_of(section)
+    assert "The 10 worst of 12 open flags" in words
+    assert "Partner scoring 40" in words and "Partner scoring 49" in words
+    assert "Partner scoring 50" not in words
+    inbox = reverse("commissioner:flag_list") + "?mine=on"
+    assert f'href="{inbox}"' in section
+    assert "See all open flags in the inbox" in words
+
+
+def test_without_open_flags_the_dashboard_says_so(commissioner_client, collaboration):
+    section = text_of(flagged_section(commissioner_client.get(reverse("commissioner:portfolio"))))
+    assert "No partner of your collaborations is flagged." in section
+
+
 def test_the_portfolio_query_count_does_not_grow(commissioner_client, commissioner):
-    for _ in range(2):
-        for _ in range(3):
+    # 3 flagged partners, then 12: past the 10 the dashboard lists.
+    for copies in (3, 9):
+        for _ in range(copies):
             collaboration = factories.CollaborationFactory(commissioner=commissioner)
             participation = factories.ParticipationFactory(collaboration=collaboration)
             factories.EngagementSnapshotFactory(participation=participation)
