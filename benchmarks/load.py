@@ -62,6 +62,16 @@ def gunicorn(env: dict[str, str], *, workers: int):
         process.wait(timeout=30)
 
 
+def check(url: str, headers: dict[str, str]) -> None:
+    """One request before the load: it must be a 200 with a JSON page of results (a redirect or
+    an error page would otherwise be measured as if it were the list)."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        body = json.loads(response.read())
+        if response.status != 200 or "results" not in body or "count" not in body:
+            raise RuntimeError(f"{url}: not a page of results ({response.status})")
+
+
 def wrk_path() -> str:
     path = shutil.which("wrk")
     if path is None:

@@ -136,7 +136,15 @@ def vacuum() -> None:
 def bench_scan(result: FactorResult, env: dict[str, str], repeat: int) -> None:
     from django.utils import timezone
 
-    scan_date = timezone.localdate().isoformat()
+    from commissioner.models import EngagementSnapshot
+
+    today = timezone.localdate()
+    scan_date = today.isoformat()
+    # With --no-seed, an earlier benchmark's scan of today would make today's a rerun that
+    # writes nothing: its snapshots go (the flags it left stay, as a second scan would see them).
+    stale, _ = EngagementSnapshot.objects.filter(scan_date=today).delete()
+    if stale:
+        print(f"(cleared {stale:,} snapshots of an earlier scan today)", flush=True)
     measured(env, "floor", scan_date)  # warm the database's cache for both
     vacuum()
     app_times, floor_times, app_memory, floor_memory = [], [], [], []
@@ -217,7 +225,7 @@ def bench_pages(result: FactorResult, actors, renders: int) -> None:
 
 
 def bench_api(result: FactorResult, actors, env, *, seconds: int, connections: int) -> None:
-    from benchmarks.load import gunicorn, load
+    from benchmarks.load import check, gunicorn, load
     from benchmarks.scenarios import API_LISTS, api_url, floor_url
 
     workers = max(2, 2 * (os.cpu_count() or 1))
@@ -226,6 +234,7 @@ def bench_api(result: FactorResult, actors, env, *, seconds: int, connections: i
             headers = actors.headers(item.who)
             row = {}
             for kind, url in (("app", api_url(item.resource)), ("floor", floor_url(item.resource))):
+                check(base + url, headers)
                 load(base + url, headers, seconds=2, connections=connections)  # warm-up
                 measured_load = load(base + url, headers, seconds=seconds, connections=connections)
                 if measured_load.errors:

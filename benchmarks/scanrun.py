@@ -31,7 +31,7 @@ def main(mode: str, scan_date: str) -> None:
         # that is rolled back, so the next repetition scores the same data again.
         with transaction.atomic():
             result = engagement_scan(scan_date=day)
-            rows = result.snapshots_written
+            rows = result.participations_scored
             transaction.set_rollback(True)
     seconds = time.perf_counter() - started
     print(json.dumps({"mode": mode, "seconds": seconds, "rows": rows}))

@@ -15,7 +15,7 @@ from django.test import Client
 
 from agreements.models import Collaboration, Participation
 from agreements.selectors import _in_scope, collaboration_list_for
-from commissioner.selectors import flag_list_for
+from commissioner.selectors import flag_api_list_for
 from partners.models import Organisation, User
 from partners.principals import PartnerPrincipal
 from partners.selectors import organisation_list_for
@@ -140,69 +140,35 @@ def _obligations(actor):
     return _in_scope(Obligation.objects.all(), actor, "collaboration_id").order_by("due_date", "pk")
 
 
-# The same scope and order as each API list, as plain rows of the list's own columns.
+# The same scope and order as each API list, as plain rows of the stored columns (and the
+# related names) the list's serializer returns; what the floor leaves out is only what the
+# application derives: labels, nested contacts, the structure check, counts, links.
 FLOOR_QUERIES = {
     "organisations": FloorQuery(
         lambda actor: organisation_list_for(actor=actor).order_by("name", "pk"),
-        (
-            "id",
-            "name",
-            "short_name",
-            "slug",
-            "kind",
-            "jurisdiction",
-            "parent_id",
-            "website",
-            "is_active",
-        ),
+        ("id", "name", "short_name", "slug", "kind", "jurisdiction", "parent_id", "website",
+         "is_active", "created_at", "updated_at"),
     ),
     "collaborations": FloorQuery(
         lambda actor: collaboration_list_for(actor=actor).order_by("title", "pk"),
-        (
-            "id",
-            "title",
-            "slug",
-            "summary",
-            "structure",
-            "status",
-            "lead_organisation_id",
-            "lead_organisation__name",
-            "commissioner_id",
-            "start_date",
-            "planned_end_date",
-        ),
+        ("id", "title", "slug", "summary", "shared_vision", "structure", "status",
+         "lead_organisation_id", "lead_organisation__name", "commissioner_id", "start_date",
+         "planned_end_date", "created_at", "updated_at"),
     ),
     "obligations": FloorQuery(
         _obligations,
-        (
-            "id",
-            "collaboration_id",
-            "organisation_id",
-            "agreement_id",
-            "kind",
-            "description",
-            "quantity",
-            "unit",
-            "due_date",
-            "status",
-            "met_at",
-        ),
+        ("id", "collaboration_id", "organisation_id", "organisation__name", "agreement_id",
+         "kind", "description", "quantity", "unit", "due_date", "status", "met_at", "evidence",
+         "created_at"),
     ),
     "flags": FloorQuery(
-        lambda actor: flag_list_for(actor=actor).order_by("-raised_on", "-pk"),
-        (
-            "id",
-            "participation_id",
-            "participation__organisation__name",
-            "participation__collaboration__title",
-            "band",
-            "score",
-            "reasons",
-            "status",
-            "raised_on",
-        ),
+        lambda actor: flag_api_list_for(actor=actor).order_by("-raised_on", "pk"),
+        ("id", "participation_id", "participation__organisation_id",
+         "participation__organisation__name", "participation__collaboration_id",
+         "participation__collaboration__title", "band", "score", "reasons", "status",
+         "raised_on", "notified_at", "acknowledged_at", "closed_at", "resolution_note"),
     ),
-}
+}  # fmt: skip
 
 
 # Pages --------------------------------------------------------------------------------------

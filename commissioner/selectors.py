@@ -157,6 +157,16 @@ def flag_list_for(*, actor) -> QuerySet[Flag]:
     )
 
 
+def flag_api_list_for(*, actor) -> QuerySet[Flag]:
+    """The API's flags: each names its partner and collaboration and counts its interventions —
+    only what the API shows (every join of flag_list_for is planned again on each request)."""
+    if not may_commission(actor):
+        return Flag.objects.none()
+    return Flag.objects.select_related(
+        "participation__organisation", "participation__collaboration"
+    ).annotate(intervention_count=count_of(Intervention.objects.filter(flag=OuterRef("pk"))))
+
+
 def flag_get_for(*, actor, pk: int) -> Flag:
     return get_object_or_404(flag_list_for(actor=actor), pk=pk)
 

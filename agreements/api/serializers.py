@@ -53,8 +53,10 @@ class CollaborationSerializer(FastRepresentation, serializers.ModelSerializer):
     status = choice_field(Collaboration.Status.choices, read_only=True)
     structure_display = ChoiceLabelField(Structure.choices, source="structure")
     status_display = ChoiceLabelField(Collaboration.Status.choices, source="status")
-    lead_organisation_name = serializers.CharField(source="lead_organisation.name", read_only=True)
-    active_participant_count = serializers.IntegerField(read_only=True)
+    lead_organisation_name = serializers.CharField(read_only=True)
+    active_participant_count = serializers.SerializerMethodField(
+        help_text=_("Active participants.")
+    )
     structure_problems = serializers.SerializerMethodField(
         help_text=_(
             "Why the active participants break the structure's rules; empty when they hold."
@@ -87,10 +89,14 @@ class CollaborationSerializer(FastRepresentation, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_active_participant_count(self, collaboration) -> int:
+        return len(selectors.active_members(collaboration))
+
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_structure_problems(self, collaboration) -> list[str]:
         # A list's page comes with its members (selectors.with_active_members); a single
         # collaboration reads its own.
+        selectors.active_members(collaboration)
         return structure_problems(collaboration)
 
     def get_web_url(self, collaboration) -> str:

@@ -139,7 +139,7 @@ class FlagViewSet(CommissionerViewSet):
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CommissionersOnly]
 
     def get_queryset(self):
-        return selectors.flag_list_for(actor=self.request.user).order_by("-raised_on", "-pk")
+        return selectors.flag_api_list_for(actor=self.request.user).order_by("-raised_on", "-pk")
 
     @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.")
     @action(detail=True, methods=["post"])

@@ -73,7 +73,7 @@ def cases(administrator):
         (commissioner_api.MeetingSerializer, commissioner_read.meeting_api_list_for(actor=a)),
         (commissioner_api.AttendanceSerializer, factories.Attendance.objects.all()),
         (commissioner_api.SnapshotSerializer, commissioner_read.snapshot_list_for(actor=a)),
-        (commissioner_api.FlagSerializer, commissioner_read.flag_list_for(actor=a)),
+        (commissioner_api.FlagSerializer, commissioner_read.flag_api_list_for(actor=a)),
         (commissioner_api.InterventionSerializer, commissioner_read.intervention_list_for(actor=a)),
     ]
 
