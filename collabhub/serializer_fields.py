@@ -20,12 +20,17 @@ class ChoiceLabelField(serializers.ReadOnlyField):
 
     def __init__(self, choices, **kwargs):
         self.labels = dict(choices)
+        # Translated once per value: a field lives for one response, in one language.
+        self.translated: dict = {}
         kwargs.setdefault("help_text", "The value's label, in the request's language.")
         super().__init__(**kwargs)
 
     def to_representation(self, value):
-        label = self.labels.get(value)
-        return str(label) if label is not None else value
+        text = self.translated.get(value)
+        if text is None:
+            label = self.labels.get(value)
+            text = self.translated[value] = str(label) if label is not None else value
+        return text
 
 
 class FastRepresentation:

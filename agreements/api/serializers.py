@@ -2,6 +2,7 @@
 them. Every foreign key in a request body is resolved through the caller's scope (the same
 selectors as the reads), so an id outside it is a 400 "object does not exist", never a write."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -100,7 +101,13 @@ class CollaborationSerializer(FastRepresentation, serializers.ModelSerializer):
         return structure_problems(collaboration)
 
     def get_web_url(self, collaboration) -> str:
-        return collaboration.get_absolute_url()
+        # The page's path with the slug put in: reverse() once per list, not once per row.
+        template = self.__dict__.get("_web_url")
+        if template is None:
+            template = self.__dict__["_web_url"] = reverse(
+                "agreements:collaboration_detail", kwargs={"slug": "SLUG"}
+            )
+        return template.replace("SLUG", collaboration.slug)
 
 
 class ParticipationSerializer(FastRepresentation, serializers.ModelSerializer):

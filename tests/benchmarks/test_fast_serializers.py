@@ -105,3 +105,10 @@ def test_the_fast_rows_are_drfs_rows(world):
             assert list(fast) == list(drf)
             checked += 1
     assert checked > len(cases(world))
+
+
+def test_a_collaborations_web_url_is_its_page(world):
+    """The list builds the link from one reverse() per page; it must be the page's own."""
+    collaborations = list(agreements_read.collaboration_api_list_for(actor=world))
+    rows = agreements_api.CollaborationSerializer(collaborations, many=True).data
+    assert [row["web_url"] for row in rows] == [c.get_absolute_url() for c in collaborations]
