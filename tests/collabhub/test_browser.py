@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import browser_login
-from tests.factories import UserFactory
+from tests.factories import AdministratorFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,3 +60,26 @@ def test_the_api_docs_render_under_the_content_security_policy(page):
     assert not violations, violations
     # The page's own rules applied: drf-spectacular's defaults, from our stylesheet.
     assert page.evaluate("getComputedStyle(document.body).margin") == "0px"
+
+
+def test_the_periodic_task_form_reads_its_crontab_out_under_the_policy(page):
+    """django-celery-beat's form explained the chosen crontab with an inline script the policy
+    blocks; static/js/admin-periodic-task.js does it now, with no violation."""
+    from django_celery_beat.models import CrontabSchedule
+
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    schedule = CrontabSchedule.objects.create(minute="30", hour="2")
+    AdministratorFactory(username="hal", is_superuser=True)
+    browser_login(page, "hal")
+    page.get_by_role("heading", name="Welcome").wait_for()
+    page.goto("/admin/django_celery_beat/periodictask/add/")
+    page.locator("#id_crontab").select_option(str(schedule.pk))
+    help_text = page.locator(".field-crontab .help")
+    help_text.get_by_text(f"Translation: {schedule.human_readable}").wait_for()
+    assert not violations, violations

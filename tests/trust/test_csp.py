@@ -85,34 +85,6 @@ def test_the_page_list_comes_from_the_url_resolver():
     assert not any(route.startswith(("api/v1/", "api/schema/", "admin/")) for route in routes)
 
 
-# Admin pages the policy breaks today, each with its defect (third-party admin templates the
-# project has not overridden). test_known_admin_csp_defects turns red when they are fixed: then
-# delete the entry, and the walk covers those pages like every other.
-KNOWN_ADMIN_DEFECTS = {
-    "simple_history": "django-simple-history's object_history.html has style='border-top: 0' "
-    "(the history page of every model with an audit history)",
-    "periodictask": "django-celery-beat's periodic task form has an inline <script> (the readable "
-    "crontab list), which the policy blocks",
-}
-
-
-def known_admin_defect(url: str) -> str | None:
-    from django.urls import resolve
-    from simple_history.admin import SimpleHistoryAdmin
-
-    match = resolve(url)
-    model_admin = getattr(match.func, "model_admin", None)
-    if model_admin is None:
-        return None
-    if match.url_name.endswith("_history") and isinstance(model_admin, SimpleHistoryAdmin):
-        return "simple_history"
-    if model_admin.model._meta.model_name == "periodictask" and match.url_name.endswith(
-        ("_add", "_change")
-    ):
-        return "periodictask"
-    return None
-
-
 @pytest.fixture
 def superuser_client(world):
     client = Client()
@@ -127,8 +99,6 @@ def test_admin_pages_are_served_under_a_strict_csp(superuser_client):
     assert "/admin/" in urls and "/admin/partners/organisation/" in urls
     problems, visited = [], 0
     for url in urls:
-        if known_admin_defect(url):
-            continue
         response = superuser_client.get(url)
         if response.status_code == 403:
             continue  # a model the admin only shows (no add form): nothing rendered
@@ -138,11 +108,21 @@ def test_admin_pages_are_served_under_a_strict_csp(superuser_client):
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="; ".join(KNOWN_ADMIN_DEFECTS.values()))
-def test_known_admin_csp_defects(superuser_client):
-    problems = []
-    defective = [url for url in admin_urls() if known_admin_defect(url)]
-    assert {known_admin_defect(url) for url in defective} == set(KNOWN_ADMIN_DEFECTS)
-    for url in defective:
-        problems += visit(superuser_client, url)
-    assert not problems, "\n".join(problems)
+def test_the_overridden_third_party_admin_templates_are_the_ones_walked(superuser_client):
+    """django-simple-history's history list (an inline style) and django-celery-beat's periodic
+    task form (an inline script) broke the policy until templates/ replaced them: the walk above
+    renders both, a history with entries and the form with its static script."""
+    urls = admin_urls()
+    history = next(
+        url
+        for url in urls
+        if url.startswith("/admin/partners/organisation/") and url.endswith("/history/")
+    )
+    page = superuser_client.get(history).content.decode()
+    assert 'id="change-history"' in page and '<p class="paginator">' in page
+    form_url = "/admin/django_celery_beat/periodictask/add/"
+    assert form_url in urls
+    form = superuser_client.get(form_url).content.decode()
+    assert 'id="readable-crontabs" type="application/json"' in form
+    assert "js/admin-periodic-task" in form
+    assert not visit(superuser_client, history) and not visit(superuser_client, form_url)
