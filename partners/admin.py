@@ -3,6 +3,7 @@ the services, from the People pages and the organisation pages."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,8 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ["parent"]
     inlines = [ContactInline]
+    # As the organisation form does: "example.org" means https://example.org.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ApiToken)

@@ -117,3 +117,10 @@ def test_passwords_are_still_reset_in_the_admin(superuser_client, organisation):
     assert response.status_code == 302
     staff.refresh_from_db()
     assert staff.check_password("a-new-long-passphrase-77")
+
+
+def test_the_admin_reads_a_website_without_a_scheme_as_https(superuser_client):
+    """As the organisation form does (and as Django 6 will by default)."""
+    page = superuser_client.get(reverse("admin:partners_organisation_add"))
+    website = page.context["adminform"].form.fields["website"]
+    assert website.clean("www.example.org") == "https://www.example.org"
