@@ -15,7 +15,7 @@ import functools
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 
@@ -137,6 +137,18 @@ def _memoised_by_identity(convert: Callable[[Any], str]) -> Callable[[Any], str]
 # Upsert --------------------------------------------------------------------------------------
 
 
+class Row(NamedTuple):
+    """A row to upsert in two parts: its own values, and values it shares with other rows — the
+    same dict object, left unchanged for the duration of the upsert (the scan's partners with
+    equal figures share one). On PostgreSQL the shared part is formatted once per dict."""
+
+    own: dict[str, Any]
+    shared: dict[str, Any]
+
+    def merged(self) -> dict[str, Any]:
+        return {**self.own, **self.shared}
+
+
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """How the backend adapts a Python value of `field` for a query (None: as it is)."""
     ops = connection.ops
@@ -156,7 +168,7 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
 
 def upsert(
     model: type[models.Model],
-    rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
+    rows: Iterable[dict[str, Any]] | Iterable[Row],
     *,
     conflict: Sequence[str],
     update: Sequence[str],
@@ -167,11 +179,16 @@ def upsert(
     table; a row that collides on the `conflict` columns updates the `update` columns instead —
     only when one of the `compare` columns differs, if any are named. Returns the number of rows
     inserted or updated. Defaults, `auto_now` and signals are not applied: give every NOT NULL
-    column a value. `method` ("copy" or "values") forces a path (tests)."""
+    column a value. Rows may be given as `Row`s (all of them, each with the same keys in each
+    part). `method` ("copy" or "values") forces a path (tests)."""
     rows = list(rows)
     if not rows:
         return 0
-    names = list(rows[0])
+    method = method or ("copy" if connection.vendor == "postgresql" else "values")
+    if isinstance(rows[0], Row) and method != "copy":
+        rows = [row.merged() for row in rows]
+    first = rows[0]
+    names = [*first.own, *first.shared] if isinstance(first, Row) else list(first)
     fields = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = [quote(field.column) for field in fields]
@@ -191,7 +208,6 @@ def upsert(
             f" WHERE ({', '.join(f'{table}.{c}' for c in compared)}) {distinct} "
             f"({', '.join(f'EXCLUDED.{c}' for c in compared)})"
         )
-    method = method or ("copy" if connection.vendor == "postgresql" else "values")
     if method == "copy":
         return _upsert_by_copy(table, names, fields, columns, target, rows)
     return _upsert_by_values(table, names, fields, columns, target, rows)
@@ -213,15 +229,34 @@ def _upsert_by_copy(table, names, fields, columns, target, rows) -> int:
         converters = [
             (name, _copy_converter(field)) for name, field in zip(names, fields, strict=True)
         ]
-        lines = (
-            "\t".join([convert(row[name]) for name, convert in converters]) + "\n" for row in rows
-        )
+        if isinstance(rows[0], Row):
+            lines = _shared_lines(rows, converters)
+        else:
+            lines = (
+                "\t".join([convert(row[name]) for name, convert in converters]) + "\n"
+                for row in rows
+            )
         cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", LineReader(iter(lines)))
         cursor.execute(
             f"INSERT INTO {table} ({column_list}) "  # noqa: S608
             f"SELECT {column_list} FROM {staging} ON CONFLICT {target}"
         )
         return cursor.rowcount
+
+
+def _shared_lines(rows: list[Row], converters) -> Iterator[str]:
+    """COPY lines of `Row`s: each row's own values, then its shared part's text, formatted once
+    per shared dict (keyed by identity: the rows, and so the dicts, live through the upsert)."""
+    own = converters[: len(rows[0].own)]
+    shared = converters[len(rows[0].own) :]
+    texts: dict[int, str] = {}
+    for row in rows:
+        text = texts.get(id(row.shared))
+        if text is None:
+            text = texts[id(row.shared)] = "\t".join(
+                [convert(row.shared[name]) for name, convert in shared]
+            )
+        yield "\t".join([convert(row.own[name]) for name, convert in own]) + "\t" + text + "\n"
 
 
 def _upsert_by_values(table, names, fields, columns, target, rows) -> int:

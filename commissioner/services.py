@@ -22,14 +22,15 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
-from collabhub.bulk import upsert
+from collabhub.bulk import Row, upsert
 from collabhub.errors import DomainError
-from partners.models import Contact
+from partners.models import Contact, User
 from partners.principals import actor_organisation_id, is_partner
 
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
@@ -660,8 +661,9 @@ def _store_snapshots(day: Day, values_by_pk: dict[int, dict], now) -> int:
     statement without the ORM's per-value cost, which dominated the scan at national scale.)"""
     return upsert(
         EngagementSnapshot,
+        # Partners with equal figures share one values dict (the scan's memo): formatted once.
         [
-            {"participation_id": pk, "scan_date": day.date, "computed_at": now, **values}
+            Row({"participation_id": pk, "scan_date": day.date, "computed_at": now}, values)
             for pk, values in values_by_pk.items()
         ],
         conflict=["participation_id", "scan_date"],
@@ -882,8 +884,20 @@ def _refresh_statistics() -> None:
 # Digests --------------------------------------------------------------------------------------
 
 
-def _digest_message(commissioner, flags: list[Flag]) -> mail.EmailMessage:
-    count = len(flags)
+@dataclass(frozen=True)
+class DigestLine:
+    """What a digest says of one flag (read as values: a national scan announces thousands)."""
+
+    pk: int
+    band: str
+    score: int
+    reasons: list[str]
+    organisation: str
+    collaboration: str
+
+
+def _digest_message(commissioner: User, lines_of: list[DigestLine]) -> mail.EmailMessage:
+    count = len(lines_of)
     subject = ngettext(
         "CollabHub: %(count)s partner needs attention",
         "CollabHub: %(count)s partners need attention",
@@ -902,14 +916,18 @@ def _digest_message(commissioner, flags: list[Flag]) -> mail.EmailMessage:
         % {"count": count},
         "",
     ]
-    for flag in flags:
-        participation = flag.participation
+    # Labels translated and the link reversed once per message, not once per flag.
+    bands = {value: str(label) for value, label in Band.choices}
+    score = _("score")
+    link = site_url(reverse("commissioner:flag_detail", kwargs={"pk": 0}))
+    before, after = link.rsplit("/0/", 1)
+    for flag in lines_of:
         lines.append(
-            f"- {participation.organisation.name} — {participation.collaboration.title}: "
-            f"{flag.get_band_display()} ({_('score')} {flag.score})"
+            f"- {flag.organisation} — {flag.collaboration}: {bands[flag.band]} ({score} "
+            f"{flag.score})"
         )
         lines.extend(f"    · {reason}" for reason in flag.reasons)
-        lines.append(f"    {site_url(flag.get_absolute_url())}")
+        lines.append(f"    {before}/{flag.pk}/{after}")
     lines += ["", _("The flag inbox lists every open flag.")]
     return mail.EmailMessage(subject=subject, body="\n".join(lines), to=[commissioner.email])
 
@@ -971,7 +989,7 @@ def flag_digests_send() -> int:
     next scan announces them and nothing twice. Returns the digests sent."""
     marked_at = timezone.now()
     with transaction.atomic():
-        flags = list(
+        rows = list(
             Flag.objects.select_for_update(of=("self",))
             .filter(
                 notified_at__isnull=True,
@@ -984,22 +1002,39 @@ def flag_digests_send() -> int:
                 participation__collaboration__commissioner__is_active=True,
             )
             .exclude(participation__collaboration__commissioner__email="")
-            .select_related(
-                "participation__organisation", "participation__collaboration__commissioner"
-            )
             .order_by("participation__collaboration__title", "participation__organisation__name")
+            .values_list(
+                "participation__collaboration__commissioner_id",
+                "participation__collaboration__commissioner__username",
+                "participation__collaboration__commissioner__first_name",
+                "participation__collaboration__commissioner__last_name",
+                "participation__collaboration__commissioner__email",
+                "pk",
+                "band",
+                "score",
+                "reasons",
+                "participation__organisation__name",
+                "participation__collaboration__title",
+            )
         )
-        if not flags:
+        if not rows:
             return 0
-        by_commissioner: dict[int, list[Flag]] = defaultdict(list)
+        by_commissioner: dict[int, list[DigestLine]] = defaultdict(list)
         commissioners = {}
-        for flag in flags:
-            commissioner = flag.participation.collaboration.commissioner
-            commissioners[commissioner.pk] = commissioner
-            by_commissioner[commissioner.pk].append(flag)
-        Flag.objects.filter(pk__in=[flag.pk for flag in flags]).update(notified_at=marked_at)
+        for pk, username, first_name, last_name, email, *line in rows:
+            if pk not in commissioners:
+                commissioners[pk] = User(
+                    pk=pk,
+                    username=username,
+                    first_name=first_name,
+                    last_name=last_name,
+                    email=email,
+                )
+            by_commissioner[pk].append(DigestLine(*line))
+        announced = [line.pk for group in by_commissioner.values() for line in group]
+        Flag.objects.filter(pk__in=announced).update(notified_at=marked_at)
 
-        def unmark(group: list[Flag]) -> Callable[[], None]:
+        def unmark(group: list[DigestLine]) -> Callable[[], None]:
             ids = [flag.pk for flag in group]
             return lambda: Flag.objects.filter(pk__in=ids, notified_at=marked_at).update(
                 notified_at=None

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from collabhub.bulk import copy_text, upsert
+from collabhub.bulk import Row, copy_text, upsert
 from commissioner.models import EngagementSnapshot
 from tests import factories
 
@@ -84,6 +84,43 @@ def test_upsert_inserts_updates_and_leaves_unchanged_rows_alone(method):
         ["no activity in 40 days"],
     )
     assert EngagementSnapshot.objects.count() == 2
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_rows_sharing_their_values_are_written_each_with_its_own(method):
+    """The scan's shape: partners with equal figures hand the upsert one shared dict."""
+    first, second, third = (factories.ParticipationFactory() for _ in range(3))
+    day = dt.date(2026, 11, 30)
+    shared_low = {key: value for key, value in row(first, day, 40).items() if key in FIELDS}
+    shared_high = {key: value for key, value in row(first, day, 90).items() if key in FIELDS}
+    rest = {
+        key: value
+        for key, value in row(first, day, 40).items()
+        if key not in FIELDS and key != "participation_id"
+    }
+    written = upsert(
+        EngagementSnapshot,
+        [
+            Row({"participation_id": first.pk, **rest}, shared_low),
+            Row({"participation_id": second.pk, **rest}, shared_high),
+            Row({"participation_id": third.pk, **rest}, shared_low),
+        ],
+        conflict=["participation_id", "scan_date"],
+        update=[*FIELDS, "computed_at"],
+        compare=FIELDS,
+        method=method,
+    )
+    assert written == 3
+    stored = {
+        snapshot.participation_id: (snapshot.score, snapshot.band, snapshot.reasons)
+        for snapshot in EngagementSnapshot.objects.filter(scan_date=day)
+    }
+    reasons = ["missed 2 of 3 meetings\twith a tab"]
+    assert stored == {
+        first.pk: (40, "at_risk", reasons),
+        second.pk: (90, "engaged", reasons),
+        third.pk: (40, "at_risk", reasons),
+    }
 
 
 def test_upsert_of_nothing_writes_nothing():
