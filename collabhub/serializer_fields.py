@@ -1,5 +1,6 @@
 """Serializer fields and helpers shared by the apps' APIs."""
 
+import copy
 import operator
 
 from django.core.exceptions import FieldDoesNotExist
@@ -24,6 +25,14 @@ class ChoiceLabelField(serializers.ReadOnlyField):
         self.translated: dict = {}
         kwargs.setdefault("help_text", "The value's label, in the request's language.")
         super().__init__(**kwargs)
+
+    def __deepcopy__(self, memo):
+        # DRF copies a serializer's declared fields for every instance, deep-copying their
+        # arguments: here the choices, a lazy translation proxy per label (a few hundred
+        # copies per API request). The labels are never changed, so the copy shares them.
+        clone = copy.copy(self)
+        clone.translated = {}
+        return clone
 
     def to_representation(self, value):
         text = self.translated.get(value)

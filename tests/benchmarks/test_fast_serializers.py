@@ -112,3 +112,14 @@ def test_a_collaborations_web_url_is_its_page(world):
     collaborations = list(agreements_read.collaboration_api_list_for(actor=world))
     rows = agreements_api.CollaborationSerializer(collaborations, many=True).data
     assert [row["web_url"] for row in rows] == [c.get_absolute_url() for c in collaborations]
+
+
+def test_each_serializer_translates_choice_labels_afresh():
+    # Declared fields are copied for every serializer; the copy shares the (unchanging) labels
+    # but not the previous response's translations, which belong to its language.
+    first = partners_api.OrganisationSerializer().fields["kind_display"]
+    assert first.to_representation("municipality") == "Municipality"
+    first.translated["municipality"] = "Municipalité"
+    second = partners_api.OrganisationSerializer().fields["kind_display"]
+    assert second.to_representation("municipality") == "Municipality"
+    assert second.labels is first.labels
