@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from collabhub.errors import DomainError
 
 from . import services
-from .engagement import POLICY_FIELDS
+from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
 from .models import (
     Activity,
     Attendance,
@@ -48,8 +48,18 @@ class EngagementPolicyForm(forms.ModelForm):
         model = EngagementPolicy
         fields = ["collaboration", *POLICY_FIELDS]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in EARLY_WARNING_FIELDS:
+            self.fields[name].required = False
+
     def clean(self):
         cleaned = super().clean()
+        for name in EARLY_WARNING_FIELDS:
+            if cleaned.get(name) is None:
+                # Left out: the current value, or the model's default for a new policy.
+                cleaned[name] = getattr(self.instance, name)
+                setattr(self.instance, name, cleaned[name])
         try:
             services._clean_policy({name: cleaned.get(name) for name in POLICY_FIELDS})
         except DomainError as error:

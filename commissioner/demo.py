@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from agreements.models import (
@@ -34,8 +34,9 @@ from .models import Activity, Attendance, Band, Flag, Intervention, Meeting
 DEMO_LOCATION = "Council chambers (demo)"
 # Days before today of the monthly meetings, oldest first (six months).
 MEETING_DAYS_AGO = [164, 134, 104, 74, 44, 14]
-# Scans every two weeks over the last twelve weeks, then today's.
-SCAN_DAYS_AGO = [84, 70, 56, 42, 28, 14]
+# Scans every two weeks over the last twelve weeks, daily over the last two (flags are raised on
+# states that hold from one scan to the next), then today's.
+SCAN_DAYS_AGO = [84, 70, 56, 42, 28, *range(14, 0, -1)]
 MEETING_HOUR = 10
 P, AP, AB = Attendance.Status.PRESENT, Attendance.Status.APOLOGIES, Attendance.Status.ABSENT
 DISENGAGED_PATTERN = [P, P, AB, AB, AB, AB]
@@ -145,6 +146,16 @@ def _make_at_risk(participation: Participation, meetings: list[Meeting], now) ->
     ).update(occurred_at=now - dt.timedelta(days=AT_RISK_CHECKIN_DAYS_AGO))
 
 
+def _as_if_recorded_at_the_time(now) -> None:
+    """The demos write months of history in one go; a scan for a past day counts only what was
+    known by then (as-of truth). So the history reads as recorded when it happened: activities
+    when they occurred, obligations 90 days before they fell due."""
+    Activity.objects.filter(recorded_at__gt=F("occurred_at")).update(recorded_at=F("occurred_at"))
+    for pk, due_date in Obligation.objects.values_list("pk", "due_date"):
+        agreed = timezone.make_aware(dt.datetime.combine(due_date, dt.time(9)))
+        Obligation.objects.filter(pk=pk).update(created_at=min(now, agreed - dt.timedelta(days=90)))
+
+
 def seed() -> str:
     if Meeting.objects.filter(location=DEMO_LOCATION).exists():
         return "demo meetings already loaded"
@@ -179,7 +190,7 @@ def seed() -> str:
         if not long_overdue:
             # Missing meetings and silence alone cost 50 points (at risk): the story needs the
             # unpaid contribution the other demos would have given it.
-            Obligation.objects.create(
+            contribution = Obligation.objects.create(
                 collaboration=disengaged.collaboration,
                 organisation=disengaged.organisation,
                 kind=Obligation.Kind.FUNDING,
@@ -187,6 +198,10 @@ def seed() -> str:
                 quantity=25000,
                 unit=Obligation.Unit.DOLLARS,
                 due_date=today - dt.timedelta(days=OVERDUE_DAYS),
+            )
+            # Agreed long before it fell due: the past days' scans knew of it.
+            Obligation.objects.filter(pk=contribution.pk).update(
+                created_at=now - dt.timedelta(days=OVERDUE_DAYS + 180)
             )
 
     meetings_by_collaboration: dict[int, list[Meeting]] = {}
@@ -205,6 +220,8 @@ def seed() -> str:
                 location=DEMO_LOCATION,
                 notes="Standing items: progress on the shared goals, contributions, risks.",
             )
+            # Recorded the day it was called, so the past days' scans know of it (as-of truth).
+            Meeting.objects.filter(pk=meeting.pk).update(created_at=held_at - dt.timedelta(days=7))
             meetings.append(meeting)
             for participation in members:
                 if disengaged is not None and participation.pk == disengaged.pk:
@@ -229,6 +246,7 @@ def seed() -> str:
                             kind=Activity.Kind.MEETING_ATTENDED,
                             description=meeting.title,
                             occurred_at=held_at,
+                            recorded_at=held_at + dt.timedelta(days=1),
                         )
                     )
     for participation in participations:
@@ -239,7 +257,11 @@ def seed() -> str:
                 participation=participation,
                 kind=Activity.Kind.CHECK_IN,
                 description="Check-in call with the commissioner",
-                occurred_at=now - dt.timedelta(days=rng.randint(2, 9), hours=rng.randint(0, 6)),
+                occurred_at=(
+                    checked_in := now
+                    - dt.timedelta(days=rng.randint(2, 9), hours=rng.randint(0, 6))
+                ),
+                recorded_at=checked_in,
                 recorded_by=commissioner,
             )
         )
@@ -267,6 +289,7 @@ def seed() -> str:
         _make_at_risk(at_risk, meetings_by_collaboration[at_risk.collaboration_id], now)
     meetings = sum(len(m) for m in meetings_by_collaboration.values())
 
+    _as_if_recorded_at_the_time(now)
     for days_ago in SCAN_DAYS_AGO:
         services.engagement_scan(scan_date=today - dt.timedelta(days=days_ago), send_digests=False)
     result = services.engagement_scan()

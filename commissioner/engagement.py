@@ -19,7 +19,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     Min,
     Q,
     Subquery,
@@ -37,7 +36,8 @@ from agreements.models import (
     Signatory,
 )
 
-from .models import Activity, Attendance, Band, EngagementPolicy, Meeting
+from .models import Attendance, Band, EngagementPolicy, Meeting
+from .trends import Trend, read_contact, read_lateness, read_relationship
 
 # Days of one reporting period of each goal cadence.
 CADENCE_DAYS = {
@@ -48,8 +48,16 @@ CADENCE_DAYS = {
 # An agreement circulating for more than this many days counts against a signatory that has
 # not signed it.
 SIGNATURE_GRACE_DAYS = 14
+# The attendance component reads at least this many of the latest meetings, even from before the
+# window: one missed meeting of three is noise, not a trend.
+MIN_ATTENDANCE_MEETINGS = 6
 SIGNALS = ("attendance", "obligations", "reporting", "recency", "signatures")
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.APOLOGIES)
+AWAITING_SIGNATURE_STATUSES = (
+    Agreement.Status.CIRCULATING,
+    Agreement.Status.IN_FORCE,
+    Agreement.Status.EXPIRED,
+)
 
 
 # Policy -----------------------------------------------------------------------------------------
@@ -69,6 +77,18 @@ class Policy:
     at_risk_min: int = 40
     inactivity_days: int = 60
     overdue_grace_days: int = 60
+    trend_days: int = 42
+    attendance_grace_days: int = 14
+    drift_points: int = 25
+    flag_after_scans: int = 2
+    sharp_drop: int = 20
+    release_margin: int = 5
+    reopen_days: int = 30
+    new_partner_days: int = 45
+    new_partner_meetings: int = 2
+    points_contact_left: int = 5
+    points_single_contact: int = 3
+    points_partner_withdrew: int = 5
 
     @classmethod
     def from_row(cls, row: EngagementPolicy | dict | None) -> Policy:
@@ -94,6 +114,21 @@ class Policy:
 
 
 POLICY_FIELDS = [f.name for f in fields(Policy)]
+# The early-warning settings: optional in a policy form (left out, they keep their value).
+EARLY_WARNING_FIELDS = [
+    "trend_days",
+    "attendance_grace_days",
+    "drift_points",
+    "flag_after_scans",
+    "sharp_drop",
+    "release_margin",
+    "reopen_days",
+    "new_partner_days",
+    "new_partner_meetings",
+    "points_contact_left",
+    "points_single_contact",
+    "points_partner_withdrew",
+]
 
 
 def default_policy() -> Policy:
@@ -132,6 +167,14 @@ class Figures:
     days_since_activity: int = 0
     signatures_pending: int = 0
     max_days_awaiting_signature: int = 0
+    # Days late of each obligation met late in the window (they weigh half of an outstanding one).
+    late_met_days: tuple[int, ...] = ()
+    # Held meetings with no attendance recorded yet, within the grace period: not counted.
+    meetings_unrecorded: int = 0
+    days_since_joining: int = 10_000
+    meetings_since_joining: int = 10_000
+    # Frozen and hashable: one shared default is safe.
+    trend: Trend = Trend()  # noqa: RUF009
 
     @property
     def meetings_missed(self) -> int:
@@ -148,6 +191,14 @@ class Figures:
     @property
     def reports_missing(self) -> int:
         return self.reports_expected - self.reports_made
+
+    @property
+    def late_met(self) -> int:
+        return len(self.late_met_days)
+
+    @property
+    def max_late_met(self) -> int:
+        return max(self.late_met_days, default=0)
 
 
 @dataclass(frozen=True)
@@ -180,7 +231,10 @@ def ratios_for(figures: Figures, policy: Policy) -> dict[str, tuple[int, int]]:
     # 1 - Σ min(days / grace, 1) / max(1, due), at least 0.
     grace = max(1, policy.overdue_grace_days)
     whole = grace * max(1, f.obligations_due)
-    obligations = (max(0, whole - sum(min(days, grace) for days in f.overdue_days)), whole)
+    late = 2 * sum(min(days, grace) for days in f.overdue_days)
+    late += sum(min(days, grace) for days in f.late_met_days)
+    # In halves: an obligation met late weighs half of one still outstanding as late.
+    obligations = (max(0, 2 * whole - late), 2 * whole)
     reporting = (f.reports_made, f.reports_expected) if f.reports_expected else (1, 1)
     inactivity = max(1, policy.inactivity_days)
     recency = (max(0, inactivity - f.days_since_activity), inactivity)
@@ -228,7 +282,7 @@ REASON_FIGURES = {
         "meetings_apologies",
         "consecutive_absences",
     ),
-    "obligations": ("obligations_overdue", "max_days_overdue"),
+    "obligations": ("obligations_overdue", "max_days_overdue", "late_met", "max_late_met"),
     "reporting": ("reports_missing", "reports_expected"),
     "recency": ("days_since_activity",),
     "signatures": ("signatures_pending", "max_days_awaiting_signature"),
@@ -264,17 +318,32 @@ def _reason_text(language: str | None, signal: str, numbers: tuple[int, ...]) ->
             text += ", " + _("the last %(count)s in a row") % {"count": in_a_row}
         return text
     if signal == "obligations":
-        overdue, days = numbers
+        overdue, days, late_met, late_days = numbers
+        parts = []
         if overdue == 1:
-            return ngettext(
-                "1 obligation overdue by %(days)s day",
-                "1 obligation overdue by %(days)s days",
-                days,
-            ) % {"days": days}
-        return _("%(count)s obligations overdue, oldest %(days)s days") % {
-            "count": overdue,
-            "days": days,
-        }
+            parts.append(
+                ngettext(
+                    "1 obligation overdue by %(days)s day",
+                    "1 obligation overdue by %(days)s days",
+                    days,
+                )
+                % {"days": days}
+            )
+        elif overdue:
+            parts.append(
+                _("%(count)s obligations overdue, oldest %(days)s days")
+                % {"count": overdue, "days": days}
+            )
+        if late_met:
+            parts.append(
+                ngettext(
+                    "%(count)s obligation met late, by up to %(days)s days",
+                    "%(count)s obligations met late, by up to %(days)s days",
+                    late_met,
+                )
+                % {"count": late_met, "days": late_days}
+            )
+        return "; ".join(parts)
     if signal == "reporting":
         missing, expected = numbers
         return ngettext(
@@ -319,6 +388,8 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
         )
         # round(100 · weighted / (total · common)), halves up.
         score = (200 * weighted + total_weight * common) // (2 * total_weight * common)
+    penalties = relationship_penalties(figures.trend, policy)
+    score = max(0, score - sum(points for _code, points in penalties))
     lost = [
         # Points lost, scaled by the common denominator: exact, so ties fall back to the order.
         (weight * (denominator - numerator) * (common // denominator), index, signal)
@@ -330,6 +401,7 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
     lost.sort(key=lambda item: (-item[0], item[1]))
     language = get_language()
     reasons = [reason_for(signal, figures, language) for _lost, _index, signal in lost]
+    reasons += [relationship_reason(code, figures.trend) for code, _points in penalties]
     return Assessment(
         figures=figures,
         ratios=ratios,
@@ -337,6 +409,30 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
         band=band_for(score, policy),
         reasons=reasons,
     )
+
+
+def relationship_penalties(trend: Trend, policy: Policy) -> list[tuple[str, int]]:
+    """Points off the score for the relationship signals (lower weight: policy settings)."""
+    penalties = []
+    if trend.contact_left and policy.points_contact_left:
+        penalties.append(("contact_left", policy.points_contact_left))
+    if trend.single_contact and policy.points_single_contact:
+        penalties.append(("single_contact", policy.points_single_contact))
+    if trend.partners_withdrawn and policy.points_partner_withdrew:
+        penalties.append(("partner_withdrew", policy.points_partner_withdrew))
+    return penalties
+
+
+def relationship_reason(code: str, trend: Trend) -> str:
+    if code == "contact_left":
+        return _("the named contact left or changed in the last 90 days")
+    if code == "single_contact":
+        return _("only one active contact at the organisation")
+    return ngettext(
+        "%(count)s other partner withdrew in the last 90 days",
+        "%(count)s other partners withdrew in the last 90 days",
+        trend.partners_withdrawn,
+    ) % {"count": trend.partners_withdrawn}
 
 
 # Reading the figures of a batch ---------------------------------------------------------------
@@ -393,57 +489,91 @@ def count_of(queryset) -> Coalesce:
 
 def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
     """Meetings held, present, apologies and consecutive absences since the later of the window
-    start and the day the participation joined (two queries: the batch's meetings and its
-    attendance, counted here). Correlated counts per participation cost several times more at
-    national scale (docs/performance.md)."""
+    start and the day the participation joined, and the attendance trend over a longer span (two
+    queries: the batch's meetings and its attendance, counted here). As known at the end of the
+    day: meetings recorded by then, attendance recorded by then. A held meeting with nothing
+    recorded for the partner is a data gap for `attendance_grace_days` after it, then an
+    absence. Correlated counts per participation cost several times more at national scale
+    (docs/performance.md)."""
     since = {
         row.pk: max(day.window_start(policies[row.collaboration_id]), row.joined_on) for row in rows
     }
-    meetings: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
+    trend_since = {
+        row.pk: max(
+            row.joined_on,
+            day.date
+            - dt.timedelta(
+                days=policies[row.collaboration_id].trend_days
+                + policies[row.collaboration_id].window_days
+            ),
+        )
+        for row in rows
+    }
+    meetings: dict[int, list[tuple[dt.datetime, int, dt.date]]] = defaultdict(list)
     for pk, collaboration_id, held_at in (
         Meeting.objects.filter(
             collaboration_id__in={row.collaboration_id for row in rows},
             held_at__lt=day.meetings_end,
-            held_at__gte=start_of(min(since.values())),
+            held_at__gte=start_of(min(min(since.values()), min(trend_since.values()))),
+            created_at__lt=day.end,
         )
         .order_by("held_at", "pk")
         .values_list("pk", "collaboration_id", "held_at")
     ):
-        meetings[collaboration_id].append((held_at, pk))
+        meetings[collaboration_id].append((held_at, pk, timezone.localdate(held_at)))
     statuses = {
         (participation_id, meeting_id): status
         for participation_id, meeting_id, status in Attendance.objects.filter(
             **in_batch(rows),
-            meeting_id__in=[pk for held in meetings.values() for _at, pk in held],
+            meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
+            recorded_at__lt=day.end,
         ).values_list("participation_id", "meeting_id", "status")
     }
-    starts = {day: start_of(day) for day in set(since.values())}
-    # Partners of one collaboration mostly share a window: select its meetings once per window.
-    held_in: dict[tuple[int, dt.date], list[tuple[dt.datetime, int]]] = {}
+    marks_of = {Attendance.Status.PRESENT: 2, Attendance.Status.APOLOGIES: 1}
     result = {}
     for row in rows:
-        key = (row.collaboration_id, since[row.pk])
-        held = held_in.get(key)
-        if held is None:
-            window_start = starts[key[1]]
-            held = held_in[key] = [
-                (at, pk) for at, pk in meetings.get(row.collaboration_id, ()) if at >= window_start
+        policy = policies[row.collaboration_id]
+        counted_until = day.date - dt.timedelta(days=policy.attendance_grace_days)
+        first = min(since[row.pk], trend_since[row.pk])
+        # (held on, 2 present / 1 apologies / 0 absent, in the level window) of each counted
+        # meeting, in order.
+        counted: list[tuple[dt.date, int, bool]] = []
+        unrecorded = joined_meetings = 0
+        for _at, pk, held_on in meetings.get(row.collaboration_id, ()):
+            if held_on < first:
+                continue
+            status = statuses.get((row.pk, pk))
+            if status is None and held_on > counted_until:
+                unrecorded += held_on >= since[row.pk]
+                continue
+            counted.append((held_on, marks_of.get(status, 0), held_on >= since[row.pk]))
+            joined_meetings += held_on >= row.joined_on
+        level = [mark for _on, mark, in_window in counted if in_window]
+        if len(level) < MIN_ATTENDANCE_MEETINGS:
+            level = [mark for held_on, mark, _in in counted if held_on >= row.joined_on][
+                -MIN_ATTENDANCE_MEETINGS:
             ]
-        marks = [statuses.get((row.pk, pk)) for _at, pk in held]
-        last_attended = max(
-            (at for (at, _pk), mark in zip(held, marks, strict=True) if mark in ATTENDED),
-            default=None,
-        )
+        absences = 0
+        for mark in reversed(level):
+            if mark:
+                break
+            absences += 1
+        recent, before = counted[-3:], counted[:-3]
         result[row.pk] = {
-            "meetings_held": len(held),
-            "meetings_present": marks.count(Attendance.Status.PRESENT),
-            "meetings_apologies": marks.count(Attendance.Status.APOLOGIES),
-            # Absences in a row: the meetings after the latest one attended (or all of them).
-            "consecutive_absences": sum(
-                1 for at, _pk in held if last_attended is None or at > last_attended
-            ),
+            "meetings_held": len(level),
+            "meetings_present": level.count(2),
+            "meetings_apologies": level.count(1),
+            "consecutive_absences": absences,
+            "meetings_unrecorded": unrecorded,
+            "meetings_since_joining": joined_meetings,
+            "attendance_recent": _share(recent) if len(recent) >= 2 else None,
+            "attendance_before": _share(before) if len(before) >= 2 else None,
         }
     return result
+
+
+def _share(counted) -> float:
+    return round(sum(mark for _on, mark, _in in counted) / (2 * len(counted)), 4)
 
 
 def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
@@ -459,11 +589,15 @@ def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
         Obligation.objects.filter(
             collaboration_id__in={row.collaboration_id for row in rows},
             due_date__lt=day.date,
+            created_at__lt=day.end,
         )
         .exclude(status=Obligation.Status.WAIVED)
         .filter(Q(due_date__gte=earliest) | outstanding)
-        .annotate(outstanding=ExpressionWrapper(outstanding, output_field=BooleanField()))
-        .values("collaboration_id", "organisation_id", "due_date", "outstanding")
+        .annotate(
+            outstanding=ExpressionWrapper(outstanding, output_field=BooleanField()),
+            met_on=TruncDate("met_at"),
+        )
+        .values("collaboration_id", "organisation_id", "due_date", "outstanding", "met_on")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -472,15 +606,21 @@ def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
         row = by_key.get((group["collaboration_id"], group["organisation_id"]))
         if row is None:
             continue
-        figures = result.setdefault(row.pk, {"obligations_due": 0, "overdue_days": []})
+        figures = result.setdefault(
+            row.pk, {"obligations_due": 0, "overdue_days": [], "late_met_days": []}
+        )
         window_start = day.window_start(policies[row.collaboration_id])
         if group["outstanding"]:
             figures["obligations_due"] += group["n"]
             figures["overdue_days"] += [(day.date - group["due_date"]).days] * group["n"]
         elif group["due_date"] >= window_start:
             figures["obligations_due"] += group["n"]
+            late = (group["met_on"] - group["due_date"]).days if group["met_on"] else 0
+            if late > 0:
+                figures["late_met_days"] += [late] * group["n"]
     for figures in result.values():
         figures["overdue_days"] = tuple(sorted(figures["overdue_days"], reverse=True))
+        figures["late_met_days"] = tuple(sorted(figures["late_met_days"], reverse=True))
     return result
 
 
@@ -533,22 +673,6 @@ def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
     return result
 
 
-def read_recency(rows, day: Day) -> dict[int, int]:
-    """Days from each participation's latest activity (or from joining, if it has none) to the
-    scan date (one grouped query)."""
-    # The local day of the latest activity, computed by the database (converting 150,000
-    # datetimes to local dates in Python took longer than the query).
-    latest = dict(
-        Activity.objects.filter(**in_batch(rows), occurred_at__lt=day.end)
-        .values("participation_id")
-        .annotate(last=TruncDate(Max("occurred_at")))
-        .order_by()
-        .values_list("participation_id", "last")
-    )
-    today = day.date
-    return {row.pk: max(0, (today - latest.get(row.pk, row.joined_on)).days) for row in rows}
-
-
 def read_signatures(rows, day: Day) -> dict[int, dict]:
     """Agreements circulating for more than SIGNATURE_GRACE_DAYS that the organisation has not
     signed (one grouped query)."""
@@ -556,10 +680,15 @@ def read_signatures(rows, day: Day) -> dict[int, dict]:
     grouped = (
         Signatory.objects.filter(
             agreement__collaboration_id__in={row.collaboration_id for row in rows},
-            agreement__status=Agreement.Status.CIRCULATING,
+            # Circulated by then and not withdrawn (terminated or back to draft); whether it was
+            # still awaiting this signature then is read from signed_at below.
+            agreement__status__in=AWAITING_SIGNATURE_STATUSES,
             agreement__circulated_on__lt=day.date - dt.timedelta(days=SIGNATURE_GRACE_DAYS),
         )
-        .filter(Q(signed_at__isnull=True) | Q(signed_at__gte=day.end))
+        .filter(
+            Q(agreement__status=Agreement.Status.CIRCULATING, signed_at__isnull=True)
+            | Q(signed_at__gte=day.end)
+        )
         .values("agreement__collaboration_id", "organisation_id")
         .annotate(n=Count("agreement_id", distinct=True), oldest=Min("agreement__circulated_on"))
         .order_by()
@@ -578,22 +707,42 @@ def read_signatures(rows, day: Day) -> dict[int, dict]:
 def read_figures(
     rows: list[ParticipationRow], policies: dict[int, Policy], day: Day
 ) -> dict[int, Figures]:
-    """The figures of every participation of a batch: six queries however large the batch."""
+    """The figures of every participation of a batch, as known at the end of the day: a fixed
+    number of queries however large the batch."""
     if not rows:
         return {}
     attendance = read_attendance(rows, policies, day)
     obligations = read_obligations(rows, policies, day)
     reporting = read_reporting(rows, policies, day)
-    recency = read_recency(rows, day)
+    contact = read_contact(rows, policies, day)
+    lateness = read_lateness(rows, policies, day)
+    relationship = read_relationship(rows, day)
     signatures = read_signatures(rows, day)
     figures = {}
     for row in rows:
-        values = {
-            **attendance.get(row.pk, {}),
+        policy = policies[row.collaboration_id]
+        seen = attendance.get(row.pk, {})
+        heard = contact.get(row.pk, {})
+        recent_start = day.date - dt.timedelta(days=policy.trend_days - 1)
+        before_start = max(row.joined_on, recent_start - dt.timedelta(days=policy.window_days))
+        trend = Trend(
+            attendance_recent=seen.pop("attendance_recent", None),
+            attendance_before=seen.pop("attendance_before", None),
+            contact_days_recent=heard.get("recent", 0),
+            contact_days_before=heard.get("before", 0),
+            days_recent=min(policy.trend_days, (day.date - row.joined_on).days + 1),
+            days_before=max(0, (recent_start - before_start).days),
+            **lateness.get(row.pk, {}),
+            **relationship.get(row.pk, {}),
+        )
+        last = heard.get("last") or row.joined_on
+        figures[row.pk] = Figures(
+            **seen,
             **obligations.get(row.pk, {}),
             **reporting.get(row.pk, {}),
             **signatures.get(row.pk, {}),
-            "days_since_activity": recency[row.pk],
-        }
-        figures[row.pk] = Figures(**values)
+            days_since_activity=max(0, (day.date - last).days),
+            days_since_joining=(day.date - row.joined_on).days,
+            trend=trend,
+        )
     return figures

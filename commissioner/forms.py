@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collabhub.errors import DomainError
 
-from .engagement import POLICY_FIELDS
+from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
 from .models import Attendance, EngagementPolicy, Intervention
 
 
@@ -181,5 +181,6 @@ class PolicyForm(AccessibleForm):
                 min_value=0,
                 max_value=1000,
                 help_text=POLICY_HELP.get(name, ""),
+                required=name not in EARLY_WARNING_FIELDS,
             )
             self.fields[name].widget.attrs["class"] = "form-control"

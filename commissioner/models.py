@@ -71,6 +71,9 @@ class Activity(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # When CollabHub learnt of it: a scan for a past date counts only what was known by then
+    # (a check-in logged today for last week does not change last week's scores).
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     description = models.CharField(_("description"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -110,6 +113,43 @@ class EngagementPolicy(models.Model):
     overdue_grace_days = models.PositiveIntegerField(
         _("days overdue counted as fully late"), default=60
     )
+    # Early warning (docs/engagement.md, "Trends and the watch state").
+    trend_days = models.PositiveIntegerField(
+        _("recent period compared with the partner's own earlier record (days)"), default=42
+    )
+    attendance_grace_days = models.PositiveIntegerField(
+        _("days after a meeting before unrecorded attendance counts as absence"), default=14
+    )
+    drift_points = models.PositiveIntegerField(
+        _("trend points at which an engaged partner is drifting"), default=25
+    )
+    flag_after_scans = models.PositiveIntegerField(
+        _("consecutive scans a state must hold before a flag is raised or closed"), default=2
+    )
+    sharp_drop = models.PositiveIntegerField(
+        _("score drop since the previous scan that raises a flag at once"), default=20
+    )
+    release_margin = models.PositiveIntegerField(
+        _("points above 'engaged' a partner must reach for its flag to close"), default=5
+    )
+    reopen_days = models.PositiveIntegerField(
+        _("days after closing within which a flag reopens instead of a new one"), default=30
+    )
+    new_partner_days = models.PositiveIntegerField(
+        _("days after joining before a partner can be banded"), default=45
+    )
+    new_partner_meetings = models.PositiveIntegerField(
+        _("meetings after joining before a partner can be banded"), default=2
+    )
+    points_contact_left = models.PositiveIntegerField(
+        _("points off: the named contact left or changed (90 days)"), default=5
+    )
+    points_single_contact = models.PositiveIntegerField(
+        _("points off: only one active contact"), default=3
+    )
+    points_partner_withdrew = models.PositiveIntegerField(
+        _("points off: another partner withdrew (90 days)"), default=5
+    )
 
     class Meta:
         verbose_name_plural = _("engagement policies")
@@ -140,6 +180,20 @@ class Band(models.TextChoices):
     DISENGAGED = "disengaged", _("Disengaged")
 
 
+class State(models.TextChoices):
+    """What the commissioner is told of a partner: its band, or the watch state *drifting* (still
+    engaged, but falling against its own record), or too early to tell (a new partner)."""
+
+    TOO_EARLY = "too_early", _("Too early to tell")
+    ENGAGED = "engaged", _("Engaged")
+    DRIFTING = "drifting", _("Drifting")
+    AT_RISK = "at_risk", _("At risk")
+    DISENGAGED = "disengaged", _("Disengaged")
+
+
+WARNING_STATES = (State.DRIFTING, State.AT_RISK, State.DISENGAGED)
+
+
 class EngagementSnapshot(models.Model):
     """One row per participation per scan day, with every figure that went into the score."""
 
@@ -164,6 +218,17 @@ class EngagementSnapshot(models.Model):
     days_since_activity = models.PositiveIntegerField(null=True, blank=True)
     signatures_pending = models.PositiveIntegerField(default=0)
     max_days_awaiting_signature = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.ENGAGED)
+    # Consecutive scans (this one included) in a warning state, and clear of it (scoring at
+    # least engaged_min + release_margin and not drifting): the flags' hysteresis.
+    warning_streak = models.PositiveIntegerField(default=0)
+    clear_streak = models.PositiveIntegerField(default=0)
+    # Held meetings whose attendance is not recorded yet, within the grace period: a data gap,
+    # not an absence.
+    meetings_unrecorded = models.PositiveIntegerField(default=0)
+    # The trend, rhythm, lateness and relationship figures, each with the points it cost
+    # (docs/engagement.md): {"attendance_recent": 0.33, ..., "points": {"attendance": 12}}.
+    trend = models.JSONField(default=dict, blank=True)
     # {"attendance": {"value": 0.75, "weight": 30}, ...}: each component in [0, 1] and its weight.
     components = models.JSONField(default=dict, blank=True)
     reasons = models.JSONField(default=list, blank=True)
@@ -204,6 +269,13 @@ class Flag(models.Model):
 
     participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="flags")
     band = models.CharField(max_length=20, choices=Band.choices)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.AT_RISK)
+    # Raised again within the policy's reopen_days of closing: the same flag, reopened.
+    reopened_count = models.PositiveIntegerField(default=0)
+    reopened_on = models.DateField(null=True, blank=True)
+    # The scan date it closed on: the scan that closed it, or the latest scan of the partner when
+    # a person resolved it (the flags' rules compare scan dates, not clock times).
+    closed_on = models.DateField(null=True, blank=True)
     score = models.PositiveSmallIntegerField()
     reasons = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)

@@ -13,15 +13,16 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.conf import settings
 from django.core import mail
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -35,6 +36,7 @@ from partners.principals import actor_organisation_id, is_partner
 
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
 from .engagement import (
+    EARLY_WARNING_FIELDS,
     POLICY_FIELDS,
     SIGNALS,
     Assessment,
@@ -50,14 +52,15 @@ from .engagement import (
 from .models import (
     Activity,
     Attendance,
-    Band,
     EngagementPolicy,
     EngagementSnapshot,
     Flag,
     Intervention,
     Meeting,
     Reminder,
+    State,
 )
+from .trends import SEVERITY, Previous, Watch, trend_figures, watch
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +68,6 @@ MAX_NOTE = 5000
 # Collaborations whose partners are scanned, and whose obligations and agreements get reminders.
 SCANNED_COLLABORATION_STATUSES = (Collaboration.Status.ACTIVE,)
 CLOSED_COLLABORATION_STATUSES = (Collaboration.Status.CONCLUDED, Collaboration.Status.DISSOLVED)
-SEVERITY = {Band.ENGAGED: 0, Band.AT_RISK: 1, Band.DISENGAGED: 2}
 # How long after a meeting a partner may still confirm its attendance.
 PARTNER_CONFIRMATION_DAYS = 30
 
@@ -123,25 +125,41 @@ def activity_record(
     )
 
 
-def api_use_record(*, organisation_id: int, when=None) -> int:
-    """Log API use as a sign of life in each of the organisation's active collaborations, at most
-    once per participation per day (set-based: one query to find, one bulk insert)."""
+def api_use_record(*, organisation_id: int, collaboration_id: int, when=None) -> int:
+    """Log API use that touched `collaboration_id` as a sign of life of the organisation's
+    active participation in it, at most once per day (the cache answers repeats without a
+    query; the NOT EXISTS keeps concurrent requests to one row a day in practice)."""
     when = when or timezone.now()
-    day_start = timezone.localtime(when).replace(hour=0, minute=0, second=0, microsecond=0)
+    local = timezone.localtime(when)
+    key = f"api-use:{organisation_id}:{collaboration_id}:{local.date().isoformat()}"
+    try:
+        if cache.get(key):
+            return 0
+    except Exception:  # a cache that is down only costs the query below
+        logger.warning("cache unavailable for API use", exc_info=False)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     logged_today = Activity.objects.filter(
         participation=OuterRef("pk"), kind=Activity.Kind.API_CALL, occurred_at__gte=day_start
     )
     participation_ids = list(
         Participation.objects.filter(
-            organisation_id=organisation_id, status=Participation.Status.ACTIVE
+            organisation_id=organisation_id,
+            collaboration_id=collaboration_id,
+            status=Participation.Status.ACTIVE,
         )
         .exclude(Exists(logged_today))
         .values_list("pk", flat=True)
     )
     Activity.objects.bulk_create(
-        Activity(participation_id=pk, kind=Activity.Kind.API_CALL, occurred_at=when)
+        Activity(
+            participation_id=pk, kind=Activity.Kind.API_CALL, occurred_at=when, recorded_at=when
+        )
         for pk in participation_ids
     )
+    try:
+        cache.set(key, 1, timeout=24 * 3600)
+    except Exception:
+        logger.warning("cache unavailable for API use", exc_info=False)
     return len(participation_ids)
 
 
@@ -373,6 +391,15 @@ POLICY_LIMITS = {
     "overdue_grace_days": (1, 730),
     "engaged_min": (1, 100),
     "at_risk_min": (0, 99),
+    "trend_days": (7, 365),
+    "attendance_grace_days": (0, 90),
+    "drift_points": (1, 200),
+    "flag_after_scans": (1, 30),
+    "sharp_drop": (1, 100),
+    "release_margin": (0, 30),
+    "reopen_days": (0, 365),
+    "new_partner_days": (0, 365),
+    "new_partner_meetings": (0, 24),
 }
 WEIGHT_FIELDS = [f"weight_{signal}" for signal in SIGNALS]
 
@@ -381,6 +408,8 @@ def _clean_policy(values: dict) -> dict:
     cleaned = {}
     for name in POLICY_FIELDS:
         value = values.get(name)
+        if value in (None, "") and name in EARLY_WARNING_FIELDS:
+            continue
         if value is None or isinstance(value, bool):
             raise DomainError(_("Enter a whole number."), field=name)
         try:
@@ -480,6 +509,12 @@ def flag_resolve(*, actor, flag: Flag, note: str) -> Flag:
     flag.resolved_by = actor
     flag.resolution_note = note
     flag.closed_at = now
+    flag.closed_on = (
+        EngagementSnapshot.objects.filter(participation_id=flag.participation_id)
+        .order_by("-scan_date")
+        .values_list("scan_date", flat=True)
+        .first()
+    ) or timezone.localdate(now)
     if flag.acknowledged_at is None:
         flag.acknowledged_by, flag.acknowledged_at = actor, now
     flag.save(
@@ -488,6 +523,7 @@ def flag_resolve(*, actor, flag: Flag, note: str) -> Flag:
             "resolved_by",
             "resolution_note",
             "closed_at",
+            "closed_on",
             "acknowledged_by",
             "acknowledged_at",
         ]
@@ -564,6 +600,7 @@ class ScanResult:
     flags_raised: int = 0
     flags_updated: int = 0
     flags_auto_closed: int = 0
+    flags_reopened: int = 0
     flags_closed_not_scanned: int = 0
     digests_sent: int = 0
 
@@ -576,7 +613,8 @@ class ScanResult:
         return (
             f"Engagement scan {self.scan_date}: {self.participations_scored} participations "
             f"scored in {self.batches} batches, {self.snapshots_written} snapshots written, "
-            f"{self.flags_raised} flags raised, {self.flags_updated} updated, "
+            f"{self.flags_raised} flags raised, {self.flags_reopened} reopened, "
+            f"{self.flags_updated} updated, "
             f"{self.flags_auto_closed} closed on recovery, {self.flags_closed_not_scanned} "
             f"closed as no longer scanned, {self.digests_sent} digests sent"
         )
@@ -598,7 +636,12 @@ SNAPSHOT_FIELDS = [
     "days_since_activity",
     "signatures_pending",
     "max_days_awaiting_signature",
+    "meetings_unrecorded",
     "components",
+    "state",
+    "warning_streak",
+    "clear_streak",
+    "trend",
     "reasons",
 ]
 
@@ -629,155 +672,213 @@ def snapshot_values(assessment: Assessment, policy: Policy) -> dict:
         "days_since_activity": f.days_since_activity,
         "signatures_pending": f.signatures_pending,
         "max_days_awaiting_signature": f.max_days_awaiting_signature,
+        "meetings_unrecorded": f.meetings_unrecorded,
         "components": {
             signal: {"value": round(numerator / denominator, 4), "weight": weight}
             for (signal, (numerator, denominator)), weight in zip(
                 assessment.ratios.items(), policy.weights, strict=True
             )
         },
-        "reasons": list(assessment.reasons),
     }
 
 
-def _next_batch(*, after: int, day: Day, size: int) -> list[ParticipationRow]:
+def _next_batch(
+    *, after: int, day: Day, size: int, collaboration_ids=None
+) -> list[ParticipationRow]:
     """The next `size` scanned participations by id (keyset pagination: no OFFSET)."""
+    participations = Participation.objects.filter(
+        pk__gt=after,
+        status=Participation.Status.ACTIVE,
+        collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
+        joined_on__lte=day.date,
+    )
+    if collaboration_ids is not None:
+        participations = participations.filter(collaboration_id__in=collaboration_ids)
     return [
         ParticipationRow(*values)
-        for values in Participation.objects.filter(
-            pk__gt=after,
-            status=Participation.Status.ACTIVE,
-            collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
-            joined_on__lte=day.date,
-        )
-        .order_by("pk")
-        .values_list("pk", "collaboration_id", "organisation_id", "joined_on")[:size]
+        for values in participations.order_by("pk").values_list(
+            "pk", "collaboration_id", "organisation_id", "joined_on"
+        )[:size]
     ]
 
 
-def _store_snapshots(day: Day, values_by_pk: dict[int, dict], now) -> int:
+def _store_snapshots(day: Day, rows: list[Row]) -> int:
     """Upsert the batch's snapshots in one statement; the database leaves a row whose figures
     are unchanged alone, so a second scan on the same day writes nothing. Returns the rows
     written. (collabhub.bulk rather than bulk_create(update_conflicts=True): the same
     statement without the ORM's per-value cost, which dominated the scan at national scale.)"""
     return upsert(
         EngagementSnapshot,
-        # Partners with equal figures share one values dict (the scan's memo): formatted once.
-        [
-            Row({"participation_id": pk, "scan_date": day.date, "computed_at": now}, values)
-            for pk, values in values_by_pk.items()
-        ],
+        rows,
         conflict=["participation_id", "scan_date"],
         update=[*SNAPSHOT_FIELDS, "computed_at"],
         compare=SNAPSHOT_FIELDS,
     )
 
 
-def _handle_flags(day: Day, assessments: dict[int, Assessment], result: ScanResult, now) -> None:
-    """Raise, refresh or close each scored participation's flag from the snapshots the batch
-    has just written, in the database (two UPDATEs, one read of the new candidates, one
-    INSERT): the flags never travel to Python and back, which cost more than the scoring.
+# The previous scan is the latest within this many days (a deployment may scan less than daily).
+PREVIOUS_SCAN_DAYS = 31
 
-    A flag is raised when a partner *enters* at risk or disengaged. A flag a person resolved
-    stands while the partner stays in the same band or improves: a new one is raised only after
-    the partner has been engaged again (on the previous scan) or has got worse. An open flag
-    whose partner gets worse is announced again in the next digest."""
-    ids = list(assessments)
-    # The batch's id range rather than an IN list of its ids (see engagement.in_batch), and of
-    # that range the participations the scan scores.
-    in_range = Q(participation_id__gte=min(ids), participation_id__lte=max(ids))
-    scored = in_range & Q(
-        participation__status=Participation.Status.ACTIVE,
-        participation__collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
-        participation__joined_on__lte=day.date,
-    )
-    # The range again on the snapshot side: the planner turns these EXISTS into joins, and
-    # without it would join every snapshot written today so far (quadratic over the batches).
-    today = EngagementSnapshot.objects.filter(
-        in_range, participation_id=OuterRef("participation_id"), scan_date=day.date
-    )
-    open_flags = Flag.objects.filter(scored, status__in=Flag.OPEN_STATUSES)
 
-    # Still at risk or disengaged: the flag takes today's band, score and reasons, where they
-    # changed. At risk -> disengaged clears notified_at, so the next digest names it again (the
-    # stored band is the one compared: a concurrent scan that already wrote the worse band, and
-    # had it announced, does not have it announced twice).
-    new_band = Subquery(today.values("band")[:1])
-    result.flags_updated += open_flags.filter(
-        Exists(
-            today.exclude(band=Band.ENGAGED).exclude(
-                band=OuterRef("band"), score=OuterRef("score"), reasons=OuterRef("reasons")
+def _read_previous(rows, day: Day, policies) -> tuple[dict[int, Previous], dict[int, int]]:
+    """The latest earlier snapshot of each participation within PREVIOUS_SCAN_DAYS (its state
+    and streaks),
+    and its score `trend_days` before the scan date (the latest within a week before that):
+    two indexed reads of the batch's range."""
+    in_range = {"participation_id__gte": rows[0].pk, "participation_id__lte": rows[-1].pk}
+    previous = {}
+    for pk, state, warning, clear, score in (
+        EngagementSnapshot.objects.filter(
+            **in_range,
+            scan_date__gte=day.date - dt.timedelta(days=PREVIOUS_SCAN_DAYS),
+            scan_date__lt=day.date,
+        )
+        .order_by("participation_id", "scan_date")
+        .values_list("participation_id", "state", "warning_streak", "clear_streak", "score")
+    ):
+        previous[pk] = Previous(state, warning, clear, score)
+    spans = {policies[row.collaboration_id].trend_days for row in rows}
+    then: dict[tuple[int, int], int] = {}
+    for span in spans:
+        target = day.date - dt.timedelta(days=span)
+        for pk, score in (
+            EngagementSnapshot.objects.filter(
+                **in_range,
+                scan_date__gte=target - dt.timedelta(days=7),
+                scan_date__lte=target,
             )
-        )
-    ).update(
-        band=new_band,
-        score=Subquery(today.values("score")[:1]),
-        reasons=Subquery(today.values("reasons")[:1]),
-        notified_at=Case(
-            When(Q(band=Band.AT_RISK) & Exists(today.filter(band=Band.DISENGAGED)), then=None),
-            default=F("notified_at"),
-        ),
-    )
-    # Engaged again: closed by itself.
-    result.flags_auto_closed += open_flags.filter(Exists(today.filter(band=Band.ENGAGED))).update(
-        status=Flag.Status.AUTO_CLOSED, closed_at=now
-    )
+            .order_by("participation_id", "scan_date")
+            .values_list("participation_id", "score")
+        ):
+            then[(span, pk)] = score
+    return previous, {
+        row.pk: then[key]
+        for row in rows
+        if (key := (policies[row.collaboration_id].trend_days, row.pk)) in then
+    }
 
-    # Entering at risk or disengaged without an open flag: raise one, unless a person resolved
-    # the latest flag and the partner has neither been engaged since nor got worse.
-    latest_flag = Flag.objects.filter(participation_id=OuterRef("participation_id")).order_by(
-        "-created_at", "-pk"
-    )
-    candidates = (
-        EngagementSnapshot.objects.filter(scored, scan_date=day.date)
-        .exclude(band=Band.ENGAGED)
-        .exclude(
-            Exists(
-                Flag.objects.filter(
-                    participation_id=OuterRef("participation_id"),
-                    status__in=Flag.OPEN_STATUSES,
-                )
-            )
+
+def _handle_flags(
+    day: Day,
+    watches: dict[int, tuple[Assessment, Watch]],
+    policies: dict[int, Policy],
+    collaboration_of: dict[int, int],
+    result: ScanResult,
+    now,
+) -> None:
+    """Raise, refresh, close or reopen each scored participation's flag (docs/engagement.md,
+    "Flags"): two reads and at most three bulk writes per batch.
+
+    - raised when a warning state (drifting, at risk, disengaged) has held for
+      `flag_after_scans` consecutive scans, or at once on a drop of `sharp_drop` points;
+    - closed only when the partner has been clear — engaged, not drifting, and at least
+      `release_margin` points above engaged_min — for `flag_after_scans` scans (hysteresis);
+    - raised again within `reopen_days` of closing: the same flag reopens, keeping its history,
+      and is not announced as new; a flag a person resolved stands until the partner has been
+      out of warning since, or gets worse."""
+    ids = sorted(watches)
+    in_range = Q(participation_id__gte=ids[0], participation_id__lte=ids[-1])
+    flags = {
+        flag.participation_id: flag
+        for flag in Flag.objects.filter(in_range, status__in=Flag.OPEN_STATUSES).only(
+            "pk", "participation_id", "band", "state", "score", "reasons", "notified_at", "status"
         )
-        .annotate(
-            previous_band=Subquery(
-                EngagementSnapshot.objects.filter(
-                    participation_id=OuterRef("participation_id"), scan_date__lt=day.date
-                )
-                .order_by("-scan_date")
-                .values("band")[:1]
-            ),
-            latest_status=Subquery(latest_flag.values("status")[:1]),
-            latest_band=Subquery(latest_flag.values("band")[:1]),
-        )
-        .values_list(
-            "participation_id",
-            "band",
-            "score",
-            "reasons",
-            "previous_band",
-            "latest_status",
-            "latest_band",
-        )
-    )
-    raised = [
-        Flag(
-            participation_id=pk,
-            band=band,
-            score=score,
-            reasons=reasons,
-            status=Flag.Status.OPEN,
-            raised_on=day.date,
-        )
-        for pk, band, score, reasons, previous, latest_status, latest_band in candidates
-        if not (
-            latest_status == Flag.Status.RESOLVED
-            and (previous or Band.ENGAGED) != Band.ENGAGED
-            and SEVERITY[band] <= SEVERITY[latest_band]
-        )
+    }
+    wanted = [
+        pk for pk, (_assessment, state) in watches.items() if pk not in flags and state.is_warning
     ]
+    latest: dict[int, Flag] = {}
+    if wanted:
+        for flag in (
+            Flag.objects.filter(participation_id__in=wanted)
+            .order_by("participation_id", "created_at", "pk")
+            .only("pk", "participation_id", "status", "state", "closed_on", "reopened_count")
+        ):
+            latest[flag.participation_id] = flag
+    changed, created = [], []
+    for pk, (assessment, state) in watches.items():
+        policy = policies[collaboration_of[pk]]
+        flag = flags.get(pk)
+        if flag is not None:
+            if state.clear_streak >= policy.flag_after_scans:
+                flag.status, flag.closed_at = Flag.Status.AUTO_CLOSED, now
+                flag.closed_on = day.date
+                changed.append(flag)
+                result.flags_auto_closed += 1
+            elif state.is_warning and (
+                (flag.state, flag.band, flag.score, flag.reasons)
+                != (state.state, assessment.band, assessment.score, assessment.reasons)
+            ):
+                if SEVERITY[state.state] > SEVERITY[flag.state]:
+                    flag.notified_at = None  # worse: the next digest says so
+                flag.state, flag.band = state.state, assessment.band
+                flag.score, flag.reasons = assessment.score, assessment.reasons
+                changed.append(flag)
+                result.flags_updated += 1
+            continue
+        if not state.is_warning:
+            continue
+        sharp = (
+            state.previous_score is not None
+            and state.previous_score - assessment.score >= policy.sharp_drop
+        )
+        if state.warning_streak < policy.flag_after_scans and not sharp:
+            continue
+        before = latest.get(pk)
+        closed_on = before.closed_on if before is not None else None
+        if (
+            before is not None
+            and before.status == Flag.Status.RESOLVED
+            and closed_on is not None
+            # In warning every scan since a person resolved it, and no worse: it stands.
+            and state.warning_streak > (day.date - closed_on).days
+            and SEVERITY[state.state] <= SEVERITY[before.state]
+        ):
+            continue
+        if (
+            before is not None
+            and before.status == Flag.Status.AUTO_CLOSED
+            and closed_on is not None
+            and (day.date - closed_on).days <= policy.reopen_days
+        ):
+            before.status, before.closed_at, before.closed_on = Flag.Status.OPEN, None, None
+            before.reopened_count += 1
+            before.reopened_on = day.date
+            before.state, before.band = state.state, assessment.band
+            before.score, before.reasons = assessment.score, assessment.reasons
+            changed.append(before)
+            result.flags_reopened += 1
+            continue
+        created.append(
+            Flag(
+                participation_id=pk,
+                band=assessment.band,
+                state=state.state,
+                score=assessment.score,
+                reasons=assessment.reasons,
+                status=Flag.Status.OPEN,
+                raised_on=day.date,
+            )
+        )
+    if changed:
+        Flag.objects.bulk_update(
+            changed,
+            [
+                "status",
+                "closed_at",
+                "closed_on",
+                "state",
+                "band",
+                "score",
+                "reasons",
+                "notified_at",
+                "reopened_count",
+                "reopened_on",
+            ],
+        )
     # A concurrent scan may have raised the same flag: the one-open-flag constraint keeps one.
-    Flag.objects.bulk_create(raised, ignore_conflicts=True)
-    result.flags_raised += len(raised)
+    Flag.objects.bulk_create(created, ignore_conflicts=True)
+    result.flags_raised += len(created)
 
 
 def flags_close_not_scanned(
@@ -810,39 +911,78 @@ def _scan_batch(
     default: Policy,
     result: ScanResult,
     memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] | None = None,
+    policy: Policy | None = None,
 ):
     """Score one batch and write its snapshots and flags in one transaction: a scan stopped
     between batches leaves whole batches behind, and a rerun recomputes the same values.
-    `memo` carries the scores of distinct figures from batch to batch (never mutated)."""
+    `memo` carries the scores of distinct figures from batch to batch (never mutated);
+    `policy`, when given, replaces every collaboration's (the backtest's trial policy)."""
     now = timezone.now()
     memo = {} if memo is None else memo
     if len(memo) > MEMO_SIZE:
         memo.clear()
     with transaction.atomic():
-        policies = policies_for({row.collaboration_id for row in rows}, default=default)
+        if policy is None:
+            policies = policies_for({row.collaboration_id for row in rows}, default=default)
+        else:
+            policies = dict.fromkeys({row.collaboration_id for row in rows}, policy)
         figures = read_figures(rows, policies, day)
-        assessments, values = {}, {}
+        previous, score_then = _read_previous(rows, day, policies)
+        watches, snapshots = {}, []
         for row in rows:
-            policy = policies[row.collaboration_id]
-            key = (figures[row.pk], policy)
+            row_policy = policies[row.collaboration_id]
+            key = (figures[row.pk], row_policy)
             if key not in memo:
-                assessment = assess(figures[row.pk], policy)
-                memo[key] = (assessment, snapshot_values(assessment, policy))
-            assessments[row.pk], values[row.pk] = memo[key]
-        result.snapshots_written += _store_snapshots(day, values, now)
-        _handle_flags(day, assessments, result, now)
+                assessment = assess(figures[row.pk], row_policy)
+                memo[key] = (assessment, snapshot_values(assessment, row_policy))
+            assessment, values = memo[key]
+            state = watch(assessment, row_policy, previous.get(row.pk), score_then.get(row.pk))
+            reasons = [*assessment.reasons, *state.reasons]
+            if state.reasons:
+                assessment = replace(assessment, reasons=reasons)
+            watches[row.pk] = (assessment, state)
+            snapshots.append(
+                Row(
+                    {
+                        "participation_id": row.pk,
+                        "scan_date": day.date,
+                        "computed_at": now,
+                        "state": state.state,
+                        "warning_streak": state.warning_streak,
+                        "clear_streak": state.clear_streak,
+                        "trend": trend_figures(figures[row.pk].trend, state),
+                        "reasons": reasons,
+                    },
+                    values,
+                )
+            )
+        result.snapshots_written += _store_snapshots(day, snapshots)
+        _handle_flags(
+            day,
+            watches,
+            policies,
+            {row.pk: row.collaboration_id for row in rows},
+            result,
+            now,
+        )
     result.participations_scored += len(rows)
     result.batches += 1
 
 
 def engagement_scan(
-    *, scan_date: dt.date | None = None, batch_size: int = 5000, send_digests: bool = True
+    *,
+    scan_date: dt.date | None = None,
+    batch_size: int = 5000,
+    send_digests: bool = True,
+    collaboration_ids=None,
+    policy: Policy | None = None,
 ) -> ScanResult:
     """Score every active participation of every active collaboration on `scan_date` (today by
     default), store one snapshot each, raise / refresh / close flags, then send each commissioner
     one digest of the flags they have not been told about. Open flags of participations it no
     longer scans (withdrawn partners, collaborations no longer active) are closed as NOT_SCANNED
-    in one UPDATE after the batches.
+    in one UPDATE after the batches. `collaboration_ids` and `policy` narrow and override it
+    (the backtest).
 
     Set-based: per batch of participations a fixed number of queries, whatever the batch size.
     Idempotent: a second run on the same day changes nothing. Interruptible: batches commit one
@@ -856,15 +996,18 @@ def engagement_scan(
         memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] = {}
         after = 0
         while True:
-            rows = _next_batch(after=after, day=day, size=batch_size)
+            rows = _next_batch(
+                after=after, day=day, size=batch_size, collaboration_ids=collaboration_ids
+            )
             if rows:
-                _scan_batch(rows, day, default, result, memo)
+                _scan_batch(rows, day, default, result, memo, policy)
                 after = rows[-1].pk
             if len(rows) < batch_size:
                 break
-        # The batches visit only scanned participations: close the flags they cannot reach.
-        result.flags_closed_not_scanned = flags_close_not_scanned()
-        _refresh_statistics()
+        if collaboration_ids is None:
+            # The batches visit only scanned participations: close the flags they cannot reach.
+            result.flags_closed_not_scanned = flags_close_not_scanned()
+            _refresh_statistics()
         if send_digests:
             result.digests_sent = flag_digests_send()
     logger.info("%s", result)
@@ -917,7 +1060,7 @@ def _digest_message(commissioner: User, lines_of: list[DigestLine]) -> mail.Emai
         "",
     ]
     # Labels translated and the link reversed once per message, not once per flag.
-    bands = {value: str(label) for value, label in Band.choices}
+    bands = {value: str(label) for value, label in State.choices}
     score = _("score")
     link = site_url(reverse("commissioner:flag_detail", kwargs={"pk": 0}))
     before, after = link.rsplit("/0/", 1)
@@ -1010,7 +1153,7 @@ def flag_digests_send() -> int:
                 "participation__collaboration__commissioner__last_name",
                 "participation__collaboration__commissioner__email",
                 "pk",
-                "band",
+                "state",
                 "score",
                 "reasons",
                 "participation__organisation__name",

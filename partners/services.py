@@ -643,9 +643,6 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
         if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
             token.last_used_at = now
-            # API use is a sign of life for the commissioner (at most once a day per
-            # collaboration).
-            from commissioner.services import api_use_record
-
-            api_use_record(organisation_id=token.organisation_id, when=now)
+    # API use is a sign of life only in the collaboration a request touches: the API views
+    # record it (commissioner/api/activity.py), not authentication.
     return token, ""

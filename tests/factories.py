@@ -189,6 +189,18 @@ class ObligationFactory(factory.django.DjangoModelFactory):
     unit = Obligation.Unit.DOLLARS
     due_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Known long before it falls due (created_at is auto_now_add): a scan for a past date
+        # counts only what was known then.
+        obligation = super()._create(model_class, *args, **kwargs)
+        known = timezone.make_aware(
+            dt.datetime.combine(obligation.due_date - dt.timedelta(days=365), dt.time.min)
+        )
+        model_class.objects.filter(pk=obligation.pk).update(created_at=known)
+        obligation.created_at = known
+        return obligation
+
 
 class MeetingFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -197,6 +209,15 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     collaboration = factory.SubFactory(CollaborationFactory)
     title = factory.Sequence(lambda n: f"Steering committee {n}")
     held_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=7))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Recorded when it was held (or now, for a meeting planned ahead): see ObligationFactory.
+        meeting = super()._create(model_class, *args, **kwargs)
+        known = min(meeting.held_at, timezone.now())
+        model_class.objects.filter(pk=meeting.pk).update(created_at=known)
+        meeting.created_at = known
+        return meeting
 
 
 class AttendanceFactory(factory.django.DjangoModelFactory):
@@ -208,6 +229,7 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
         ParticipationFactory, collaboration=factory.SelfAttribute("..meeting.collaboration")
     )
     status = Attendance.Status.PRESENT
+    recorded_at = factory.LazyAttribute(lambda a: min(a.meeting.held_at, timezone.now()))
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):
@@ -217,6 +239,7 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     participation = factory.SubFactory(ParticipationFactory)
     kind = Activity.Kind.CHECK_IN
     occurred_at = factory.LazyFunction(timezone.now)
+    recorded_at = factory.LazyAttribute(lambda a: a.occurred_at)
 
 
 class EngagementPolicyFactory(factory.django.DjangoModelFactory):

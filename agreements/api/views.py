@@ -31,6 +31,7 @@ from agreements.filters import (
 )
 from collabhub.api import JSONParser
 from collabhub.errors import DomainError
+from commissioner.api.activity import CreditsApiUse
 from partners.api.views import StrictOrderingFilter
 from partners.principals import actor_organisation_id, is_partner
 
@@ -67,7 +68,9 @@ class PartnerWritePermission(BasePermission):
         return view.action in view.partner_actions
 
 
-class AgreementsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AgreementsViewSet(
+    CreditsApiUse, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Shared wiring: scoped reads, strict filters and ordering, integer ids, thin writes."""
 
     filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]

@@ -29,6 +29,7 @@ from commissioner.filters import (
 from partners.api.views import StrictOrderingFilter
 
 from . import serializers as s
+from .activity import CreditsApiUse
 
 FORBIDDEN = OpenApiResponse(
     description="Not allowed: a read-only token, or a caller who is not an administrator or "
@@ -59,7 +60,7 @@ class CommissionersOnly(BasePermission):
 
 
 class CommissionerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    CreditsApiUse, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
     lookup_value_regex = r"\d+"

@@ -70,3 +70,11 @@ def goal(collaboration: Collaboration, *, set_days_before_scan: int = 400, **kwa
     )
     shared_goal.refresh_from_db()
     return shared_goal
+
+
+@pytest.fixture
+def flags_at_once(db):
+    """A default policy whose flags rise and close on a single scan: the setting of the tests of
+    the flags' lifecycle, digests and the scan's mechanics. The rule that a state must hold for
+    `flag_after_scans` scans (2 by default) has tests of its own (test_early_warning.py)."""
+    return factories.EngagementPolicyFactory(collaboration=None, flag_after_scans=1)

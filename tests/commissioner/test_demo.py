@@ -73,14 +73,18 @@ def test_the_story_on_collaborations_of_its_own(commissioner):
     today = timezone.localdate()
     latest = EngagementSnapshot.objects.filter(scan_date=today)
     assert latest.count() == 6
-    assert EngagementSnapshot.objects.values("scan_date").distinct().count() == 7  # the trend
+    # The trend: every scan the demo ran, and today's.
+    scans = EngagementSnapshot.objects.values("scan_date").distinct().count()
+    assert scans == len(demo.SCAN_DAYS_AGO) + 1
     open_flags = Flag.objects.filter(status__in=Flag.OPEN_STATUSES)
     assert sorted(open_flags.values_list("band", flat=True)) == ["at_risk", "disengaged"]
     disengaged = open_flags.get(band="disengaged")
     snapshot = latest.get(participation=disengaged.participation)
-    assert snapshot.consecutive_absences == snapshot.meetings_held == 3
+    # Absent from every meeting the component reads (the latest, up to six).
+    assert snapshot.consecutive_absences == snapshot.meetings_held >= 3
     assert snapshot.days_since_activity >= 60
-    assert any("missed 3 of the last 3 meetings" in r for r in disengaged.reasons)
+    missed = snapshot.meetings_held
+    assert any(f"missed {missed} of the last {missed} meetings" in r for r in disengaged.reasons)
     assert disengaged.interventions.count() == 1
     at_risk = open_flags.get(band="at_risk")
     assert at_risk.participation.organisation_id != disengaged.participation.organisation_id

@@ -135,7 +135,8 @@ def test_attendance(collaboration):
     factories.AttendanceFactory(
         meeting=meetings[40], participation=veteran, status=Attendance.Status.APOLOGIES
     )
-    # (no row for the veteran at the meeting 10 days before: absent)
+    # (no row for the veteran at the meeting 10 days before: within the 14 days' grace, a data
+    # gap, not an absence)
     for days in (40, 10):
         factories.AttendanceFactory(
             meeting=meetings[days], participation=newcomer, status=Attendance.Status.ABSENT
@@ -143,12 +144,14 @@ def test_attendance(collaboration):
 
     engagement_scan(scan_date=SCAN)
 
-    # Veteran: the 3 meetings of the 90-day window; present 1 + apologies 0.5 = 1.5 / 3 = 0.5;
-    # one absence in a row (the apology breaks the run). 100 - 30 x 0.5 = 85.
+    # Veteran: the window holds 2 counted meetings (70, 40; the one 10 days before is a gap), so
+    # the component reads the latest 6 since joining: 120 absent, 70 present, 40 apologies:
+    # 1.5 / 3 = 0.5; no absence in a row (the apology is the latest). 100 - 30 x 0.5 = 85.
     s = snapshot(veteran)
     assert (s.meetings_held, s.meetings_attended, s.meetings_apologies) == (3, 1, 1)
     assert s.attendance_rate == Decimal("0.5000")
-    assert s.consecutive_absences == 1
+    assert s.consecutive_absences == 0
+    assert s.meetings_unrecorded == 1
     assert (s.score, s.band) == (85, "engaged")
     assert s.reasons == ["missed 2 of the last 3 meetings (apologies sent for 1)"]
     # Newcomer (joined 50 days before): only the 2 meetings since, both missed: 100 - 30 = 70.
@@ -379,11 +382,13 @@ def test_every_signal_together_with_a_collaboration_policy(collaboration):
     # 100 - 30 x 0.5 - 20 x 10/60 = 100 - 15 - 3.33 = 81.67 -> 82, engaged.
     s = snapshot(default_partner)
     assert (s.meetings_held, s.score, s.band) == (2, 82, "engaged")
-    # Strict policy (30 days, inactive after 20): only the meeting 10 days before, missed -> 0;
-    # recency 1 - 10/20 = 0.5. 100 - 30 - 10 = 60, at risk under engaged_min 90.
+    # Strict policy (30 days, inactive after 20): the window holds only the meeting 10 days
+    # before, so the component reads the latest 6 meetings since joining (one missed meeting is
+    # noise, not a record): 2, 1 present -> 0.5; recency 1 - 10/20 = 0.5.
+    # 100 - 15 - 10 = 75, at risk under engaged_min 90.
     s = snapshot(strict_partner)
-    assert (s.meetings_held, s.score, s.band) == (1, 60, "at_risk")
-    assert s.components["attendance"] == {"value": 0.0, "weight": 30}
+    assert (s.meetings_held, s.score, s.band) == (2, 75, "at_risk")
+    assert s.components["attendance"] == {"value": 0.5, "weight": 30}
 
 
 def test_a_default_policy_row_replaces_the_model_defaults(collaboration):

@@ -444,6 +444,14 @@ def test_api_use_is_logged_once_a_day_per_active_participation(collaboration):
     factories.ParticipationFactory(
         organisation=participation.organisation, status=Participation.Status.WITHDRAWN
     )
-    assert services.api_use_record(organisation_id=participation.organisation_id) == 1
-    assert services.api_use_record(organisation_id=participation.organisation_id) == 0
-    assert Activity.objects.filter(kind=Activity.Kind.API_CALL).count() == 1
+    other = factories.ParticipationFactory(organisation=participation.organisation)
+    use = {"organisation_id": participation.organisation_id, "collaboration_id": collaboration.pk}
+    assert services.api_use_record(**use) == 1
+    assert services.api_use_record(**use) == 0
+    # Credited to the collaboration touched only, never to the organisation's others.
+    assert list(
+        Activity.objects.filter(kind=Activity.Kind.API_CALL).values_list(
+            "participation_id", flat=True
+        )
+    ) == [participation.pk]
+    assert not other.activities.exists()

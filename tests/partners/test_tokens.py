@@ -229,13 +229,22 @@ def test_of_two_racing_requests_only_the_first_writes_last_used(organisation):
     ).exists()
 
 
-def test_api_use_is_a_sign_of_life_in_the_organisations_collaborations(organisation):
-    participation = factories.ParticipationFactory(organisation=organisation)
+def test_api_use_is_a_sign_of_life_only_in_the_collaboration_it_touched(organisation):
+    """A partner silent in one collaboration must not look alive because it uses the API for
+    another (issue: early warning)."""
+    touched = factories.ParticipationFactory(organisation=organisation)
+    silent = factories.ParticipationFactory(organisation=organisation)
     _, raw = factories.api_token(organisation)
-    bearer(raw).get(ME)
-    bearer(raw).get(ME)  # within the minute: not recorded again
-    activities = Activity.objects.filter(participation=participation, kind=Activity.Kind.API_CALL)
-    assert activities.count() == 1
+    assert bearer(raw).get(ME).status_code == 200  # touches no collaboration
+    assert not Activity.objects.filter(kind=Activity.Kind.API_CALL).exists()
+    url = f"/api/v1/collaborations/{touched.collaboration_id}/"
+    assert bearer(raw).get(url).status_code == 200
+    assert bearer(raw).get(url).status_code == 200  # the same day: recorded once
+    goals = f"/api/v1/goals/?collaboration={touched.collaboration_id}"
+    assert bearer(raw).get(goals).status_code == 200
+    api_use = Activity.objects.filter(kind=Activity.Kind.API_CALL)
+    assert list(api_use.values_list("participation_id", flat=True)) == [touched.pk]
+    assert not silent.activities.exists()
 
 
 # Issued once ---------------------------------------------------------------------------------

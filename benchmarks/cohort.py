@@ -1,0 +1,342 @@
+"""A synthetic cohort of partners with known outcomes, for `make evaluate`.
+
+The cohort is written from how partnerships drift in practice, not from the scoring formula:
+partners have their own rhythm of contact, take holidays, send apologies, record nothing for a
+while; a drifting partner lets *some* things slip first (the reports get later, or it sends
+apologies instead of coming, or the check-ins thin out — each drifter in its own order), then the
+rest, then goes silent. Every partner's behaviour is a plan of dated events (`Plan`), made from a
+seed without looking at the database; `benchmarks.evaluate` feeds the plan through the services
+with the clock at each event's time.
+
+Kinds (ground truth):
+- steady: engaged throughout, with realistic noise;
+- joiner: a steady partner that joins mid-way;
+- drifter: declines over 60 to 120 days to silence (the day of its last sign of life);
+- sudden: steady, then silent from one day to the next;
+- recoverer: a dip of 3 to 6 weeks, then back to its usual self.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+STEADY, JOINER, DRIFTER, SUDDEN, RECOVERER = "steady", "joiner", "drifter", "sudden", "recoverer"
+# How a cohort divides, per collaboration of six partners on average.
+MIX = (
+    (STEADY, 0.45),
+    (JOINER, 0.10),
+    (DRIFTER, 0.22),
+    (SUDDEN, 0.08),
+    (RECOVERER, 0.15),
+)
+BEHAVIOURS = ("contact", "attendance", "obligations", "reports")
+
+
+@dataclass
+class Partner:
+    key: str  # "c3-p2"
+    collaboration: int
+    organisation: int
+    kind: str
+    joined: dt.date
+    rhythm_days: float  # its usual gap between signs of life
+    uses_api: bool
+    holiday: tuple[dt.date, dt.date] | None
+    # Drifters, sudden: the day of the last sign of life. Recoverers: the dip and its end.
+    silence: dt.date | None = None
+    drift_start: dt.date | None = None
+    dip: tuple[dt.date, dt.date] | None = None
+    depth: float = 0.0
+    # Drifters: when each behaviour starts to slip, as a share of the drift (0 first, 0.5 last).
+    slip_at: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Collaboration:
+    number: int
+    meeting_every: int  # days
+    first_meeting: dt.date
+    goals: list[int]  # cadence in days of each goal (30 monthly, 91 quarterly)
+
+
+@dataclass
+class Event:
+    at: dt.datetime  # naive local time; the feeder makes it aware
+    kind: str  # meeting, attendance, checkin, api, measurement, obligation_met
+    partner: str | None = None
+    collaboration: int | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    seed: int
+    start: dt.date  # first event (history before the scans)
+    scans_from: dt.date
+    scans_to: dt.date
+    collaborations: list[Collaboration]
+    partners: list[Partner]
+    # Obligations: (partner key, due date, created date).
+    obligations: list[tuple[str, dt.date, dt.date]]
+    events: list[Event]
+
+
+def _at(day: dt.date, rng: random.Random, start_hour: int = 9, end_hour: int = 17) -> dt.datetime:
+    minutes = rng.randrange(start_hour * 60, end_hour * 60)
+    return dt.datetime.combine(day, dt.time(minutes // 60, minutes % 60))
+
+
+def _days(start: dt.date, end: dt.date):
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def _kind(rng: random.Random) -> str:
+    roll, total = rng.random(), 0.0
+    for kind, share in MIX:
+        total += share
+        if roll < total:
+            return kind
+    return STEADY
+
+
+def build(
+    seed: int,
+    *,
+    collaborations: int = 20,
+    history_days: int = 150,
+    scan_days: int = 240,
+    start: dt.date = dt.date(2025, 1, 6),
+) -> Plan:
+    rng = random.Random(seed)
+    scans_from = start + dt.timedelta(days=history_days)
+    scans_to = scans_from + dt.timedelta(days=scan_days - 1)
+    plan_collaborations, partners = [], []
+    organisation_count = 0
+    organisations_in_use: list[int] = []
+    for number in range(collaborations):
+        every = rng.choice((14, 28, 28, 28, 42))
+        goals = [rng.choice((30, 91)) for _ in range(rng.choice((1, 1, 2)))]
+        collaboration = Collaboration(
+            number=number,
+            meeting_every=every,
+            first_meeting=start + dt.timedelta(days=rng.randrange(0, every)),
+            goals=goals,
+        )
+        plan_collaborations.append(collaboration)
+        for index in range(rng.choice((4, 5, 6, 6, 7, 8))):
+            # One organisation in four also takes part in another collaboration.
+            if organisations_in_use and rng.random() < 0.25:
+                organisation = rng.choice(organisations_in_use)
+                if any(
+                    p.organisation == organisation and p.collaboration == number for p in partners
+                ):
+                    organisation = organisation_count = organisation_count + 1
+            else:
+                organisation = organisation_count = organisation_count + 1
+            organisations_in_use.append(organisation)
+            kind = _kind(rng)
+            rhythm = rng.choice((4, 7, 7, 10, 14, 21, 30))
+            joined = start
+            if kind == JOINER:
+                joined = scans_from + dt.timedelta(days=rng.randrange(0, scan_days - 120))
+            holiday_start = start + dt.timedelta(days=rng.randrange(30, history_days + scan_days))
+            partner = Partner(
+                key=f"c{number}-p{index}",
+                collaboration=number,
+                organisation=organisation,
+                kind=kind,
+                joined=joined,
+                rhythm_days=rhythm * rng.uniform(0.8, 1.25),
+                uses_api=rng.random() < 0.4,
+                holiday=(holiday_start, holiday_start + dt.timedelta(days=rng.randrange(10, 22)))
+                if rng.random() < 0.7
+                else None,
+            )
+            if kind == DRIFTER:
+                length = rng.randrange(60, 121)
+                latest_start = scan_days - length - 20
+                partner.drift_start = scans_from + dt.timedelta(
+                    days=rng.randrange(10, latest_start)
+                )
+                partner.silence = partner.drift_start + dt.timedelta(days=length)
+                order = rng.sample(BEHAVIOURS, len(BEHAVIOURS))
+                partner.slip_at = {b: i * rng.uniform(0.08, 0.16) for i, b in enumerate(order)}
+            elif kind == SUDDEN:
+                partner.silence = scans_from + dt.timedelta(days=rng.randrange(20, scan_days - 30))
+            elif kind == RECOVERER:
+                dip_start = scans_from + dt.timedelta(days=rng.randrange(10, scan_days - 90))
+                partner.dip = (dip_start, dip_start + dt.timedelta(days=rng.randrange(21, 43)))
+                partner.depth = rng.uniform(0.5, 0.9)
+            partners.append(partner)
+    obligations, events = [], []
+    for partner in partners:
+        _plan_partner(rng, partner, start, scans_to, obligations, events)
+    for collaboration in plan_collaborations:
+        members = [p for p in partners if p.collaboration == collaboration.number]
+        _plan_meetings(rng, collaboration, members, scans_to, events)
+        for goal, cadence in enumerate(collaboration.goals):
+            for partner in members:
+                _plan_reports(rng, partner, goal, cadence, start, scans_to, events)
+    events.sort(key=lambda event: event.at)
+    return Plan(
+        seed=seed,
+        start=start,
+        scans_from=scans_from,
+        scans_to=scans_to,
+        collaborations=plan_collaborations,
+        partners=partners,
+        obligations=obligations,
+        events=events,
+    )
+
+
+def vigour(partner: Partner, day: dt.date, behaviour: str) -> float:
+    """How much of its usual self the partner brings to `behaviour` on `day`: 1 normally, 0 once
+    silent."""
+    if partner.silence is not None and day > partner.silence:
+        return 0.0
+    if partner.kind == DRIFTER and day >= partner.drift_start:
+        length = (partner.silence - partner.drift_start).days
+        progress = (day - partner.drift_start).days / length
+        slip = partner.slip_at.get(behaviour, 0.0)
+        if progress <= slip:
+            return 1.0
+        # From the behaviour's slip point to silence, down to a trickle.
+        return max(0.05, 1.0 - (progress - slip) / (1.0 - slip))
+    if partner.kind == RECOVERER and partner.dip[0] <= day <= partner.dip[1]:
+        return 1.0 - partner.depth
+    return 1.0
+
+
+def on_holiday(partner: Partner, day: dt.date) -> bool:
+    return partner.holiday is not None and partner.holiday[0] <= day <= partner.holiday[1]
+
+
+def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> None:
+    """Signs of life between meetings (check-ins, API use) and obligations."""
+    # Contacts come at the partner's own rhythm — a weekly call, a monthly update — give or take
+    # a few days, now and then skipped; a slipping partner's gaps stretch.
+    day = max(start, partner.joined) + dt.timedelta(days=rng.randrange(0, 7))
+    while day <= end:
+        v = vigour(partner, day, "contact")
+        if v == 0.0:
+            break
+        gap = partner.rhythm_days * rng.uniform(0.6, 1.4) / max(v, 0.1)
+        contact_day = day
+        day += dt.timedelta(days=max(1, round(gap)))
+        if contact_day.weekday() >= 5:
+            contact_day += dt.timedelta(days=7 - contact_day.weekday())
+        if on_holiday(partner, contact_day) or rng.random() < 0.1:
+            continue
+        kind = "api" if partner.uses_api and rng.random() < 0.6 else "checkin"
+        events.append(Event(_at(contact_day, rng), kind, partner=partner.key))
+        # An organisation in several collaborations uses the API for the others too.
+        if partner.uses_api and rng.random() < 0.5:
+            events.append(Event(_at(contact_day, rng), "api_elsewhere", partner=partner.key))
+    # An obligation every two to four months, known a month or more before it falls due.
+    due = max(start, partner.joined) + dt.timedelta(days=rng.randrange(20, 80))
+    while due <= end:
+        created = max(start, partner.joined, due - dt.timedelta(days=rng.randrange(30, 90)))
+        obligations.append((partner.key, due, created))
+        met = _met_on(rng, partner, due)
+        if met is not None and met <= end:
+            events.append(
+                Event(_at(met, rng), "obligation_met", partner=partner.key, data={"due": due})
+            )
+        due += dt.timedelta(days=rng.randrange(60, 121))
+
+
+def _met_on(rng, partner: Partner, due: dt.date) -> dt.date | None:
+    v = vigour(partner, due, "obligations")
+    if v < 0.25 and rng.random() > v:
+        return None  # never met
+    # Usually on time (a few days early or late); now and then a few weeks late; a slipping
+    # partner later and later.
+    late = rng.gauss(-3, 4)
+    if rng.random() < 0.1:
+        late = rng.uniform(10, 30)
+    late += (1 - v) * rng.uniform(20, 60)
+    met = due + dt.timedelta(days=round(late))
+    if vigour(partner, met, "obligations") == 0.0:
+        return None
+    return met
+
+
+def _plan_meetings(rng, collaboration: Collaboration, members, end, events) -> None:
+    day = collaboration.first_meeting
+    number = 0
+    while day <= end:
+        if day.weekday() >= 5:
+            day += dt.timedelta(days=7 - day.weekday())
+        number += 1
+        held = dt.datetime.combine(day, dt.time(10, 0))
+        # Recorded by the convenor: mostly the same week, sometimes weeks later.
+        created = held - dt.timedelta(days=rng.randrange(3, 15))
+        events.append(
+            Event(
+                created,
+                "meeting",
+                collaboration=collaboration.number,
+                data={"number": number, "held": held},
+            )
+        )
+        recorded = held + dt.timedelta(
+            days=rng.randrange(0, 4) if rng.random() < 0.75 else rng.randrange(5, 21), hours=6
+        )
+        for partner in members:
+            if partner.joined > day:
+                continue
+            status = _attendance(rng, partner, day)
+            events.append(
+                Event(
+                    recorded,
+                    "attendance",
+                    partner=partner.key,
+                    collaboration=collaboration.number,
+                    data={"number": number, "status": status},
+                )
+            )
+        day += dt.timedelta(days=collaboration.meeting_every)
+
+
+def _attendance(rng, partner: Partner, day: dt.date) -> str:
+    if on_holiday(partner, day):
+        return "apologies" if rng.random() < 0.8 else "absent"
+    v = vigour(partner, day, "attendance")
+    if v == 0.0:
+        return "absent"
+    roll = rng.random()
+    present = 0.86 * v
+    apologies = 0.09 + (1 - v) * 0.35
+    if roll < present:
+        return "present"
+    if roll < present + apologies:
+        return "apologies"
+    return "absent"
+
+
+def _plan_reports(rng, partner, goal: int, cadence: int, start, end, events) -> None:
+    period_end = start + dt.timedelta(days=cadence)
+    while period_end <= end:
+        if period_end >= partner.joined:
+            v = vigour(partner, period_end, "reports")
+            if not (v < 0.3 and rng.random() > v):
+                late = rng.randrange(2, 15) if rng.random() < 0.88 else rng.randrange(20, 40)
+                late += round((1 - v) * rng.uniform(15, 45))
+                reported = period_end + dt.timedelta(days=late)
+                if reported <= end and vigour(partner, reported, "reports") > 0:
+                    events.append(
+                        Event(
+                            _at(reported, rng),
+                            "measurement",
+                            partner=partner.key,
+                            collaboration=partner.collaboration,
+                            data={"goal": goal, "period_end": period_end},
+                        )
+                    )
+        period_end += dt.timedelta(days=cadence)

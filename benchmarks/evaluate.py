@@ -1,0 +1,546 @@
+"""`make evaluate`: does the early warning warn early, and rightly? (docs/engagement.md)
+
+For each seed it builds a synthetic cohort with known outcomes (benchmarks/cohort.py) in a
+database of its own (a fresh SQLite file under var/evaluate/), feeds every event through the
+services with the clock at the event's time, runs the real engagement scan every morning, and
+reads which partners have a flag up. The same events are judged by a "no activity for 30 days"
+baseline. It prints, per seed, for the scan and the baseline:
+
+- recall: drifting and silent partners warned between the start of their drift (the day of
+  silence for sudden silence) and 14 days after silence;
+- lead: for drifters, days from the raising of the warning still up on the day of silence to
+  that day (0 when none is up); median and 25th percentile;
+- false flags: steady partners (joiners included) ever flagged;
+- flaps per 100 partner-months: flags raised again within 14 days of closing;
+- recoverers released: recoverers flagged during their dip whose flag is down 30 days after.
+
+    python -m benchmarks.evaluate [--seeds 1,2,3] [--collaborations 20] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import os
+import shutil
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKDIR = ROOT / "var" / "evaluate"
+REPORT = ROOT / "docs" / "engagement.md"
+BEGIN, END = "<!-- evaluate:begin -->", "<!-- evaluate:end -->"
+
+TARGETS = {
+    "recall": (0.9, ">="),
+    "lead_median": (30, ">="),
+    "false_flags": (0.10, "<="),
+    "flaps": (1.0, "<="),
+    "released": (0.9, ">="),
+}
+BASELINE_SILENT_DAYS = 30
+
+
+def setup_django(database: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collabhub.settings.test")
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+class Clock:
+    """The services' clock: django.utils.timezone.now, and the model defaults that captured it."""
+
+    def __init__(self):
+        self.now = None
+
+    def __call__(self):
+        return self.now
+
+    def install(self):
+        from django.apps import apps
+        from django.utils import timezone
+
+        real = timezone.now
+        timezone.now = self
+        for model in apps.get_models():
+            for model_field in model._meta.concrete_fields:
+                if model_field.default is real:
+                    model_field.default = self
+
+
+@dataclass
+class Series:
+    """Which scan days a partner had a warning up, and its kind."""
+
+    up: dict[dt.date, str] = field(default_factory=dict)
+    # The reasons of each flag on the day it was first seen up.
+    reasons: dict[dt.date, list] = field(default_factory=dict)
+
+
+def run_seed(seed: int, collaborations: int, template: Path, verbose: bool) -> dict:
+    from django.db import connection
+
+    from benchmarks import cohort
+
+    plan = cohort.build(seed, collaborations=collaborations)
+    database = WORKDIR / f"seed-{seed}.sqlite3"
+    shutil.copyfile(template, database)
+    connection.close()
+    connection.settings_dict["NAME"] = str(database)
+    started = time.perf_counter()
+    world = World(plan)
+    world.create()
+    scan_series, scanned_days = world.replay(verbose=verbose)
+    baseline_series = world.baseline()
+    elapsed = time.perf_counter() - started
+    if verbose:
+        explain(plan, scan_series)
+    return {
+        "seed": seed,
+        "partners": len(plan.partners),
+        "kinds": {
+            kind: sum(1 for p in plan.partners if p.kind == kind)
+            for kind in (
+                cohort.STEADY,
+                cohort.JOINER,
+                cohort.DRIFTER,
+                cohort.SUDDEN,
+                cohort.RECOVERER,
+            )
+        },
+        "scan": metrics(plan, scan_series, scanned_days),
+        "baseline": metrics(plan, baseline_series, scanned_days),
+        "seconds": elapsed,
+        "refused": world.refused,
+    }
+
+
+class World:
+    """The cohort's rows, and the feeding of its events through the services."""
+
+    def __init__(self, plan):
+        self.plan = plan
+        self.clock = Clock()
+        self.clock.install()
+        self.refused = 0
+
+    def aware(self, moment: dt.datetime) -> dt.datetime:
+        from django.utils import timezone
+
+        return timezone.make_aware(moment)
+
+    def create(self) -> None:
+        from agreements.models import Collaboration, Obligation, Participation, Role, SharedGoal
+        from commissioner.models import EngagementPolicy
+        from partners.models import Contact, Organisation, User
+
+        plan = self.plan
+        self.clock.now = self.aware(dt.datetime.combine(plan.start, dt.time(8)))
+        self.admin = User.objects.create_user(
+            "evaluator", "evaluator@example.org", "x", role=User.Role.ADMINISTRATOR
+        )
+        EngagementPolicy.objects.get_or_create(collaboration=None)
+        organisations = {}
+        for partner in plan.partners:
+            if partner.organisation not in organisations:
+                organisation = Organisation.objects.create(
+                    name=f"Organisation {partner.organisation}",
+                    short_name=f"O{partner.organisation}",
+                    slug=f"organisation-{partner.organisation}",
+                    kind=Organisation.Kind.MUNICIPALITY,
+                )
+                organisations[partner.organisation] = organisation
+                for n in range(1 + (partner.organisation % 3 != 0)):
+                    Contact.objects.create(
+                        organisation=organisation,
+                        name=f"Contact {n}",
+                        email=f"c{n}@o{partner.organisation}.example.org",
+                        is_primary=n == 0,
+                    )
+        self.collaborations, self.goals = {}, {}
+        for collaboration in plan.collaborations:
+            members = [p for p in plan.partners if p.collaboration == collaboration.number]
+            row = Collaboration.objects.create(
+                title=f"Collaboration {collaboration.number}",
+                slug=f"collaboration-{collaboration.number}",
+                structure="collaborative_partnership",
+                status=Collaboration.Status.ACTIVE,
+                lead_organisation=organisations[members[0].organisation],
+                commissioner=self.admin,
+                start_date=plan.start,
+            )
+            self.collaborations[collaboration.number] = row
+            for index, cadence in enumerate(collaboration.goals):
+                goal = SharedGoal.objects.create(
+                    collaboration=row,
+                    title=f"Goal {index}",
+                    indicator="Households served",
+                    unit="households",
+                    baseline=Decimal(0),
+                    target=Decimal(100),
+                    cadence=SharedGoal.Cadence.MONTHLY
+                    if cadence == 30
+                    else SharedGoal.Cadence.QUARTERLY,
+                )
+                self.goals[(collaboration.number, index)] = goal
+        self.participations = {}
+        for partner in plan.partners:
+            self.participations[partner.key] = Participation.objects.create(
+                collaboration=self.collaborations[partner.collaboration],
+                organisation=organisations[partner.organisation],
+                role=Role.PARTNER,
+                status=Participation.Status.ACTIVE,
+                joined_on=partner.joined,
+            )
+        self.by_organisation = defaultdict(list)
+        for partner in plan.partners:
+            self.by_organisation[partner.organisation].append(partner)
+        self.obligations = {}
+        partners = {p.key: p for p in plan.partners}
+        for key, due, created in plan.obligations:
+            partner = partners[key]
+            obligation = Obligation.objects.create(
+                collaboration=self.collaborations[partner.collaboration],
+                organisation=organisations[partner.organisation],
+                kind=Obligation.Kind.FUNDING,
+                description=f"Contribution due {due}",
+                due_date=due,
+            )
+            Obligation.objects.filter(pk=obligation.pk).update(
+                created_at=self.aware(dt.datetime.combine(created, dt.time(9)))
+            )
+            self.obligations[(key, due)] = obligation
+        start = self.aware(dt.datetime.combine(plan.start, dt.time(8)))
+        SharedGoal.objects.update(created_at=start)
+        self.partners = partners
+        self.meetings = {}
+
+    def feed(self, event) -> None:
+        from django.core.exceptions import PermissionDenied
+
+        from agreements import services as agreements
+        from collabhub.errors import DomainError
+        from commissioner import services as commissioner
+
+        self.clock.now = self.aware(event.at)
+        partner = self.partners.get(event.partner)
+        participation = self.participations.get(event.partner)
+        try:
+            if event.kind == "meeting":
+                self.meetings[(event.collaboration, event.data["number"])] = (
+                    commissioner.meeting_create(
+                        actor=self.admin,
+                        collaboration=self.collaborations[event.collaboration],
+                        title=f"Meeting {event.data['number']}",
+                        held_at=self.aware(event.data["held"]),
+                    )
+                )
+            elif event.kind == "attendance":
+                commissioner.attendance_record(
+                    actor=self.admin,
+                    meeting=self.meetings[(event.collaboration, event.data["number"])],
+                    participation=participation,
+                    status=event.data["status"],
+                )
+            elif event.kind == "checkin":
+                commissioner.checkin_log(
+                    actor=self.admin, participation=participation, description="Call"
+                )
+            elif event.kind in ("api", "api_elsewhere"):
+                collaboration_id = participation.collaboration_id
+                if event.kind == "api_elsewhere":
+                    others = [
+                        p
+                        for p in self.by_organisation[partner.organisation]
+                        if p.key != partner.key
+                    ]
+                    collaboration_id = (
+                        self.collaborations[others[0].collaboration].pk if others else None
+                    )
+                self.api_use(partner.organisation, participation, collaboration_id)
+            elif event.kind == "measurement":
+                agreements.measurement_report(
+                    actor=self.admin,
+                    goal=self.goals[(event.collaboration, event.data["goal"])],
+                    value=Decimal(10),
+                    period_end=event.data["period_end"],
+                    organisation=participation.organisation,
+                )
+            elif event.kind == "obligation_met":
+                agreements.obligation_mark_met(
+                    obligation=self.obligations[(event.partner, event.data["due"])],
+                    actor=self.admin,
+                    evidence="Done",
+                )
+        except (DomainError, PermissionDenied, KeyError):
+            self.refused += 1
+
+    def api_use(self, organisation_key, participation, collaboration_id) -> None:
+        import inspect
+
+        from commissioner import services as commissioner
+
+        organisation_id = participation.organisation_id
+        if "collaboration_id" in inspect.signature(commissioner.api_use_record).parameters:
+            commissioner.api_use_record(
+                organisation_id=organisation_id, collaboration_id=collaboration_id
+            )
+        else:  # the scan before per-collaboration crediting
+            commissioner.api_use_record(organisation_id=organisation_id)
+
+    def replay(self, *, verbose: bool):
+        from commissioner.models import Flag
+        from commissioner.services import engagement_scan
+
+        plan = self.plan
+        events = iter(plan.events)
+        pending = next(events, None)
+        series: dict[str, Series] = defaultdict(Series)
+        key_of = {p.pk: key for key, p in self.participations.items()}
+        scanned_days = {}
+        day = plan.start
+        while day <= plan.scans_to:
+            if day >= plan.scans_from:
+                self.clock.now = self.aware(dt.datetime.combine(day, dt.time(5)))
+                engagement_scan(scan_date=day, send_digests=False)
+                for pk, state, reasons in Flag.objects.filter(
+                    status__in=Flag.OPEN_STATUSES
+                ).values_list("participation_id", flag_state_field(), "reasons"):
+                    partner_series = series[key_of[pk]]
+                    if day - dt.timedelta(days=1) not in partner_series.up:
+                        partner_series.reasons[day] = reasons
+                    partner_series.up[day] = state
+                scanned_days[day] = True
+                if verbose and day.day == 1:
+                    print(f"  scanned {day}", file=sys.stderr)
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+            while pending is not None and pending.at < end:
+                self.feed(pending)
+                pending = next(events, None)
+            day += dt.timedelta(days=1)
+        return series, sorted(scanned_days)
+
+    def baseline(self) -> dict[str, Series]:
+        """ "No activity for 30 days": up on each scan day on which the partner's latest recorded
+        sign of life is 30 or more days old."""
+        from django.utils import timezone
+
+        from commissioner.models import Activity
+
+        plan = self.plan
+        recorded = "recorded_at" if has_field(Activity, "recorded_at") else "occurred_at"
+        seen: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+        for pk, occurred, known in Activity.objects.values_list(
+            "participation_id", "occurred_at", recorded
+        ):
+            seen[pk].append((timezone.localdate(known), timezone.localdate(occurred)))
+        series: dict[str, Series] = defaultdict(Series)
+        for key, participation in self.participations.items():
+            marks = sorted(seen.get(participation.pk, []))
+            last, index = participation.joined_on, 0
+            day = plan.scans_from
+            while day <= plan.scans_to:
+                while index < len(marks) and marks[index][0] <= day:
+                    last = max(last, marks[index][1])
+                    index += 1
+                if day >= participation.joined_on and (day - last).days >= BASELINE_SILENT_DAYS:
+                    series[key].up[day] = "silent"
+                day += dt.timedelta(days=1)
+        return series
+
+
+def explain(plan, series) -> None:
+    """Each flag raised, with the partner's kind and its reasons (--verbose)."""
+    for partner in plan.partners:
+        for day, reasons in sorted(series[partner.key].reasons.items()):
+            where = ""
+            if partner.silence:
+                where = f" silence {partner.silence} ({(partner.silence - day).days} d after)"
+            if partner.drift_start:
+                where += f" drift from {partner.drift_start}"
+            if partner.dip:
+                where += f" dip {partner.dip[0]}..{partner.dip[1]}"
+            print(f"{partner.kind:9} {partner.key:8} {day} {series[partner.key].up[day]}{where}")
+            for reason in reasons:
+                print(f"      {reason}")
+
+
+def has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.get_fields())
+
+
+def flag_state_field() -> str:
+    from commissioner.models import Flag
+
+    return "state" if has_field(Flag, "state") else "band"
+
+
+def episodes(up: dict[dt.date, str], days: list[dt.date]) -> list[tuple[dt.date, dt.date | None]]:
+    """(raised, closed) of each stretch of days a warning was up."""
+    result, raised = [], None
+    for day in days:
+        if day in up and raised is None:
+            raised = day
+        elif day not in up and raised is not None:
+            result.append((raised, day))
+            raised = None
+    if raised is not None:
+        result.append((raised, None))
+    return result
+
+
+def metrics(plan, series: dict[str, Series], days: list[dt.date]) -> dict:
+    from benchmarks import cohort
+
+    one_day = dt.timedelta(days=1)
+    warned = missed = 0
+    leads, steady_flagged, steady = [], 0, 0
+    flaps, partner_days = 0, 0
+    recoverers_flagged = recoverers_released = 0
+    for partner in plan.partners:
+        up = series[partner.key].up if partner.key in series else {}
+        own_days = [d for d in days if d >= partner.joined]
+        partner_days += len(own_days)
+        stretches = episodes(up, own_days)
+        for (_raised, closed), (raised_again, _closed) in itertools.pairwise(stretches):
+            if closed is not None and (raised_again - closed).days <= 14:
+                flaps += 1
+        if partner.kind in (cohort.STEADY, cohort.JOINER):
+            steady += 1
+            steady_flagged += bool(stretches)
+        elif partner.kind in (cohort.DRIFTER, cohort.SUDDEN):
+            since = partner.drift_start or partner.silence
+            until = partner.silence + dt.timedelta(days=14)
+            if any(since <= day <= until for day in up):
+                warned += 1
+            else:
+                missed += 1
+            if partner.kind == cohort.DRIFTER:
+                lead = 0
+                if partner.silence in up:
+                    start = partner.silence
+                    while start - one_day in up:
+                        start -= one_day
+                    lead = (partner.silence - start).days
+                leads.append(lead)
+        elif partner.kind == cohort.RECOVERER:
+            dip_start, dip_end = partner.dip
+            if any(dip_start <= day <= dip_end + dt.timedelta(days=30) for day in up):
+                recoverers_flagged += 1
+                recoverers_released += (dip_end + dt.timedelta(days=30)) not in up
+    leads.sort()
+    return {
+        "recall": warned / max(1, warned + missed),
+        "lead_median": statistics.median(leads) if leads else 0,
+        "lead_p25": leads[len(leads) // 4] if leads else 0,
+        "false_flags": steady_flagged / max(1, steady),
+        "flaps": 100 * flaps / max(1, partner_days / 30.44),
+        "released": recoverers_released / recoverers_flagged if recoverers_flagged else 1.0,
+        "recoverers_flagged": recoverers_flagged,
+        "warned": warned,
+        "at_risk_partners": warned + missed,
+    }
+
+
+def meets(name: str, value: float) -> bool:
+    target, sense = TARGETS[name]
+    return value >= target if sense == ">=" else value <= target
+
+
+def better(name: str, scan: float, baseline: float) -> bool:
+    """At least as good as the baseline (a row where both are perfect counts as met)."""
+    _target, sense = TARGETS[name]
+    return scan >= baseline if sense == ">=" else scan <= baseline
+
+
+ROWS = (
+    ("recall", "recall (warned before silence + 14 days)", "{:.2f}", "≥ 0.90"),
+    ("lead_median", "median lead before silence (days)", "{:.0f}", "≥ 30"),
+    ("lead_p25", "25th-percentile lead (days)", "{:.0f}", "—"),
+    ("false_flags", "false flags (steady partners ever flagged)", "{:.0%}", "≤ 10%"),
+    ("flaps", "flaps per 100 partner-months", "{:.2f}", "≤ 1"),
+    ("released", "recoverers released within 30 days", "{:.0%}", "≥ 90%"),
+)
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| seed | measure | scan | baseline (no activity 30 days) | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        scan, base = result["scan"], result["baseline"]
+        for name, label, fmt, target in ROWS:
+            met = "—"
+            if name in TARGETS:
+                ok = meets(name, scan[name]) and better(name, scan[name], base[name])
+                met = "yes" if ok else "**no**"
+            lines.append(
+                f"| {result['seed']} | {label} | {fmt.format(scan[name])} | "
+                f"{fmt.format(base[name])} | {target} | {met} |"
+            )
+    lines.append("")
+    for result in results:
+        kinds = ", ".join(f"{n} {k}" for k, n in result["kinds"].items())
+        lines.append(
+            f"- seed {result['seed']}: {result['partners']} partners ({kinds}); "
+            f"{result['scan']['at_risk_partners']} drifting or silent, "
+            f"{result['scan']['recoverers_flagged']} recoverers flagged by the scan; "
+            f"{result['refused']} events refused by the services; {result['seconds']:.0f} s"
+        )
+    return "\n".join(lines)
+
+
+def all_met(results: list[dict]) -> bool:
+    return all(
+        meets(name, r["scan"][name]) and better(name, r["scan"][name], r["baseline"][name])
+        for r in results
+        for name in TARGETS
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--collaborations", type=int, default=20)
+    parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    WORKDIR.mkdir(parents=True, exist_ok=True)
+    template = WORKDIR / "template.sqlite3"
+    if template.exists():
+        template.unlink()
+    setup_django(template)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import logging
+
+    logging.getLogger("commissioner").setLevel(logging.WARNING)
+    results = []
+    for seed in [int(s) for s in args.seeds.split(",") if s]:
+        print(f"seed {seed}...", file=sys.stderr)
+        results.append(run_seed(seed, args.collaborations, template, args.verbose))
+    text = table(results)
+    print(text)
+    if args.write_docs:
+        report = REPORT.read_text()
+        if BEGIN in report:
+            head, rest = report.split(BEGIN, 1)
+            _old, tail = rest.split(END, 1)
+            REPORT.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    return 0 if all_met(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

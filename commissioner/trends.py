@@ -1,0 +1,411 @@
+"""The early warning's figures (docs/engagement.md, "Trends and the watch state"): how each
+partner's recent record compares with its own earlier one — its rhythm of contact, how late it
+meets obligations and reports, its attendance — and the relationship signals, each read for a
+batch of participations with a fixed number of aggregate queries, as known at the end of the
+scan date; and the pure function that turns them into trend points and the watch state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+
+from agreements.models import Measurement, Obligation, Participation
+from partners.models import Contact
+
+from .models import Activity
+
+RELATIONSHIP_DAYS = 90
+# Fewer contacts than this in the earlier period and the partner has no rhythm to compare with.
+MIN_RHYTHM_CONTACTS = 3
+MIN_RHYTHM_DAYS = 28
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One participation's recent record against its own earlier one (None: not enough data)."""
+
+    # Attendance: share of the last 3 counted meetings (present 1, apologies ½) and of the ones
+    # before them.
+    attendance_recent: float | None = None
+    attendance_before: float | None = None
+    # Contact: days with a sign of life in the recent period and in the earlier one, and how
+    # long the earlier one was.
+    contact_days_recent: int = 0
+    contact_days_before: int = 0
+    days_recent: int = 0
+    days_before: int = 0
+    # Mean days late of obligations met (recent / earlier) and mean days from a period's end to
+    # its report (recent / earlier).
+    obligation_late_recent: float | None = None
+    obligation_late_before: float | None = None
+    report_delay_recent: float | None = None
+    report_delay_before: float | None = None
+    # Relationship.
+    contact_left: bool = False
+    single_contact: bool = False
+    partners_withdrawn: int = 0
+
+    @property
+    def usual_gap(self) -> float | None:
+        """The partner's usual days between signs of life, from its earlier period."""
+        if self.days_before < MIN_RHYTHM_DAYS or self.contact_days_before < MIN_RHYTHM_CONTACTS:
+            return None
+        return self.days_before / self.contact_days_before
+
+
+def _groups(rows, policies, day):
+    """Participations grouped by their (recent start, earlier start) dates."""
+    groups: dict[tuple[dt.date, dt.date], list] = defaultdict(list)
+    for row in rows:
+        policy = policies[row.collaboration_id]
+        recent = day.date - dt.timedelta(days=policy.trend_days - 1)
+        before = recent - dt.timedelta(days=policy.window_days)
+        groups[(recent, before)].append(row)
+    return groups
+
+
+def periods(row, policy, day) -> tuple[dt.date, dt.date]:
+    """The first day of the recent period and of the earlier one (not before joining)."""
+    recent = day.date - dt.timedelta(days=policy.trend_days - 1)
+    before = max(row.joined_on, recent - dt.timedelta(days=policy.window_days))
+    return recent, before
+
+
+def read_contact(rows, policies, day) -> dict[int, dict]:
+    """Days with a sign of life, recent and earlier, and days since the latest, as known at the
+    end of the day (one grouped query per distinct pair of periods, usually one)."""
+    from .engagement import in_batch, start_of
+
+    result = {}
+    for (recent, before), group in _groups(rows, policies, day).items():
+        ids = {row.pk for row in group}
+        filters = in_batch(group) if len(group) == len(rows) else {"participation_id__in": ids}
+        local_day = TruncDate("occurred_at")
+        for pk, last, recent_days, before_days in (
+            Activity.objects.filter(**filters, occurred_at__lt=day.end, recorded_at__lt=day.end)
+            .values("participation_id")
+            .annotate(
+                last=TruncDate(Max("occurred_at")),
+                recent_days=Count(
+                    local_day, distinct=True, filter=Q(occurred_at__gte=start_of(recent))
+                ),
+                before_days=Count(
+                    local_day,
+                    distinct=True,
+                    filter=Q(occurred_at__gte=start_of(before), occurred_at__lt=start_of(recent)),
+                ),
+            )
+            .order_by()
+            .values_list("participation_id", "last", "recent_days", "before_days")
+        ):
+            if pk in ids:
+                result[pk] = {"last": last, "recent": recent_days, "before": before_days}
+    return result
+
+
+def read_lateness(rows, policies, day) -> dict[int, dict]:
+    """Days late of the obligations met, and days from period end to report of the goal
+    reports, in the recent and the earlier period (two queries)."""
+    from .engagement import start_of
+
+    by_key = {(row.collaboration_id, row.organisation_id): row for row in rows}
+    collaboration_ids = {row.collaboration_id for row in rows}
+    earliest = min(before for _recent, before in _groups(rows, policies, day))
+    values: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    bounds = {row.pk: periods(row, policies[row.collaboration_id], day) for row in rows}
+
+    def add(row, kind: str, on: dt.date, days: int) -> None:
+        recent, before = bounds[row.pk]
+        if on >= recent:
+            values[row.pk][f"{kind}_recent"].append(days)
+        elif on >= before:
+            values[row.pk][f"{kind}_before"].append(days)
+
+    for collaboration_id, organisation_id, due, met in (
+        Obligation.objects.filter(
+            collaboration_id__in=collaboration_ids,
+            status=Obligation.Status.MET,
+            met_at__gte=start_of(earliest),
+            met_at__lt=day.end,
+            created_at__lt=day.end,
+        )
+        .annotate(met_on=TruncDate("met_at"))
+        .values_list("collaboration_id", "organisation_id", "due_date", "met_on")
+    ):
+        row = by_key.get((collaboration_id, organisation_id))
+        if row is not None:
+            add(row, "obligation_late", met, max(0, (met - due).days))
+    for collaboration_id, organisation_id, period_end, reported in (
+        Measurement.objects.filter(
+            goal__collaboration_id__in=collaboration_ids,
+            reported_at__gte=start_of(earliest),
+            reported_at__lt=day.end,
+        )
+        .annotate(reported_on=TruncDate("reported_at"))
+        .values_list(
+            "goal__collaboration_id", "reported_by_organisation_id", "period_end", "reported_on"
+        )
+    ):
+        row = by_key.get((collaboration_id, organisation_id))
+        if row is not None:
+            add(row, "report_delay", reported, max(0, (reported - period_end).days))
+    return {
+        pk: {name: sum(days) / len(days) for name, days in lists.items()}
+        for pk, lists in values.items()
+    }
+
+
+def read_relationship(rows, day) -> dict[int, dict]:
+    """The named contact gone or changed in the last 90 days, only one active contact, and
+    other partners of the collaboration withdrawn in the last 90 days (three queries, read
+    from the change history as it stood at the end of the day)."""
+    from .engagement import start_of
+
+    since = day.date - dt.timedelta(days=RELATIONSHIP_DAYS)
+    organisation_ids = {row.organisation_id for row in rows}
+    history = Contact.history.model
+    active_then = Subquery(
+        history.objects.filter(id=OuterRef("pk"), history_date__lt=day.end)
+        .order_by("-history_date", "-history_id")
+        .values("is_active")[:1]
+    )
+    active: dict[int, set[int]] = defaultdict(set)
+    for organisation_id, pk, was_active in (
+        Contact.objects.filter(organisation_id__in=organisation_ids, created_at__lt=day.end)
+        .annotate(active_then=active_then)
+        .values_list("organisation_id", "pk", "active_then")
+    ):
+        if was_active is not False:
+            active[organisation_id].add(pk)
+    participation_history = Participation.history.model
+    named: dict[int, list[int | None]] = defaultdict(list)
+    for pk, contact_id in (
+        participation_history.objects.filter(
+            id__gte=rows[0].pk,
+            id__lte=rows[-1].pk,
+            history_date__lt=day.end,
+            history_date__gte=start_of(since),
+        )
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "contact_id")
+    ):
+        named[pk].append(contact_id)
+    contacts = dict(
+        Participation.objects.filter(pk__gte=rows[0].pk, pk__lte=rows[-1].pk).values_list(
+            "pk", "contact_id"
+        )
+    )
+    withdrawn: dict[int, list[int]] = defaultdict(list)
+    for collaboration_id, pk in Participation.objects.filter(
+        collaboration_id__in={row.collaboration_id for row in rows},
+        status=Participation.Status.WITHDRAWN,
+        left_on__gte=since,
+        left_on__lte=day.date,
+    ).values_list("collaboration_id", "pk"):
+        withdrawn[collaboration_id].append(pk)
+    result = {}
+    for row in rows:
+        contact_id = named[row.pk][-1] if named.get(row.pk) else contacts.get(row.pk)
+        changed = len(set(named.get(row.pk, ()))) > 1
+        left = contact_id is not None and contact_id not in active[row.organisation_id]
+        result[row.pk] = {
+            "contact_left": changed or left,
+            "single_contact": len(active[row.organisation_id]) == 1,
+            "partners_withdrawn": sum(1 for pk in withdrawn[row.collaboration_id] if pk != row.pk),
+        }
+    return result
+
+
+# Trend points and the watch state ---------------------------------------------------------------
+
+# The most each trend may add: a partner is drifting when the sum reaches policy.drift_points.
+ATTENDANCE_POINTS = 40
+CONTACT_POINTS = 30
+SILENCE_POINTS = 30
+LATENESS_POINTS = 20
+SCORE_POINTS = 30
+
+
+# Families of evidence: a partner is drifting when at least two agree (noise rarely strikes
+# two at once; a drifting partner lets several things slip), or one is overwhelming.
+FAMILIES = {
+    "attendance": "meetings",
+    "contact": "contact",
+    "silence": "contact",
+    "obligation_late": "lateness",
+    "report_delay": "lateness",
+    "score": "score",
+}
+OVERWHELMING = 45
+
+
+def trend_points(trend: Trend, days_since_activity: int, score_change: int | None) -> dict:
+    """Points for each way the partner's recent record has fallen against its own earlier one;
+    0 where it has not, or where there is too little to compare."""
+    points: dict[str, int] = {}
+    if trend.attendance_recent is not None and trend.attendance_before is not None:
+        fall = trend.attendance_before - trend.attendance_recent
+        if fall >= 0.4:
+            points["attendance"] = round(ATTENDANCE_POINTS * min(fall, 1.0))
+    gap = trend.usual_gap
+    if gap is not None:
+        # Expected signs of life in the recent period at the partner's usual rhythm.
+        expected = trend.days_recent / gap
+        if expected >= 3:
+            fall = 1 - trend.contact_days_recent / expected
+            if fall > 0.4:
+                points["contact"] = round(CONTACT_POINTS * min(1.0, (fall - 0.4) / 0.5))
+        silence = days_since_activity / gap
+        if silence > 2.5 and days_since_activity >= 14:
+            points["silence"] = round(min(SILENCE_POINTS, 10 * (silence - 1.5)))
+    for kind in ("obligation_late", "report_delay"):
+        recent = getattr(trend, f"{kind}_recent")
+        before = getattr(trend, f"{kind}_before")
+        if recent is not None and before is not None and recent - before >= 10:
+            points[kind] = round(min(LATENESS_POINTS, (recent - before) / 2))
+    if score_change is not None and score_change <= -20:
+        points["score"] = round(min(SCORE_POINTS, -score_change * 0.5))
+    return points
+
+
+def is_drifting(points: dict, threshold: int) -> bool:
+    """Enough trend points, from at least two families of evidence (or one overwhelming)."""
+    by_family: dict[str, int] = defaultdict(int)
+    for code, value in points.items():
+        by_family[FAMILIES[code]] += value
+    if sum(by_family.values()) < threshold:
+        return False
+    return len(by_family) >= 2 or max(by_family.values()) >= OVERWHELMING
+
+
+SEVERITY = {"too_early": 0, "engaged": 0, "drifting": 1, "at_risk": 2, "disengaged": 3}
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the latest earlier scan (within a week) said of the participation."""
+
+    state: str
+    warning_streak: int
+    clear_streak: int
+    score: int
+
+
+@dataclass(frozen=True)
+class Watch:
+    """The watch state of one participation on one scan date, and the streaks behind flags."""
+
+    state: str
+    warning_streak: int
+    clear_streak: int
+    points: dict
+    reasons: list
+    score_change: int | None
+    previous_score: int | None
+
+    @property
+    def is_warning(self) -> bool:
+        return self.state in ("drifting", "at_risk", "disengaged")
+
+
+def watch(assessment, policy, previous: Previous | None, score_then: int | None) -> Watch:
+    """The state (too early, a band, or drifting), its streaks and the trend reasons."""
+    figures = assessment.figures
+    trend = figures.trend
+    score_change = assessment.score - score_then if score_then is not None else None
+    points = trend_points(trend, figures.days_since_activity, score_change)
+    if (
+        figures.days_since_joining < policy.new_partner_days
+        and figures.meetings_since_joining < policy.new_partner_meetings
+    ):
+        state = "too_early"
+    elif assessment.band == "engaged" and is_drifting(points, policy.drift_points):
+        state = "drifting"
+    else:
+        state = str(assessment.band)
+    warning = state in ("drifting", "at_risk", "disengaged")
+    # Clear: engaged by a margin, and the trends at most half-way to drifting (hysteresis on
+    # both the score and the trend, so a flag does not close on one good day).
+    clear = (
+        state == "engaged"
+        and assessment.score >= policy.engaged_min + policy.release_margin
+        and sum(points.values()) * 2 < policy.drift_points
+    )
+    return Watch(
+        state=state,
+        warning_streak=(previous.warning_streak if previous else 0) + 1 if warning else 0,
+        clear_streak=(previous.clear_streak if previous else 0) + 1 if clear else 0,
+        points=points,
+        reasons=[trend_reason(code, trend, figures, policy, score_change) for code in points],
+        score_change=score_change,
+        previous_score=previous.score if previous else None,
+    )
+
+
+def trend_reason(code: str, trend: Trend, figures, policy, score_change) -> str:
+    from django.utils.translation import gettext as _
+
+    if code == "attendance":
+        return _("attendance fell from %(before)s%% to %(recent)s%% over the last 3 meetings") % {
+            "before": round(100 * trend.attendance_before),
+            "recent": round(100 * trend.attendance_recent),
+        }
+    if code == "contact":
+        return _(
+            "signs of life on %(recent)s days in the last %(days)s days, usually about %(usual)s"
+        ) % {
+            "recent": trend.contact_days_recent,
+            "days": trend.days_recent,
+            "usual": round(trend.days_recent / trend.usual_gap),
+        }
+    if code == "silence":
+        return _("no sign of life in %(days)s days, usually one every %(gap)s days") % {
+            "days": figures.days_since_activity,
+            "gap": round(trend.usual_gap),
+        }
+    if code == "obligation_late":
+        return _("obligations now met %(recent)s days late on average, were %(before)s") % {
+            "recent": round(trend.obligation_late_recent),
+            "before": round(trend.obligation_late_before),
+        }
+    if code == "report_delay":
+        return _(
+            "goal reports now %(recent)s days after the period on average, were %(before)s"
+        ) % {
+            "recent": round(trend.report_delay_recent),
+            "before": round(trend.report_delay_before),
+        }
+    return _("score down %(points)s points in %(days)s days") % {
+        "points": -score_change,
+        "days": policy.trend_days,
+    }
+
+
+def trend_figures(trend: Trend, watch_: Watch) -> dict:
+    """What the snapshot stores of the trend: every figure, and the points each cost."""
+    return {
+        "attendance_recent": trend.attendance_recent,
+        "attendance_before": trend.attendance_before,
+        "contact_days_recent": trend.contact_days_recent,
+        "contact_days_before": trend.contact_days_before,
+        "days_recent": trend.days_recent,
+        "days_before": trend.days_before,
+        "usual_gap": round(trend.usual_gap, 1) if trend.usual_gap is not None else None,
+        "obligation_late_recent": _round(trend.obligation_late_recent),
+        "obligation_late_before": _round(trend.obligation_late_before),
+        "report_delay_recent": _round(trend.report_delay_recent),
+        "report_delay_before": _round(trend.report_delay_before),
+        "contact_left": trend.contact_left,
+        "single_contact": trend.single_contact,
+        "partners_withdrawn": trend.partners_withdrawn,
+        "score_change": watch_.score_change,
+        "points": watch_.points,
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
