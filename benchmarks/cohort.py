@@ -235,9 +235,15 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
             continue
         kind = "api" if partner.uses_api and rng.random() < 0.6 else "checkin"
         events.append(Event(_at(contact_day, rng), kind, partner=partner.key))
-        # An organisation in several collaborations uses the API for the others too.
-        if partner.uses_api and rng.random() < 0.5:
-            events.append(Event(_at(contact_day, rng), "api_elsewhere", partner=partner.key))
+    # An organisation that uses the API also calls it for things of no collaboration in
+    # particular (its own details, lists): no sign of life in any one collaboration, though the
+    # scan before per-collaboration crediting counted it in all of them.
+    if partner.uses_api:
+        day = max(start, partner.joined)
+        while day <= end:
+            if day.weekday() < 5 and rng.random() < 0.3:
+                events.append(Event(_at(day, rng), "api_none", partner=partner.key))
+            day += dt.timedelta(days=1)
     # An obligation every two to four months, known a month or more before it falls due.
     due = max(start, partner.joined) + dt.timedelta(days=rng.randrange(20, 80))
     while due <= end:

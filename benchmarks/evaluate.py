@@ -202,9 +202,6 @@ class World:
                 status=Participation.Status.ACTIVE,
                 joined_on=partner.joined,
             )
-        self.by_organisation = defaultdict(list)
-        for partner in plan.partners:
-            self.by_organisation[partner.organisation].append(partner)
         self.obligations = {}
         partners = {p.key: p for p in plan.partners}
         for key, due, created in plan.obligations:
@@ -233,7 +230,6 @@ class World:
         from commissioner import services as commissioner
 
         self.clock.now = self.aware(event.at)
-        partner = self.partners.get(event.partner)
         participation = self.participations.get(event.partner)
         try:
             if event.kind == "meeting":
@@ -256,18 +252,9 @@ class World:
                 commissioner.checkin_log(
                     actor=self.admin, participation=participation, description="Call"
                 )
-            elif event.kind in ("api", "api_elsewhere"):
-                collaboration_id = participation.collaboration_id
-                if event.kind == "api_elsewhere":
-                    others = [
-                        p
-                        for p in self.by_organisation[partner.organisation]
-                        if p.key != partner.key
-                    ]
-                    collaboration_id = (
-                        self.collaborations[others[0].collaboration].pk if others else None
-                    )
-                self.api_use(partner.organisation, participation, collaboration_id)
+            elif event.kind in ("api", "api_none"):
+                touched = participation.collaboration_id if event.kind == "api" else None
+                self.api_use(participation, touched)
             elif event.kind == "measurement":
                 agreements.measurement_report(
                     actor=self.admin,
@@ -285,17 +272,20 @@ class World:
         except (DomainError, PermissionDenied, KeyError):
             self.refused += 1
 
-    def api_use(self, organisation_key, participation, collaboration_id) -> None:
+    def api_use(self, participation, collaboration_id) -> None:
+        """A partner's API request; `collaboration_id` is the collaboration it touched (None:
+        none in particular), as the API views record it (commissioner/api/activity.py)."""
         import inspect
 
         from commissioner import services as commissioner
 
         organisation_id = participation.organisation_id
         if "collaboration_id" in inspect.signature(commissioner.api_use_record).parameters:
-            commissioner.api_use_record(
-                organisation_id=organisation_id, collaboration_id=collaboration_id
-            )
-        else:  # the scan before per-collaboration crediting
+            if collaboration_id is not None:
+                commissioner.api_use_record(
+                    organisation_id=organisation_id, collaboration_id=collaboration_id
+                )
+        else:  # the scan before per-collaboration crediting: every collaboration of the caller
             commissioner.api_use_record(organisation_id=organisation_id)
 
     def replay(self, *, verbose: bool):
