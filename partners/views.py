@@ -27,7 +27,13 @@ from .forms import (
     PersonCreateForm,
     PersonEditForm,
 )
-from .principals import may_create_organisation, may_manage_organisation, may_manage_people
+from .principals import (
+    actor_organisation_id,
+    is_administrator,
+    may_create_organisation,
+    may_manage_organisation,
+    may_manage_people,
+)
 
 DIRECTORY_PAGE_SIZE = 25
 PEOPLE_PAGE_SIZE = 50
@@ -169,6 +175,12 @@ def organisation_detail(request, slug):
     context = {
         "organisation": organisation,
         "can_manage": can_manage,
+        # Whoever may not change it is told who can and whom to ask; the staff user who
+        # registered it is told how long their access lasts.
+        "registered_by_you": can_manage
+        and not is_administrator(request.user)
+        and actor_organisation_id(request.user) != organisation.pk,
+        "administrators": [] if can_manage else selectors.administrators_to_ask(),
         "contacts": selectors.organisation_contacts(organisation=organisation),
         "children": selectors.organisation_children(organisation=organisation),
         "participations": selectors.organisation_participations(organisation=organisation),
