@@ -43,6 +43,12 @@ from .structures import rules_for, structure_problems
 
 LIST_PAGE_SIZE = 25
 
+# Sections a higher app adds to the collaboration page (the commissioner app: its meetings), so
+# this app does not import it (DESIGN: apps depend one way). Each is a callable
+# (request, collaboration, can_manage) -> dict with "id", "title", "template" and what the
+# template reads; the app registers it in its AppConfig.ready().
+COLLABORATION_PAGE_SECTIONS: list = []
+
 
 def _posted(request):
     """The submitted data, or None for a GET. (`request.POST or None` would leave a form whose
@@ -216,6 +222,9 @@ def collaboration_detail(request, slug):
         "obligations": obligations,
         "overdue_count": sum(1 for o in obligations if o.overdue),
         "history": selectors.collaboration_history(collaboration=collaboration),
+        "extra_sections": [
+            section(request, collaboration, can_manage) for section in COLLABORATION_PAGE_SECTIONS
+        ],
     }
     return render(request, "agreements/collaboration_detail.html", context)
 

@@ -344,6 +344,29 @@ def meeting_list(request, slug):
     )
 
 
+# How many meetings the collaboration page shows (newest first: the upcoming ones come first).
+COLLABORATION_PAGE_MEETINGS = 5
+
+
+def collaboration_meetings_section(request, collaboration, can_manage: bool) -> dict:
+    """The Meetings section of the collaboration page: its latest meetings with attendance
+    counts (one query), the way to all of them, and "New meeting" for its managers."""
+    meetings = list(
+        selectors.collaboration_meetings(collaboration=collaboration)[
+            : COLLABORATION_PAGE_MEETINGS + 1
+        ]
+    )
+    return {
+        "id": "meetings",
+        "title": _("Meetings"),
+        "template": "commissioner/partials/collaboration_meetings.html",
+        "meetings": meetings[:COLLABORATION_PAGE_MEETINGS],
+        "more": len(meetings) > COLLABORATION_PAGE_MEETINGS,
+        "can_manage": can_manage,
+        "now": timezone.now(),
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, slug):
     collaboration = selectors.collaboration_get_for(actor=request.user, slug=slug)

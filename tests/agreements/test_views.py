@@ -231,9 +231,11 @@ def test_detail_query_count_does_not_grow(client, full, partner, lead, partner_s
 
     client.force_login(partner_staff)
     _grow(full, partner, lead, 2)
+    factories.MeetingFactory.create_batch(2, collaboration=full)
     with query_budget("agreements.collaboration_detail"):
         client.get(page(full))
     _grow(full, partner, lead, 6)
+    factories.MeetingFactory.create_batch(6, collaboration=full)
     with query_budget("agreements.collaboration_detail"):
         assert client.get(page(full)).status_code == 200
 
