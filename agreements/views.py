@@ -202,6 +202,7 @@ def collaboration_detail(request, slug):
                 "measurements": measurements,
                 "chart": selectors.goal_chart_data(goal, measurements),
                 "chart_id": f"goal-chart-data-{goal.pk}",
+                "combined": selectors.goal_combined_figures(goal, measurements),
             }
         )
     agreements = selectors.collaboration_agreements(collaboration=collaboration)
@@ -502,6 +503,7 @@ def goal_detail(request, slug, pk):
             "measurements": measurements,
             "chart": selectors.goal_chart_data(goal, measurements),
             "chart_id": f"goal-chart-data-{goal.pk}",
+            "combined": selectors.goal_combined_figures(goal, measurements),
             "can_manage": can_manage,
             "can_report": can_manage or _takes_part(collaboration, own_id),
             "history": selectors.goal_history(goal=goal),
