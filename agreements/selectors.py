@@ -191,6 +191,40 @@ def participation_list_for(*, actor) -> QuerySet[Participation]:
     )
 
 
+def export_rows_of(kind: str, *, actor, collaborations: QuerySet[Collaboration]) -> QuerySet:
+    """The participations, obligations or measurements of `collaborations` (a filtered list of
+    the collaborations `actor` may read) for a CSV export, each through the scoped list selector
+    of its kind, with what its rows name, ordered by collaboration."""
+    within = collaborations.order_by().values("pk")
+    if kind == "participations":
+        return (
+            participation_list_for(actor=actor)
+            .filter(collaboration_id__in=within)
+            .order_by("collaboration__title", "collaboration_id", "organisation__name", "pk")
+        )
+    if kind == "obligations":
+        return (
+            obligation_list_for(actor=actor)
+            .filter(collaboration_id__in=within)
+            .select_related("collaboration")
+            .order_by("collaboration__title", "collaboration_id", "due_date", "pk")
+        )
+    if kind == "measurements":
+        return (
+            measurement_list_for(actor=actor)
+            .filter(goal__collaboration_id__in=within)
+            .select_related("goal__collaboration")
+            .order_by(
+                "goal__collaboration__title",
+                "goal__collaboration_id",
+                "goal_id",
+                "period_end",
+                "pk",
+            )
+        )
+    raise ValueError(kind)
+
+
 def with_latest_measurement(goals: QuerySet[SharedGoal]) -> QuerySet[SharedGoal]:
     """Each goal with its latest reported value and period, and its number of measurements:
     what progress is derived from, in the same query as the goals."""
