@@ -244,8 +244,6 @@ EXPORTS = {
 def collaboration_export(request, kind: str = "collaborations"):
     """CSV of the collaborations the list shows with its filters and sort, or of their
     participations, obligations or measurements."""
-    if kind not in EXPORTS:
-        raise Http404
     filterset = _export_filterset(request)
     if filterset.is_bound and not filterset.is_valid():
         return csv_filter_error(filterset)

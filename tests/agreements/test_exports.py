@@ -13,7 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from agreements.models import Collaboration, Obligation
+from collabhub import csv_export
 from tests import factories
+from tests.partners.test_views import csv_body
 from tests.querycount import query_budget
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ COLLABORATIONS = "/collaborations/export.csv"
 
 
 def export_of(kind: str) -> str:
-    return reverse("agreements:collaboration_export_of", args=[kind])
+    return reverse(f"agreements:{kind[:-1]}_export")
 
 
 def rows(client: Client, url: str, params=None) -> list[list[str]]:
@@ -30,9 +32,7 @@ def rows(client: Client, url: str, params=None) -> list[list[str]]:
     assert response.status_code == 200, response
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment; filename=")
-    assert response.streaming
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(body)))
+    return list(csv.reader(io.StringIO(csv_body(response))))
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_a_bad_filter_or_kind_is_refused(client, two, lead_staff):
     response = client.get(COLLABORATIONS, {"status": "exploded"})
     assert response.status_code == 400
     assert "status" in response.content.decode()
-    assert client.get("/collaborations/export/flags.csv").status_code == 404
+    assert client.get("/collaborations/export/flags.csv").status_code == 404  # no such export
 
 
 @pytest.mark.parametrize(
@@ -137,6 +137,17 @@ def test_export_query_counts_do_not_grow(client, lead_staff, kind):
     first = exported()
     grow(5)
     assert exported() == first + 5
+
+
+def test_a_large_export_is_streamed_with_the_same_rows(client, two, lead_staff, monkeypatch):
+    client.force_login(lead_staff)
+    written = client.get(COLLABORATIONS)
+    assert not written.streaming and int(written["Content-Length"]) > 0
+    monkeypatch.setattr(csv_export, "STREAM_FROM_ROWS", 1)
+    streamed = client.get(COLLABORATIONS)
+    assert streamed.streaming
+    assert streamed["Content-Disposition"] == written["Content-Disposition"]
+    assert csv_body(streamed) == csv_body(written)
 
 
 # The flag inbox ---------------------------------------------------------------------------------
