@@ -1,9 +1,10 @@
-"""A real browser logs in through the login form against a live server."""
+"""A real browser logs in through the login form against a live server; focus after a failed
+submit."""
 
 import pytest
 
 from tests.conftest import browser_login
-from tests.factories import AdministratorFactory, UserFactory
+from tests.factories import AdministratorFactory, UserFactory, staff_user
 from tests.trust.axe import axe_violations, readable
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,3 +111,26 @@ def test_the_periodic_task_form_reads_its_crontab_out_under_the_policy(page):
     help_text = page.locator(".field-crontab .help")
     help_text.get_by_text(f"Translation: {schedule.human_readable}").wait_for()
     assert not violations, violations
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_focus_moves_to_the_error_summary_after_a_failed_submit(browser, live_server, javascript):
+    """Issue 16: after a failed submit focus was left on the page body. The summary takes it —
+    with JavaScript and without (its autofocus) — and a link in it focuses the field it names."""
+    staff_user(username="gale")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        browser_login(page, "gale", "not-the-password")
+        page.get_by_role("alert").wait_for()
+        assert page.evaluate("document.activeElement.id") == "login-errors"
+        browser_login(page, "gale")
+        page.goto("/organisations/new/")
+        page.get_by_role("button", name="Add organisation").click()
+        page.get_by_role("alert").wait_for()
+        assert page.evaluate("document.activeElement.id") == "form-errors"
+        if javascript:
+            page.locator("#form-errors a").first.click()
+            assert page.evaluate("document.activeElement.id") == "id_name"
+    finally:
+        context.close()
