@@ -1,8 +1,14 @@
 """A real browser logs in through the login form against a live server; focus after a failed
 submit."""
 
-import pytest
+import datetime as dt
+import re
 
+import pytest
+from django.utils import timezone
+
+from agreements.models import SharedGoal
+from tests import factories
 from tests.conftest import browser_login
 from tests.factories import AdministratorFactory, UserFactory, staff_user
 from tests.trust.axe import axe_violations, readable
@@ -134,3 +140,41 @@ def test_focus_moves_to_the_error_summary_after_a_failed_submit(browser, live_se
             assert page.evaluate("document.activeElement.id") == "id_name"
     finally:
         context.close()
+
+
+def test_staff_home_shows_what_is_due_and_the_lists_export_csv(page):
+    """Issue 16: the staff home says what is due (here an obligation, a report expected and the
+    next meeting) and leads to it; the collaboration list downloads its rows as CSV."""
+    organisation = factories.OrganisationFactory(name="Port Ellis")
+    staff_user(organisation, username="hana")
+    collaboration = factories.CollaborationFactory(title="Harbour Water", slug="harbour")
+    factories.ParticipationFactory(collaboration=collaboration, organisation=organisation)
+    factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=organisation,
+        description="Annual dues",
+        due_date=timezone.localdate() + dt.timedelta(days=3),
+    )
+    factories.SharedGoalFactory(collaboration=collaboration, title="Riders", cadence="monthly")
+    SharedGoal.objects.update(created_at=timezone.now() - dt.timedelta(days=60))
+    factories.MeetingFactory(
+        collaboration=collaboration,
+        title="Summer board",
+        held_at=timezone.now() + dt.timedelta(days=2),
+    )
+    browser_login(page, "hana")
+    due = page.get_by_role("region", name="Due soon")
+    assert "Annual dues" in due.inner_text()
+    assert "Summer board" in page.get_by_role("region", name="Next meetings").inner_text()
+    due.get_by_role("link", name="Report on Riders").click()
+    page.get_by_role("heading", name=re.compile("Riders")).first.wait_for()
+    assert page.url.endswith("/measurements/new/")
+
+    page.goto("/collaborations/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="collaborations", exact=True).click()
+    path = download.value.path()
+    assert download.value.suggested_filename.startswith("collaborations-")
+    with open(path, encoding="utf-8-sig") as exported:
+        text = exported.read()
+    assert text.startswith("Collaboration,Slug,") and "Harbour Water" in text
