@@ -178,3 +178,12 @@ def test_staff_home_shows_what_is_due_and_the_lists_export_csv(page):
     with open(path, encoding="utf-8-sig") as exported:
         text = exported.read()
     assert text.startswith("Collaboration,Slug,") and "Harbour Water" in text
+
+
+def test_the_password_change_form_focuses_its_error_summary(page):
+    staff_user(username="ines")
+    browser_login(page, "ines")
+    page.goto("/accounts/password/change/")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("alert").wait_for()
+    assert page.evaluate("document.activeElement.id") == "form-errors"
