@@ -185,3 +185,17 @@ def test_obligation_status_and_overdue_read_as_words(client, collaboration, part
     client.force_login(lead_staff)
     (row,) = rows(client, export_of("obligations"))[1:]
     assert row[6:9] == ["2020-01-01", "Pending", "yes"]
+
+
+def test_the_flag_export_query_count_does_not_grow(client, commissioner_user):
+    client.force_login(commissioner_user)
+    url = reverse("commissioner:flag_export")
+
+    def exported() -> int:
+        with query_budget("commissioner.flag_export"):
+            return len(rows(client, url))
+
+    factories.FlagFactory.create_batch(2)
+    first = exported()
+    factories.FlagFactory.create_batch(5)
+    assert exported() == first + 5
