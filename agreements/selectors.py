@@ -191,6 +191,40 @@ def participation_list_for(*, actor) -> QuerySet[Participation]:
     )
 
 
+def export_rows_of(kind: str, *, actor, collaborations: QuerySet[Collaboration]) -> QuerySet:
+    """The participations, obligations or measurements of `collaborations` (a filtered list of
+    the collaborations `actor` may read) for a CSV export, each through the scoped list selector
+    of its kind, with what its rows name, ordered by collaboration."""
+    within = collaborations.order_by().values("pk")
+    if kind == "participations":
+        return (
+            participation_list_for(actor=actor)
+            .filter(collaboration_id__in=within)
+            .order_by("collaboration__title", "collaboration_id", "organisation__name", "pk")
+        )
+    if kind == "obligations":
+        return (
+            obligation_list_for(actor=actor)
+            .filter(collaboration_id__in=within)
+            .select_related("collaboration")
+            .order_by("collaboration__title", "collaboration_id", "due_date", "pk")
+        )
+    if kind == "measurements":
+        return (
+            measurement_list_for(actor=actor)
+            .filter(goal__collaboration_id__in=within)
+            .select_related("goal__collaboration")
+            .order_by(
+                "goal__collaboration__title",
+                "goal__collaboration_id",
+                "goal_id",
+                "period_end",
+                "pk",
+            )
+        )
+    raise ValueError(kind)
+
+
 def with_latest_measurement(goals: QuerySet[SharedGoal]) -> QuerySet[SharedGoal]:
     """Each goal with its latest reported value and period, and its number of measurements:
     what progress is derived from, in the same query as the goals."""
@@ -352,19 +386,70 @@ def goal_progress(goal: SharedGoal, latest_value: Decimal | None = None) -> Prog
     return Progress(ratio.quantize(Decimal("0.0001")))
 
 
+# Units whose combined figure across partners is their mean, not their sum (a rate is not added).
+RATE_UNITS = frozenset({"%", "percent", "per cent", "percentage", "pourcentage", "rate", "ratio"})
+
+
+def _day_ms(day) -> int:
+    """A date as the milliseconds at its UTC midnight: Chart.js's linear time axis (no date
+    adapter is vendored) and static/js/agreements.js format it back as the same date."""
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def goal_combined_figures(goal: SharedGoal, measurements) -> list[tuple[Any, Decimal]]:
+    """The collective figure of a goal several organisations report on: at each period end, the
+    sum (for a rate, the mean) of each organisation's latest value up to that date. Empty when
+    fewer than two organisations report (their own series is the whole story)."""
+    if len({m.reported_by_organisation_id for m in measurements}) < 2:
+        return []
+    is_rate = goal.unit.strip().lower() in RATE_UNITS
+    latest: dict[int, Decimal] = {}
+    figures: list[tuple[Any, Decimal]] = []
+    for m in sorted(measurements, key=lambda m: (m.period_end, m.pk or 0)):
+        latest[m.reported_by_organisation_id] = m.value
+        total = sum(latest.values(), Decimal(0))
+        figure = (total / len(latest)).quantize(Decimal("0.01")) if is_rate else total
+        if figures and figures[-1][0] == m.period_end:
+            figures[-1] = (m.period_end, figure)
+        else:
+            figures.append((m.period_end, figure))
+    return figures
+
+
 def goal_chart_data(goal: SharedGoal, measurements) -> dict[str, Any]:
-    """What static/js/agreements.js draws for a goal (read from a json_script data block):
-    the measurements over time, the baseline and the target."""
+    """What static/js/agreements.js draws for a goal (read from a json_script data block): one
+    series per reporting organisation on a time axis (x: milliseconds at each period end's UTC
+    midnight), the combined figure when several report, and the baseline and target lines."""
+    by_organisation: dict[int, dict[str, Any]] = {}
+    for m in sorted(measurements, key=lambda m: (m.period_end, m.pk or 0)):
+        series = by_organisation.setdefault(
+            m.reported_by_organisation_id,
+            {"label": m.reported_by_organisation.name, "points": []},
+        )
+        series["points"].append({"x": _day_ms(m.period_end), "y": float(m.value)})
+    combined = goal_combined_figures(goal, measurements)
+    days = [m.period_end for m in measurements]
+    if goal.target_date:
+        days.append(goal.target_date)
     return {
         "title": goal.title,
         "unit": goal.unit,
-        "labels": [m.period_end.isoformat() for m in measurements],
-        "values": [float(m.value) for m in measurements],
+        "series": sorted(by_organisation.values(), key=lambda series: series["label"]),
+        "combined": (
+            {
+                "label": str(_("Combined (all partners)")),
+                "points": [{"x": _day_ms(day), "y": float(value)} for day, value in combined],
+            }
+            if combined
+            else None
+        ),
+        "start": _day_ms(min(days)) if days else None,
+        "end": _day_ms(max(days)) if days else None,
         "baseline": float(goal.baseline),
         "target": float(goal.target),
-        "valueLabel": str(_("Reported value")),
         "targetLabel": str(_("Target")),
         "baselineLabel": str(_("Baseline")),
+        "axisLabel": str(_("Period ending")),
     }
 
 

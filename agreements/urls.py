@@ -10,6 +10,16 @@ app_name = "agreements"
 
 urlpatterns = [
     path("", views.collaboration_list, name="collaboration_list"),
+    path("export.csv", views.collaboration_export, name="collaboration_export"),
+    *(
+        path(
+            f"export/{kind}.csv",
+            views.collaboration_export,
+            {"kind": kind},
+            name=f"{kind[:-1]}_export",
+        )
+        for kind in ("participations", "obligations", "measurements")
+    ),
     path("new/", views.collaboration_create, name="collaboration_create"),
     path("<slug:slug>/", views.collaboration_detail, name="collaboration_detail"),
     path("<slug:slug>/edit/", views.collaboration_edit, name="collaboration_edit"),

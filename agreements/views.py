@@ -10,8 +10,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from collabhub.csv_export import csv_filter_error, csv_response, day, yes_no
 from collabhub.errors import DomainError
 from partners.models import Contact, Organisation
 from partners.principals import actor_organisation_id
@@ -42,6 +44,12 @@ from .models import Agreement, Collaboration, Obligation, Participation
 from .structures import rules_for, structure_problems
 
 LIST_PAGE_SIZE = 25
+
+# Sections a higher app adds to the collaboration page (the commissioner app: its meetings), so
+# this app does not import it (DESIGN: apps depend one way). Each is a callable
+# (request, collaboration, can_manage) -> dict with "id", "title", "template" and what the
+# template reads; the app registers it in its AppConfig.ready().
+COLLABORATION_PAGE_SECTIONS: list = []
 
 
 def _posted(request):
@@ -99,6 +107,153 @@ def collaboration_list(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "agreements/partials/collaboration_results.html", context)
     return render(request, "agreements/collaboration_list.html", context)
+
+
+# Exports: the collaborations the list shows (same scope, filters and sort), and the
+# participations, obligations and measurements of those collaborations. -------------------------
+
+
+def _export_filterset(request) -> CollaborationFilterSet:
+    return CollaborationFilterSet(
+        request.GET or None,
+        queryset=selectors.collaboration_directory_for(actor=request.user, sort=_sort(request)),
+        request=request,
+    )
+
+
+COLLABORATION_EXPORT_COLUMNS = [
+    gettext_lazy("Collaboration"),
+    gettext_lazy("Slug"),
+    gettext_lazy("Structure"),
+    gettext_lazy("Status"),
+    gettext_lazy("Lead organisation"),
+    gettext_lazy("Commissioner"),
+    gettext_lazy("Active participants"),
+    gettext_lazy("Start date"),
+    gettext_lazy("Planned end date"),
+]
+
+
+def _collaboration_row(collaboration) -> list:
+    commissioner = collaboration.commissioner
+    return [
+        collaboration.title,
+        collaboration.slug,
+        collaboration.get_structure_display(),
+        collaboration.get_status_display(),
+        collaboration.lead_organisation.name,
+        (commissioner.get_full_name() or commissioner.username) if commissioner else "",
+        collaboration.active_participant_count,
+        day(collaboration.start_date),
+        day(collaboration.planned_end_date),
+    ]
+
+
+PARTICIPATION_EXPORT_COLUMNS = [
+    gettext_lazy("Collaboration"),
+    gettext_lazy("Organisation"),
+    gettext_lazy("Role"),
+    gettext_lazy("Status"),
+    gettext_lazy("Joined"),
+    gettext_lazy("Left"),
+    gettext_lazy("Contact"),
+    gettext_lazy("Contact e-mail"),
+]
+
+
+def _participation_row(participation) -> list:
+    contact = participation.contact
+    return [
+        participation.collaboration.title,
+        participation.organisation.name,
+        participation.get_role_display(),
+        participation.get_status_display(),
+        day(participation.joined_on),
+        day(participation.left_on),
+        contact.name if contact else "",
+        contact.email if contact else "",
+    ]
+
+
+OBLIGATION_EXPORT_COLUMNS = [
+    gettext_lazy("Collaboration"),
+    gettext_lazy("Organisation"),
+    gettext_lazy("Kind"),
+    gettext_lazy("Description"),
+    gettext_lazy("Quantity"),
+    gettext_lazy("Unit"),
+    gettext_lazy("Due date"),
+    gettext_lazy("Status"),
+    gettext_lazy("Overdue"),
+    gettext_lazy("Met on"),
+]
+
+
+def _obligation_row(obligation) -> list:
+    return [
+        obligation.collaboration.title,
+        obligation.organisation.name,
+        obligation.get_kind_display(),
+        obligation.description,
+        "" if obligation.quantity is None else obligation.quantity,
+        obligation.get_unit_display() if obligation.unit else "",
+        day(obligation.due_date),
+        obligation.get_status_display(),
+        yes_no(obligation.overdue),
+        day(obligation.met_at),
+    ]
+
+
+MEASUREMENT_EXPORT_COLUMNS = [
+    gettext_lazy("Collaboration"),
+    gettext_lazy("Goal"),
+    gettext_lazy("Indicator"),
+    gettext_lazy("Unit"),
+    gettext_lazy("Period ending"),
+    gettext_lazy("Value"),
+    gettext_lazy("Reported by"),
+    gettext_lazy("Reported on"),
+    gettext_lazy("Evidence"),
+]
+
+
+def _measurement_row(measurement) -> list:
+    goal = measurement.goal
+    return [
+        goal.collaboration.title,
+        goal.title,
+        goal.indicator,
+        goal.unit,
+        day(measurement.period_end),
+        measurement.value,
+        measurement.reported_by_organisation.name,
+        day(measurement.reported_at),
+        measurement.evidence,
+    ]
+
+
+EXPORTS = {
+    "collaborations": (COLLABORATION_EXPORT_COLUMNS, _collaboration_row),
+    "participations": (PARTICIPATION_EXPORT_COLUMNS, _participation_row),
+    "obligations": (OBLIGATION_EXPORT_COLUMNS, _obligation_row),
+    "measurements": (MEASUREMENT_EXPORT_COLUMNS, _measurement_row),
+}
+
+
+@require_GET
+def collaboration_export(request, kind: str = "collaborations"):
+    """CSV of the collaborations the list shows with its filters and sort, or of their
+    participations, obligations or measurements."""
+    filterset = _export_filterset(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return csv_filter_error(filterset)
+    collaborations = filterset.qs
+    if kind != "collaborations":
+        collaborations = selectors.export_rows_of(
+            kind, actor=request.user, collaborations=collaborations
+        )
+    header, row = EXPORTS[kind]
+    return csv_response(name=kind, header=header, objects=collaborations, row=row)
 
 
 def _lead_choices(request, keep_pk=None):
@@ -196,6 +351,7 @@ def collaboration_detail(request, slug):
                 "measurements": measurements,
                 "chart": selectors.goal_chart_data(goal, measurements),
                 "chart_id": f"goal-chart-data-{goal.pk}",
+                "combined": selectors.goal_combined_figures(goal, measurements),
             }
         )
     agreements = selectors.collaboration_agreements(collaboration=collaboration)
@@ -216,6 +372,9 @@ def collaboration_detail(request, slug):
         "obligations": obligations,
         "overdue_count": sum(1 for o in obligations if o.overdue),
         "history": selectors.collaboration_history(collaboration=collaboration),
+        "extra_sections": [
+            section(request, collaboration, can_manage) for section in COLLABORATION_PAGE_SECTIONS
+        ],
     }
     return render(request, "agreements/collaboration_detail.html", context)
 
@@ -493,6 +652,7 @@ def goal_detail(request, slug, pk):
             "measurements": measurements,
             "chart": selectors.goal_chart_data(goal, measurements),
             "chart_id": f"goal-chart-data-{goal.pk}",
+            "combined": selectors.goal_combined_figures(goal, measurements),
             "can_manage": can_manage,
             "can_report": can_manage or _takes_part(collaboration, own_id),
             "history": selectors.goal_history(goal=goal),

@@ -91,8 +91,8 @@ def _require_commissioner(actor) -> None:
 
 
 def site_url(path: str) -> str:
-    """An absolute link for an e-mail (SITE_URL, when the deployment sets one)."""
-    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{path}"
+    """An absolute link for an e-mail: the deployment's SITE_URL followed by `path`."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 # Activity -------------------------------------------------------------------------------------
@@ -1071,7 +1071,11 @@ def _digest_message(commissioner: User, lines_of: list[DigestLine]) -> mail.Emai
         )
         lines.extend(f"    · {reason}" for reason in flag.reasons)
         lines.append(f"    {before}/{flag.pk}/{after}")
-    lines += ["", _("The flag inbox lists every open flag.")]
+    lines += [
+        "",
+        _("The flag inbox lists every open flag: %(link)s")
+        % {"link": site_url(reverse("commissioner:flag_list"))},
+    ]
     return mail.EmailMessage(subject=subject, body="\n".join(lines), to=[commissioner.email])
 
 
@@ -1329,6 +1333,15 @@ def _obligation_message(recipient: str, items, today: dt.date) -> mail.EmailMess
         else:
             when = _("due on %(date)s") % {"date": obligation.due_date.isoformat()}
         lines.append(f"- {obligation.collaboration.title}: {obligation.description} — {when}")
+        lines.append(
+            "    "
+            + site_url(
+                reverse(
+                    "agreements:collaboration_detail",
+                    kwargs={"slug": obligation.collaboration.slug},
+                )
+            )
+        )
     lines += ["", _("Mark an obligation met in CollabHub, or through the API, when it is done.")]
     subject = ngettext(
         "CollabHub: %(count)s obligation to attend to",
@@ -1427,6 +1440,13 @@ def _renewal_message(agreement: Agreement, to, cc, today: dt.date) -> mail.Email
                 "when": when,
                 "notice": agreement.renewal_notice_days,
             },
+            "",
+            site_url(
+                reverse(
+                    "agreements:agreement_detail",
+                    kwargs={"slug": agreement.collaboration.slug, "pk": agreement.pk},
+                )
+            ),
         ]
     )
     subject = _("CollabHub: renewal notice for %(title)s") % {"title": agreement.title}

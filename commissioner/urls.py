@@ -11,6 +11,7 @@ urlpatterns = [
     path("scan/", views.scan_now, name="scan_now"),
     path("policy/", views.default_policy_edit, name="default_policy"),
     path("flags/", views.flag_list, name="flag_list"),
+    path("flags/export.csv", views.flag_export, name="flag_export"),
     path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),
     path("flags/<int:pk>/acknowledge/", views.flag_acknowledge, name="flag_acknowledge"),
     path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag_resolve"),

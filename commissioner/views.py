@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collabhub.csv_export import csv_filter_error, csv_response, day
 from collabhub.errors import DomainError
 
 from . import selectors, services
@@ -131,6 +133,57 @@ def flag_list(request):
     if request.htmx and not request.htmx.boosted:
         return render(request, "commissioner/partials/flag_results.html", context)
     return render(request, "commissioner/flag_list.html", context)
+
+
+FLAG_EXPORT_COLUMNS = [
+    gettext_lazy("Partner"),
+    gettext_lazy("Collaboration"),
+    gettext_lazy("Band"),
+    gettext_lazy("Score"),
+    gettext_lazy("Reasons"),
+    gettext_lazy("Raised"),
+    gettext_lazy("Status"),
+    gettext_lazy("Acknowledged by"),
+    gettext_lazy("Interventions"),
+    gettext_lazy("Open interventions"),
+    gettext_lazy("Closed"),
+]
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+def _flag_row(flag: Flag) -> list:
+    return [
+        flag.participation.organisation.name,
+        flag.participation.collaboration.title,
+        flag.get_band_display(),
+        flag.score,
+        "; ".join(str(reason) for reason in flag.reasons or ()),
+        day(flag.raised_on),
+        flag.get_status_display(),
+        _person(flag.acknowledged_by),
+        flag.intervention_count,
+        flag.open_intervention_count,
+        day(flag.closed_at),
+    ]
+
+
+@require_GET
+def flag_export(request):
+    """The flag inbox as CSV, with the same filters (and order) as the page."""
+    _require_commissioner(request)
+    filterset = FlagInboxFilterSet(
+        request.GET or None,
+        queryset=selectors.flag_list_for(actor=request.user).order_by("-raised_on", "-pk"),
+        request=request,
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        return csv_filter_error(filterset)
+    return csv_response(
+        name="flags", header=FLAG_EXPORT_COLUMNS, objects=filterset.qs, row=_flag_row
+    )
 
 
 def _flag_context(flag: Flag) -> dict:
@@ -342,6 +395,29 @@ def meeting_list(request, slug):
             "can_commission": may_commission(request.user),
         },
     )
+
+
+# How many meetings the collaboration page shows (newest first: the upcoming ones come first).
+COLLABORATION_PAGE_MEETINGS = 5
+
+
+def collaboration_meetings_section(request, collaboration, can_manage: bool) -> dict:
+    """The Meetings section of the collaboration page: its latest meetings with attendance
+    counts (one query), the way to all of them, and "New meeting" for its managers."""
+    meetings = list(
+        selectors.collaboration_meetings(collaboration=collaboration)[
+            : COLLABORATION_PAGE_MEETINGS + 1
+        ]
+    )
+    return {
+        "id": "meetings",
+        "title": _("Meetings"),
+        "template": "commissioner/partials/collaboration_meetings.html",
+        "meetings": meetings[:COLLABORATION_PAGE_MEETINGS],
+        "more": len(meetings) > COLLABORATION_PAGE_MEETINGS,
+        "can_manage": can_manage,
+        "now": timezone.now(),
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -257,3 +257,13 @@ def organisation_history(*, organisation: Organisation, limit: int = 50) -> list
             entries.append(entry)
     entries.sort(key=lambda e: e.date, reverse=True)
     return entries[:limit]
+
+
+def administrators_to_ask(*, limit: int = 3) -> list[User]:
+    """Active administrators with an e-mail address: whom a page names when it tells a user to
+    ask for access (few, alphabetical)."""
+    return list(
+        User.objects.filter(Q(role=User.Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .order_by("last_name", "first_name", "username")[:limit]
+    )

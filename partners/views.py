@@ -2,20 +2,16 @@
 and contact forms, API tokens, and the administrators' people page. Thin: the rules live in
 selectors (reads) and services (writes)."""
 
-import csv
-import re
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from collabhub.csv_export import csv_filter_error, csv_response, day, yes_no
 from collabhub.errors import DomainError
 
 from . import selectors, services
@@ -27,16 +23,16 @@ from .forms import (
     PersonCreateForm,
     PersonEditForm,
 )
-from .principals import may_create_organisation, may_manage_organisation, may_manage_people
+from .principals import (
+    actor_organisation_id,
+    is_administrator,
+    may_create_organisation,
+    may_manage_organisation,
+    may_manage_people,
+)
 
 DIRECTORY_PAGE_SIZE = 25
 PEOPLE_PAGE_SIZE = 50
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# ...except a plain phone number or number: digits, spaces, parentheses, dots and dashes, with an
-# optional leading + ("+1 555 0100", "-12.5"). Without a letter, "=", "@", "|" or "!" it cannot
-# call a function or another program, so it is exported as it is.
-CSV_PLAIN_NUMBER = re.compile(r"\+?[0-9 ().-]*[0-9][0-9 ().-]*")
 
 
 def _require_manager(request, organisation) -> None:
@@ -81,15 +77,6 @@ def organisation_list(request):
     return render(request, "partners/organisation_list.html", context)
 
 
-def csv_safe(value) -> str:
-    """A cell a spreadsheet shows as text: one that would start a formula gets a leading
-    apostrophe (OWASP's advice against CSV injection); phone numbers and numbers are left alone."""
-    text = "" if value is None else str(value)
-    if text.startswith(CSV_FORMULA_STARTS) and not CSV_PLAIN_NUMBER.fullmatch(text):
-        return f"'{text}"
-    return text
-
-
 EXPORT_COLUMNS = [
     gettext_lazy("Name"),
     gettext_lazy("Short name"),
@@ -106,32 +93,21 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _write_export(response, organisations) -> None:
-    # A byte-order mark so spreadsheet programs read the file as UTF-8 (accents in names).
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow([csv_safe(column) for column in EXPORT_COLUMNS])
-    # iterator(): rows are written as they are read, not all held as model instances.
-    for organisation in organisations.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                csv_safe(value)
-                for value in (
-                    organisation.name,
-                    organisation.short_name,
-                    organisation.slug,
-                    organisation.get_kind_display(),
-                    organisation.jurisdiction,
-                    organisation.parent.name if organisation.parent else "",
-                    organisation.website,
-                    _("yes") if organisation.is_active else _("no"),
-                    organisation.primary_contact_name,
-                    organisation.primary_contact_email,
-                    organisation.primary_contact_phone,
-                    timezone.localtime(organisation.created_at).strftime("%Y-%m-%d"),
-                )
-            ]
-        )
+def _export_row(organisation) -> list:
+    return [
+        organisation.name,
+        organisation.short_name,
+        organisation.slug,
+        organisation.get_kind_display(),
+        organisation.jurisdiction,
+        organisation.parent.name if organisation.parent else "",
+        organisation.website,
+        yes_no(organisation.is_active),
+        organisation.primary_contact_name,
+        organisation.primary_contact_email,
+        organisation.primary_contact_phone,
+        day(organisation.created_at),
+    ]
 
 
 @require_GET
@@ -144,19 +120,10 @@ def organisation_export(request):
         ),
     )
     if filterset.is_bound and not filterset.is_valid():
-        problems = "; ".join(
-            f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()
-        )
-        return HttpResponse(
-            _("Cannot export: %(problems)s") % {"problems": problems},
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    _write_export(response, filterset.qs)
-    filename = f"organisations-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        return csv_filter_error(filterset)
+    return csv_response(
+        name="organisations", header=EXPORT_COLUMNS, objects=filterset.qs, row=_export_row
+    )
 
 
 # Organisations ------------------------------------------------------------------------------
@@ -169,6 +136,12 @@ def organisation_detail(request, slug):
     context = {
         "organisation": organisation,
         "can_manage": can_manage,
+        # Whoever may not change it is told who can and whom to ask; the staff user who
+        # registered it is told how long their access lasts.
+        "registered_by_you": can_manage
+        and not is_administrator(request.user)
+        and actor_organisation_id(request.user) != organisation.pk,
+        "administrators": [] if can_manage else selectors.administrators_to_ask(),
         "contacts": selectors.organisation_contacts(organisation=organisation),
         "children": selectors.organisation_children(organisation=organisation),
         "participations": selectors.organisation_participations(organisation=organisation),

@@ -1,5 +1,5 @@
 """Settings shared by every environment; each value that differs between machines comes from the
-environment (DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, EMAIL_*)."""
+environment (DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, DEBUG, EMAIL_*, SITE_URL)."""
 
 import os
 from pathlib import Path
@@ -228,6 +228,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CollabHub <noreply@collabhub.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people reach this deployment: every link in an e-mail is SITE_URL + a path (an e-mail has
+# no request to take the host from). `make run` serves on 127.0.0.1:8000.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # API tokens: only an HMAC of each token is stored; the pepper is a server-side secret.
 API_TOKEN_PEPPER = os.environ.get("API_TOKEN_PEPPER", "")
@@ -318,9 +321,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"refused_one_line": {"()": "collabhub.log_filters.RefusedRequestOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["refused_one_line"]},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },

@@ -6,7 +6,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env_bool, env_int
+from .base import ALLOWED_HOSTS, REDIS_URL, env_bool, env_int
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -20,6 +20,11 @@ if not REDIS_URL:
         "REDIS_URL must be set in production (e.g. redis://redis:6379/0): it is the cache shared "
         "by every process (API throttling) and the Celery broker."
     )
+
+# Links in e-mails: the deployment's own address; by default the first allowed host over HTTPS.
+SITE_URL = (
+    os.environ.get("SITE_URL") or f"https://{(ALLOWED_HOSTS or ['localhost'])[0].lstrip('.')}"
+).rstrip("/")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -11,31 +11,58 @@
     try { return JSON.parse(element.textContent); } catch (error) { return null; }
   }
 
+  // One colour per reporting organisation (Okabe–Ito, distinguishable with colour blindness);
+  // the combined figure is drawn thicker in black; target and baseline are dashed.
+  var SERIES_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#8c6d1f"];
+
+  // x values are milliseconds at a period end's UTC midnight (no date adapter is vendored, so
+  // the axis is linear and its ticks are formatted here as dates).
+  function isoDay(value) {
+    return new Date(value).toISOString().slice(0, 10);
+  }
+
   function drawGoalCharts() {
     if (typeof window.Chart === "undefined") { return; }
     document.querySelectorAll("canvas[data-chart-source]").forEach(function (canvas) {
       if (canvas.dataset.drawn) { return; }
       var data = readJSON(canvas.dataset.chartSource);
-      if (!data) { return; }
+      if (!data || !data.series) { return; }
       canvas.dataset.drawn = "true";
-      var count = data.labels.length;
-      var flat = function (value) { var line = []; for (var i = 0; i < count; i++) { line.push(value); } return line; };
+      var datasets = data.series.map(function (series, index) {
+        var colour = SERIES_COLOURS[index % SERIES_COLOURS.length];
+        return { label: series.label, data: series.points, borderColor: colour, backgroundColor: colour, tension: 0, pointRadius: 3 };
+      });
+      if (data.combined) {
+        datasets.push({ label: data.combined.label, data: data.combined.points, borderColor: "#212529", backgroundColor: "#212529", borderWidth: 3, pointRadius: 2, pointStyle: "rectRot" });
+      }
+      if (data.start !== null && data.end !== null) {
+        var across = function (value) { return [{ x: data.start, y: value }, { x: data.end, y: value }]; };
+        datasets.push({ label: data.targetLabel, data: across(data.target), borderColor: "#146c43", borderDash: [6, 4], pointRadius: 0 });
+        datasets.push({ label: data.baselineLabel, data: across(data.baseline), borderColor: "#6c757d", borderDash: [2, 3], pointRadius: 0 });
+      }
+      var day = 24 * 60 * 60 * 1000;
       new window.Chart(canvas, {
         type: "line",
-        data: {
-          labels: data.labels,
-          datasets: [
-            { label: data.valueLabel, data: data.values, borderColor: "#0b5394", backgroundColor: "#0b5394", tension: 0.2, pointRadius: 3 },
-            { label: data.targetLabel, data: flat(data.target), borderColor: "#146c43", borderDash: [6, 4], pointRadius: 0 },
-            { label: data.baselineLabel, data: flat(data.baseline), borderColor: "#6c757d", borderDash: [2, 3], pointRadius: 0 }
-          ]
-        },
+        data: { datasets: datasets },
         options: {
           responsive: true,
           maintainAspectRatio: false,
           animation: false,
-          plugins: { legend: { position: "bottom" } },
-          scales: { y: { title: { display: true, text: data.unit } } }
+          parsing: false,
+          plugins: {
+            legend: { position: "bottom" },
+            tooltip: { callbacks: { title: function (items) { return items.length ? isoDay(items[0].parsed.x) : ""; } } }
+          },
+          scales: {
+            x: {
+              type: "linear",
+              min: data.start === data.end && data.start !== null ? data.start - 15 * day : undefined,
+              max: data.start === data.end && data.end !== null ? data.end + 15 * day : undefined,
+              title: { display: true, text: data.axisLabel },
+              ticks: { maxTicksLimit: 6, callback: function (value) { return isoDay(value); } }
+            },
+            y: { title: { display: true, text: data.unit } }
+          }
         }
       });
     });

@@ -44,7 +44,7 @@ def test_the_goal_chart_is_drawn_from_its_data_block(page, story, lead_staff):
     )
     points = page.evaluate(
         "() => Chart.getChart(document.querySelector('canvas[data-chart-source]'))"
-        ".data.datasets[0].data"
+        ".data.datasets[0].data.map(point => point.y)"
     )
     assert points == [150, 220, 260]
     assert canvas.get_attribute("role") == "img"
@@ -216,3 +216,51 @@ def test_staff_set_up_a_prime_contract_from_the_organisation_to_its_first_obliga
     assert obligation.agreement.status == "in_force"
     assert obligation.collaboration.structure == "prime_contractor"
     assert not violations, violations
+
+
+def test_the_goal_chart_has_a_time_axis_one_line_per_organisation_and_a_combined_line(
+    page, story, goal, lead, partner, lead_staff
+):
+    """Issue 16: dates on a time axis (the same date reported by two organisations is one
+    x position), one series per organisation, the combined figure, target and baseline lines,
+    and the figures as tables."""
+    factories.MeasurementFactory(
+        goal=goal,
+        value=90,
+        period_end=Measurement.objects.filter(goal=goal).order_by("period_end").first().period_end,
+        reported_by_organisation=lead,
+    )
+    violations = watch_csp(page)
+    browser_login(page, lead_staff.username)
+    page.goto(f"/collaborations/{story.slug}/goals/{goal.pk}/")
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.querySelector('canvas[data-chart-source]'))"
+    )
+    chart = page.evaluate(
+        """() => {
+          const chart = Chart.getChart(document.querySelector('canvas[data-chart-source]'));
+          const x = chart.scales.x;
+          return {
+            axis: x.type,
+            labels: chart.data.datasets.map(d => d.label),
+            firstX: chart.data.datasets.map(d => d.data[0].x),
+            ticks: x.ticks.map(t => t.label),
+          };
+        }"""
+    )
+    assert chart["axis"] == "linear"
+    assert chart["labels"] == [
+        "City of Riverton",
+        "Town of Lakeside",
+        "Combined (all partners)",
+        "Target",
+        "Baseline",
+    ]
+    # Both organisations' first report is the same day: the same x, not two categories.
+    assert chart["firstX"][0] == chart["firstX"][1]
+    assert all(len(tick) == 10 and tick[4] == "-" for tick in chart["ticks"]), chart["ticks"]
+    tables = page.locator("details table")
+    assert tables.count() == 2  # the measurements and the combined figures
+    assert "Combined figure of all reporting partners" in tables.nth(1).inner_text()
+    assert not violations, violations
+    assert not axe_problems(page)

@@ -170,13 +170,90 @@ def test_each_goal_has_a_chart_with_a_table_of_the_same_figures(client, full, go
         rf'<script id="goal-chart-data-{goal.pk}" type="application/json">(.*?)</script>', body
     )
     data = json.loads(block.group(1))
-    assert data["values"] == [180.0, 240.0, 300.0]
+    (series,) = data["series"]  # one reporting organisation: one series, nothing combined
+    assert series["label"] == "Town of Lakeside"
+    assert [point["y"] for point in series["points"]] == [180.0, 240.0, 300.0]
+    assert data["combined"] is None
     assert data["target"] == 500.0 and data["baseline"] == 100.0
     assert f'data-chart-source="goal-chart-data-{goal.pk}" role="img"' in body
-    assert "Chart of 3 measurements of “Riders per month” against the target of 500.00" in body
+    assert "Chart of 3 measurements of “Riders per month” over time" in body
+    assert "against the target of 500.00" in body
     table = text(body.split("Measurements of Riders per month, oldest first")[1])
     assert "180.00" in table and "300.00" in table and "Counts for month 1" in table
     assert "chart.umd.min.js" in body and "js/agreements.js" in body
+
+
+def at_ms(d: dt.date) -> int:
+    """A date as the chart's x: milliseconds at its UTC midnight."""
+    return int(dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def chart_data(body: str, goal) -> dict:
+    block = re.search(
+        rf'<script id="goal-chart-data-{goal.pk}" type="application/json">(.*?)</script>', body
+    )
+    return json.loads(block.group(1))
+
+
+def test_a_goal_chart_has_one_series_per_organisation_on_a_time_axis_and_their_combined_figure(
+    client, collaboration, goal, partner, lead, partner_staff
+):
+    """Two organisations report on the same goal: each has its own series of (date, value)
+    points — x is the period end as a timestamp, so the same date twice is one point in time,
+    not two categories — and the combined figure adds each one's latest value per period."""
+    goal.target_date = dt.date(2026, 12, 31)
+    goal.save()
+    for organisation, day, value in (
+        (lead, dt.date(2026, 1, 31), 100),
+        (partner, dt.date(2026, 1, 31), 40),
+        (partner, dt.date(2026, 2, 28), 60),
+        (lead, dt.date(2026, 3, 31), 150),
+    ):
+        factories.MeasurementFactory(
+            goal=goal, value=value, period_end=day, reported_by_organisation=organisation
+        )
+    client.force_login(partner_staff)
+    for url in (page(collaboration), page(collaboration, f"goals/{goal.pk}/")):
+        body = html(client.get(url))
+        data = chart_data(body, goal)
+        assert [(s["label"], s["points"]) for s in data["series"]] == [
+            (
+                "City of Riverton",
+                [
+                    {"x": at_ms(dt.date(2026, 1, 31)), "y": 100.0},
+                    {"x": at_ms(dt.date(2026, 3, 31)), "y": 150.0},
+                ],
+            ),
+            (
+                "Town of Lakeside",
+                [
+                    {"x": at_ms(dt.date(2026, 1, 31)), "y": 40.0},
+                    {"x": at_ms(dt.date(2026, 2, 28)), "y": 60.0},
+                ],
+            ),
+        ]
+        assert [p["y"] for p in data["combined"]["points"]] == [140.0, 160.0, 210.0]
+        # The target line runs to the target date.
+        assert data["start"] == at_ms(dt.date(2026, 1, 31))
+        assert data["end"] == at_ms(dt.date(2026, 12, 31))
+        # The combined figures are in a table too.
+        combined = text(
+            body.split("Combined figure of all reporting partners")[1].split("</table>")[0]
+        )
+        assert "2026-02-28 160.00" in combined and "2026-03-31 210.00" in combined
+
+
+def test_the_combined_figure_of_a_rate_is_the_mean(collaboration, lead, partner):
+    from agreements.selectors import goal_combined_figures
+
+    goal = factories.SharedGoalFactory(collaboration=collaboration, unit="%", target=90)
+    measurements = [
+        factories.MeasurementFactory(
+            goal=goal, value=value, period_end=dt.date(2026, 1, 31), reported_by_organisation=org
+        )
+        for org, value in ((lead, 80), (partner, 60))
+    ]
+    assert goal_combined_figures(goal, measurements) == [(dt.date(2026, 1, 31), 70)]
 
 
 def test_broken_rules_are_explained_on_the_page(client, partner_staff):
@@ -231,9 +308,11 @@ def test_detail_query_count_does_not_grow(client, full, partner, lead, partner_s
 
     client.force_login(partner_staff)
     _grow(full, partner, lead, 2)
+    factories.MeetingFactory.create_batch(2, collaboration=full)
     with query_budget("agreements.collaboration_detail"):
         client.get(page(full))
     _grow(full, partner, lead, 6)
+    factories.MeetingFactory.create_batch(6, collaboration=full)
     with query_budget("agreements.collaboration_detail"):
         assert client.get(page(full)).status_code == 200
 

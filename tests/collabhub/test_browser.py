@@ -1,9 +1,16 @@
-"""A real browser logs in through the login form against a live server."""
+"""A real browser logs in through the login form against a live server; focus after a failed
+submit."""
+
+import datetime as dt
+import re
 
 import pytest
+from django.utils import timezone
 
+from agreements.models import SharedGoal
+from tests import factories
 from tests.conftest import browser_login
-from tests.factories import AdministratorFactory, UserFactory
+from tests.factories import AdministratorFactory, UserFactory, staff_user
 from tests.trust.axe import axe_violations, readable
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,3 +117,73 @@ def test_the_periodic_task_form_reads_its_crontab_out_under_the_policy(page):
     help_text = page.locator(".field-crontab .help")
     help_text.get_by_text(f"Translation: {schedule.human_readable}").wait_for()
     assert not violations, violations
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_focus_moves_to_the_error_summary_after_a_failed_submit(browser, live_server, javascript):
+    """Issue 16: after a failed submit focus was left on the page body. The summary takes it —
+    with JavaScript and without (its autofocus) — and a link in it focuses the field it names."""
+    staff_user(username="gale")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        browser_login(page, "gale", "not-the-password")
+        page.get_by_role("alert").wait_for()
+        assert page.evaluate("document.activeElement.id") == "login-errors"
+        browser_login(page, "gale")
+        page.goto("/organisations/new/")
+        page.get_by_role("button", name="Add organisation").click()
+        page.get_by_role("alert").wait_for()
+        assert page.evaluate("document.activeElement.id") == "form-errors"
+        if javascript:
+            page.locator("#form-errors a").first.click()
+            assert page.evaluate("document.activeElement.id") == "id_name"
+    finally:
+        context.close()
+
+
+def test_staff_home_shows_what_is_due_and_the_lists_export_csv(page):
+    """Issue 16: the staff home says what is due (here an obligation, a report expected and the
+    next meeting) and leads to it; the collaboration list downloads its rows as CSV."""
+    organisation = factories.OrganisationFactory(name="Port Ellis")
+    staff_user(organisation, username="hana")
+    collaboration = factories.CollaborationFactory(title="Harbour Water", slug="harbour")
+    factories.ParticipationFactory(collaboration=collaboration, organisation=organisation)
+    factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=organisation,
+        description="Annual dues",
+        due_date=timezone.localdate() + dt.timedelta(days=3),
+    )
+    factories.SharedGoalFactory(collaboration=collaboration, title="Riders", cadence="monthly")
+    SharedGoal.objects.update(created_at=timezone.now() - dt.timedelta(days=60))
+    factories.MeetingFactory(
+        collaboration=collaboration,
+        title="Summer board",
+        held_at=timezone.now() + dt.timedelta(days=2),
+    )
+    browser_login(page, "hana")
+    due = page.get_by_role("region", name="Due soon")
+    assert "Annual dues" in due.inner_text()
+    assert "Summer board" in page.get_by_role("region", name="Next meetings").inner_text()
+    due.get_by_role("link", name="Report on Riders").click()
+    page.get_by_role("heading", name=re.compile("Riders")).first.wait_for()
+    assert page.url.endswith("/measurements/new/")
+
+    page.goto("/collaborations/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="collaborations", exact=True).click()
+    path = download.value.path()
+    assert download.value.suggested_filename.startswith("collaborations-")
+    with open(path, encoding="utf-8-sig") as exported:
+        text = exported.read()
+    assert text.startswith("Collaboration,Slug,") and "Harbour Water" in text
+
+
+def test_the_password_change_form_focuses_its_error_summary(page):
+    staff_user(username="ines")
+    browser_login(page, "ines")
+    page.goto("/accounts/password/change/")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("alert").wait_for()
+    assert page.evaluate("document.activeElement.id") == "form-errors"

@@ -1,7 +1,10 @@
 """Unknown URLs and unexpected errors: API clients get JSON with a `detail`, people get the
 friendly pages — never Django's HTML to a program, never JSON to a browser."""
 
+import logging
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +57,17 @@ def test_an_unexpected_page_error_is_the_friendly_500_page(staff):
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
     assert FRIENDLY_500 in response.content.decode()
+
+
+def test_a_refused_request_logs_one_line_not_a_traceback(staff_client, caplog):
+    """Staff opening the commissioner's dashboard are refused (403): the log says so in one
+    line, with the path and the reason, and no traceback."""
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = staff_client.get("/commissioner/")
+    assert response.status_code == 403
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    formatter = logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"])
+    line = formatter.format(record)
+    assert "\n" not in line and "Traceback" not in line
+    assert "Forbidden" in line and "/commissioner/" in line
+    assert "commissioners may open this page" in line

@@ -192,3 +192,66 @@ def test_the_commissioner_pages_have_no_wcag_violations(axe_page, story):
         if violations:
             report.append(f"{path}:\n{readable(violations)}")
     assert not report, "\n\n".join(report)
+
+
+@pytest.fixture
+def harbour(db):
+    """A collaboration led by Port Ellis (staff "lena" manage it) with Pine Creek as a partner
+    (staff "piet" read it)."""
+    lead = factories.OrganisationFactory(name="Port Ellis")
+    partner = factories.OrganisationFactory(name="Pine Creek")
+    collaboration = factories.CollaborationFactory(
+        title="Harbour Water", slug="harbour", lead_organisation=lead
+    )
+    factories.ParticipationFactory(collaboration=collaboration, organisation=lead)
+    factories.ParticipationFactory(collaboration=collaboration, organisation=partner)
+    factories.staff_user(lead, username="lena")
+    factories.staff_user(partner, username="piet")
+    factories.MeetingFactory(collaboration=collaboration, title="Spring board meeting")
+    return collaboration
+
+
+def test_staff_reach_meetings_from_the_collaboration_and_managers_record_them(page, harbour):
+    """Issue 16: meetings are part of the staff journey. A partner's staff go from the
+    collaboration page to its meetings and back; the lead's staff create a meeting there and
+    record who came."""
+    violations = watch_csp(page)
+    browser_login(page, "piet")
+    page.goto("/collaborations/harbour/")
+    meetings = page.get_by_role("region", name="Meetings")
+    assert "Spring board meeting" in meetings.inner_text()
+    assert meetings.get_by_role("link", name="New meeting").count() == 0
+    meetings.get_by_role("link", name="All meetings and attendance").click()
+    page.get_by_role("heading", name="Meetings: Harbour Water").wait_for()
+    page.get_by_role("link", name="Spring board meeting").click()
+    page.get_by_role("heading", name="Spring board meeting").wait_for()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Harbour Water"
+    ).click()
+    page.get_by_role("heading", name=re.compile("^Harbour Water")).wait_for()
+
+    page.context.clear_cookies()
+    browser_login(page, "lena")
+    page.goto("/collaborations/harbour/")
+    page.get_by_role("region", name="Meetings").get_by_role("link", name="New meeting").click()
+    page.get_by_label("Title").fill("Summer working group")
+    page.get_by_label("Date and time").fill("2026-06-15T14:30")
+    page.get_by_role("button", name="Add meeting").click()
+    page.get_by_role("heading", name="Attendance: Summer working group").wait_for()
+    page.get_by_label("Port Ellis").select_option("present")
+    page.get_by_label("Pine Creek").select_option("apologies")
+    page.get_by_role("button", name="Save attendance").click()
+    page.get_by_text("Attendance saved").wait_for()
+    meeting = Meeting.objects.get(title="Summer working group")
+    assert sorted(meeting.attendances.values_list("status", flat=True)) == [
+        "apologies",
+        "present",
+    ]
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Harbour Water"
+    ).click()
+    row = page.get_by_role("region", name="Meetings").get_by_role(
+        "row", name=re.compile("Summer working group")
+    )
+    assert row.get_by_role("cell").nth(1).inner_text().strip() == "1"
+    assert violations == []

@@ -502,6 +502,48 @@ def test_every_signed_in_person_reads_meetings_managers_change_them(collaboratio
     assert member.activities.get().kind == "meeting_attended"
 
 
+def test_staff_reach_meetings_from_the_collaboration_page_and_back(
+    collaboration, staff, organisation
+):
+    """Staff of a participating organisation see the latest meetings on the collaboration page
+    and the way to all of them; the meeting pages lead back to the collaboration. Its managers
+    also get "New meeting" and "Record attendance" there."""
+    factories.ParticipationFactory(collaboration=collaboration, organisation=organisation)
+    board = factories.MeetingFactory(collaboration=collaboration, title="Board")
+    older = [
+        factories.MeetingFactory(
+            collaboration=collaboration,
+            title=f"Old meeting {n}",
+            held_at=timezone.now() - dt.timedelta(days=100 + n),
+        )
+        for n in range(5)
+    ]
+    reader = login(staff)
+    page = reader.get(collaboration.get_absolute_url()).content.decode()
+    meetings = page.split('id="meetings-heading"')[1].split("</section>")[0]
+    list_url = reverse("commissioner:meeting_list", args=[collaboration.slug])
+    assert 'href="#meetings"' in page
+    assert f'href="{reverse("commissioner:meeting_detail", args=[board.pk])}"' in meetings
+    assert older[-1].title not in meetings  # the five latest only...
+    assert f'href="{list_url}"' in meetings and "Earlier meetings" in meetings  # ...and the rest
+    assert "New meeting" not in meetings and "Record attendance" not in meetings
+
+    back = f'href="{collaboration.get_absolute_url()}"'
+    for url in (list_url, reverse("commissioner:meeting_detail", args=[board.pk])):
+        assert back in reader.get(url).content.decode(), url
+
+    manager = login(factories.staff_user(collaboration.lead_organisation))
+    page = manager.get(collaboration.get_absolute_url()).content.decode()
+    meetings = page.split('id="meetings-heading"')[1].split("</section>")[0]
+    assert f'href="{reverse("commissioner:meeting_create", args=[collaboration.slug])}"' in meetings
+    assert f'href="{reverse("commissioner:meeting_attendance", args=[board.pk])}"' in meetings
+    for url in (
+        reverse("commissioner:meeting_create", args=[collaboration.slug]),
+        reverse("commissioner:meeting_attendance", args=[board.pk]),
+    ):
+        assert back in manager.get(url).content.decode(), url
+
+
 def test_the_meeting_pages_query_counts_do_not_grow(collaboration, commissioner):
     """The meeting list with more meetings, a meeting with more partners and attendances: each
     page costs the same."""

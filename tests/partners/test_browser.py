@@ -131,3 +131,23 @@ def test_partners_pages_pass_axe(page, riverton):
     # The checker itself can fail: an unlabelled field is found.
     page.evaluate("document.querySelector('main').append(document.createElement('input'))")
     assert any(problem.startswith("label ") for problem in axe_problems(page))
+
+
+def test_staff_register_an_organisation_and_add_its_first_contact(page, riverton):
+    """Issue 16: the registrant used to get a 403 page on "Add a contact"."""
+    violations = watch_csp(page)
+    browser_login(page, "sam")
+    page.goto("/organisations/new/")
+    page.get_by_role("textbox", name="Name (required)").fill("Town of Brookfield")
+    page.get_by_label("Kind").select_option("municipality")
+    page.get_by_role("button", name="Add organisation").click()
+    page.get_by_role("heading", name="Town of Brookfield").wait_for()
+    assert "You registered Town of Brookfield" in page.locator("#who-manages").inner_text()
+    if found := axe_problems(page):
+        raise AssertionError(found)
+    page.get_by_role("link", name="Add a contact").click()
+    page.get_by_role("textbox", name="Name (required)").fill("Ines Clerk")
+    page.get_by_role("button", name="Add contact").click()
+    page.get_by_role("rowheader", name="Ines Clerk").wait_for()
+    assert Organisation.objects.get(name="Town of Brookfield").contacts.count() == 1
+    assert violations == []

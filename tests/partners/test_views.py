@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from partners.models import ApiToken, Contact, Organisation, User
@@ -22,12 +23,18 @@ def html(response) -> str:
     return response.content.decode()
 
 
+def csv_body(response) -> str:
+    """A CSV export's text, written at once or streamed (a large one)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8-sig")
+
+
 def export_rows(client, params=None) -> list[list[str]]:
     response = client.get(EXPORT, params or {})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    body = response.content.decode("utf-8-sig")
+    body = csv_body(response)
     return list(csv.reader(io.StringIO(body)))
 
 
@@ -230,7 +237,7 @@ def test_export_query_count_does_not_grow_with_rows(staff_client):
             factories.ContactFactory(organisation=organisation, is_primary=True)
         with query_budget("partners.organisation_export"):
             response = staff_client.get(EXPORT)
-            rows = response.content.decode("utf-8-sig").splitlines()
+            rows = csv_body(response).splitlines()
         return len(rows)
 
     first = exported(2)
@@ -366,6 +373,46 @@ def test_edit_refuses_a_parent_that_would_make_a_cycle(staff_client, organisatio
     assert "cycle" in " ".join(response.context["form"].errors["parent"])
     organisation.refresh_from_db()
     assert organisation.parent is None
+
+
+def test_staff_who_register_an_organisation_manage_it_until_it_has_staff(staff_client):
+    """The registrant adds its first contact (no 403); other staff are told who can change it
+    and whom to ask; once an administrator assigns its staff, they manage it, not the
+    registrant."""
+    factories.AdministratorFactory(
+        username="ada", first_name="Ada", last_name="Admin", email="ada@example.org"
+    )
+    staff_client.post(
+        reverse("partners:organisation_create"), {"name": "Town of Brookfield", "kind": "other"}
+    )
+    brookfield = Organisation.objects.get(name="Town of Brookfield")
+    slug = brookfield.slug
+    page = html(staff_client.get(brookfield.get_absolute_url()))
+    assert "You registered Town of Brookfield" in page
+    assert "Add a contact" in page
+    response = staff_client.post(
+        reverse("partners:contact_create", args=[slug]),
+        {"name": "Ines Clerk", "email": "ines@brookfield.example", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert brookfield.contacts.get().name == "Ines Clerk"
+    assert staff_client.get(reverse("partners:organisation_edit", args=[slug])).status_code == 200
+
+    # Another staff user may not, and the page says who may and whom to ask.
+    other_staff_client = Client()
+    other_staff_client.force_login(factories.staff_user())
+    page = html(other_staff_client.get(brookfield.get_absolute_url()))
+    assert "Add a contact" not in page
+    assert "Only administrators and staff of Town of Brookfield can change" in page
+    assert 'href="mailto:ada@example.org"' in page
+    assert (
+        other_staff_client.get(reverse("partners:contact_create", args=[slug])).status_code == 403
+    )
+
+    # An administrator assigns its staff: the registrant's interim access ends.
+    factories.staff_user(brookfield, username="brookfield-clerk")
+    assert staff_client.get(reverse("partners:contact_create", args=[slug])).status_code == 403
+    assert "You registered" not in html(staff_client.get(brookfield.get_absolute_url()))
 
 
 def test_commissioners_cannot_register_organisations(commissioner_client):

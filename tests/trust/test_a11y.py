@@ -34,6 +34,11 @@ NOT_PAGES = {
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",
     "partners:organisation_export": "a CSV file",
+    "agreements:collaboration_export": "a CSV file",
+    "agreements:participation_export": "a CSV file",
+    "agreements:obligation_export": "a CSV file",
+    "agreements:measurement_export": "a CSV file",
+    "commissioner:flag_export": "a CSV file",
 }
 
 
