@@ -49,8 +49,10 @@ class Partner:
     drift_start: dt.date | None = None
     dip: tuple[dt.date, dt.date] | None = None
     depth: float = 0.0
-    # Drifters: when each behaviour starts to slip, as a share of the drift (0 first, 0.5 last).
+    # Drifters: when each behaviour starts to slip, as a share of the drift (0 first, 0.3 last),
+    # and how much less the partner does a few weeks in.
     slip_at: dict[str, float] = field(default_factory=dict)
+    step: float = 0.0
 
 
 @dataclass
@@ -165,7 +167,8 @@ def build(
                 )
                 partner.silence = partner.drift_start + dt.timedelta(days=length)
                 order = rng.sample(BEHAVIOURS, len(BEHAVIOURS))
-                partner.slip_at = {b: i * rng.uniform(0.08, 0.16) for i, b in enumerate(order)}
+                partner.slip_at = {b: i * rng.uniform(0.03, 0.1) for i, b in enumerate(order)}
+                partner.step = rng.uniform(0.3, 0.5)
             elif kind == SUDDEN:
                 partner.silence = scans_from + dt.timedelta(days=rng.randrange(20, scan_days - 30))
             elif kind == RECOVERER:
@@ -206,8 +209,13 @@ def vigour(partner: Partner, day: dt.date, behaviour: str) -> float:
         slip = partner.slip_at.get(behaviour, 0.0)
         if progress <= slip:
             return 1.0
-        # From the behaviour's slip point to silence, down to a trickle.
-        return max(0.05, 1.0 - (progress - slip) / (1.0 - slip))
+        # Drift starts with something that changed — a new council's priorities, a budget cut,
+        # the champion moving on: within a few weeks the partner does noticeably less (`step`),
+        # then less and less until it goes silent.
+        into = (progress - slip) / (1.0 - slip)
+        if into < 0.2:
+            return 1.0 - partner.step * into / 0.2
+        return max(0.05, (1.0 - partner.step) * (1.0 - (into - 0.2) / 0.8))
     if partner.kind == RECOVERER and partner.dip[0] <= day <= partner.dip[1]:
         return 1.0 - partner.depth
     return 1.0
@@ -231,7 +239,9 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
         day += dt.timedelta(days=max(1, round(gap)))
         if contact_day.weekday() >= 5:
             contact_day += dt.timedelta(days=7 - contact_day.weekday())
-        if on_holiday(partner, contact_day) or rng.random() < 0.1:
+        # The partner is an organisation: while its usual delegate is on leave, a colleague
+        # covers some of the contact; now and then a contact is simply skipped.
+        if (on_holiday(partner, contact_day) and rng.random() < 0.6) or rng.random() < 0.1:
             continue
         kind = "api" if partner.uses_api and rng.random() < 0.6 else "checkin"
         events.append(Event(_at(contact_day, rng), kind, partner=partner.key))
@@ -241,7 +251,7 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
     if partner.uses_api:
         day = max(start, partner.joined)
         while day <= end:
-            if day.weekday() < 5 and rng.random() < 0.3:
+            if day.weekday() < 5 and rng.random() < 0.3 * vigour(partner, day, "contact"):
                 events.append(Event(_at(day, rng), "api_none", partner=partner.key))
             day += dt.timedelta(days=1)
     # An obligation every two to four months, known a month or more before it falls due.

@@ -48,6 +48,8 @@ CADENCE_DAYS = {
 # An agreement circulating for more than this many days counts against a signatory that has
 # not signed it.
 SIGNATURE_GRACE_DAYS = 14
+# Days after a reporting period's end by which its report is expected.
+REPORT_GRACE_DAYS = 21
 # The attendance component reads at least this many of the latest meetings, even from before the
 # window: one missed meeting of three is noise, not a trend.
 MIN_ATTENDANCE_MEETINGS = 6
@@ -79,7 +81,8 @@ class Policy:
     overdue_grace_days: int = 60
     trend_days: int = 42
     attendance_grace_days: int = 14
-    drift_points: int = 25
+    drift_points: int = 30
+    drift_evidence: int = 120
     flag_after_scans: int = 2
     sharp_drop: int = 20
     release_margin: int = 5
@@ -119,6 +122,7 @@ EARLY_WARNING_FIELDS = [
     "trend_days",
     "attendance_grace_days",
     "drift_points",
+    "drift_evidence",
     "flag_after_scans",
     "sharp_drop",
     "release_margin",
@@ -521,14 +525,16 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         .values_list("pk", "collaboration_id", "held_at")
     ):
         meetings[collaboration_id].append((held_at, pk, timezone.localdate(held_at)))
+    # Every partner's attendance at these meetings, not only the batch's: a meeting nobody's
+    # attendance is recorded for is a gap in the record, not everyone's absence.
     statuses = {
         (participation_id, meeting_id): status
         for participation_id, meeting_id, status in Attendance.objects.filter(
-            **in_batch(rows),
             meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
             recorded_at__lt=day.end,
         ).values_list("participation_id", "meeting_id", "status")
     }
+    recorded_meetings = {meeting_id for _participation_id, meeting_id in statuses}
     marks_of = {Attendance.Status.PRESENT: 2, Attendance.Status.APOLOGIES: 1}
     result = {}
     for row in rows:
@@ -543,7 +549,7 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
             if held_on < first:
                 continue
             status = statuses.get((row.pk, pk))
-            if status is None and held_on > counted_until:
+            if status is None and (held_on > counted_until or pk not in recorded_meetings):
                 unrecorded += held_on >= since[row.pk]
                 continue
             counted.append((held_on, marks_of.get(status, 0), held_on >= since[row.pk]))
@@ -568,6 +574,8 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
             "meetings_since_joining": joined_meetings,
             "attendance_recent": _share(recent) if len(recent) >= 2 else None,
             "attendance_before": _share(before) if len(before) >= 2 else None,
+            "attendance_recent_meetings": len(recent),
+            "attendance_before_meetings": len(before),
         }
     return result
 
@@ -625,10 +633,13 @@ def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
 
 
 def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
-    """Goal reports expected of each participation in its window and those it made, capped per
-    goal at what was expected (two queries: the goals, and the reports grouped per goal and
-    organisation). A goal expects reports from the latest of the window's start, the day the
-    partner joined and the day the goal was set: a goal added today expects nothing yet."""
+    """Goal reports expected of each participation and those it made, capped per goal at what
+    was expected (two queries: the goals, and the reports grouped per goal, organisation and
+    day). A period's report is expected REPORT_GRACE_DAYS after the period ends, so a partner
+    that reports a week after the month closes is never "missing" one. Each goal looks back
+    over the policy's window, or one whole period and the grace if that is longer (a quarterly
+    goal in a 90-day window), from the latest of that start, the day the partner joined and
+    the day the goal was set: a goal added today expects nothing yet."""
     collaboration_ids = {row.collaboration_id for row in rows}
     # (goal, days per report, day the goal was set as an ordinal: integer arithmetic below).
     goals: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
@@ -640,35 +651,47 @@ def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
         goals[collaboration_id].append((goal_id, CADENCE_DAYS.get(cadence, 91), set_on.toordinal()))
     if not goals:
         return {}
-    in_window = Q()
-    by_start: dict[dt.date, list[int]] = defaultdict(list)
-    for collaboration_id in goals:
-        by_start[day.window_start(policies[collaboration_id])].append(collaboration_id)
-    for start, ids in by_start.items():
-        in_window |= Q(goal__collaboration_id__in=ids, reported_at__gte=start_of(start))
-    made = {
-        (group["goal_id"], group["reported_by_organisation_id"]): group["n"]
-        for group in Measurement.objects.filter(
-            in_window,
+    last_day = day.date.toordinal()
+
+    def looks_back(policy: Policy, period: int) -> int:
+        return max(policy.window_days, period + REPORT_GRACE_DAYS)
+
+    earliest = min(
+        last_day - looks_back(policies[collaboration_id], period)
+        for collaboration_id, goal_list in goals.items()
+        for _goal, period, _set_on in goal_list
+    )
+    made: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+    for goal_id, organisation_id, reported_on, n in (
+        Measurement.objects.filter(
+            goal__collaboration_id__in=list(goals),
+            reported_at__gte=start_of(dt.date.fromordinal(earliest)),
             reported_at__lt=day.end,
         )
-        .values("goal_id", "reported_by_organisation_id")
+        .annotate(reported_on=TruncDate("reported_at"))
+        .values("goal_id", "reported_by_organisation_id", "reported_on")
         .annotate(n=Count("pk"))
         .order_by()
-    }
+        .values_list("goal_id", "reported_by_organisation_id", "reported_on", "n")
+    ):
+        made[(goal_id, organisation_id)].append((reported_on.toordinal(), n))
     result = {}
-    last_day = day.date.toordinal()
     for row in rows:
-        since = max(day.window_start(policies[row.collaboration_id]), row.joined_on).toordinal()
+        policy = policies[row.collaboration_id]
         expected = reports = 0
         for goal_id, period, goal_set_on in goals.get(row.collaboration_id, ()):
-            # Calendar days covered, both ends included: the window is the scan date and the
-            # window_days days before it (91 days by default), cut at the day the partner
-            # joined and at the day the goal was set (a goal set after the scan date: none).
-            span = max(0, last_day - max(since, goal_set_on) + 1)
+            # Calendar days covered, both ends included, from the goal's start in this look
+            # back to the scan date less the grace (a goal set after the scan date: none).
+            since = max(
+                last_day - looks_back(policy, period), row.joined_on.toordinal(), goal_set_on
+            )
+            span = max(0, last_day - REPORT_GRACE_DAYS - since + 1)
             goal_expected = span // period
+            goal_made = sum(
+                n for on, n in made.get((goal_id, row.organisation_id), ()) if on >= since
+            )
             expected += goal_expected
-            reports += min(made.get((goal_id, row.organisation_id), 0), goal_expected)
+            reports += min(goal_made, goal_expected)
         result[row.pk] = {"reports_expected": expected, "reports_made": reports}
     return result
 
@@ -728,6 +751,8 @@ def read_figures(
         trend = Trend(
             attendance_recent=seen.pop("attendance_recent", None),
             attendance_before=seen.pop("attendance_before", None),
+            attendance_recent_meetings=seen.pop("attendance_recent_meetings", 0),
+            attendance_before_meetings=seen.pop("attendance_before_meetings", 0),
             contact_days_recent=heard.get("recent", 0),
             contact_days_before=heard.get("before", 0),
             days_recent=min(policy.trend_days, (day.date - row.joined_on).days + 1),

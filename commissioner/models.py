@@ -121,7 +121,10 @@ class EngagementPolicy(models.Model):
         _("days after a meeting before unrecorded attendance counts as absence"), default=14
     )
     drift_points = models.PositiveIntegerField(
-        _("trend points at which an engaged partner is drifting"), default=25
+        _("trend points in one day at which an engaged partner is drifting"), default=30
+    )
+    drift_evidence = models.PositiveIntegerField(
+        _("accumulated trend evidence at which an engaged partner is drifting"), default=120
     )
     flag_after_scans = models.PositiveIntegerField(
         _("consecutive scans a state must hold before a flag is raised or closed"), default=2
@@ -223,6 +226,8 @@ class EngagementSnapshot(models.Model):
     # least engaged_min + release_margin and not drifting): the flags' hysteresis.
     warning_streak = models.PositiveIntegerField(default=0)
     clear_streak = models.PositiveIntegerField(default=0)
+    # The trend evidence accumulated over the scans (commissioner/trends.py, watch).
+    drift_evidence = models.PositiveIntegerField(default=0)
     # Held meetings whose attendance is not recorded yet, within the grace period: a data gap,
     # not an absence.
     meetings_unrecorded = models.PositiveIntegerField(default=0)

@@ -394,6 +394,7 @@ POLICY_LIMITS = {
     "trend_days": (7, 365),
     "attendance_grace_days": (0, 90),
     "drift_points": (1, 200),
+    "drift_evidence": (1, 5000),
     "flag_after_scans": (1, 30),
     "sharp_drop": (1, 100),
     "release_margin": (0, 30),
@@ -641,6 +642,7 @@ SNAPSHOT_FIELDS = [
     "state",
     "warning_streak",
     "clear_streak",
+    "drift_evidence",
     "trend",
     "reasons",
 ]
@@ -727,16 +729,24 @@ def _read_previous(rows, day: Day, policies) -> tuple[dict[int, Previous], dict[
     two indexed reads of the batch's range."""
     in_range = {"participation_id__gte": rows[0].pk, "participation_id__lte": rows[-1].pk}
     previous = {}
-    for pk, state, warning, clear, score in (
+    for pk, on, state, warning, clear, score, evidence in (
         EngagementSnapshot.objects.filter(
             **in_range,
             scan_date__gte=day.date - dt.timedelta(days=PREVIOUS_SCAN_DAYS),
             scan_date__lt=day.date,
         )
         .order_by("participation_id", "scan_date")
-        .values_list("participation_id", "state", "warning_streak", "clear_streak", "score")
+        .values_list(
+            "participation_id",
+            "scan_date",
+            "state",
+            "warning_streak",
+            "clear_streak",
+            "score",
+            "drift_evidence",
+        )
     ):
-        previous[pk] = Previous(state, warning, clear, score)
+        previous[pk] = Previous(state, warning, clear, score, evidence, (day.date - on).days)
     spans = {policies[row.collaboration_id].trend_days for row in rows}
     then: dict[tuple[int, int], int] = {}
     for span in spans:
@@ -950,6 +960,7 @@ def _scan_batch(
                         "state": state.state,
                         "warning_streak": state.warning_streak,
                         "clear_streak": state.clear_streak,
+                        "drift_evidence": state.evidence,
                         "trend": trend_figures(figures[row.pk].trend, state),
                         "reasons": reasons,
                     },

@@ -7,6 +7,7 @@ scan date; and the pure function that turns them into trend points and the watch
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ class Trend:
     # before them.
     attendance_recent: float | None = None
     attendance_before: float | None = None
+    attendance_recent_meetings: int = 0
+    attendance_before_meetings: int = 0
     # Contact: days with a sign of life in the recent period and in the earlier one, and how
     # long the earlier one was.
     contact_days_recent: int = 0
@@ -221,26 +224,32 @@ def read_relationship(rows, day) -> dict[int, dict]:
 
 
 # Trend points and the watch state ---------------------------------------------------------------
+#
+# Each trend is scored by how surprising the partner's recent record would be if it were still
+# its usual self: points = 10 x -log10(probability), so 10 points is a 1-in-10 event, 20 a
+# 1-in-100. Noise (one missed meeting, a holiday) is common for anyone and scores little; a run
+# of misses for a partner who never misses scores much. Capped, so no one trend decides alone
+# unless it is overwhelming.
 
-# The most each trend may add: a partner is drifting when the sum reaches policy.drift_points.
-ATTENDANCE_POINTS = 40
-CONTACT_POINTS = 30
-SILENCE_POINTS = 30
-LATENESS_POINTS = 20
-SCORE_POINTS = 30
+ATTENDANCE_CAP = 35
+CONTACT_CAP = 35
+LATENESS_CAP = 15
+SCORE_CAP = 15
 
 
-# Families of evidence: a partner is drifting when at least two agree (noise rarely strikes
-# two at once; a drifting partner lets several things slip), or one is overwhelming.
-FAMILIES = {
-    "attendance": "meetings",
-    "contact": "contact",
-    "silence": "contact",
-    "obligation_late": "lateness",
-    "report_delay": "lateness",
-    "score": "score",
-}
-OVERWHELMING = 45
+def _surprise(probability: float) -> float:
+    return -math.log10(max(probability, 1e-12))
+
+
+def _binomial_at_most(successes: float, trials: int, rate: float) -> float:
+    """P(X <= successes) for X ~ Binomial(trials, rate)."""
+    top = math.floor(successes + 1e-9)
+    return sum(math.comb(trials, k) * rate**k * (1 - rate) ** (trials - k) for k in range(top + 1))
+
+
+def _poisson_at_most(count: int, mean: float) -> float:
+    """P(X <= count) for X ~ Poisson(mean)."""
+    return sum(math.exp(-mean) * mean**k / math.factorial(k) for k in range(count + 1))
 
 
 def trend_points(trend: Trend, days_since_activity: int, score_change: int | None) -> dict:
@@ -248,38 +257,37 @@ def trend_points(trend: Trend, days_since_activity: int, score_change: int | Non
     0 where it has not, or where there is too little to compare."""
     points: dict[str, int] = {}
     if trend.attendance_recent is not None and trend.attendance_before is not None:
-        fall = trend.attendance_before - trend.attendance_recent
-        if fall >= 0.4:
-            points["attendance"] = round(ATTENDANCE_POINTS * min(fall, 1.0))
+        # Meetings attended (present 1, apologies 1/2) in the last ones, against the partner's
+        # own earlier rate (smoothed: a perfect record of 4 is not a certainty).
+        n = trend.attendance_recent_meetings
+        earlier = trend.attendance_before_meetings
+        rate = (trend.attendance_before * earlier + 1) / (earlier + 2)
+        attended = trend.attendance_recent * n
+        if attended < rate * n:
+            value = round(10 * _surprise(_binomial_at_most(attended, n, rate)))
+            if value >= 5:
+                points["attendance"] = min(ATTENDANCE_CAP, value)
     gap = trend.usual_gap
     if gap is not None:
-        # Expected signs of life in the recent period at the partner's usual rhythm.
+        # Signs of life in the recent period against the partner's usual rhythm, and the silence
+        # since the last one: one family of evidence, so the stronger of the two counts.
         expected = trend.days_recent / gap
-        if expected >= 3:
-            fall = 1 - trend.contact_days_recent / expected
-            if fall > 0.4:
-                points["contact"] = round(CONTACT_POINTS * min(1.0, (fall - 0.4) / 0.5))
-        silence = days_since_activity / gap
-        if silence > 2.5 and days_since_activity >= 14:
-            points["silence"] = round(min(SILENCE_POINTS, 10 * (silence - 1.5)))
+        contact = silence = 0
+        if trend.contact_days_recent < expected:
+            contact = round(10 * _surprise(_poisson_at_most(trend.contact_days_recent, expected)))
+        if days_since_activity > gap:
+            silence = round(10 * math.log10(math.e) * days_since_activity / gap)
+        if max(contact, silence) >= 5:
+            code = "contact" if contact >= silence else "silence"
+            points[code] = min(CONTACT_CAP, max(contact, silence))
     for kind in ("obligation_late", "report_delay"):
         recent = getattr(trend, f"{kind}_recent")
         before = getattr(trend, f"{kind}_before")
-        if recent is not None and before is not None and recent - before >= 10:
-            points[kind] = round(min(LATENESS_POINTS, (recent - before) / 2))
+        if recent is not None and before is not None and recent - before >= 14:
+            points[kind] = round(min(LATENESS_CAP, (recent - before - 10) / 2))
     if score_change is not None and score_change <= -20:
-        points["score"] = round(min(SCORE_POINTS, -score_change * 0.5))
+        points["score"] = round(min(SCORE_CAP, -score_change * 0.5 - 5))
     return points
-
-
-def is_drifting(points: dict, threshold: int) -> bool:
-    """Enough trend points, from at least two families of evidence (or one overwhelming)."""
-    by_family: dict[str, int] = defaultdict(int)
-    for code, value in points.items():
-        by_family[FAMILIES[code]] += value
-    if sum(by_family.values()) < threshold:
-        return False
-    return len(by_family) >= 2 or max(by_family.values()) >= OVERWHELMING
 
 
 SEVERITY = {"too_early": 0, "engaged": 0, "drifting": 1, "at_risk": 2, "disengaged": 3}
@@ -293,6 +301,8 @@ class Previous:
     warning_streak: int
     clear_streak: int
     score: int
+    evidence: int = 0  # the accumulated trend evidence (see watch)
+    days_before: int = 1  # days from that scan to this one
 
 
 @dataclass(frozen=True)
@@ -306,34 +316,57 @@ class Watch:
     reasons: list
     score_change: int | None
     previous_score: int | None
+    evidence: int = 0
 
     @property
     def is_warning(self) -> bool:
         return self.state in ("drifting", "at_risk", "disengaged")
 
 
+# Trend points a steady partner's noise may add every day without building up evidence.
+EVIDENCE_ALLOWANCE = 8
+# The accumulated evidence is capped, so a partner that recovers is released in weeks.
+EVIDENCE_CAP_FACTOR = 2
+
+
 def watch(assessment, policy, previous: Previous | None, score_then: int | None) -> Watch:
-    """The state (too early, a band, or drifting), its streaks and the trend reasons."""
+    """The state (too early, a band, or drifting), its streaks and the trend reasons.
+
+    Drifting is decided from the trend points accumulated over time (a CUSUM, the classic
+    detector of a change that persists): every day's points above EVIDENCE_ALLOWANCE add up,
+    every day below takes away. A holiday's silence or one bad meeting comes and goes before
+    the sum reaches `drift_evidence`; a partner whose record keeps falling reaches it in weeks.
+    A day with `drift_points` or more is drifting at once."""
     figures = assessment.figures
     trend = figures.trend
     score_change = assessment.score - score_then if score_then is not None else None
     points = trend_points(trend, figures.days_since_activity, score_change)
-    if (
+    today = sum(points.values())
+    too_early = (
         figures.days_since_joining < policy.new_partner_days
         and figures.meetings_since_joining < policy.new_partner_meetings
-    ):
+    )
+    days = previous.days_before if previous else 1
+    evidence = 0
+    if not too_early:
+        evidence = (previous.evidence if previous else 0) + (today - EVIDENCE_ALLOWANCE) * days
+        evidence = max(0, min(evidence, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
+    if too_early:
         state = "too_early"
-    elif assessment.band == "engaged" and is_drifting(points, policy.drift_points):
+    elif assessment.band == "engaged" and (
+        evidence >= policy.drift_evidence or today >= policy.drift_points
+    ):
         state = "drifting"
     else:
         state = str(assessment.band)
     warning = state in ("drifting", "at_risk", "disengaged")
-    # Clear: engaged by a margin, and the trends at most half-way to drifting (hysteresis on
+    # Clear: engaged by a margin, and the evidence at most half-way to drifting (hysteresis on
     # both the score and the trend, so a flag does not close on one good day).
     clear = (
         state == "engaged"
         and assessment.score >= policy.engaged_min + policy.release_margin
-        and sum(points.values()) * 2 < policy.drift_points
+        and evidence * 2 < policy.drift_evidence
+        and today < EVIDENCE_ALLOWANCE
     )
     return Watch(
         state=state,
@@ -343,6 +376,7 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         reasons=[trend_reason(code, trend, figures, policy, score_change) for code in points],
         score_change=score_change,
         previous_score=previous.score if previous else None,
+        evidence=evidence,
     )
 
 
@@ -404,6 +438,7 @@ def trend_figures(trend: Trend, watch_: Watch) -> dict:
         "partners_withdrawn": trend.partners_withdrawn,
         "score_change": watch_.score_change,
         "points": watch_.points,
+        "evidence": watch_.evidence,
     }
 
 

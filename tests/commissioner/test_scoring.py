@@ -228,29 +228,32 @@ def test_reporting(collaboration):
 
     engagement_scan(scan_date=SCAN)
 
-    # The window covers 91 days: monthly 91 // 30 = 3, quarterly 91 // 91 = 1, yearly 0.
-    # Reporter: 3 of 4 made; 1 - 1/4 = 0.75; 100 - 15 x 0.25 = 96.25 -> 96.
+    # A period's report is due 21 days after it ends. The monthly goal looks back over the
+    # 90-day window: 91 days covered less the 21 days' grace = 70, 70 // 30 = 2 expected. The
+    # quarterly one looks back one quarter and the grace (112 days): 92 // 91 = 1. The yearly
+    # one back to the day the reporter joined (200 days): 180 // 365 = 0.
+    # Reporter: 2 of 3 made (its four monthly reports capped at 2); 100 - 15 x 1/3 = 95.
     s = snapshot(reporter)
-    assert (s.reports_expected, s.reports_missing) == (4, 1)
-    assert s.score == 96
-    assert s.reasons == ["1 of 4 goal reports missing"]
-    # Newcomer: 41 days covered: monthly 1, quarterly 0; its quarterly report does not make up
-    # for the monthly one. 100 - 15 = 85.
+    assert (s.reports_expected, s.reports_missing) == (3, 1)
+    assert s.score == 95
+    assert s.reasons == ["1 of 3 goal reports missing"]
+    # Newcomer: 41 days covered less the grace = 20: nothing is due from it yet, and its
+    # quarterly report makes up for nothing.
     s = snapshot(newcomer)
-    assert (s.reports_expected, s.reports_missing, s.score) == (1, 1, 85)
-    assert s.reasons == ["1 of 1 goal report missing"]
+    assert (s.reports_expected, s.reports_missing, s.score) == (0, 0, 100)
+    assert s.reasons == []
 
-    # The yearly goal expects nothing in 91 days, and the reporter's yearly report makes up for
+    # The yearly goal expects nothing yet, and the reporter's yearly report makes up for
     # nothing: without that goal, the same figures. The missing report is the quarterly one:
-    # without that goal, the reporter is complete (3 of 3) and the newcomer unchanged.
+    # without that goal, the reporter is complete (2 of 2) and the newcomer unchanged.
     yearly.delete()
     engagement_scan(scan_date=SCAN)
-    assert (snapshot(reporter).reports_expected, snapshot(reporter).reports_missing) == (4, 1)
+    assert (snapshot(reporter).reports_expected, snapshot(reporter).reports_missing) == (3, 1)
     quarterly.delete()
     engagement_scan(scan_date=SCAN)
     s = snapshot(reporter)
-    assert (s.reports_expected, s.reports_missing, s.score, s.reasons) == (3, 0, 100, [])
-    assert (snapshot(newcomer).reports_expected, snapshot(newcomer).score) == (1, 85)
+    assert (s.reports_expected, s.reports_missing, s.score, s.reasons) == (2, 0, 100, [])
+    assert (snapshot(newcomer).reports_expected, snapshot(newcomer).score) == (0, 100)
 
 
 def test_a_goal_expects_reports_only_from_the_day_it_was_set(collaboration):
@@ -258,11 +261,12 @@ def test_a_goal_expects_reports_only_from_the_day_it_was_set(collaboration):
     joined and the day the goal was set (docs/engagement.md), for every partner alike."""
     veteran = partner(collaboration, joined_days_ago=200)
     newcomer = partner(collaboration, joined_days_ago=20)
-    # A monthly goal set 65 days before the scan: 66 days covered (both ends), 66 // 30 = 2
-    # reports expected of the veteran; the newcomer, 21 days in, owes none yet.
-    mid_window = goal(collaboration, set_days_before_scan=65, cadence=SharedGoal.Cadence.MONTHLY)
-    # A quarterly goal set 65 days before: 66 // 91 = 0, nothing expected of anyone.
-    goal(collaboration, set_days_before_scan=65, cadence=SharedGoal.Cadence.QUARTERLY)
+    # A monthly goal set 85 days before the scan: 86 days covered (both ends), less the 21
+    # days' grace for the latest report: 65 // 30 = 2 reports expected of the veteran; the
+    # newcomer, 21 days in, owes none yet.
+    mid_window = goal(collaboration, set_days_before_scan=85, cadence=SharedGoal.Cadence.MONTHLY)
+    # A quarterly goal set 85 days before: 65 // 91 = 0, nothing expected of anyone.
+    goal(collaboration, set_days_before_scan=85, cadence=SharedGoal.Cadence.QUARTERLY)
     # A monthly goal set on the scan day itself: 1 day covered, nothing expected.
     goal(collaboration, set_days_before_scan=0, cadence=SharedGoal.Cadence.MONTHLY)
     # A monthly goal set only after the scan date: nothing.
