@@ -1,16 +1,20 @@
-"""API wiring shared by every app: pagination, per-caller rate limiting, the JSON parser, and the
-error responses every operation documents in the OpenAPI schema."""
+"""API wiring shared by every app: pagination, per-caller rate limiting, the JSON parser, the
+strict filter backend, and the error responses every operation documents in the OpenAPI
+schema."""
 
 import logging
 import math
 import time
 
+import django_filters
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.drainage import get_view_method_names, isolate_view_method
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.plumbing import get_class
+from drf_spectacular.plumbing import ResolvedComponent, get_class
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -42,6 +46,30 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that a filter given an empty value (`?due_after=`,
+    `?collaboration=`) is a 400 naming it, not silently ignored: the schema documents each filter
+    as a date, an id or one of its values, and an empty string is none of them. Free-text filters
+    (CharFilter) may be empty."""
+
+    empty_message = _("Give a value, or leave this filter out.")
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        empty = {
+            name: [self.empty_message]
+            for name, filter_ in filterset.filters.items()
+            if not isinstance(filter_, django_filters.CharFilter)
+            and name in request.query_params
+            and any(not value.strip() for value in request.query_params.getlist(name))
+        }
+        if empty:
+            raise ValidationError(empty)
+        return filterset
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -130,42 +158,61 @@ FIELD_ERRORS_SCHEMA = {
     "description": "Each bad field (or `non_field_errors`, or `detail`) with its messages.",
     "additionalProperties": {},
 }
+# Named components, so a generated client has one error type of each shape rather than one per
+# operation and status code.
+ERROR_COMPONENTS = {"FieldErrors": FIELD_ERRORS_SCHEMA, "ErrorDetail": DETAIL_SCHEMA}
 ERROR_RESPONSES = {
     "400": (
         "Invalid input: each bad field of the body or query is named with its messages.",
-        FIELD_ERRORS_SCHEMA,
+        "FieldErrors",
     ),
     "401": (
         "No valid credentials: no token or session, or an unknown, revoked or expired token.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "403": (
         "Not allowed: a read-only token writing, or a caller who may not make this change.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "404": (
         "Not found: outside the caller's scope, no such object, or a page past the last.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
 }
 
 
+# Declared only by the operations that can give it (collabhub.errors: a DomainError with
+# code="conflict"), with the same body as a 400.
+CONFLICT_COMPONENT = "FieldErrors"
+
+
 class ErrorResponsesSchema:
     """Adds ERROR_RESPONSES to an operation's documented responses: those it does not declare
-    itself, and a JSON body for those it declares without one."""
+    itself, and a JSON body for those it declares without one (a declared 409 included)."""
+
+    def _error_content(self, name: str) -> dict:
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.SCHEMA,
+            object=name,
+            schema=dict(ERROR_COMPONENTS[name]),
+        )
+        self.registry.register_on_missing(component)
+        return {"application/json": {"schema": component.ref}}
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, (description, schema) in ERROR_RESPONSES.items():
-            content = {"application/json": {"schema": dict(schema)}}
+        for code, (description, name) in ERROR_RESPONSES.items():
             if code not in responses:
-                responses[code] = {"description": description, "content": content}
+                responses[code] = {"description": description, "content": self._error_content(name)}
             elif not responses[code].get("content"):
-                responses[code]["content"] = content
+                responses[code]["content"] = self._error_content(name)
+        if "409" in responses and not responses["409"].get("content"):
+            responses["409"]["content"] = self._error_content(CONFLICT_COMPONENT)
         return responses
 
 
@@ -195,3 +242,15 @@ class DocumentedErrors(OpenApiViewExtension):
                 )
         view.schema = type("ErrorResponsesViewSchema", (ErrorResponsesSchema, base), {})()
         return view
+
+
+def lib_doc_excludes():
+    """drf-spectacular takes a serializer's description from the first docstring in its class
+    hierarchy above these library classes. FastRepresentation's (how list rows are rendered) is
+    nothing a client should read, so it is a barrier too: a list serializer without a docstring
+    of its own has no description."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from collabhub.serializer_fields import FastRepresentation
+
+    return [*get_lib_doc_excludes(), FastRepresentation]
