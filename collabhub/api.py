@@ -254,3 +254,22 @@ def lib_doc_excludes():
     from collabhub.serializer_fields import FastRepresentation
 
     return [*get_lib_doc_excludes(), FastRepresentation]
+
+
+# The largest id PostgreSQL's bigint holds.
+MAX_ID = 2**63 - 1
+
+
+def integer_path_ids(result, generator, request, public):
+    """drf-spectacular documents a path parameter matched by `lookup_value_regex = r"\\d+"` as
+    a string with a pattern; it is an object's id, so generated clients should take an integer
+    (a postprocessing hook, after the enum hook)."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema") or {}
+                if parameter.get("in") == "path" and schema.get("pattern") == r"^\d+$":
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return result

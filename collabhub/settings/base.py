@@ -306,6 +306,10 @@ SPECTACULAR_SETTINGS = {
         "CallerTypeEnum": "partners.api.serializers.CALLER_TYPES",
     },
     "GET_LIB_DOC_EXCLUDES": "collabhub.api.lib_doc_excludes",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collabhub.api.integer_path_ids",
+    ],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
