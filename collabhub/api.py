@@ -10,10 +10,11 @@ import django_filters
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import get_view_method_names, isolate_view_method
 from drf_spectacular.extensions import OpenApiViewExtension
 from drf_spectacular.plumbing import ResolvedComponent, get_class
-from rest_framework import parsers
+from rest_framework import filters, parsers
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -29,12 +30,61 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 CACHE_RETRY_SECONDS = 30
 
 
+# Text query parameters: any characters but NUL, which Django's form fields and DRF's search refuse.
+NO_NUL = "^[^\\u0000]*$"
+
+
 class Pagination(PageNumberPagination):
-    """`count`, `next`, `previous`, `results`; `?page_size=` up to 200."""
+    """`count`, `next`, `previous`, `results`; `?page_size=` from 1 to 200. A page size that is
+    not such a number is a 400 naming it (DRF would quietly use the default, or clamp it), so
+    the schema's bounds are the API's."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, documented as what it accepts: any text without a NUL character (which it
+    refuses with a 400 naming `search`)."""
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.search_param:
+                parameter["schema"] = {"type": "string", "pattern": NO_NUL}
+        return parameters
 
 
 class JSONParser(parsers.JSONParser):
@@ -70,6 +120,31 @@ class FilterBackend(DjangoFilterBackend):
         if empty:
             raise ValidationError(empty)
         return filterset
+
+
+class FilterBackendSchema(DjangoFilterExtension):
+    """The filters' schema as drf-spectacular builds it, plus the bounds they enforce that it
+    leaves out: a free-text filter's `max_length` (longer is a 400) as `maxLength`, and no NUL
+    character (Django's form fields refuse it)."""
+
+    target_class = "collabhub.api.FilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if not isinstance(filter_field, django_filters.CharFilter):
+            return parameters
+        max_length = filter_field.extra.get("max_length")
+        for parameter in parameters:
+            schema = parameter.get("schema") or {}
+            if schema.get("type") == "string" and "enum" not in schema:
+                schema["pattern"] = NO_NUL
+                if max_length:
+                    schema["maxLength"] = max_length
+        return parameters
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

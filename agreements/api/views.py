@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
@@ -31,7 +30,7 @@ from agreements.filters import (
     ObligationApiFilterSet,
     ParticipationApiFilterSet,
 )
-from collabhub.api import FilterBackend
+from collabhub.api import FilterBackend, SearchFilter
 from collabhub.errors import DomainError
 from partners.api.views import StrictOrderingFilter
 from partners.principals import actor_organisation_id, is_partner

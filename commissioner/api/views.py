@@ -13,11 +13,10 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from collabhub.api import FilterBackend
+from collabhub.api import FilterBackend, SearchFilter
 from commissioner import selectors, services
 from commissioner.access import may_commission
 from commissioner.filters import (

@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collabhub.api import FilterBackend
+from collabhub.api import FilterBackend, SearchFilter
 from partners import services
 from partners.filters import OrganisationFilterSet
 from partners.principals import (
