@@ -875,3 +875,27 @@ def test_every_api_write_is_tried_with_its_answer_failing():
         for _caller, method, resource, _target, action, _body in WRITES
     }
     assert writes == tried
+
+
+def test_only_a_manager_dates_a_signature_made_on_paper(world, partner_token, lead_staff, partner):
+    agreement = world["agreements"]
+    sign = url("agreements", agreement, "sign")
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = partner_token.post(sign, {"signed_on": yesterday}, format="json")
+    assert response.status_code == 400 and "signed_on" in response.json()
+    response = session(lead_staff).post(
+        sign,
+        {
+            "organisation": partner.pk,
+            "signed_by_name": "Lee Park",
+            "signed_by_title": "Municipal Clerk",
+            "signed_on": yesterday,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    ours = [s for s in response.json()["signatories"] if s["organisation"] == partner.pk]
+    assert ours[0]["signed_by_title"] == "Municipal Clerk"
+    assert timezone.localtime(
+        dt.datetime.fromisoformat(ours[0]["signed_at"])
+    ).date().isoformat() == (yesterday)
