@@ -364,6 +364,13 @@ class CollaborationWriteSerializer(serializers.Serializer):
     planned_end_date = serializers.DateField(required=False, allow_null=True)
 
 
+class CollaborationUpdateSerializer(CollaborationWriteSerializer):
+    """Change a collaboration: as when creating it, except that its lead organisation may be
+    changed but never removed (null is not accepted)."""
+
+    lead_organisation = ScopedField(_organisations, required=False)
+
+
 class StatusSerializer(serializers.Serializer):
     status = choice_field(Collaboration.Status.choices)
 

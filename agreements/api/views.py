@@ -131,7 +131,7 @@ def _write_schema(request, response, code=200):
 
 @extend_schema_view(
     create=_write_schema(s.CollaborationWriteSerializer, s.CollaborationSerializer, 201),
-    partial_update=_write_schema(s.CollaborationWriteSerializer, s.CollaborationSerializer),
+    partial_update=_write_schema(s.CollaborationUpdateSerializer, s.CollaborationSerializer),
 )
 @extend_schema(tags=["collaborations"])
 class CollaborationViewSet(AgreementsViewSet):
@@ -141,7 +141,7 @@ class CollaborationViewSet(AgreementsViewSet):
     read_serializer_class = s.CollaborationSerializer
     write_serializers = {
         "create": s.CollaborationWriteSerializer,
-        "partial_update": s.CollaborationWriteSerializer,
+        "partial_update": s.CollaborationUpdateSerializer,
         "transition": s.StatusSerializer,
     }
     filterset_class = CollaborationApiFilterSet

@@ -105,3 +105,12 @@ def test_what_the_schema_refuses_the_api_refuses(db):
         assert response.status_code == 400, query
         assert name in response.json(), (query, response.json())
     assert api.get("/api/v1/obligations/?page_size=200&ordering=-due_date").status_code == 200
+
+
+def test_a_lead_organisation_is_nullable_only_where_null_is_accepted(schema):
+    """Creating: null means "my own organisation" for staff. Changing: a collaboration always
+    has a lead, so null is refused, and the schema does not offer it."""
+    components = schema["components"]["schemas"]
+    assert components["CollaborationWriteRequest"]["properties"]["lead_organisation"]["nullable"]
+    patched = components["PatchedCollaborationUpdateRequest"]["properties"]["lead_organisation"]
+    assert not patched.get("nullable")
