@@ -347,15 +347,16 @@ class MarkMetForm(AgreementsForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("How it was met, e.g. a payment reference or the report's title and date."),
     )
+    # Labels that do not repeat "Evidence", so the description's label stays unique.
     evidence_url = forms.URLField(
-        label=_("Link to the evidence"),
+        label=_("Web link"),
         max_length=500,
         required=False,
         assume_scheme="https",
-        help_text=_("Optional: a web address (http or https)."),
+        help_text=_("Optional: where the proof can be read online (http or https)."),
     )
     evidence_file = forms.FileField(
-        label=_("Evidence file"),
+        label=_("Supporting document"),
         required=False,
         widget=forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT}),
     )
