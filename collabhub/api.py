@@ -2,6 +2,7 @@
 strict filter backend, and the error responses every operation documents in the OpenAPI
 schema."""
 
+import datetime as dt
 import logging
 import math
 import time
@@ -9,6 +10,7 @@ import time
 import django_filters
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import get_view_method_names, isolate_view_method
@@ -120,6 +122,24 @@ class FilterBackend(DjangoFilterBackend):
         if empty:
             raise ValidationError(empty)
         return filterset
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        # A date-time with any offset is valid ISO 8601, but PostgreSQL reads offsets up to 15:59
+        # only (`-23:59` was a database error): every moment is compared in UTC, and one that UTC
+        # cannot hold (past the year 9999) is a 400 naming its filter.
+        cleaned = filterset.form.cleaned_data
+        for name, value in cleaned.items():
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                try:
+                    cleaned[name] = value.astimezone(dt.UTC)
+                except OverflowError as exc:
+                    raise ValidationError({name: [_("This moment is out of range.")]}) from exc
+        return filterset.qs
 
 
 class FilterBackendSchema(DjangoFilterExtension):

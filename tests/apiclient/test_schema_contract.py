@@ -105,6 +105,10 @@ def test_what_the_schema_refuses_the_api_refuses(db):
         assert response.status_code == 400, query
         assert name in response.json(), (query, response.json())
     assert api.get("/api/v1/obligations/?page_size=200&ordering=-due_date").status_code == 200
+    # Any ISO 8601 offset is compared in UTC (PostgreSQL itself reads offsets up to 15:59 only).
+    assert api.get("/api/v1/meetings/?held_after=2020-01-01T00:00:00-23:59").status_code == 200
+    response = api.get("/api/v1/meetings/?held_after=9999-12-31T23:59:59-23:59")
+    assert response.status_code == 400 and "held_after" in response.json()
 
 
 def test_a_lead_organisation_is_nullable_only_where_null_is_accepted(schema):
