@@ -30,7 +30,10 @@ from tests import factories
 
 HERE = Path(__file__).resolve().parent
 NODE_BIN = HERE / "node_modules" / ".bin"
+# The virtualenv's own, else one on PATH (e.g. installed with pipx).
 GENERATOR = Path(sys.executable).with_name("openapi-python-client")
+if not GENERATOR.exists() and shutil.which("openapi-python-client"):
+    GENERATOR = Path(shutil.which("openapi-python-client"))
 PACKAGE = "collabhub_partner_client"
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n"
 
