@@ -899,3 +899,55 @@ def test_only_a_manager_dates_a_signature_made_on_paper(world, partner_token, le
     assert timezone.localtime(
         dt.datetime.fromisoformat(ours[0]["signed_at"])
     ).date().isoformat() == (yesterday)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("what", ["sign", "mark-met"])
+def test_the_same_write_sent_twice_at_once_is_one_200_and_one_409(
+    live_server, what, settings, partner
+):
+    """Two requests race through the row lock: the second sees the first's write and is a 409,
+    never a second signature or a second "met" (one activity each)."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"partner": "1000000/min", "user": "1000000/min"},
+    }
+    collaboration = factories.CollaborationFactory()
+    factories.ParticipationFactory(collaboration=collaboration, organisation=partner)
+    if what == "sign":
+        target = factories.AgreementFactory(
+            collaboration=collaboration,
+            status=Agreement.Status.CIRCULATING,
+            circulated_on=timezone.localdate(),
+        )
+        factories.SignatoryFactory(agreement=target, organisation=partner)
+        factories.SignatoryFactory(agreement=target)
+        path, body = f"/api/v1/agreements/{target.pk}/sign/", {"signed_by_name": "Lee"}
+        kind = Activity.Kind.AGREEMENT_SIGNED
+    else:
+        target = factories.ObligationFactory(collaboration=collaboration, organisation=partner)
+        path, body = f"/api/v1/obligations/{target.pk}/mark-met/", {"evidence": "EFT 1"}
+        kind = Activity.Kind.OBLIGATION_MET
+    _token, raw = factories.api_token(partner)
+
+    def post(_):
+        request = urllib.request.Request(  # noqa: S310 (the live server's http:// address)
+            live_server.url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(pool.map(post, range(2)))
+    assert codes == [200, 409]
+    assert Activity.objects.filter(kind=kind, participation__organisation=partner).count() == 1
