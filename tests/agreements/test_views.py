@@ -768,6 +768,8 @@ def test_a_manager_records_a_paper_signature_on_its_real_date(
     signatory.refresh_from_db()
     assert timezone.localtime(signatory.signed_at).date() == paper_day
     assert (signatory.signed_by_name, signatory.signed_by_title) == ("Lee Park", "Municipal Clerk")
+    detail = text(html(client.get(page(collaboration, f"agreements/{circulating.pk}/"))))
+    assert "Lee Park, Municipal Clerk" in detail
 
 
 def test_evidence_with_a_link_and_a_file_in_the_browser(client, partner_obligation, partner_staff):
