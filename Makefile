@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run test lint format bench lock install chromium axe wrk services-env clean
+.PHONY: help run test lint format bench lock install chromium axe apiclient wrk services-env clean
 
 help:
 	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
@@ -75,9 +75,19 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 
 axe: $(AXE)
 
+# openapi-typescript and TypeScript (npm) for the generated-client tests (tests/apiclient/),
+# installed exactly from tests/apiclient/package-lock.json.
+TSC := tests/apiclient/node_modules/.bin/tsc
+$(TSC): tests/apiclient/package.json tests/apiclient/package-lock.json
+	@if ! command -v npm >/dev/null; then $(call apt_install,npm,the API client tests); fi
+	npm ci --prefix tests/apiclient --no-audit --no-fund --loglevel=error
+	@touch $@
+
+apiclient: $(TSC)
+
 # Uses DATABASE_URL / REDIS_URL when set (CI sets both). Otherwise PostgreSQL and Redis on
 # loopback are used when they answer, and SQLite (with the worker tests skipped) when not.
-test: install chromium axe var
+test: install chromium axe apiclient var
 	@eval "$$($(BIN)/python tests/backends.py)"; \
 	echo "Test backends: database=$${DATABASE_URL:-sqlite} redis=$${REDIS_URL:-none}"; \
 	rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \

@@ -64,7 +64,7 @@ class ParticipationInline(ReadOnlyInline):
 
 class SignatoryInline(ReadOnlyInline):
     model = Signatory
-    fields = ("organisation", "signed_by_name", "signed_at")
+    fields = ("organisation", "signed_by_name", "signed_by_title", "signed_at")
 
 
 @admin.register(Collaboration)

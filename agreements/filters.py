@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from partners.filters import FilterForm
 from partners.models import User
@@ -28,8 +29,10 @@ MAX_ID = 2**63 - 1
 TRUE_FALSE = [("true", _("Yes")), ("false", _("No"))]
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
-    """An integer id (a decimal or an out-of-range number is a 400, not a silent match)."""
+    """An integer id (a decimal or an out-of-range number is a 400, not a silent match); the
+    schema states the bounds it enforces."""
 
     field_class = forms.IntegerField
 

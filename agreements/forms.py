@@ -269,12 +269,30 @@ class SignForm(AgreementsForm):
         label=_("Signed by"),
         max_length=150,
         required=False,
-        help_text=_("The name and title of the person who signed; yours if empty."),
+        help_text=_("The name of the person who signed; yours if empty."),
+    )
+    signed_by_title = forms.CharField(
+        label=_("Signer's title"),
+        max_length=150,
+        required=False,
+        help_text=_("For example: Chief Administrative Officer."),
+    )
+    signed_on = forms.DateField(
+        label=_("Signed on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "For a signature made on paper: the day it was signed (not in the future, not before "
+            "the agreement circulated). Today if empty."
+        ),
     )
 
-    def __init__(self, *args, organisation_choices, **kwargs):
+    def __init__(self, *args, organisation_choices, paper=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisation_choices
+        if not paper:
+            # Only a manager records a signature made on paper; anyone else's is dated now.
+            del self.fields["signed_on"]
 
 
 class ObligationForm(AgreementsForm):
@@ -316,12 +334,47 @@ class ObligationForm(AgreementsForm):
         return cleaned
 
 
+DOCUMENT_ACCEPT = (
+    ".pdf,.docx,.odt,application/pdf,"
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+    "application/vnd.oasis.opendocument.text"
+)
+
+
 class MarkMetForm(AgreementsForm):
     evidence = forms.CharField(
         label=_("Evidence"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("How it was met, e.g. a payment reference or the report's title and date."),
     )
+    # Labels that do not repeat "Evidence", so the description's label stays unique.
+    evidence_url = forms.URLField(
+        label=_("Web link"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Optional: where the proof can be read online (http or https)."),
+    )
+    evidence_file = forms.FileField(
+        label=_("Supporting document"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_file"].help_text = _(
+            "Optional: a PDF, DOCX or ODT document, at most %(size)s MB."
+        ) % {"size": max_upload_megabytes()}
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data.get("evidence_file")
+        if upload:
+            try:
+                check_agreement_document(upload)
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from error
+        return upload
 
 
 class WaiveForm(AgreementsForm):

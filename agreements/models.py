@@ -2,6 +2,7 @@
 with their signatories, and the obligations each organisation owes."""
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -211,6 +212,14 @@ def agreement_document_path(instance: "Agreement", filename: str) -> str:
     return f"agreements/{instance.collaboration_id}/{filename}"
 
 
+# Links people follow from the obligation: web pages only (no ftp:, no javascript:).
+WEB_ADDRESS = URLValidator(schemes=["http", "https"])
+
+
+def obligation_evidence_path(instance: "Obligation", filename: str) -> str:
+    return f"obligations/{instance.collaboration_id}/{instance.pk}/{filename}"
+
+
 class Agreement(models.Model):
     class Kind(models.TextChoices):
         MOU = "mou", _("Memorandum of understanding")
@@ -270,6 +279,7 @@ class Signatory(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="signatures"
     )
     signed_by_name = models.CharField(_("signed by"), max_length=150, blank=True)
+    signed_by_title = models.CharField(_("signer's title"), max_length=150, blank=True)
     signed_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -335,6 +345,17 @@ class Obligation(models.Model):
     )
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
+    evidence_url = models.URLField(
+        _("evidence link"),
+        max_length=500,
+        blank=True,
+        validators=[WEB_ADDRESS],
+        help_text=_("An http or https address."),
+    )
+    # PDF, DOCX or ODT, checked as agreement documents are (agreements.documents).
+    evidence_file = models.FileField(
+        _("evidence file"), upload_to=obligation_evidence_path, blank=True, max_length=300
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)

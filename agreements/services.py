@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from collabhub.errors import DomainError
+from collabhub.errors import CONFLICT, DomainError
 from commissioner.engagement import CADENCE_DAYS
 from commissioner.models import Activity
 from commissioner.services import activity_record, flags_close_not_scanned
@@ -34,6 +34,7 @@ from .access import (
 )
 from .documents import check_agreement_document, stored_name
 from .models import (
+    WEB_ADDRESS,
     Agreement,
     Collaboration,
     Measurement,
@@ -724,7 +725,8 @@ def participation_withdraw(
     if participation.status == Participation.Status.WITHDRAWN:
         raise DomainError(
             _("%(organisation)s has already withdrawn.")
-            % {"organisation": participation.organisation.name}
+            % {"organisation": participation.organisation.name},
+            code=CONFLICT,
         )
     if participation.organisation_id == collaboration.lead_organisation_id:
         raise DomainError(
@@ -1228,13 +1230,53 @@ def _default_signer_name(actor) -> str:
     return ""
 
 
+def _signed_at(signed_on: dt.date | None, *, agreement: Agreement, actor) -> dt.datetime:
+    """When a signature was made: now, or the day a manager says a paper signature was made —
+    not in the future, not before the agreement circulated. A past day is kept as its noon
+    (local time), so the date reads the same in every time zone of the country."""
+    now = timezone.now()
+    if signed_on is None:
+        return now
+    if not may_manage_collaboration(actor, agreement.collaboration):
+        raise DomainError(
+            _(
+                "Only a manager of the collaboration recording a signature made on paper gives "
+                "its date; a signature made here is dated now."
+            ),
+            field="signed_on",
+        )
+    today = timezone.localdate()
+    if signed_on > today:
+        raise DomainError(_("The signature date cannot be in the future."), field="signed_on")
+    circulated = agreement.circulated_on
+    if circulated is not None and signed_on < circulated:
+        raise DomainError(
+            _(
+                "The signature date cannot be before the agreement circulated for signature "
+                "(%(date)s)."
+            )
+            % {"date": circulated.isoformat()},
+            field="signed_on",
+        )
+    if signed_on == today:
+        return now
+    return timezone.make_aware(dt.datetime.combine(signed_on, dt.time(12)))
+
+
 @transaction.atomic
 def agreement_sign(
-    *, agreement: Agreement, organisation: Organisation, actor, signed_by_name: str = ""
+    *,
+    agreement: Agreement,
+    organisation: Organisation,
+    actor,
+    signed_by_name: str = "",
+    signed_by_title: str = "",
+    signed_on: dt.date | None = None,
 ) -> Signatory:
-    """Record `organisation`'s signature: its own staff or read-write token sign for it, or a
-    manager records a wet signature. The last signature puts the agreement in force (effective
-    today unless an effective date was set)."""
+    """Record `organisation`'s signature, with the signer's name and title: its own staff or
+    read-write token sign for it (dated now), or a manager records a signature made on paper,
+    on the day it was made (`signed_on`, default today). The last signature puts the agreement
+    in force (effective today unless an effective date was set)."""
     # Locked, so two last signatures at once cannot both miss that everyone has signed.
     agreement = (
         Agreement.objects.select_for_update(of=("self",))
@@ -1270,6 +1312,7 @@ def agreement_sign(
                 "date": timezone.localtime(signatory.signed_at).date().isoformat(),
             },
             field="organisation",
+            code=CONFLICT,
         )
     if agreement.status != AgreementStatus.CIRCULATING:
         if agreement.status == AgreementStatus.DRAFT:
@@ -1281,14 +1324,17 @@ def agreement_sign(
             message = _("This agreement is %(status)s: it is no longer open for signature.") % {
                 "status": _status_label(Agreement, agreement.status).lower()
             }
-        raise DomainError(message, field="status")
+        raise DomainError(message, field="status", code=CONFLICT)
     signed_by_name = _text(
         signed_by_name, field="signed_by_name", label=_("signer's name"), max_length=150
     ) or _default_signer_name(actor)
     signatory.signed_by_name = signed_by_name[:150]
+    signatory.signed_by_title = _text(
+        signed_by_title, field="signed_by_title", label=_("signer's title"), max_length=150
+    )
     signatory.signed_by_user = _user(actor)
     signatory.signed_by_token = _token(actor)
-    signatory.signed_at = timezone.now()
+    signatory.signed_at = _signed_at(signed_on, agreement=agreement, actor=actor)
     _stamp(signatory, actor, _("signed"))
     signatory.save()
     if not agreement.signatories.filter(signed_at__isnull=True).exists():
@@ -1425,16 +1471,48 @@ def _require_pending(obligation: Obligation) -> None:
     if obligation.status == Obligation.Status.MET:
         raise DomainError(
             _("This obligation was already met on %(date)s.")
-            % {"date": timezone.localtime(obligation.met_at).date().isoformat()}
+            % {"date": timezone.localtime(obligation.met_at).date().isoformat()},
+            code=CONFLICT,
         )
     if obligation.status == Obligation.Status.WAIVED:
-        raise DomainError(_("This obligation was waived; it is no longer owed."))
+        raise DomainError(_("This obligation was waived; it is no longer owed."), code=CONFLICT)
+
+
+def _evidence_url(value: str) -> str:
+    value = _text(value, field="evidence_url", label=_("evidence link"), max_length=500)
+    if value:
+        try:
+            WEB_ADDRESS(value)
+        except ValidationError as exc:
+            raise DomainError(
+                _("Enter a web address starting with http:// or https://."), field="evidence_url"
+            ) from exc
+    return value
+
+
+def _attach_evidence_file(obligation: Obligation, upload) -> None:
+    """The same content checks as agreement documents (PDF, DOCX or ODT, judged by content, at
+    most MAX_UPLOAD_BYTES), named for what it is."""
+    try:
+        kind = check_agreement_document(upload)
+    except DomainError as error:
+        raise DomainError(error.message, field="evidence_file") from error
+    upload.name = stored_name(getattr(upload, "name", ""), kind)
+    obligation.evidence_file = upload
 
 
 @transaction.atomic
-def obligation_mark_met(*, obligation: Obligation, actor, evidence: str) -> Obligation:
+def obligation_mark_met(
+    *,
+    obligation: Obligation,
+    actor,
+    evidence: str,
+    evidence_url: str = "",
+    evidence_file=None,
+) -> Obligation:
     """The obligated organisation (its staff or read-write token) or a manager records that an
-    obligation was met, with the evidence. A sign of life from that organisation."""
+    obligation was met, with the evidence: a description, and optionally a link (http or https)
+    and a file (a PDF, DOCX or ODT document). A sign of life from that organisation."""
     obligation = (
         Obligation.objects.select_for_update(of=("self",))
         .select_related("collaboration", "organisation")
@@ -1449,9 +1527,13 @@ def obligation_mark_met(*, obligation: Obligation, actor, evidence: str) -> Obli
     evidence = _text(
         evidence, field="evidence", label=_("evidence"), max_length=MAX_TEXT, required=True
     )
+    evidence_url = _evidence_url(evidence_url)
+    if evidence_file:
+        _attach_evidence_file(obligation, evidence_file)
     obligation.status = Obligation.Status.MET
     obligation.met_at = timezone.now()
     obligation.evidence = evidence
+    obligation.evidence_url = evidence_url
     _stamp(obligation, actor, _("marked met"))
     obligation.save()
     activity_record(
@@ -1461,6 +1543,35 @@ def obligation_mark_met(*, obligation: Obligation, actor, evidence: str) -> Obli
         description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
         recorded_by=_user(actor),
     )
+    return obligation
+
+
+@transaction.atomic
+def obligation_evidence_attach(*, obligation: Obligation, actor, evidence_file) -> Obligation:
+    """Attach a file (PDF, DOCX or ODT) to a met obligation's evidence, or replace it: the API's
+    upload operation, after `mark-met` recorded the description and link. Who may mark an
+    obligation met may attach its evidence; a pending or waived obligation has none."""
+    obligation = (
+        Obligation.objects.select_for_update(of=("self",))
+        .select_related("collaboration", "organisation")
+        .get(pk=obligation.pk)
+    )
+    if not may_mark_met(actor, obligation):
+        raise PermissionDenied(
+            _("Only %(organisation)s itself or a manager of the collaboration may do that.")
+            % {"organisation": obligation.organisation.name}
+        )
+    if obligation.status != Obligation.Status.MET:
+        raise DomainError(
+            _("Evidence is attached to a met obligation: mark it met first."),
+            field="evidence_file",
+            code=CONFLICT,
+        )
+    if not evidence_file:
+        raise DomainError(_("Choose a file to upload."), field="evidence_file")
+    _attach_evidence_file(obligation, evidence_file)
+    _stamp(obligation, actor, _("evidence file attached"))
+    obligation.save(update_fields=["evidence_file"])
     return obligation
 
 

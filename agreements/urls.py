@@ -74,6 +74,11 @@ urlpatterns = [
         name="obligation_mark_met",
     ),
     path(
+        "<slug:slug>/obligations/<int:pk>/evidence-file/",
+        views.obligation_evidence_file,
+        name="obligation_evidence_file",
+    ),
+    path(
         "<slug:slug>/obligations/<int:pk>/waive/",
         views.obligation_waive,
         name="obligation_waive",

@@ -868,6 +868,7 @@ def agreement_sign(request, slug, pk):
         organisation_choices=Organisation.objects.filter(pk__in=[o.pk for o in choices]).order_by(
             "name"
         ),
+        paper=may_manage_collaboration(user, collaboration),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -876,6 +877,8 @@ def agreement_sign(request, slug, pk):
                 organisation=form.cleaned_data["organisation"],
                 actor=user,
                 signed_by_name=form.cleaned_data["signed_by_name"],
+                signed_by_title=form.cleaned_data["signed_by_title"],
+                signed_on=form.cleaned_data.get("signed_on"),
             )
         except DomainError as error:
             form.add_domain_error(error)
@@ -901,25 +904,40 @@ def agreement_sign(request, slug, pk):
     )
 
 
-@require_GET
-def agreement_document(request, slug, pk):
-    """The agreement's document, downloaded (never shown inline) with the type its content was
-    checked to be."""
-    _collaboration_obj, agreement = _agreement(request, slug, pk)
-    if not agreement.document:
-        raise Http404(_("This agreement has no document."))
-    name = agreement.document.name.rsplit("/", 1)[-1]
+def _download(stored, missing_message):
+    """A checked upload (agreements.documents), downloaded — never shown inline — with the type
+    its content was checked to be."""
+    name = stored.name.rsplit("/", 1)[-1]
     kind = KINDS.get(name.rsplit(".", 1)[-1].lower())
     try:
-        handle = agreement.document.open("rb")
+        handle = stored.open("rb")
     except (FileNotFoundError, OSError) as exc:
-        raise Http404(_("The document file is missing.")) from exc
+        raise Http404(missing_message) from exc
     return FileResponse(
         handle,
         as_attachment=True,
         filename=name,
         content_type=kind.content_type if kind else "application/octet-stream",
     )
+
+
+@require_GET
+def agreement_document(request, slug, pk):
+    """The agreement's document."""
+    _collaboration_obj, agreement = _agreement(request, slug, pk)
+    if not agreement.document:
+        raise Http404(_("This agreement has no document."))
+    return _download(agreement.document, _("The document file is missing."))
+
+
+@require_GET
+def obligation_evidence_file(request, slug, pk):
+    """The file attached to an obligation's evidence, for whoever reads the collaboration."""
+    collaboration = _collaboration(request, slug)
+    obligation = selectors.obligation_get_for(collaboration=collaboration, pk=pk)
+    if not obligation.evidence_file:
+        raise Http404(_("This obligation has no evidence file."))
+    return _download(obligation.evidence_file, _("The evidence file is missing."))
 
 
 # Obligations ------------------------------------------------------------------------------
@@ -992,11 +1010,15 @@ def obligation_mark_met(request, slug, pk):
         raise PermissionDenied(
             _("Only the obligated organisation or a manager of the collaboration may do that.")
         )
-    form = MarkMetForm(_posted(request))
+    form = MarkMetForm(_posted(request), request.FILES if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.obligation_mark_met(
-                obligation=obligation, actor=request.user, evidence=form.cleaned_data["evidence"]
+                obligation=obligation,
+                actor=request.user,
+                evidence=form.cleaned_data["evidence"],
+                evidence_url=form.cleaned_data["evidence_url"],
+                evidence_file=form.cleaned_data["evidence_file"],
             )
         except DomainError as error:
             form.add_domain_error(error)
@@ -1015,6 +1037,7 @@ def obligation_mark_met(request, slug, pk):
             "obligation": obligation,
             "title": _("Mark an obligation met"),
             "submit": _("Mark met"),
+            "multipart": True,
         },
     )
 

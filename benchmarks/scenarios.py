@@ -159,7 +159,7 @@ FLOOR_QUERIES = {
         _obligations,
         ("id", "collaboration_id", "organisation_id", "organisation__name", "agreement_id",
          "kind", "description", "quantity", "unit", "due_date", "status", "met_at", "evidence",
-         "created_at"),
+         "evidence_url", "evidence_file", "created_at"),
     ),
     "flags": FloorQuery(
         lambda actor: flag_api_list_for(actor=actor).order_by("-raised_on", "pk"),

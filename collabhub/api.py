@@ -1,16 +1,23 @@
-"""API wiring shared by every app: pagination, per-caller rate limiting, the JSON parser, and the
-error responses every operation documents in the OpenAPI schema."""
+"""API wiring shared by every app: pagination, per-caller rate limiting, the JSON parser, the
+strict filter backend, and the error responses every operation documents in the OpenAPI
+schema."""
 
+import datetime as dt
 import logging
 import math
 import time
 
+import django_filters
 from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from django_filters import utils as filter_utils
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.drainage import get_view_method_names, isolate_view_method
 from drf_spectacular.extensions import OpenApiViewExtension
-from drf_spectacular.plumbing import get_class
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from drf_spectacular.plumbing import ResolvedComponent, get_class
+from rest_framework import filters, parsers
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
@@ -25,12 +32,61 @@ PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 CACHE_RETRY_SECONDS = 30
 
 
+# Text query parameters: any characters but NUL, which Django's form fields and DRF's search refuse.
+NO_NUL = "^[^\\u0000]*$"
+
+
 class Pagination(PageNumberPagination):
-    """`count`, `next`, `previous`, `results`; `?page_size=` up to 200."""
+    """`count`, `next`, `previous`, `results`; `?page_size=` from 1 to 200. A page size that is
+    not such a number is a 400 naming it (DRF would quietly use the default, or clamp it), so
+    the schema's bounds are the API's."""
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Give a whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, documented as what it accepts: any text without a NUL character (which it
+    refuses with a 400 naming `search`)."""
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.search_param:
+                parameter["schema"] = {"type": "string", "pattern": NO_NUL}
+        return parameters
 
 
 class JSONParser(parsers.JSONParser):
@@ -42,6 +98,73 @@ class JSONParser(parsers.JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, except that a filter given an empty value (`?due_after=`,
+    `?collaboration=`) is a 400 naming it, not silently ignored: the schema documents each filter
+    as a date, an id or one of its values, and an empty string is none of them. Free-text filters
+    (CharFilter) may be empty."""
+
+    empty_message = _("Give a value, or leave this filter out.")
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        empty = {
+            name: [self.empty_message]
+            for name, filter_ in filterset.filters.items()
+            if not isinstance(filter_, django_filters.CharFilter)
+            and name in request.query_params
+            and any(not value.strip() for value in request.query_params.getlist(name))
+        }
+        if empty:
+            raise ValidationError(empty)
+        return filterset
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        # A date-time with any offset is valid ISO 8601, but PostgreSQL reads offsets up to 15:59
+        # only (`-23:59` was a database error): every moment is compared in UTC, and one that UTC
+        # cannot hold (past the year 9999) is a 400 naming its filter.
+        cleaned = filterset.form.cleaned_data
+        for name, value in cleaned.items():
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                try:
+                    cleaned[name] = value.astimezone(dt.UTC)
+                except OverflowError as exc:
+                    raise ValidationError({name: [_("This moment is out of range.")]}) from exc
+        return filterset.qs
+
+
+class FilterBackendSchema(DjangoFilterExtension):
+    """The filters' schema as drf-spectacular builds it, plus the bounds they enforce that it
+    leaves out: a free-text filter's `max_length` (longer is a 400) as `maxLength`, and no NUL
+    character (Django's form fields refuse it)."""
+
+    target_class = "collabhub.api.FilterBackend"
+    match_subclasses = True
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        if not isinstance(filter_field, django_filters.CharFilter):
+            return parameters
+        max_length = filter_field.extra.get("max_length")
+        for parameter in parameters:
+            schema = parameter.get("schema") or {}
+            if schema.get("type") == "string" and "enum" not in schema:
+                schema["pattern"] = NO_NUL
+                if max_length:
+                    schema["maxLength"] = max_length
+        return parameters
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -130,42 +253,61 @@ FIELD_ERRORS_SCHEMA = {
     "description": "Each bad field (or `non_field_errors`, or `detail`) with its messages.",
     "additionalProperties": {},
 }
+# Named components, so a generated client has one error type of each shape rather than one per
+# operation and status code.
+ERROR_COMPONENTS = {"FieldErrors": FIELD_ERRORS_SCHEMA, "ErrorDetail": DETAIL_SCHEMA}
 ERROR_RESPONSES = {
     "400": (
         "Invalid input: each bad field of the body or query is named with its messages.",
-        FIELD_ERRORS_SCHEMA,
+        "FieldErrors",
     ),
     "401": (
         "No valid credentials: no token or session, or an unknown, revoked or expired token.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "403": (
         "Not allowed: a read-only token writing, or a caller who may not make this change.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "404": (
         "Not found: outside the caller's scope, no such object, or a page past the last.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
 }
 
 
+# Declared only by the operations that can give it (collabhub.errors: a DomainError with
+# code="conflict"), with the same body as a 400.
+CONFLICT_COMPONENT = "FieldErrors"
+
+
 class ErrorResponsesSchema:
     """Adds ERROR_RESPONSES to an operation's documented responses: those it does not declare
-    itself, and a JSON body for those it declares without one."""
+    itself, and a JSON body for those it declares without one (a declared 409 included)."""
+
+    def _error_content(self, name: str) -> dict:
+        component = ResolvedComponent(
+            name=name,
+            type=ResolvedComponent.SCHEMA,
+            object=name,
+            schema=dict(ERROR_COMPONENTS[name]),
+        )
+        self.registry.register_on_missing(component)
+        return {"application/json": {"schema": component.ref}}
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, (description, schema) in ERROR_RESPONSES.items():
-            content = {"application/json": {"schema": dict(schema)}}
+        for code, (description, name) in ERROR_RESPONSES.items():
             if code not in responses:
-                responses[code] = {"description": description, "content": content}
+                responses[code] = {"description": description, "content": self._error_content(name)}
             elif not responses[code].get("content"):
-                responses[code]["content"] = content
+                responses[code]["content"] = self._error_content(name)
+        if "409" in responses and not responses["409"].get("content"):
+            responses["409"]["content"] = self._error_content(CONFLICT_COMPONENT)
         return responses
 
 
@@ -195,3 +337,34 @@ class DocumentedErrors(OpenApiViewExtension):
                 )
         view.schema = type("ErrorResponsesViewSchema", (ErrorResponsesSchema, base), {})()
         return view
+
+
+def lib_doc_excludes():
+    """drf-spectacular takes a serializer's description from the first docstring in its class
+    hierarchy above these library classes. FastRepresentation's (how list rows are rendered) is
+    nothing a client should read, so it is a barrier too: a list serializer without a docstring
+    of its own has no description."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from collabhub.serializer_fields import FastRepresentation
+
+    return [*get_lib_doc_excludes(), FastRepresentation]
+
+
+# The largest id PostgreSQL's bigint holds.
+MAX_ID = 2**63 - 1
+
+
+def integer_path_ids(result, generator, request, public):
+    """drf-spectacular documents a path parameter matched by `lookup_value_regex = r"\\d+"` as
+    a string with a pattern; it is an object's id, so generated clients should take an integer
+    (a postprocessing hook, after the enum hook)."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema") or {}
+                if parameter.get("in") == "path" and schema.get("pattern") == r"^\d+$":
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return result

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A business rule refused an action. `field` names the input at fault, when there is one."""
+    """A business rule refused an action. `field` names the input at fault, when there is one.
+    `code="conflict"` (CONFLICT): the request clashes with the object's current state (already
+    signed, already met), which the API answers 409 rather than 400."""
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
         super().__init__(message)
@@ -32,6 +34,9 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, list[str]]:
         return {self.field or "non_field_errors": [self.message]}
+
+
+CONFLICT = "conflict"
 
 
 def _query_parameter_at_fault(context) -> str | None:
@@ -62,6 +67,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         exc = _named(exc, context)
     elif isinstance(exc, DomainError):
+        if exc.code == CONFLICT:
+            return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
         exc = exceptions.ValidationError(exc.as_dict())
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))

@@ -870,6 +870,7 @@ class ScaleSeeder:
                                     agreement_id,
                                     part.organisation,
                                     name,
+                                    "",
                                     None,
                                     None,
                                     signed_at,
@@ -898,6 +899,7 @@ class ScaleSeeder:
             "agreement_id",
             "organisation_id",
             "signed_by_name",
+            "signed_by_title",
             "signed_by_user_id",
             "signed_by_token_id",
             "signed_at",
@@ -956,6 +958,8 @@ class ScaleSeeder:
                             status,
                             met_at,
                             evidence,
+                            "",
+                            "",
                             created,
                         )
                         obligation_id += 1
@@ -973,6 +977,8 @@ class ScaleSeeder:
             "status",
             "met_at",
             "evidence",
+            "evidence_url",
+            "evidence_file",
             "created_at",
         ]
         self._copy(Obligation, columns, rows(), self.plan.obligations)

@@ -30,7 +30,7 @@ from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
 from collabhub.bulk import Row, upsert
-from collabhub.errors import DomainError
+from collabhub.errors import CONFLICT, DomainError
 from partners.models import Contact, User
 from partners.principals import actor_organisation_id, is_partner
 
@@ -373,6 +373,7 @@ def attendance_confirm(*, actor, meeting: Meeting, status: str) -> Attendance:
             )
             % {"status": recorded.get_status_display().lower()},
             field="status",
+            code=CONFLICT,
         )
     return _attendance_write(
         meeting=meeting,
@@ -486,6 +487,7 @@ def flag_acknowledge(*, actor, flag: Flag) -> Flag:
         raise DomainError(
             _("This flag is already %(status)s.") % {"status": flag.get_status_display().lower()},
             field="status",
+            code=CONFLICT,
         )
     flag.status = Flag.Status.ACKNOWLEDGED
     flag.acknowledged_by = actor
@@ -504,7 +506,7 @@ def flag_resolve(*, actor, flag: Flag, note: str) -> Flag:
     )
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
     if not flag.is_open:
-        raise DomainError(_("This flag is already closed."), field="status")
+        raise DomainError(_("This flag is already closed."), field="status", code=CONFLICT)
     now = timezone.now()
     flag.status = Flag.Status.RESOLVED
     flag.resolved_by = actor
@@ -582,7 +584,9 @@ def intervention_complete(*, actor, intervention: Intervention, outcome: str) ->
     )
     intervention = Intervention.objects.select_for_update().get(pk=intervention.pk)
     if intervention.completed_at is not None:
-        raise DomainError(_("This intervention is already completed."), field="outcome")
+        raise DomainError(
+            _("This intervention is already completed."), field="outcome", code=CONFLICT
+        )
     intervention.outcome = outcome
     intervention.completed_at = timezone.now()
     intervention.save(update_fields=["outcome", "completed_at"])

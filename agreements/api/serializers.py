@@ -11,6 +11,7 @@ from rest_framework import serializers
 from agreements import selectors
 from agreements.documents import check_agreement_document, max_upload_megabytes
 from agreements.models import (
+    WEB_ADDRESS,
     Agreement,
     Collaboration,
     Measurement,
@@ -31,19 +32,10 @@ from partners.selectors import organisation_list_for
 
 
 def choice_field(choices, **kwargs) -> serializers.ChoiceField:
-    """A ChoiceField whose values are documented inline (wrapped in `allOf`). drf-spectacular
-    turns bare enums into components named after the field, and this app's several `status` and
-    `kind` choice sets would collide with each other and with other apps' under one name."""
-    values = [value for value, _label in choices]
-    if kwargs.get("allow_blank"):
-        values.append("")
-    schema = {"type": "string", "allOf": [{"enum": values}]}
-    if kwargs.get("allow_null"):
-        schema["nullable"] = True
-    field_class = extend_schema_field(schema)(
-        type("InlineChoiceField", (serializers.ChoiceField,), {})
-    )
-    return field_class(choices=choices, **kwargs)
+    """A choice field; its values are a named enum component of the schema (each choice set's
+    name is in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"], so `status` and `kind` of different
+    models never collide)."""
+    return serializers.ChoiceField(choices=choices, **kwargs)
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -209,6 +201,7 @@ class SignatorySerializer(FastRepresentation, serializers.ModelSerializer):
             "organisation_name",
             "signed",
             "signed_by_name",
+            "signed_by_title",
             "signed_at",
         ]
         read_only_fields = fields
@@ -264,6 +257,11 @@ class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
         read_only=True, help_text=_("Pending and past its due date (derived, never stored).")
     )
     days_overdue = serializers.IntegerField(read_only=True)
+    evidence_url = serializers.CharField(
+        read_only=True, help_text=_("A link to the evidence (http or https), or empty.")
+    )
+    has_evidence_file = serializers.SerializerMethodField()
+    evidence_file_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Obligation
@@ -283,9 +281,18 @@ class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
             "days_overdue",
             "met_at",
             "evidence",
+            "evidence_url",
+            "has_evidence_file",
+            "evidence_file_name",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_has_evidence_file(self, obligation) -> bool:
+        return bool(obligation.evidence_file)
+
+    def get_evidence_file_name(self, obligation) -> str:
+        return obligation.evidence_file.name.rsplit("/", 1)[-1] if obligation.evidence_file else ""
 
 
 # Writing ---------------------------------------------------------------------------------------
@@ -355,6 +362,13 @@ class CollaborationWriteSerializer(serializers.Serializer):
     commissioner = ScopedField(_commissioners, required=False, allow_null=True)
     start_date = serializers.DateField(required=False, allow_null=True)
     planned_end_date = serializers.DateField(required=False, allow_null=True)
+
+
+class CollaborationUpdateSerializer(CollaborationWriteSerializer):
+    """Change a collaboration: as when creating it, except that its lead organisation may be
+    changed but never removed (null is not accepted)."""
+
+    lead_organisation = ScopedField(_organisations, required=False)
 
 
 class StatusSerializer(serializers.Serializer):
@@ -440,26 +454,45 @@ class MeasurementWriteSerializer(serializers.Serializer):
     evidence = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
 
 
-def _document_field():
+def _upload_field(**kwargs):
     return serializers.FileField(
-        required=False,
-        allow_null=True,
-        help_text=_("PDF, DOCX or ODT (judged by content), at most %(size)s MB; multipart only.")
+        help_text=_("PDF, DOCX or ODT (judged by content), at most %(size)s MB.")
         % {"size": max_upload_megabytes()},
+        **kwargs,
     )
 
 
-class DocumentCheckMixin:
+def _checked_upload(upload):
+    try:
+        check_agreement_document(upload)
+    except DomainError as error:
+        raise serializers.ValidationError(error.message) from error
+    return upload
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    """The agreement's document, the one body of `PUT /agreements/{id}/document/`
+    (multipart/form-data); every other operation takes JSON."""
+
+    document = _upload_field()
+
     def validate_document(self, document):
-        if document:
-            try:
-                check_agreement_document(document)
-            except DomainError as error:
-                raise serializers.ValidationError(error.message) from error
-        return document
+        return _checked_upload(document)
 
 
-class AgreementWriteSerializer(DocumentCheckMixin, serializers.Serializer):
+class EvidenceFileUploadSerializer(serializers.Serializer):
+    """A met obligation's evidence file, the one body of
+    `PUT /obligations/{id}/evidence-file/` (multipart/form-data)."""
+
+    evidence_file = _upload_field()
+
+    def validate_evidence_file(self, evidence_file):
+        return _checked_upload(evidence_file)
+
+
+class AgreementWriteSerializer(serializers.Serializer):
+    """A draft agreement; its document is uploaded with `PUT /agreements/{id}/document/`."""
+
     collaboration = ScopedField(_collaborations)
     title = serializers.CharField(max_length=200)
     kind = choice_field(Agreement.Kind.choices)
@@ -469,7 +502,6 @@ class AgreementWriteSerializer(DocumentCheckMixin, serializers.Serializer):
     renewal_notice_days = serializers.IntegerField(
         min_value=0, max_value=3650, required=False, default=90
     )
-    document = _document_field()
     signatory_organisations = ScopedField(
         _organisations,
         many=True,
@@ -478,14 +510,13 @@ class AgreementWriteSerializer(DocumentCheckMixin, serializers.Serializer):
     )
 
 
-class AgreementUpdateSerializer(DocumentCheckMixin, serializers.Serializer):
+class AgreementUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     kind = choice_field(Agreement.Kind.choices, required=False)
     version = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     effective_date = serializers.DateField(required=False, allow_null=True)
     expiry_date = serializers.DateField(required=False, allow_null=True)
     renewal_notice_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
-    document = _document_field()
     signatory_organisations = ScopedField(_organisations, many=True, required=False)
 
 
@@ -503,7 +534,21 @@ class SignSerializer(serializers.Serializer):
         max_length=150,
         required=False,
         allow_blank=True,
-        help_text=_("Name and title of the person who signed."),
+        help_text=_("Name of the person who signed; the caller's name (or token) when empty."),
+    )
+    signed_by_title = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        help_text=_("Title of the person who signed, e.g. Chief Administrative Officer."),
+    )
+    signed_on = serializers.DateField(
+        required=False,
+        help_text=_(
+            "For a manager recording a signature made on paper: the day it was made (not in the "
+            "future, not before the agreement circulated). Others leave it out: a signature made "
+            "here is dated now."
+        ),
     )
 
 
@@ -546,6 +591,16 @@ class MarkMetSerializer(serializers.Serializer):
     evidence = serializers.CharField(
         max_length=20_000,
         help_text=_("How the obligation was met, e.g. a payment reference or a report's title."),
+    )
+    evidence_url = serializers.URLField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        validators=[WEB_ADDRESS],
+        help_text=_(
+            "A link to the evidence (http or https). A file is attached afterwards with "
+            "`PUT /obligations/{id}/evidence-file/`."
+        ),
     )
 
 

@@ -2,6 +2,9 @@
 `sign`) and obligations (with `mark-met`). Thin: reads come from the scoped selectors, writes go
 through the same services as the browser.
 
+Every operation takes a JSON body, except the two uploads, which take multipart/form-data only:
+`PUT /agreements/{id}/document/` and `PUT /obligations/{id}/evidence-file/`.
+
 Partner tokens read only the collaborations their organisation takes part in, and their children
 (anything else is a 404). They may report measurements, sign agreements and mark obligations met,
 for their own organisation only; every other write answers 403 for them (or 404 when the object
@@ -10,12 +13,10 @@ is outside their scope)."""
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
@@ -29,7 +30,7 @@ from agreements.filters import (
     ObligationApiFilterSet,
     ParticipationApiFilterSet,
 )
-from collabhub.api import JSONParser
+from collabhub.api import FilterBackend, SearchFilter
 from collabhub.errors import DomainError
 from commissioner.api.activity import CreditsApiUse
 from partners.api.views import StrictOrderingFilter
@@ -46,6 +47,10 @@ FORBIDDEN = OpenApiResponse(
 )
 NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
 BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
+CONFLICT = OpenApiResponse(
+    description="Conflicts with the object's current state (e.g. already signed, already met, "
+    "no longer open): the field at fault is named with the reason."
+)
 
 
 class PartnerWritePermission(BasePermission):
@@ -73,7 +78,7 @@ class AgreementsViewSet(
 ):
     """Shared wiring: scoped reads, strict filters and ordering, integer ids, thin writes."""
 
-    filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StrictOrderingFilter]
     lookup_value_regex = r"\d+"
     permission_classes = [*viewsets.GenericViewSet.permission_classes, PartnerWritePermission]
     partner_actions: frozenset[str] = frozenset()
@@ -129,7 +134,7 @@ def _write_schema(request, response, code=200):
 
 @extend_schema_view(
     create=_write_schema(s.CollaborationWriteSerializer, s.CollaborationSerializer, 201),
-    partial_update=_write_schema(s.CollaborationWriteSerializer, s.CollaborationSerializer),
+    partial_update=_write_schema(s.CollaborationUpdateSerializer, s.CollaborationSerializer),
 )
 @extend_schema(tags=["collaborations"])
 class CollaborationViewSet(AgreementsViewSet):
@@ -139,7 +144,7 @@ class CollaborationViewSet(AgreementsViewSet):
     read_serializer_class = s.CollaborationSerializer
     write_serializers = {
         "create": s.CollaborationWriteSerializer,
-        "partial_update": s.CollaborationWriteSerializer,
+        "partial_update": s.CollaborationUpdateSerializer,
         "transition": s.StatusSerializer,
     }
     filterset_class = CollaborationApiFilterSet
@@ -220,7 +225,16 @@ class ParticipationViewSet(AgreementsViewSet):
         services.participation_update(actor=request.user, participation=participation, **data)
         return self.respond(participation)
 
-    @_write_schema(s.WithdrawSerializer, s.ParticipationSerializer)
+    @extend_schema(
+        request=s.WithdrawSerializer,
+        responses={
+            200: s.ParticipationSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic
     def withdraw(self, request, pk=None):
@@ -318,7 +332,8 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
 @extend_schema(tags=["agreements"])
 class AgreementViewSet(AgreementsViewSet):
     """Agreements with their signatories. Managers draft, change and circulate them; the last
-    signature puts an agreement in force. Upload a document with multipart/form-data."""
+    signature puts an agreement in force. The document is uploaded on its own, with
+    `PUT /agreements/{id}/document/` (multipart/form-data)."""
 
     read_serializer_class = s.AgreementSerializer
     write_serializers = {
@@ -326,9 +341,9 @@ class AgreementViewSet(AgreementsViewSet):
         "partial_update": s.AgreementUpdateSerializer,
         "transition": s.AgreementStatusSerializer,
         "sign": s.SignSerializer,
+        "document": s.DocumentUploadSerializer,
     }
     partner_actions = frozenset({"sign"})
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = AgreementApiFilterSet
     search_fields = ["title"]
     ordering_fields = ["title", "status", "effective_date", "expiry_date", "created_at"]
@@ -354,9 +369,24 @@ class AgreementViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         agreement = self.get_object()
         data = self.validated(request, partial=True)
-        if "document" in data and not data["document"]:
-            data.pop("document")
         services.agreement_update(actor=request.user, agreement=agreement, **data)
+        return self.respond(agreement)
+
+    @extend_schema(
+        request={"multipart/form-data": s.DocumentUploadSerializer},
+        responses={200: s.AgreementSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        description="Upload (or replace) a draft agreement's document: a PDF, DOCX or ODT file "
+        "(judged by its content) in the multipart/form-data field `document`. The one "
+        "operation of the agreements that takes a file; the others take JSON.",
+    )
+    @action(detail=True, methods=["put"], parser_classes=[MultiPartParser])
+    @transaction.atomic
+    def document(self, request, pk=None):
+        agreement = self.get_object()
+        data = self.validated(request)
+        services.agreement_update(
+            actor=request.user, agreement=agreement, document=data["document"]
+        )
         return self.respond(agreement)
 
     @_transition_schema(s.AgreementStatusSerializer, s.AgreementSerializer, "agreement")
@@ -372,10 +402,17 @@ class AgreementViewSet(AgreementsViewSet):
 
     @extend_schema(
         request=s.SignSerializer,
-        responses={200: s.AgreementSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description="Sign a circulating agreement. A partner token signs for its own "
-        "organisation, which must be a signatory (other agreements are a 404 for it); a "
-        "signatory signs once. When every signatory has signed, the agreement is in force.",
+        responses={
+            200: s.AgreementSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        description="Sign a circulating agreement, with the signer's name and title. A partner "
+        "token signs for its own organisation, which must be a signatory (other agreements are "
+        "a 404 for it). A signatory signs once: signing again, or signing an agreement that is "
+        "not circulating, is a 409. When every signatory has signed, the agreement is in force.",
     )
     @action(detail=True, methods=["post"])
     @transaction.atomic
@@ -398,6 +435,8 @@ class AgreementViewSet(AgreementsViewSet):
             organisation=organisation,
             actor=actor,
             signed_by_name=data.get("signed_by_name", ""),
+            signed_by_title=data.get("signed_by_title", ""),
+            signed_on=data.get("signed_on"),
         )
         return self.respond(agreement)
 
@@ -420,8 +459,9 @@ class ObligationViewSet(AgreementsViewSet):
         "partial_update": s.ObligationUpdateSerializer,
         "mark_met": s.MarkMetSerializer,
         "waive": s.WaiveSerializer,
+        "evidence_file": s.EvidenceFileUploadSerializer,
     }
-    partner_actions = frozenset({"mark_met"})
+    partner_actions = frozenset({"mark_met", "evidence_file"})
     filterset_class = ObligationApiFilterSet
     search_fields = ["description"]
     ordering_fields = ["due_date", "status", "created_at"]
@@ -431,7 +471,7 @@ class ObligationViewSet(AgreementsViewSet):
         return selectors.obligation_list_for(actor=self.request.user).order_by("due_date", "pk")
 
     def get_queryset(self):
-        if self.action == "mark_met":
+        if self.action in ("mark_met", "evidence_file"):
             return selectors.obligations_to_mark_met_for(actor=self.request.user)
         return self.read_queryset()
 
@@ -450,9 +490,17 @@ class ObligationViewSet(AgreementsViewSet):
 
     @extend_schema(
         request=s.MarkMetSerializer,
-        responses={200: s.ObligationSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description="Record that a pending obligation was met, with the evidence. A partner "
-        "token may do this for its own organisation's obligations only (others are a 404).",
+        responses={
+            200: s.ObligationSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        description="Record that a pending obligation was met, with the evidence: a description "
+        "and optionally a link; attach a file afterwards with `evidence-file`. A partner token "
+        "may do this for its own organisation's obligations only (others are a 404). An "
+        "obligation already met or waived is a 409.",
     )
     @action(detail=True, methods=["post"], url_path="mark-met")
     @transaction.atomic
@@ -460,11 +508,49 @@ class ObligationViewSet(AgreementsViewSet):
         obligation = self.get_object()
         data = self.validated(request)
         services.obligation_mark_met(
-            obligation=obligation, actor=request.user, evidence=data["evidence"]
+            obligation=obligation,
+            actor=request.user,
+            evidence=data["evidence"],
+            evidence_url=data.get("evidence_url", ""),
         )
         return self.respond(obligation)
 
-    @_write_schema(s.WaiveSerializer, s.ObligationSerializer)
+    @extend_schema(
+        request={"multipart/form-data": s.EvidenceFileUploadSerializer},
+        responses={
+            200: s.ObligationSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        description="Attach (or replace) the file of a met obligation's evidence: a PDF, DOCX "
+        "or ODT file (judged by its content) in the multipart/form-data field `evidence_file`. "
+        "Whoever may mark the obligation met may attach it; a pending or waived obligation is "
+        "a 409.",
+    )
+    @action(
+        detail=True, methods=["put"], url_path="evidence-file", parser_classes=[MultiPartParser]
+    )
+    @transaction.atomic
+    def evidence_file(self, request, pk=None):
+        obligation = self.get_object()
+        data = self.validated(request)
+        services.obligation_evidence_attach(
+            obligation=obligation, actor=request.user, evidence_file=data["evidence_file"]
+        )
+        return self.respond(obligation)
+
+    @extend_schema(
+        request=s.WaiveSerializer,
+        responses={
+            200: s.ObligationSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic
     def waive(self, request, pk=None):

@@ -247,19 +247,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "collabhub.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "collabhub.api.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "collabhub.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        # DRF's, with deeply nested JSON refused as a 400 (a RecursionError otherwise).
-        "collabhub.api.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only: every operation takes one request body type, so generated clients send what
+    # the API reads (a schema offering JSON, multipart and form for each body broke them). DRF's
+    # parser, with deeply nested JSON refused as a 400 (a RecursionError otherwise). A file
+    # travels only through its own upload operation (`PUT .../document/`), which sets its own.
+    "DEFAULT_PARSER_CLASSES": ["collabhub.api.JSONParser"],
+    # The test client sends what the API reads (DRF's default is multipart).
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per partner token and per signed-in user, counted in the cache (Redis when configured).
     "DEFAULT_THROTTLE_CLASSES": ["collabhub.api.CallerRateThrottle"],
@@ -284,6 +285,34 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Every choice set is a named enum component. drf-spectacular names an enum after its field,
+    # and `status`, `kind` and `unit` mean different sets on different models: each is named
+    # here after its model, so no name collides and none is suffixed with a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "StructureEnum": "agreements.models.Structure",
+        "RoleEnum": "agreements.models.Role",
+        "CollaborationStatusEnum": "agreements.models.Collaboration.Status",
+        "ParticipationStatusEnum": "agreements.models.Participation.Status",
+        "JoinStatusEnum": "agreements.api.serializers.JOIN_STATUSES",
+        "CadenceEnum": "agreements.models.SharedGoal.Cadence",
+        "AgreementKindEnum": "agreements.models.Agreement.Kind",
+        "AgreementStatusEnum": "agreements.models.Agreement.Status",
+        "ObligationKindEnum": "agreements.models.Obligation.Kind",
+        "ObligationUnitEnum": "agreements.models.Obligation.Unit",
+        "ObligationStatusEnum": "agreements.models.Obligation.Status",
+        "AttendanceStatusEnum": "commissioner.models.Attendance.Status",
+        "BandEnum": "commissioner.models.Band",
+        "FlagStatusEnum": "commissioner.models.Flag.Status",
+        "InterventionKindEnum": "commissioner.models.Intervention.Kind",
+        "OrganisationKindEnum": "partners.models.Organisation.Kind",
+        "TokenScopeEnum": "partners.api.serializers.TOKEN_SCOPES",
+        "CallerTypeEnum": "partners.api.serializers.CALLER_TYPES",
+    },
+    "GET_LIB_DOC_EXCLUDES": "collabhub.api.lib_doc_excludes",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collabhub.api.integer_path_ids",
+    ],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

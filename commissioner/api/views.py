@@ -10,14 +10,13 @@ leaks."""
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import SearchFilter
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from collabhub.api import FilterBackend, SearchFilter
 from commissioner import selectors, services
 from commissioner.access import may_commission
 from commissioner.filters import (
@@ -37,14 +36,17 @@ FORBIDDEN = OpenApiResponse(
 )
 NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
 BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
+CONFLICT = OpenApiResponse(
+    description="Conflicts with the object's current state (e.g. attendance already recorded "
+    "otherwise, a flag already closed): the field at fault is named with the reason."
+)
 
 
-def _write_schema(request, response, code=200, description=""):
-    return extend_schema(
-        request=request,
-        responses={code: response, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description=description or None,
-    )
+def _write_schema(request, response, code=200, description="", conflict=False):
+    responses = {code: response, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
+    if conflict:
+        responses[409] = CONFLICT
+    return extend_schema(request=request, responses=responses, description=description or None)
 
 
 class CommissionersOnly(BasePermission):
@@ -62,7 +64,7 @@ class CommissionersOnly(BasePermission):
 class CommissionerViewSet(
     CreditsApiUse, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StrictOrderingFilter]
     lookup_value_regex = r"\d+"
 
     def validated(self, request, serializer_class) -> dict:
@@ -98,7 +100,9 @@ class MeetingViewSet(CommissionerViewSet):
         s.MeetingSerializer,
         description="Confirm your own organisation's attendance (present, apologies or absent). "
         "Only meetings of collaborations your organisation takes an active part in; any other "
-        "meeting is a 404. Present and absent only once the meeting has started.",
+        "meeting is a 404. Present and absent only once the meeting has started; attendance the "
+        "managers already recorded otherwise is a 409.",
+        conflict=True,
     )
     @action(detail=True, methods=["post"], url_path="confirm-attendance")
     @transaction.atomic  # the write and its answer's read-back are one unit
@@ -142,7 +146,7 @@ class FlagViewSet(CommissionerViewSet):
     def get_queryset(self):
         return selectors.flag_api_list_for(actor=self.request.user).order_by("-raised_on", "-pk")
 
-    @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.")
+    @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.", conflict=True)
     @action(detail=True, methods=["post"])
     @transaction.atomic  # the write and its answer's read-back are one unit
     def acknowledge(self, request, pk=None):
@@ -150,7 +154,12 @@ class FlagViewSet(CommissionerViewSet):
         services.flag_acknowledge(actor=request.user, flag=flag)
         return self.respond(flag)
 
-    @_write_schema(s.ResolveSerializer, s.FlagSerializer, description="Resolve a flag, saying how.")
+    @_write_schema(
+        s.ResolveSerializer,
+        s.FlagSerializer,
+        description="Resolve a flag, saying how.",
+        conflict=True,
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic  # the write and its answer's read-back are one unit
     def resolve(self, request, pk=None):
@@ -186,7 +195,12 @@ class InterventionViewSet(mixins.CreateModelMixin, CommissionerViewSet):
         intervention = services.intervention_add(actor=request.user, **data)
         return self.respond(intervention, status.HTTP_201_CREATED)
 
-    @_write_schema(s.OutcomeSerializer, s.InterventionSerializer, description="Record the outcome.")
+    @_write_schema(
+        s.OutcomeSerializer,
+        s.InterventionSerializer,
+        description="Record the outcome.",
+        conflict=True,
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic  # the write and its answer's read-back are one unit
     def complete(self, request, pk=None):

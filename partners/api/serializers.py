@@ -92,6 +92,10 @@ class OrganisationWriteSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
+TOKEN_SCOPES = [("read-only", "read-only"), ("read-write", "read-write")]
+CALLER_TYPES = [("partner_token", "partner_token"), ("user", "user")]
+
+
 class OrganisationSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -102,9 +106,7 @@ class TokenScopeSerializer(serializers.Serializer):
     name = serializers.CharField()
     prefix = serializers.CharField()
     read_only = serializers.BooleanField()
-    scope = serializers.ChoiceField(
-        choices=[("read-only", "read-only"), ("read-write", "read-write")]
-    )
+    scope = serializers.ChoiceField(choices=TOKEN_SCOPES)
     expires_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -112,7 +114,7 @@ class MeSerializer(serializers.Serializer):
     """Who is calling. A partner token: its organisation and the token's scope. A signed-in
     user: their username, role and organisation (null when they work for none)."""
 
-    type = serializers.ChoiceField(choices=["partner_token", "user"])
+    type = serializers.ChoiceField(choices=CALLER_TYPES)
     username = serializers.CharField(allow_null=True)
     role = serializers.CharField()
     organisation = OrganisationSummarySerializer(allow_null=True)

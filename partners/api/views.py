@@ -3,15 +3,15 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from collabhub.api import FilterBackend, SearchFilter
 from partners import services
 from partners.filters import OrganisationFilterSet
 from partners.principals import (
@@ -50,6 +50,24 @@ class StrictOrderingFilter(OrderingFilter):
         if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
             ordering = [*ordering, "pk"]
         return ordering
+
+    def get_schema_operation_parameters(self, view):
+        """`ordering` as the enum of the values it accepts: each field, ascending or descending
+        (`-`). Several may be joined with commas; anything else is a 400."""
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        values = [value for name in fields for value in (name, f"-{name}")]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": _(
+                    "Order the results by this field (`-` before it: descending). Several "
+                    "fields may be joined with commas."
+                ),
+                "schema": {"type": "string", "enum": values},
+            }
+        ]
 
 
 class OrganisationWritePermission(BasePermission):
@@ -96,7 +114,7 @@ class OrganisationViewSet(
 
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilterSet
-    filter_backends = [DjangoFilterBackend, SearchFilter, StrictOrderingFilter]
+    filter_backends = [FilterBackend, SearchFilter, StrictOrderingFilter]
     search_fields = ["name", "short_name"]
     ordering_fields = ["name", "kind", "created_at"]
     ordering = ["name"]

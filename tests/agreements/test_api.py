@@ -23,6 +23,7 @@ from agreements.models import (
 from commissioner.models import Activity
 from tests import factories
 from tests.agreements.conftest import session
+from tests.agreements.test_services import pdf
 from tests.conftest import token_client
 from tests.querycount import query_budget
 
@@ -302,12 +303,18 @@ def test_a_partner_signs_for_itself_and_the_last_signature_brings_it_into_force(
 ):
     agreement = world["agreements"]
     response = partner_token.post(
-        url("agreements", agreement, "sign"), {"signed_by_name": "Lee Park, Clerk"}, format="json"
+        url("agreements", agreement, "sign"),
+        {"signed_by_name": "Lee Park", "signed_by_title": "Municipal Clerk"},
+        format="json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["signed_count"] == 1
+    signed = [s for s in response.json()["signatories"] if s["signed"]]
+    assert [(s["signed_by_name"], s["signed_by_title"]) for s in signed] == [
+        ("Lee Park", "Municipal Clerk")
+    ]
     again = partner_token.post(url("agreements", agreement, "sign"), {}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert "already signed" in again.json()["organisation"][0]
     response = lead_token.post(url("agreements", agreement, "sign"), {}, format="json")
     assert response.json()["status"] == "in_force"
@@ -506,36 +513,79 @@ def test_a_non_manager_gets_403_writing(world, partner_staff):
 
 
 def test_agreement_upload_through_the_api(world, lead_staff):
-    from tests.agreements.test_services import pdf
+    """The document travels only through its own operation, multipart/form-data; creating the
+    agreement takes JSON."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = session(lead_staff)
     collaboration = world["collaborations"]
     response = client.post(
         url("agreements"),
-        {
-            "collaboration": collaboration.pk,
-            "title": "Scanned MOU",
-            "kind": "mou",
-            "document": pdf(),
-        },
-        format="multipart",
+        {"collaboration": collaboration.pk, "title": "Scanned MOU", "kind": "mou"},
+        format="json",
     )
     assert response.status_code == 201, response.content
+    agreement = Agreement.objects.get(pk=response.json()["id"])
+    document = url("agreements", agreement, "document")
+    response = client.put(document, {"document": pdf()}, format="multipart")
+    assert response.status_code == 200, response.content
     assert response.json()["document_name"] == "agreement.pdf"
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = client.post(
-        url("agreements"),
-        {
-            "collaboration": collaboration.pk,
-            "title": "Web page",
-            "kind": "mou",
-            "document": SimpleUploadedFile("mou.pdf", b"<html>not a pdf</html>"),
-        },
-        format="multipart",
-    )
+    web_page = SimpleUploadedFile("mou.pdf", b"<html>not a pdf</html>")
+    response = client.put(document, {"document": web_page}, format="multipart")
     assert response.status_code == 400
     assert "PDF, DOCX or ODT" in response.json()["document"][0]
+    # JSON is the one body type of every other operation: a multipart create is refused.
+    response = client.post(
+        url("agreements"),
+        {"collaboration": collaboration.pk, "title": "Form", "kind": "mou", "document": pdf()},
+        format="multipart",
+    )
+    assert response.status_code == 415
+
+
+def test_a_partner_cannot_upload_an_agreement_document(world, partner_token):
+    response = partner_token.put(
+        url("agreements", world["agreements"], "document"), {"document": pdf()}, format="multipart"
+    )
+    assert response.status_code == 403
+
+
+def test_obligation_evidence_with_a_link_and_a_file_through_the_api(world, partner_token):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    obligation = world["obligations"]
+    evidence_file = url("obligations", obligation, "evidence-file")
+    early = partner_token.put(evidence_file, {"evidence_file": pdf()}, format="multipart")
+    assert early.status_code == 409 and "evidence_file" in early.json()
+    bad_link = partner_token.post(
+        url("obligations", obligation, "mark-met"),
+        {"evidence": "Paid", "evidence_url": "ftp://example.org/receipt"},
+        format="json",
+    )
+    assert bad_link.status_code == 400 and "evidence_url" in bad_link.json()
+    response = partner_token.post(
+        url("obligations", obligation, "mark-met"),
+        {"evidence": "Paid: EFT 4471", "evidence_url": "https://example.org/receipt/4471"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["evidence_url"] == "https://example.org/receipt/4471"
+    assert response.json()["has_evidence_file"] is False
+
+    script = SimpleUploadedFile("receipt.pdf", b"#!/bin/sh\necho not a pdf\n")
+    refused = partner_token.put(evidence_file, {"evidence_file": script}, format="multipart")
+    assert refused.status_code == 400
+    assert "PDF, DOCX or ODT" in refused.json()["evidence_file"][0]
+    response = partner_token.put(
+        evidence_file, {"evidence_file": pdf("Receipt 4471.exe")}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["evidence_file_name"] == "Receipt_4471.pdf"
+    again = partner_token.post(
+        url("obligations", obligation, "mark-met"), {"evidence": "Again"}, format="json"
+    )
+    assert again.status_code == 409
 
 
 def test_a_foreign_key_outside_a_partner_collaboration_is_rejected_for_managers_too(
@@ -667,6 +717,7 @@ def test_partners_read_only_their_collaborations_agreements_through_filters(
 TODAY = timezone.localdate()
 # Every write of the agreements API: (caller, method, resource, object, action, body). The objects
 # are keys of the `writable` fixture; the caller a manager (Riverton's staff) or Lakeside's token.
+UPLOAD = "a PDF file"  # sent as a fresh PDF upload, multipart/form-data
 WRITES = [
     ("manager", "post", "collaborations", None, None, {"title": "Valley", "structure": "mutual"}),
     ("manager", "patch", "collaborations", "collaborations", None, {"title": "Renamed"}),
@@ -718,6 +769,9 @@ WRITES = [
     ("manager", "patch", "obligations", "obligations", None, {"description": "Renamed"}),
     ("partner", "post", "obligations", "obligations", "mark-met", {"evidence": "EFT 1"}),
     ("manager", "post", "obligations", "obligations", "waive", {"reason": "Covered"}),
+    # The uploads (multipart/form-data, a PDF in the named field).
+    ("manager", "put", "agreements", "draft", "document", {"document": UPLOAD}),
+    ("partner", "put", "obligations", "met", "evidence-file", {"evidence_file": UPLOAD}),
 ]
 
 
@@ -729,6 +783,13 @@ def writable(world, partner, outsider):
         **world,
         "extra": extra,
         "draft": factories.AgreementFactory(collaboration=world["collaborations"]),
+        "met": factories.ObligationFactory(
+            collaboration=world["collaborations"],
+            organisation=partner,
+            status=Obligation.Status.MET,
+            met_at=timezone.now(),
+            evidence="EFT 2",
+        ),
         "partner": partner,
         "outsider": outsider,
     }
@@ -781,13 +842,19 @@ def test_an_api_write_that_cannot_answer_writes_nothing(
     }
     before = everything_stored()
 
+    def call():
+        if UPLOAD in data.values():
+            files = {key: pdf() for key, value in data.items() if value == UPLOAD}
+            return getattr(client, method)(path, files, format="multipart")
+        return getattr(client, method)(path, data, format="json")
+
     with read_back_fails(monkeypatch):
-        response = getattr(client, method)(path, data, format="json")
+        response = call()
     assert response.status_code == 503, response.content
     assert everything_stored() == before
 
     # The control: the same request, answered, writes.
-    response = getattr(client, method)(path, data, format="json")
+    response = call()
     assert response.status_code in (200, 201), response.content
     assert everything_stored() != before
 
@@ -808,3 +875,79 @@ def test_every_api_write_is_tried_with_its_answer_failing():
         for _caller, method, resource, _target, action, _body in WRITES
     }
     assert writes == tried
+
+
+def test_only_a_manager_dates_a_signature_made_on_paper(world, partner_token, lead_staff, partner):
+    agreement = world["agreements"]
+    sign = url("agreements", agreement, "sign")
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = partner_token.post(sign, {"signed_on": yesterday}, format="json")
+    assert response.status_code == 400 and "signed_on" in response.json()
+    response = session(lead_staff).post(
+        sign,
+        {
+            "organisation": partner.pk,
+            "signed_by_name": "Lee Park",
+            "signed_by_title": "Municipal Clerk",
+            "signed_on": yesterday,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    ours = [s for s in response.json()["signatories"] if s["organisation"] == partner.pk]
+    assert ours[0]["signed_by_title"] == "Municipal Clerk"
+    assert timezone.localtime(
+        dt.datetime.fromisoformat(ours[0]["signed_at"])
+    ).date().isoformat() == (yesterday)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("what", ["sign", "mark-met"])
+def test_the_same_write_sent_twice_at_once_is_one_200_and_one_409(
+    live_server, what, settings, partner
+):
+    """Two requests race through the row lock: the second sees the first's write and is a 409,
+    never a second signature or a second "met" (one activity each)."""
+    import json
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"partner": "1000000/min", "user": "1000000/min"},
+    }
+    collaboration = factories.CollaborationFactory()
+    factories.ParticipationFactory(collaboration=collaboration, organisation=partner)
+    if what == "sign":
+        target = factories.AgreementFactory(
+            collaboration=collaboration,
+            status=Agreement.Status.CIRCULATING,
+            circulated_on=timezone.localdate(),
+        )
+        factories.SignatoryFactory(agreement=target, organisation=partner)
+        factories.SignatoryFactory(agreement=target)
+        path, body = f"/api/v1/agreements/{target.pk}/sign/", {"signed_by_name": "Lee"}
+        kind = Activity.Kind.AGREEMENT_SIGNED
+    else:
+        target = factories.ObligationFactory(collaboration=collaboration, organisation=partner)
+        path, body = f"/api/v1/obligations/{target.pk}/mark-met/", {"evidence": "EFT 1"}
+        kind = Activity.Kind.OBLIGATION_MET
+    _token, raw = factories.api_token(partner)
+
+    def post(_):
+        request = urllib.request.Request(  # noqa: S310 (the live server's http:// address)
+            live_server.url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {raw}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(pool.map(post, range(2)))
+    assert codes == [200, 409]
+    assert Activity.objects.filter(kind=kind, participation__organisation=partner).count() == 1

@@ -23,7 +23,7 @@ from agreements.models import (
     Structure,
 )
 from agreements.selectors import with_overdue
-from collabhub.errors import DomainError
+from collabhub.errors import CONFLICT, DomainError
 from commissioner.models import Activity, Flag
 from partners.principals import PartnerPrincipal
 from tests import factories
@@ -1225,3 +1225,48 @@ def test_overdue_is_derived_from_the_due_date(collaboration, partner):
     overdue = with_overdue(Obligation.objects.all()).filter(overdue=True)
     assert list(overdue) == [late]
     assert overdue.get().days_overdue == 9
+
+
+# Obligation evidence files (issue 16) ----------------------------------------------------------
+
+
+def test_evidence_files_attach_to_met_obligations_only(
+    partner_obligation, lead_staff, outsider_staff
+):
+    with pytest.raises(DomainError) as pending:
+        services.obligation_evidence_attach(
+            obligation=partner_obligation, actor=lead_staff, evidence_file=pdf()
+        )
+    assert (pending.value.field, pending.value.code) == ("evidence_file", CONFLICT)
+    services.obligation_mark_met(
+        obligation=partner_obligation,
+        actor=lead_staff,
+        evidence="Cheque 118",
+        evidence_url="http://example.org/cheque-118",
+    )
+    with pytest.raises(PermissionDenied):
+        services.obligation_evidence_attach(
+            obligation=partner_obligation, actor=outsider_staff, evidence_file=pdf()
+        )
+    with pytest.raises(DomainError) as macro:
+        services.obligation_evidence_attach(
+            obligation=partner_obligation,
+            actor=lead_staff,
+            evidence_file=SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a document"),
+        )
+    assert macro.value.field == "evidence_file"
+    obligation = services.obligation_evidence_attach(
+        obligation=partner_obligation, actor=lead_staff, evidence_file=pdf("cheque 118.pdf")
+    )
+    assert obligation.evidence_file.name.endswith("cheque_118.pdf")
+    assert obligation.evidence_url == "http://example.org/cheque-118"
+    assert obligation.history.first().history_change_reason == "evidence file attached"
+
+
+def test_an_evidence_link_is_a_web_address(partner_obligation, lead_staff):
+    for link in ("javascript:alert(1)", "ftp://example.org/x", "not a link"):
+        with pytest.raises(DomainError) as refused:
+            services.obligation_mark_met(
+                obligation=partner_obligation, actor=lead_staff, evidence="x", evidence_url=link
+            )
+        assert refused.value.field == "evidence_url"

@@ -803,3 +803,90 @@ def test_a_missing_document_is_404(client, circulating, lead_staff):
     client.force_login(lead_staff)
     url = page(circulating.collaboration, f"agreements/{circulating.pk}/document/")
     assert client.get(url).status_code == 404
+
+
+# Paper signatures and evidence (issue 16) -----------------------------------------------------
+
+
+def test_a_manager_records_a_paper_signature_on_its_real_date(
+    client, circulating, lead_staff, partner_staff, partner
+):
+    collaboration = circulating.collaboration
+    url = page(collaboration, f"agreements/{circulating.pk}/sign/")
+    client.force_login(partner_staff)
+    assert 'id="id_signed_on"' not in html(client.get(url))  # staff sign now, for themselves
+    client.force_login(lead_staff)
+    assert 'id="id_signed_on"' in html(client.get(url))
+    today = timezone.localdate()
+    refused = {
+        (today + dt.timedelta(days=1)).isoformat(): "cannot be in the future",
+        (circulating.circulated_on - dt.timedelta(days=1)).isoformat(): "before the agreement",
+    }
+    for signed_on, message in refused.items():
+        body = html(
+            client.post(
+                url, {"organisation": partner.pk, "signed_by_name": "Lee", "signed_on": signed_on}
+            )
+        )
+        assert message in body and 'id="id_signed_on_error"' in body
+    signatory = circulating.signatories.get(organisation=partner)
+    signatory.refresh_from_db()
+    assert signatory.signed_at is None
+
+    paper_day = circulating.circulated_on + dt.timedelta(days=1)
+    response = client.post(
+        url,
+        {
+            "organisation": partner.pk,
+            "signed_by_name": "Lee Park",
+            "signed_by_title": "Municipal Clerk",
+            "signed_on": paper_day.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    signatory.refresh_from_db()
+    assert timezone.localtime(signatory.signed_at).date() == paper_day
+    assert (signatory.signed_by_name, signatory.signed_by_title) == ("Lee Park", "Municipal Clerk")
+    detail = text(html(client.get(page(collaboration, f"agreements/{circulating.pk}/"))))
+    assert "Lee Park, Municipal Clerk" in detail
+
+
+def test_evidence_with_a_link_and_a_file_in_the_browser(client, partner_obligation, partner_staff):
+    collaboration = partner_obligation.collaboration
+    client.force_login(partner_staff)
+    url = page(collaboration, f"obligations/{partner_obligation.pk}/met/")
+    assert 'enctype="multipart/form-data"' in html(client.get(url))
+    body = html(client.post(url, {"evidence": "EFT 7", "evidence_url": "ftp://example.org/x"}))
+    assert 'id="id_evidence_url_error"' in body
+    body = html(client.post(url, {"evidence": "EFT 7", "evidence_file": not_a_document()}))
+    assert 'id="id_evidence_file_error"' in body and "PDF, DOCX or ODT" in body
+    assert Obligation.objects.get(pk=partner_obligation.pk).status == Obligation.Status.PENDING
+
+    response = client.post(
+        url,
+        {
+            "evidence": "EFT 2025-0007",
+            "evidence_url": "https://lakeside.example/eft/7",
+            "evidence_file": pdf("EFT receipt.pdf"),
+        },
+    )
+    assert response.status_code == 302
+    obligation = Obligation.objects.get(pk=partner_obligation.pk)
+    assert obligation.status == Obligation.Status.MET
+    assert obligation.evidence_url == "https://lakeside.example/eft/7"
+    assert obligation.evidence_file.name.endswith("EFT_receipt.pdf")
+
+    listing = html(client.get(collaboration.get_absolute_url()))
+    assert 'href="https://lakeside.example/eft/7"' in listing
+    download = page(collaboration, f"obligations/{obligation.pk}/evidence-file/")
+    assert f'href="{download}"' in listing
+    response = client.get(download)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+
+
+def not_a_document():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("receipt.pdf", b"just text, not a document")

@@ -106,7 +106,7 @@ def test_a_partner_cannot_overwrite_what_a_manager_recorded(setup, commissioner)
     )
     url = f"/api/v1/meetings/{meeting.pk}/confirm-attendance/"
     response = setup["api"].post(url, {"status": "present"}, format="json")
-    assert response.status_code == 400, response.content
+    assert response.status_code == 409, response.content
     assert response.json() == {
         "status": [
             "Your organisation's attendance at this meeting is already recorded as absent; only "
@@ -270,7 +270,7 @@ def test_a_commissioner_works_a_flag_through_the_api(setup, commissioner):
     response = client.post(f"/api/v1/flags/{flag.pk}/acknowledge/")
     assert response.status_code == 200 and response.json()["status"] == "acknowledged"
     response = client.post(f"/api/v1/flags/{flag.pk}/acknowledge/")
-    assert response.status_code == 400 and "status" in response.json()
+    assert response.status_code == 409 and "status" in response.json()
 
     response = client.post(
         "/api/v1/interventions/",

@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # Routes that are not pages a person reads, and why axe does not look at them.
 NOT_PAGES = {
     "agreements:agreement_document": "a file download (404 when there is no document)",
+    "agreements:obligation_evidence_file": "a file download (404 when there is no file)",
     "agreements:participation_contact_options": "an htmx fragment, checked inside its page",
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",

@@ -14,11 +14,13 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collabhub import urls as project_urls
+from collabhub.api import JSONParser
 from tests.trust.conftest import bearer
 from tests.trust.html import csp_problems
 
@@ -26,7 +28,10 @@ pytestmark = pytest.mark.django_db
 
 
 class EchoView(APIView):
+    """Stands in for any API operation: JSON, and multipart as the upload operations take."""
+
     permission_classes = [AllowAny]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request):
         data = request.data

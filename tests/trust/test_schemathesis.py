@@ -127,9 +127,9 @@ def test_api_as_a_partner_token(api_schema, world):
         pytest.fail(report(failures, calls), pytrace=False)
 
 
-def test_api_as_a_signed_in_administrator(api_schema, world):
+def fuzz_in_a_session(api_schema, world, user):
     client = Client()
-    client.force_login(world.administrator)
+    client.force_login(user)
     cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF}
     failures, calls = fuzz(
         api_schema,
@@ -141,6 +141,16 @@ def test_api_as_a_signed_in_administrator(api_schema, world):
     )
     if failures:
         pytest.fail(report(failures, calls), pytrace=False)
+
+
+def test_api_as_a_signed_in_administrator(api_schema, world):
+    fuzz_in_a_session(api_schema, world, world.administrator)
+
+
+def test_api_as_a_signed_in_staff_user(api_schema, world):
+    """Organisation A's staff, who manage A's collaboration: the writes a partner token may not
+    make (agreements, uploads, obligations) are fuzzed with a caller allowed to make them."""
+    fuzz_in_a_session(api_schema, world, world.a.staff)
 
 
 def test_api_without_credentials_answers_401(api_schema, world):
