@@ -8,13 +8,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run test lint format bench lock install chromium axe apiclient wrk services-env clean
+.PHONY: help run test lint format bench evaluate lock install chromium axe apiclient wrk services-env clean
 
 help:
 	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
 	@echo "make bench  - benchmarks against PostgreSQL (prints a table)"
+	@echo "make evaluate - the early warning's evaluation on a synthetic cohort (prints a table)"
 	@echo "make lock   - re-resolve pyproject.toml into the lock files"
 
 # The virtualenv is rebuilt from the lock file whenever the lock changes.
@@ -112,6 +113,12 @@ wrk:
 # emptied and refilled). Quick look: make bench BENCH_ARGS="--factors 0.01 --repeat 1".
 bench: install wrk
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The early warning's evaluation (docs/engagement.md): a synthetic cohort with known outcomes in
+# its own SQLite databases under var/evaluate/, the scan replayed every day, against a "no
+# activity for 30 days" baseline. Seeds 1, 2, 3 by default: make evaluate EVALUATE_ARGS="--seeds 7".
+evaluate: install var
+	$(BIN)/python -m benchmarks.evaluate $(EVALUATE_ARGS)
 
 lock:
 	$(BIN)/pip install --quiet uv
