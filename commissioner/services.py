@@ -434,6 +434,15 @@ def _clean_policy(values: dict) -> dict:
     return cleaned
 
 
+def policy_trial(*, actor, collaboration: Collaboration, values: dict) -> Policy:
+    """A policy to try in the backtest, not saved: `values` over the policy in force (only
+    commissioners; the same rules as policy_set)."""
+    _require_commissioner(actor)
+    current, _own = policy_in_force(collaboration=collaboration)
+    given = {name: value for name, value in values.items() if value not in (None, "")}
+    return Policy(**_clean_policy({**asdict(current), **given}))
+
+
 @transaction.atomic
 def policy_set(*, actor, collaboration: Collaboration | None = None, **values) -> EngagementPolicy:
     """Set the system default (collaboration None: administrators) or a collaboration's own

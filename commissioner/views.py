@@ -8,6 +8,8 @@ collaboration's managers (docs/permissions.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,6 +26,7 @@ from collabhub.errors import DomainError
 
 from . import selectors, services
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
+from .backtest import engagement_backtest
 from .engagement import POLICY_FIELDS, SIGNALS
 from .filters import FlagInboxFilterSet
 from .forms import (
@@ -340,6 +343,36 @@ def _policy_page(request, collaboration):
         if collaboration
         else reverse("commissioner:portfolio")
     )
+    trial = trial_months = None
+    if request.method == "POST" and request.POST.get("try") and collaboration is not None:
+        # "Try this policy on the last N months": the backtest with the form's values, unsaved.
+        trial_months = _bounded_int(request.POST.get("months"), default=3, low=1, high=6)
+        if form.is_valid():
+            try:
+                trial_policy = services.policy_trial(
+                    actor=request.user, collaboration=collaboration, values=form.cleaned_data
+                )
+                yesterday = timezone.localdate() - dt.timedelta(days=1)
+                trial = engagement_backtest(
+                    date_from=yesterday - dt.timedelta(days=30 * trial_months - 1),
+                    date_to=yesterday,
+                    collaboration_ids=[collaboration.pk],
+                    policy=trial_policy,
+                )
+            except DomainError as error:
+                form.add_domain_error(error)
+        return render(
+            request,
+            "commissioner/policy_form.html",
+            {
+                "collaboration": collaboration,
+                "form": form,
+                "is_own": is_own,
+                "back": back,
+                "trial": trial,
+                "trial_months": trial_months,
+            },
+        )
     if request.method == "POST" and request.POST.get("reset") and collaboration is not None:
         services.policy_reset(actor=request.user, collaboration=collaboration)
         messages.success(request, _("This collaboration now follows the system default policy."))
@@ -359,6 +392,14 @@ def _policy_page(request, collaboration):
         "commissioner/policy_form.html",
         {"collaboration": collaboration, "form": form, "is_own": is_own, "back": back},
     )
+
+
+def _bounded_int(value, *, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
 
 
 @require_http_methods(["GET", "POST"])

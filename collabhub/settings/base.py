@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "ObligationStatusEnum": "agreements.models.Obligation.Status",
         "AttendanceStatusEnum": "commissioner.models.Attendance.Status",
         "BandEnum": "commissioner.models.Band",
+        "EngagementStateEnum": "commissioner.models.State",
         "FlagStatusEnum": "commissioner.models.Flag.Status",
         "InterventionKindEnum": "commissioner.models.Intervention.Kind",
         "OrganisationKindEnum": "partners.models.Organisation.Kind",

@@ -86,6 +86,15 @@ class SnapshotSerializer(FastRepresentation, serializers.ModelSerializer):
         ),
     )
     reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    trend = serializers.JSONField(
+        read_only=True,
+        help_text=_(
+            "The partner's recent record against its own earlier one, and the points each "
+            'trend cost: {"attendance_recent": 0.33, "attendance_before": 1.0, '
+            '"contact_days_recent": 2, "usual_gap": 7.0, ..., "points": {"attendance": 32}, '
+            '"evidence": 140} (docs/engagement.md).'
+        ),
+    )
 
     class Meta:
         model = EngagementSnapshot
@@ -97,8 +106,12 @@ class SnapshotSerializer(FastRepresentation, serializers.ModelSerializer):
             "scan_date",
             "score",
             "band",
+            "state",
             "reasons",
             "components",
+            "trend",
+            "drift_evidence",
+            "meetings_unrecorded",
             "meetings_held",
             "meetings_attended",
             "meetings_apologies",
@@ -131,10 +144,13 @@ class FlagSerializer(FastRepresentation, serializers.ModelSerializer):
             "organisation",
             "collaboration",
             "band",
+            "state",
             "score",
             "reasons",
             "status",
             "raised_on",
+            "reopened_count",
+            "reopened_on",
             "notified_at",
             "acknowledged_at",
             "closed_at",

@@ -1,0 +1,460 @@
+"""The early warning (docs/engagement.md, "Trends and the watch state"): as-of truth, each new
+signal computed by hand, the drifting and too-early states, flags that wait for a state to hold,
+do not flap and reopen, and the backtest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.forms.models import model_to_dict
+
+from agreements.models import Obligation, Participation, SharedGoal
+from commissioner.backtest import engagement_backtest
+from commissioner.engagement import Policy
+from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
+from commissioner.services import engagement_scan
+from commissioner.trends import Trend, trend_points
+from collabhub.errors import DomainError
+from partners.models import Contact
+from tests import factories
+from tests.commissioner.conftest import SCAN, at, days_before, goal, partner
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.timedelta(days=1)
+
+
+def snapshot(participation: Participation, on: dt.date = SCAN) -> EngagementSnapshot:
+    return EngagementSnapshot.objects.get(participation=participation, scan_date=on)
+
+
+def figures_of(participation: Participation, on: dt.date = SCAN) -> dict:
+    return model_to_dict(snapshot(participation, on), exclude=["id", "computed_at"])
+
+
+def meeting(collaboration, days: int, **kwargs):
+    return factories.MeetingFactory(
+        collaboration=collaboration, held_at=days_before(days), **kwargs
+    )
+
+
+def attend(meeting_, participation, status=Attendance.Status.PRESENT, recorded=None):
+    return factories.AttendanceFactory(
+        meeting=meeting_,
+        participation=participation,
+        status=status,
+        recorded_at=recorded or meeting_.held_at,
+    )
+
+
+def heard_from(participation, *days: int) -> None:
+    for day in days:
+        factories.ActivityFactory(participation=participation, occurred_at=days_before(day))
+
+
+# As-of truth ------------------------------------------------------------------------------------
+
+
+def test_a_past_day_rescanned_after_later_entries_gives_the_same_snapshot(collaboration):
+    """A scan for a date sees what was known by the end of that date: entries made later, even
+    about earlier events, change nothing when that date is scanned again."""
+    person = partner(collaboration, active_on_scan_day=False)
+    heard_from(person, 20, 40)
+    held = meeting(collaboration, 30)
+    attend(held, person, Attendance.Status.ABSENT)
+    goal_ = goal(collaboration, cadence=SharedGoal.Cadence.MONTHLY)
+    overdue = factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=person.organisation,
+        due_date=SCAN - dt.timedelta(days=10),
+    )
+    engagement_scan(scan_date=SCAN)
+    before = figures_of(person)
+
+    later = at(SCAN + dt.timedelta(days=3))
+    # Attendance corrected, a check-in and a meeting logged for earlier days, a report and
+    # the overdue obligation met: all after the scan date.
+    Attendance.objects.filter(participation=person).update(
+        status=Attendance.Status.PRESENT, recorded_at=later
+    )
+    factories.ActivityFactory(participation=person, occurred_at=days_before(2), recorded_at=later)
+    unknown_meeting = meeting(collaboration, 5)
+    type(unknown_meeting).objects.filter(pk=unknown_meeting.pk).update(created_at=later)
+    factories.MeasurementFactory(
+        goal=goal_,
+        reported_by_organisation=person.organisation,
+        period_end=SCAN - dt.timedelta(days=5),
+        reported_at=later,
+    )
+    Obligation.objects.filter(pk=overdue.pk).update(status=Obligation.Status.MET, met_at=later)
+    engagement_scan(scan_date=SCAN)
+    assert figures_of(person) == before
+    # The day after they were entered, they count.
+    engagement_scan(scan_date=SCAN + dt.timedelta(days=4))
+    after = snapshot(person, SCAN + dt.timedelta(days=4))
+    assert after.days_since_activity == 6
+    assert after.obligations_overdue == 0
+
+
+def test_unrecorded_attendance_is_a_gap_until_the_grace_ends(collaboration):
+    """A held meeting with nothing recorded for the partner is a data gap for 14 days, then an
+    absence; a meeting nobody's attendance was recorded for stays a gap, however old."""
+    person = partner(collaboration)
+    other = partner(collaboration)
+    recent, older, unrecorded = meeting(collaboration, 5), meeting(collaboration, 20), None
+    unrecorded = meeting(collaboration, 40)
+    for held in (recent, older):
+        attend(held, other)
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(person)
+    # Counted: only the meeting 20 days before, as an absence; gaps: the one 5 days before (in
+    # its grace) and the one 40 days before (nobody recorded).
+    assert (s.meetings_held, s.meetings_attended, s.meetings_unrecorded) == (1, 0, 2)
+    assert s.reasons[0] == "missed 1 of the last 1 meetings"
+    assert snapshot(other).meetings_unrecorded == 1  # the meeting nobody recorded
+    assert unrecorded.attendances.count() == 0
+
+
+def test_a_new_partner_is_too_early_to_tell_and_never_flagged_from_one_event(collaboration):
+    newcomer = partner(collaboration, joined_days_ago=10)
+    held = meeting(collaboration, 5)
+    attend(held, newcomer, Attendance.Status.ABSENT)
+    for day in (SCAN - DAY, SCAN):
+        engagement_scan(scan_date=day)
+    s = snapshot(newcomer)
+    # One meeting missed of one: 100 - 30 = 70 on the score; too early to tell, 10 days in.
+    assert (s.score, s.state) == (70, "too_early")
+    assert not Flag.objects.filter(participation=newcomer).exists()
+
+
+# Each signal by hand ------------------------------------------------------------------------------
+
+
+def test_an_obligation_met_late_weighs_half_as_much_as_one_outstanding(collaboration):
+    person = partner(collaboration)
+    obligation = factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=person.organisation,
+        due_date=SCAN - dt.timedelta(days=30),
+    )
+    Obligation.objects.filter(pk=obligation.pk).update(
+        status=Obligation.Status.MET, met_at=days_before(20)
+    )
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(person)
+    # Met 10 days late: 1 - (10 / 60) / 2 = 0.9167; 100 - 25 x 0.0833 = 97.9 -> 98.
+    assert s.components["obligations"]["value"] == pytest.approx(0.9167, abs=1e-4)
+    assert s.score == 98
+    assert s.reasons == ["1 obligation met late, by up to 10 days"]
+
+
+def test_relationship_signals_cost_their_points_with_reasons(collaboration):
+    person = partner(collaboration)
+    long_ago = at(SCAN - dt.timedelta(days=300))
+    named = factories.ContactFactory(organisation=person.organisation)
+    Contact.objects.filter(pk=named.pk).update(created_at=long_ago)
+    Contact.history.filter(id=named.pk).update(history_date=long_ago)
+    Participation.objects.filter(pk=person.pk).update(contact=named)
+    # The named contact left 20 days before the scan: the organisation has no active contact.
+    named.is_active = False
+    named.save()
+    Contact.history.filter(id=named.pk, is_active=False).update(history_date=days_before(20))
+    # A co-partner withdrew 30 days before.
+    partner(
+        collaboration,
+        status=Participation.Status.WITHDRAWN,
+        left_on=SCAN - dt.timedelta(days=30),
+    )
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(person)
+    # 100 - 5 (the named contact left) - 5 (a partner withdrew) = 90.
+    assert s.score == 90
+    assert s.reasons == [
+        "the named contact left or changed in the last 90 days",
+        "1 other partner withdrew in the last 90 days",
+    ]
+    assert (s.trend["contact_left"], s.trend["partners_withdrawn"]) == (True, 1)
+
+    # Only one active contact, the named one: 3 points.
+    named.is_active = True
+    named.save()
+    Contact.history.filter(id=named.pk).update(history_date=long_ago)
+    Participation.objects.filter(status=Participation.Status.WITHDRAWN).delete()
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(person)
+    assert (s.score, s.reasons) == (97, ["only one active contact at the organisation"])
+
+
+def test_trend_points_by_hand():
+    """points = 10 x -log10(the chance of a record this poor, were the partner its usual
+    self), each capped."""
+    # Attendance: the last 3 meetings missed, the 10 before all attended. Smoothed rate
+    # (10 + 1) / 12; P(0 of 3) = (1/12)^3 -> 10 x 3.24 = 32.
+    trend = Trend(
+        attendance_recent=0.0,
+        attendance_before=1.0,
+        attendance_recent_meetings=3,
+        attendance_before_meetings=10,
+    )
+    assert trend_points(trend, 0, None) == {"attendance": round(-10 * math.log10((1 / 12) ** 3))}
+    assert trend_points(trend, 0, None)["attendance"] == 32
+
+    # Contact: usually every 6 days (15 days with a sign of life in 90), 1 in the last 42;
+    # P(Poisson(7) <= 1) = 8e^-7 -> 21. Silent 20 days: 10 x 0.434 x 20/6 = 14.5, the weaker.
+    trend = Trend(contact_days_recent=1, contact_days_before=15, days_recent=42, days_before=90)
+    assert trend.usual_gap == 6
+    assert trend_points(trend, 20, None) == {"contact": 21}
+    # Silent 40 days instead: 10 x 0.434 x 40/6 = 29, now the stronger.
+    assert trend_points(trend, 40, None) == {"silence": 29}
+
+    # Reports 30 days after their period, were 5: (25 - 10) / 2 = 7.5 -> 8. Obligations 12 days
+    # later than before: under 14, nothing. Score down 30 points: 30 x 0.5 - 5 = 10.
+    trend = Trend(
+        report_delay_recent=30,
+        report_delay_before=5,
+        obligation_late_recent=14,
+        obligation_late_before=2,
+    )
+    assert trend_points(trend, 0, -30) == {"report_delay": 8, "score": 10}
+    # Too little to compare: nothing.
+    assert trend_points(Trend(), 100, None) == {}
+
+
+# The watch state and flags ------------------------------------------------------------------------
+
+
+def quiet_partner(collaboration, *, silent_days: int) -> Participation:
+    """Heard from every 3 days for months, then silent `silent_days` days: still engaged on
+    its score, its silence against its own rhythm says drifting."""
+    person = partner(collaboration, active_on_scan_day=False)
+    heard_from(person, *range(silent_days, silent_days + 130, 3))
+    return person
+
+
+def test_a_partner_falling_against_its_own_rhythm_is_drifting_while_still_engaged(collaboration):
+    person = quiet_partner(collaboration, silent_days=25)
+    for day in (SCAN - DAY, SCAN):
+        engagement_scan(scan_date=day)
+    s = snapshot(person)
+    assert (s.band, s.state) == ("engaged", "drifting")
+    assert s.trend["points"]["silence"] >= 30
+    assert "no sign of life in 25 days, usually one every 3 days" in s.reasons
+    flag = Flag.objects.get(participation=person)
+    assert (flag.state, flag.band, flag.raised_on) == ("drifting", "engaged", SCAN)
+
+
+def test_a_flag_waits_for_the_state_to_hold_for_two_scans(collaboration):
+    person = quiet_partner(collaboration, silent_days=25)
+    engagement_scan(scan_date=SCAN - DAY)
+    assert snapshot(person, SCAN - DAY).state == "drifting"
+    assert not Flag.objects.exists()
+    engagement_scan(scan_date=SCAN)
+    assert Flag.objects.get().raised_on == SCAN
+
+
+def test_a_sharp_drop_raises_a_flag_at_once(collaboration):
+    person = partner(collaboration)
+    heard_from(person, 1)
+    engagement_scan(scan_date=SCAN - DAY)
+    assert snapshot(person, SCAN - DAY).score == 100
+    # Overnight: two obligations long overdue come to light, and it missed every meeting.
+    for days in (90, 80):
+        factories.ObligationFactory(
+            collaboration=collaboration,
+            organisation=person.organisation,
+            due_date=SCAN - dt.timedelta(days=days),
+        )
+    for days in (60, 40, 20):
+        attend(meeting(collaboration, days), person, Attendance.Status.ABSENT)
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(person)
+    assert s.score <= 80 and s.state in ("at_risk", "disengaged")
+    assert s.warning_streak == 1
+    assert Flag.objects.get(participation=person).raised_on == SCAN
+
+
+def test_flags_do_not_flap_around_the_threshold_and_reopen_within_30_days(
+    collaboration, django_capture_on_commit_callbacks
+):
+    """Hysteresis: a flag closes only after two scans at engaged_min + 5 or above; raised again
+    within 30 days of closing, it is the same flag, reopened, and not announced again."""
+    person = partner(collaboration)
+    policy = Policy.model_defaults()
+    obligation = factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=person.organisation,
+        due_date=SCAN - dt.timedelta(days=70),
+    )
+    # 2 of 3 meetings missed (-20) and an obligation 70 days overdue (-25): 55, at risk.
+    held = [meeting(collaboration, days) for days in (50, 30, 10)]
+    attend(held[0], person)
+    for m in held[1:]:
+        attend(m, person, Attendance.Status.ABSENT)
+    day = SCAN
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            engagement_scan(scan_date=day)
+            day += DAY
+    flag = Flag.objects.get(participation=person)
+    assert flag.status == Flag.Status.OPEN and flag.notified_at is not None
+    assert len(mail.outbox) == 1
+
+    # Paid: 100 - 20 = 80 >= 75, but one scan is not enough to close.
+    Obligation.objects.filter(pk=obligation.pk).update(status=Obligation.Status.WAIVED, met_at=None)
+    engagement_scan(scan_date=day)
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.OPEN
+    day += DAY
+    engagement_scan(scan_date=day)
+    flag.refresh_from_db()
+    assert (flag.status, flag.closed_on) == (Flag.Status.AUTO_CLOSED, day)
+
+    # At risk again two weeks later, for two scans: the same flag reopens, unannounced.
+    Obligation.objects.filter(pk=obligation.pk).update(status=Obligation.Status.PENDING)
+    day += dt.timedelta(days=14)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            engagement_scan(scan_date=day)
+            day += DAY
+    assert Flag.objects.filter(participation=person).count() == 1
+    flag.refresh_from_db()
+    assert (flag.status, flag.reopened_count) == (Flag.Status.OPEN, 1)
+    assert len(mail.outbox) == 1, "a reopened flag is not announced as new"
+    assert policy.reopen_days == 30
+
+
+def test_a_score_hovering_around_70_raises_one_flag_not_one_a_week(collaboration):
+    """The old scan closed and re-raised at the 70 line; now a flag stays open until a real
+    recovery (75, two scans), whatever the score does around 70."""
+    person = partner(collaboration)
+    for days in (80, 60, 40, 20):
+        attend(meeting(collaboration, days), person, Attendance.Status.APOLOGIES)
+    obligation = factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=person.organisation,
+        due_date=SCAN - dt.timedelta(days=40),
+    )
+    scores = []
+    for offset in range(10):
+        day = SCAN + dt.timedelta(days=offset)
+        heard_from(person, -offset)
+        # Attendance 0.5 (-15) and the obligation 40 days overdue (-16.7): 68, at risk; 30 days
+        # overdue (-12.5): 72.5 -> 73, engaged, but under 75.
+        overdue = 30 if offset % 2 else 40
+        Obligation.objects.filter(pk=obligation.pk).update(
+            due_date=day - dt.timedelta(days=overdue)
+        )
+        engagement_scan(scan_date=day)
+        scores.append(snapshot(person, day).score)
+    assert scores == [68, 73] * 5
+    flag = Flag.objects.get(participation=person)
+    assert (flag.status, flag.raised_on, flag.reopened_count) == (
+        Flag.Status.OPEN,
+        SCAN + DAY * 2,
+        0,
+    )
+
+
+# The backtest ---------------------------------------------------------------------------------------
+
+
+def test_the_backtest_replays_past_days_and_writes_nothing(collaboration):
+    person = quiet_partner(collaboration, silent_days=40)
+    steady = partner(collaboration, active_on_scan_day=False)
+    heard_from(steady, *range(1, 130, 3))
+    engagement_scan(scan_date=SCAN)
+    kept = (
+        list(EngagementSnapshot.objects.order_by("pk").values()),
+        list(Flag.objects.order_by("pk").values()),
+    )
+
+    result = engagement_backtest(
+        date_from=SCAN - dt.timedelta(days=29), date_to=SCAN, collaboration_ids=[collaboration.pk]
+    )
+
+    assert (
+        list(EngagementSnapshot.objects.order_by("pk").values()),
+        list(Flag.objects.order_by("pk").values()),
+    ) == kept
+    assert result.participations == 2
+    assert [(f.participation_id, f.state) for f in result.flags] == [(person.pk, "drifting")]
+    raised = result.flags[0].raised_on
+    # Heard from every 3 days, then silent from 40 days before the scan: drifting three weeks
+    # into the silence (7 usual gaps), raised on the second scan in that state. Gone silent at
+    # once, it could not be warned before: 21 days is past the 14 days' grace.
+    assert raised == SCAN - dt.timedelta(days=40 - 22)
+    assert result.flaps == 0
+    [silent] = result.silent
+    assert (silent.participation_id, silent.last_heard) == (person.pk, SCAN - dt.timedelta(40))
+    assert silent.warned_on is None
+    assert result.silent_warned == 0
+
+
+def test_the_backtest_tries_a_policy_and_refuses_bad_ranges(collaboration):
+    person = quiet_partner(collaboration, silent_days=40)
+    lax = Policy(
+        **{**Policy.model_defaults().__dict__, "drift_points": 200, "drift_evidence": 5000}
+    )
+    result = engagement_backtest(
+        date_from=SCAN - dt.timedelta(days=9),
+        date_to=SCAN,
+        collaboration_ids=[collaboration.pk],
+        policy=lax,
+    )
+    assert all(
+        flag.participation_id != person.pk or flag.state != "drifting" for flag in result.flags
+    )
+    with pytest.raises(DomainError) as error:
+        engagement_backtest(date_from=SCAN, date_to=SCAN - DAY)
+    assert error.value.field == "from"
+    with pytest.raises(DomainError):
+        engagement_backtest(date_from=SCAN - dt.timedelta(days=500), date_to=SCAN)
+    with pytest.raises(DomainError):
+        engagement_backtest(date_from=SCAN, date_to=dt.date.today() + DAY)
+
+
+def test_the_backtest_command_prints_the_flags_and_the_silent_partners(collaboration):
+    person = quiet_partner(collaboration, silent_days=40)
+    out = StringIO()
+    call_command(
+        "engagement_backtest",
+        "--from",
+        (SCAN - dt.timedelta(days=29)).isoformat(),
+        "--to",
+        SCAN.isoformat(),
+        "--collaboration",
+        collaboration.slug,
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "1 flags raised, 0 flaps; 1 went silent, 0 of them warned before." in text
+    assert person.organisation.name in text
+    assert not EngagementSnapshot.objects.exists()
+    with pytest.raises(CommandError, match="No collaboration"):
+        call_command(
+            "engagement_backtest",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-02",
+            "--collaboration",
+            "nope",
+        )
+
+
+def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, collaboration):
+    quiet_partner(collaboration, silent_days=40)
+    client.force_login(commissioner)
+    url = f"/commissioner/collaborations/{collaboration.slug}/policy/"
+    form = client.get(url).context["form"]
+    values = {name: value for name, value in form.initial.items()}
+    response = client.post(url, {**values, "try": "1", "months": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "would have been raised" in html
+    assert not EngagementPolicy.objects.filter(collaboration=collaboration).exists()
