@@ -21,6 +21,9 @@ if not REDIS_URL:
         "by every process (API throttling) and the Celery broker."
     )
 
+# Gunicorn's workers are long-lived: each keeps its connection (DATABASE_CONN_MAX_AGE to change).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)  # noqa: F405
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # Health checks come from inside the container network over plain HTTP.
