@@ -19,6 +19,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from collabhub.errors import DomainError
+from collabhub.integrity import integrity_conflict
+from collabhub.locking import copy_row, lock
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
 from .principals import (
@@ -354,6 +356,9 @@ def contact_create(
     is_active: bool = True,
 ) -> Contact:
     _require_manager(actor, organisation)
+    # Locked first (collabhub/locking.py): a double-submitted "add contact" waits here, then
+    # finds the contact the first one added.
+    organisation = lock(Organisation, organisation.pk)
     values = _clean_contact(
         None,
         organisation,
@@ -366,11 +371,25 @@ def contact_create(
             "is_active": is_active,
         },
     )
+    twin = organisation.contacts.filter(
+        name__iexact=values["name"], email__iexact=values["email"], is_active=True
+    ).first()
+    if twin is not None:
+        raise DomainError(
+            _("%(name)s is already a contact of %(organisation)s.")
+            % {"name": twin.name, "organisation": organisation.name},
+            field="name",
+            code="conflict",
+        )
     if values["is_primary"]:
         _demote_other_primary(actor=actor, organisation=organisation, keep_pk=None)
     contact = Contact(organisation=organisation, **values)
     _as_history_user(contact, actor)
-    contact.save()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise integrity_conflict(exc) from exc
     return contact
 
 
@@ -382,6 +401,9 @@ def contact_update(*, actor, contact: Contact, **changes) -> Contact:
         raise TypeError(f"contact_update() got unexpected fields {sorted(unknown)}")
     organisation = contact.organisation
     _require_manager(actor, organisation)
+    organisation = lock(Organisation, organisation.pk)
+    caller_copy, contact = contact, lock(Contact, contact.pk)
+    contact.organisation = organisation
     current = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     values = _clean_contact(contact, organisation, {**current, **changes})
     if values["is_primary"]:
@@ -389,8 +411,12 @@ def contact_update(*, actor, contact: Contact, **changes) -> Contact:
     for name, value in values.items():
         setattr(contact, name, value)
     _as_history_user(contact, actor)
-    contact.save()
-    return contact
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise integrity_conflict(exc) from exc
+    return copy_row(caller_copy, contact)
 
 
 # People (users, roles and staff memberships) -------------------------------------------------
