@@ -402,17 +402,17 @@ def collaboration_create(
 
 @transaction.atomic
 def collaboration_update(
-    *, actor, collaboration: Collaboration, version: str | None = None, **changes
+    *, actor, collaboration: Collaboration, expected_version: str | None = None, **changes
 ) -> Collaboration:
-    """Change any of COLLABORATION_FIELDS; fields not given keep their value. `version` (the
-    form's hidden field, the API's If-Match) refuses the change when the collaboration changed
-    since the caller read it."""
+    """Change any of COLLABORATION_FIELDS; fields not given keep their value.
+    `expected_version` (the form's hidden row_version, the API's If-Match) refuses the change
+    when the collaboration changed since the caller read it."""
     unknown = set(changes) - set(COLLABORATION_FIELDS)
     if unknown:
         raise TypeError(f"collaboration_update() got unexpected fields {sorted(unknown)}")
     caller_copy, collaboration = collaboration, _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
-    check_version(collaboration, version)
+    check_version(collaboration, expected_version)
     _require_not_final(collaboration)
     current = {name: getattr(collaboration, name) for name in COLLABORATION_FIELDS}
     values = _clean_collaboration(collaboration, {**current, **changes})
@@ -707,7 +707,7 @@ PARTICIPATION_FIELDS = ("role", "contact", "joined_on", "status")
 
 @transaction.atomic
 def participation_update(
-    *, actor, participation: Participation, version: str | None = None, **changes
+    *, actor, participation: Participation, expected_version: str | None = None, **changes
 ) -> Participation:
     """Change the role, named contact, joined date or status (invited / active; a withdrawn
     participant set active again rejoins)."""
@@ -719,7 +719,7 @@ def participation_update(
     participation = lock(Participation, participation.pk, related=("organisation",))
     participation.collaboration = collaboration
     _require_manager(actor, collaboration)
-    check_version(participation, version)
+    check_version(participation, expected_version)
     _require_not_final(collaboration)
     if "role" in changes:
         participation.role = _clean_role(collaboration, changes["role"])
@@ -871,7 +871,9 @@ def goal_create(
 
 
 @transaction.atomic
-def goal_update(*, actor, goal: SharedGoal, version: str | None = None, **changes) -> SharedGoal:
+def goal_update(
+    *, actor, goal: SharedGoal, expected_version: str | None = None, **changes
+) -> SharedGoal:
     unknown = set(changes) - set(GOAL_FIELDS)
     if unknown:
         raise TypeError(f"goal_update() got unexpected fields {sorted(unknown)}")
@@ -879,7 +881,7 @@ def goal_update(*, actor, goal: SharedGoal, version: str | None = None, **change
     caller_copy, goal = goal, lock(SharedGoal, goal.pk)
     goal.collaboration = collaboration
     _require_manager(actor, collaboration)
-    check_version(goal, version)
+    check_version(goal, expected_version)
     _require_not_final(collaboration)
     current = {name: getattr(goal, name) for name in GOAL_FIELDS}
     values = _clean_goal({**current, **changes})
@@ -1185,7 +1187,7 @@ def _lock_agreement(agreement_pk: int, collaboration_id: int) -> Agreement:
 
 @transaction.atomic
 def agreement_update(
-    *, actor, agreement: Agreement, version: str | None = None, **changes
+    *, actor, agreement: Agreement, expected_version: str | None = None, **changes
 ) -> Agreement:
     """Change any of AGREEMENT_FIELDS. The text, document and signatories change only while the
     agreement is a draft; dates and the notice period until it expires or is terminated.
@@ -1207,7 +1209,7 @@ def agreement_update(
     agreement = _lock_agreement(agreement.pk, agreement.collaboration_id)
     collaboration = agreement.collaboration
     _require_manager(actor, collaboration)
-    check_version(agreement, version)
+    check_version(agreement, expected_version)
     _require_not_final(collaboration)
     if not AGREEMENT_TRANSITIONS.get(agreement.status):
         raise DomainError(
@@ -1557,7 +1559,7 @@ def _lock_obligation(obligation_pk: int, collaboration_id: int) -> Obligation:
 
 @transaction.atomic
 def obligation_update(
-    *, actor, obligation: Obligation, version: str | None = None, **changes
+    *, actor, obligation: Obligation, expected_version: str | None = None, **changes
 ) -> Obligation:
     """Change a pending obligation. Locked and re-read: an edit racing "mark met" either comes
     first or finds the obligation met and is refused — it never puts it back to pending."""
@@ -1568,7 +1570,7 @@ def obligation_update(
     obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     collaboration = obligation.collaboration
     _require_manager(actor, collaboration)
-    check_version(obligation, version)
+    check_version(obligation, expected_version)
     _require_not_final(collaboration)
     if obligation.status != Obligation.Status.PENDING:
         raise DomainError(

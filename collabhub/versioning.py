@@ -46,6 +46,6 @@ def check_version(instance: models.Model, expected: str | None) -> None:
                 "This changed since you opened it: someone else saved it meanwhile. The form "
                 "now shows the current version; make your change again."
             ),
-            field="version",
+            field="row_version",
             code=STALE,
         )

@@ -182,7 +182,10 @@ class CollaborationViewSet(AgreementsViewSet):
         collaboration = self.get_object()
         data = self.validated(request, partial=True)
         services.collaboration_update(
-            actor=request.user, collaboration=collaboration, version=self.if_match(), **data
+            actor=request.user,
+            collaboration=collaboration,
+            expected_version=self.if_match(),
+            **data,
         )
         return self.respond(collaboration)
 
@@ -237,7 +240,10 @@ class ParticipationViewSet(AgreementsViewSet):
         participation = self.get_object()
         data = self.validated(request, partial=True)
         services.participation_update(
-            actor=request.user, participation=participation, version=self.if_match(), **data
+            actor=request.user,
+            participation=participation,
+            expected_version=self.if_match(),
+            **data,
         )
         return self.respond(participation)
 
@@ -286,7 +292,9 @@ class GoalViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         goal = self.get_object()
         data = self.validated(request, partial=True)
-        services.goal_update(actor=request.user, goal=goal, version=self.if_match(), **data)
+        services.goal_update(
+            actor=request.user, goal=goal, **data, expected_version=self.if_match()
+        )
         return self.respond(goal)
 
 
@@ -387,7 +395,7 @@ class AgreementViewSet(AgreementsViewSet):
         if "document" in data and not data["document"]:
             data.pop("document")
         services.agreement_update(
-            actor=request.user, agreement=agreement, version=self.if_match(), **data
+            actor=request.user, agreement=agreement, **data, expected_version=self.if_match()
         )
         return self.respond(agreement)
 
@@ -478,7 +486,7 @@ class ObligationViewSet(AgreementsViewSet):
         obligation = self.get_object()
         data = self.validated(request, partial=True)
         services.obligation_update(
-            actor=request.user, obligation=obligation, version=self.if_match(), **data
+            actor=request.user, obligation=obligation, **data, expected_version=self.if_match()
         )
         return self.respond(obligation)
 
