@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from collabhub.errors import DomainError
 from collabhub.integrity import integrity_conflict
 from collabhub.locking import copy_row, lock
+from collabhub.versioning import check_version
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
 from .principals import (
@@ -240,19 +241,25 @@ ORGANISATION_FIELDS = (
 
 
 @transaction.atomic
-def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
-    """Change any of ORGANISATION_FIELDS; fields not given keep their value."""
+def organisation_update(
+    *, actor, organisation: Organisation, expected_version: str | None = None, **changes
+) -> Organisation:
+    """Change any of ORGANISATION_FIELDS; fields not given keep their value. Locked and
+    re-read; `expected_version` (the API's If-Match) refuses a change made against an older
+    version of the organisation."""
     unknown = set(changes) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"organisation_update() got unexpected fields {sorted(unknown)}")
     _require_manager(actor, organisation)
+    caller_copy, organisation = organisation, lock(Organisation, organisation.pk)
+    check_version(organisation, expected_version)
     current = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS}
     values = _clean_organisation(organisation, {**current, **changes})
     for name, value in values.items():
         setattr(organisation, name, value)
     _as_history_user(organisation, actor)
     _save_organisation(organisation)
-    return organisation
+    return copy_row(caller_copy, organisation)
 
 
 @transaction.atomic
