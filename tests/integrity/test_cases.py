@@ -397,3 +397,40 @@ def test_a_withdrawn_partner_writes_nothing_more(setting):
     )
     assert response.status_code in (400, 404)
     assert Obligation.objects.get().status == Obligation.Status.PENDING
+
+
+# Every IntegrityError is a conflict, never a 500 -------------------------------------------
+
+
+def test_an_unforeseen_constraint_refusal_is_a_409_page_not_a_500(setting, client, monkeypatch):
+    """A constraint no service foresaw (the services turn the ones they expect into form
+    errors): the page says to reload, with a 409, and the API names the field."""
+    from django.db import IntegrityError
+
+    def refuse(**kwargs):
+        raise IntegrityError(
+            'duplicate key value violates unique constraint "participation_one_per_organisation"'
+        )
+
+    monkeypatch.setattr(agreement_services, "participation_add", refuse)
+    newcomer = factories.OrganisationFactory()
+    client.force_login(setting["manager"])
+    response = client.post(
+        f"/collaborations/{setting['collaboration'].slug}/participations/new/",
+        {"organisation": newcomer.pk, "role": "member", "status": "active"},
+    )
+    assert response.status_code == 409
+    assert "Reload to see the current data" in response.content.decode()
+    api = APIClient()
+    api.force_login(setting["manager"])
+    response = api.post(
+        "/api/v1/participations/",
+        {
+            "collaboration": setting["collaboration"].pk,
+            "organisation": newcomer.pk,
+            "role": "member",
+        },
+        format="json",
+    )
+    assert response.status_code == 409
+    assert list(response.json()) == ["organisation"]

@@ -247,6 +247,21 @@ def test_a_repeated_add_participant_adds_one(people):
     assert collaboration.participations.filter(organisation=newcomer).count() == 1
 
 
+def test_a_double_submitted_add_participant_form_adds_one_and_never_500s(people):
+    collaboration = consortium(people)
+    newcomer = factories.OrganisationFactory()
+    path = f"/collaborations/{collaboration.slug}/participations/new/"
+    fields = {"organisation": newcomer.pk, "role": "member", "status": "active"}
+    answers = repeat(TRIALS, lambda: people["manager"].form(path, fields))
+    no_server_errors(answers)
+    assert statuses(answers).count(302) == 1, statuses(answers)
+    for answer in answers:
+        if answer.status != 302:
+            # A form error: "already takes part", or the organisation no longer offered.
+            assert answer.status == 200 and b'id="form-errors"' in answer.body
+    assert collaboration.participations.filter(organisation=newcomer).count() == 1
+
+
 def test_a_double_submitted_primary_contact_is_added_once(people):
     organisation = people["lead"]
     fields = {"name": "Dana Ortiz", "email": "dana@example.org", "is_primary": "on"}
