@@ -1,6 +1,7 @@
 """Serializer fields and helpers shared by the apps' APIs."""
 
 import copy
+import datetime as dt
 import operator
 
 from django.core.exceptions import FieldDoesNotExist
@@ -10,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
 
-from .bounds import MAX_IDS, validate_date_range
+from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -215,3 +216,16 @@ class SafeIdMixin:
             if key in MANY_RELATION_KWARGS:
                 list_kwargs[key] = kwargs[key]
         return CappedManyRelatedField(**list_kwargs)
+
+
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, except that a datetime outside 1900-2200 (stored before input was
+    bounded) is written in UTC with `Z`: in the local zone, year 1 took Toronto's local mean time
+    offset (-05:17:32, not RFC 3339) and 0001-01-01 00:00 UTC overflowed into year 0 (a 500)."""
+
+    def to_representation(self, value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            utc = value.astimezone(dt.UTC)
+            if not MIN_DATE <= utc.date() <= MAX_DATE:
+                return utc.replace(tzinfo=None).isoformat() + "Z"
+        return super().to_representation(value)

@@ -434,3 +434,12 @@ def test_an_unforeseen_constraint_refusal_is_a_409_page_not_a_500(setting, clien
     )
     assert response.status_code == 409
     assert list(response.json()) == ["organisation"]
+
+
+def test_a_year_1_datetime_stored_earlier_is_rendered_as_rfc_3339(setting):
+    """Year 1 came out with Toronto's local mean time (-05:17:32); midnight UTC overflowed."""
+    meeting = factories.MeetingFactory(collaboration=setting["collaboration"])
+    Meeting.objects.filter(pk=meeting.pk).update(held_at=dt.datetime(1, 1, 1, tzinfo=dt.UTC))
+    response = setting["api"].get(f"/api/v1/meetings/{meeting.pk}/")
+    assert response.status_code == 200
+    assert response.json()["held_at"] == "0001-01-01T00:00:00Z"
