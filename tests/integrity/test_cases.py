@@ -443,3 +443,57 @@ def test_a_year_1_datetime_stored_earlier_is_rendered_as_rfc_3339(setting):
     response = setting["api"].get(f"/api/v1/meetings/{meeting.pk}/")
     assert response.status_code == 200
     assert response.json()["held_at"] == "0001-01-01T00:00:00Z"
+
+
+SCAN_NOW_PROBE = """
+import json, threading
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+call_command("migrate", verbosity=0)
+call_command("seed_demo", verbosity=0)
+from commissioner.services import engagement_scan_request
+from partners.models import User
+commissioner = User.objects.filter(role=User.Role.COMMISSIONER).first()
+connection.close()
+outcomes, barrier = [], threading.Barrier(4)
+
+def scan_now():
+    barrier.wait()
+    try:
+        outcomes.append(engagement_scan_request(actor=commissioner))
+    finally:
+        connection.close()
+
+threads = [threading.Thread(target=scan_now) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(json.dumps({"outcomes": outcomes}))
+"""
+
+
+def test_concurrent_scan_now_on_sqlite_all_run(tmp_path):
+    """On `make run`'s SQLite, tasks run in-process: a "Scan now" beside another used to fail
+    "database is locked", which the page reported as "the task queue is not answering"."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    environment["DATABASE_URL"] = f"sqlite:///{tmp_path / 'scan.sqlite3'}"
+    environment["DJANGO_SETTINGS_MODULE"] = "collabhub.settings.local"
+    environment["MEDIA_ROOT"] = str(tmp_path / "media")
+    result = subprocess.run(
+        [sys.executable, "-c", SCAN_NOW_PROBE],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["outcomes"] == [True] * 4, result.stderr[-3000:]
