@@ -162,6 +162,19 @@ def test_twenty_identical_measurement_reports_store_one_row(people):
     assert Measurement.objects.filter(goal=goal).count() == 1
 
 
+def test_a_double_clicked_measurement_form_stores_one_row(people, server):
+    collaboration = consortium(people)
+    goal = factories.SharedGoalFactory(collaboration=collaboration)
+    partner_staff = session_caller(server, factories.staff_user(people["partner"]))
+    path = f"/collaborations/{collaboration.slug}/goals/{goal.pk}/measurements/new/"
+    fields = {"value": "42", "period_end": timezone.localdate().isoformat(), "evidence": "Q3"}
+    answers = repeat(TRIALS, lambda: partner_staff.form(path, fields))
+    no_server_errors(answers)
+    # Every click is answered as the report it repeats: saved.
+    assert statuses(answers) == [302] * TRIALS, statuses(answers)
+    assert Measurement.objects.filter(goal=goal).count() == 1
+
+
 # Case 4 ------------------------------------------------------------------------------------------
 
 
