@@ -4,7 +4,6 @@ Thin: the rules live in selectors (reads), services (writes) and access (who may
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from collabhub.errors import DomainError
-from collabhub.versioning import STALE, row_version
+from collabhub.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact, Organisation
 from partners.principals import actor_organisation_id
 from partners.selectors import organisation_choices_for
@@ -50,36 +49,6 @@ def _posted(request):
     """The submitted data, or None for a GET. (`request.POST or None` would leave a form whose
     fields are all optional unbound when it is submitted empty.)"""
     return request.POST if request.method == "POST" else None
-
-
-def _versioned(form, instance):
-    """An edit form carries the version of the row it shows (a hidden field): saving it after
-    someone else saved the row is refused, not a silent overwrite of their change."""
-    form.fields["row_version"] = forms.CharField(widget=forms.HiddenInput, required=False)
-    form.initial["row_version"] = row_version(instance)
-    return form
-
-
-def _edit_data(form) -> tuple[dict, str | None]:
-    """The form's values for the service, and the version the form was opened at."""
-    data = dict(form.cleaned_data)
-    return data, data.pop("row_version", None) or None
-
-
-def _refused(form, error: DomainError, instance, initial: dict) -> None:
-    """A service's refusal on an edit form. When the row changed since the form was opened,
-    the form shows the current version of it, with the message, so the change can be made
-    again on top of it."""
-    if error.code != STALE:
-        form.add_domain_error(error)
-        return
-    instance.refresh_from_db()
-    form.is_bound = False
-    form.data, form.files = {}, {}
-    form.cleaned_data = {}
-    form._errors = None
-    form.initial = {**initial(instance), "row_version": row_version(instance)}
-    form.add_error(None, error.message)
 
 
 def _collaboration(request, slug) -> Collaboration:
@@ -189,15 +158,15 @@ def collaboration_edit(request, slug):
     form.fields["lead_organisation"].help_text = _(
         "One of the organisations taking part in the collaboration."
     )
-    _versioned(form, collaboration)
+    versioned(form, collaboration)
     if request.method == "POST" and form.is_valid():
-        data, version = _edit_data(form)
+        data, version = edit_data(form)
         try:
             services.collaboration_update(
                 actor=request.user, collaboration=collaboration, expected_version=version, **data
             )
         except DomainError as error:
-            _refused(
+            show_refusal(
                 form,
                 error,
                 collaboration,
@@ -408,13 +377,13 @@ def participation_edit(request, slug, pk):
         structure=collaboration.structure,
         contact_choices=_contacts_of(participation.organisation_id),
     )
-    _versioned(form, participation)
+    versioned(form, participation)
     if participation.status == Participation.Status.WITHDRAWN:
         form.fields["status"].help_text = _(
             "This organisation withdrew; saving it as active or invited lets it rejoin."
         )
     if request.method == "POST" and form.is_valid():
-        data, version = _edit_data(form)
+        data, version = edit_data(form)
         if data.get("joined_on") is None:
             data["joined_on"] = participation.joined_on
         try:
@@ -422,7 +391,7 @@ def participation_edit(request, slug, pk):
                 actor=request.user, participation=participation, expected_version=version, **data
             )
         except DomainError as error:
-            _refused(form, error, participation, initial_of)
+            show_refusal(form, error, participation, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(f"{collaboration.get_absolute_url()}#partners")
@@ -509,13 +478,13 @@ def goal_edit(request, slug, pk):
     def initial_of(g):
         return {name: getattr(g, name) for name in services.GOAL_FIELDS}
 
-    form = _versioned(GoalForm(_posted(request), initial=initial_of(goal)), goal)
+    form = versioned(GoalForm(_posted(request), initial=initial_of(goal)), goal)
     if request.method == "POST" and form.is_valid():
-        data, version = _edit_data(form)
+        data, version = edit_data(form)
         try:
             services.goal_update(actor=request.user, goal=goal, expected_version=version, **data)
         except DomainError as error:
-            _refused(form, error, goal, initial_of)
+            show_refusal(form, error, goal, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("agreements:goal_detail", slug=collaboration.slug, pk=goal.pk)
@@ -660,9 +629,9 @@ def agreement_edit(request, slug, pk):
         # Only the dates of an agreement that has left draft may change.
         for name in ("title", "kind", "version", "document", "signatory_organisations"):
             form.fields[name].disabled = True
-    _versioned(form, agreement)
+    versioned(form, agreement)
     if request.method == "POST" and form.is_valid():
-        data, opened_at = _edit_data(form)
+        data, opened_at = edit_data(form)
         if agreement.status != Agreement.Status.DRAFT:
             for name in ("title", "kind", "version", "document", "signatory_organisations"):
                 data.pop(name, None)
@@ -673,7 +642,7 @@ def agreement_edit(request, slug, pk):
                 actor=request.user, agreement=agreement, expected_version=opened_at, **data
             )
         except DomainError as error:
-            _refused(form, error, agreement, initial_of)
+            show_refusal(form, error, agreement, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("agreements:agreement_detail", slug=collaboration.slug, pk=agreement.pk)
@@ -868,15 +837,15 @@ def obligation_edit(request, slug, pk):
     form = _obligation_form(
         request, collaboration, keep=obligation.organisation_id, initial=initial_of(obligation)
     )
-    _versioned(form, obligation)
+    versioned(form, obligation)
     if request.method == "POST" and form.is_valid():
-        data, version = _edit_data(form)
+        data, version = edit_data(form)
         try:
             services.obligation_update(
                 actor=request.user, obligation=obligation, expected_version=version, **data
             )
         except DomainError as error:
-            _refused(form, error, obligation, initial_of)
+            show_refusal(form, error, obligation, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(f"{collaboration.get_absolute_url()}#obligations")

@@ -49,3 +49,38 @@ def check_version(instance: models.Model, expected: str | None) -> None:
             field="row_version",
             code=STALE,
         )
+
+
+# HTML edit forms -------------------------------------------------------------------------------
+
+
+def versioned(form, instance):
+    """An edit form carries the version of the row it shows (a hidden `row_version`): saving it
+    after someone else saved the row is refused, not a silent overwrite of their change."""
+    from django import forms
+
+    form.fields["row_version"] = forms.CharField(widget=forms.HiddenInput, required=False)
+    form.initial["row_version"] = row_version(instance)
+    return form
+
+
+def edit_data(form) -> tuple[dict, str | None]:
+    """The form's values for the service, and the version the form was opened at."""
+    data = dict(form.cleaned_data)
+    return data, data.pop("row_version", None) or None
+
+
+def show_refusal(form, error: DomainError, instance, initial) -> None:
+    """A service's refusal on an edit form. When the row changed since the form was opened,
+    the form shows the current version of it (`initial(instance)` after a re-read), with the
+    message, so the change can be made again on top of it."""
+    if error.code != STALE:
+        form.add_domain_error(error)
+        return
+    instance.refresh_from_db()
+    form.is_bound = False
+    form.data, form.files = {}, {}
+    form.cleaned_data = {}
+    form._errors = None
+    form.initial = {**initial(instance), "row_version": row_version(instance)}
+    form.add_error(None, error.message)

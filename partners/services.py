@@ -401,8 +401,12 @@ def contact_create(
 
 
 @transaction.atomic
-def contact_update(*, actor, contact: Contact, **changes) -> Contact:
-    """Change any of CONTACT_FIELDS; fields not given keep their value."""
+def contact_update(
+    *, actor, contact: Contact, expected_version: str | None = None, **changes
+) -> Contact:
+    """Change any of CONTACT_FIELDS; fields not given keep their value. Locked (organisation,
+    then contact) and re-read; `expected_version` (the form's hidden row_version) refuses a
+    change made against an older version."""
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
         raise TypeError(f"contact_update() got unexpected fields {sorted(unknown)}")
@@ -411,6 +415,7 @@ def contact_update(*, actor, contact: Contact, **changes) -> Contact:
     organisation = lock(Organisation, organisation.pk)
     caller_copy, contact = contact, lock(Contact, contact.pk)
     contact.organisation = organisation
+    check_version(contact, expected_version)
     current = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     values = _clean_contact(contact, organisation, {**current, **changes})
     if values["is_primary"]:

@@ -98,3 +98,18 @@ def test_a_stale_edit_form_shows_the_current_version(setting, client):  # noqa: 
     assert 'value="Changed by a colleague"' in content
     obligation.refresh_from_db()
     assert obligation.description == "Changed by a colleague"
+
+
+def test_a_stale_contact_form_shows_the_current_version(setting, client):  # noqa: F811
+    contact = factories.ContactFactory(organisation=setting["lead"], name="Ana Silva")
+    client.force_login(setting["manager"])
+    url = f"/organisations/{setting['lead'].slug}/contacts/{contact.pk}/edit/"
+    opened_at = client.get(url).context["form"].initial["row_version"]
+    type(contact).objects.filter(pk=contact.pk).update(title="Director")
+    response = client.post(url, {"name": "Ana Silva-Ruiz", "row_version": opened_at})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "This changed since you opened it" in content
+    assert 'value="Director"' in content
+    contact.refresh_from_db()
+    assert (contact.name, contact.title) == ("Ana Silva", "Director")
