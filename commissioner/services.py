@@ -194,6 +194,9 @@ def meeting_create(
 ) -> Meeting:
     if not may_manage_collaboration(actor, collaboration):
         raise PermissionDenied(_("Only the collaboration's managers may record its meetings."))
+    # Locked and re-read (collabhub/locking.py): a collaboration concluded at this moment
+    # gets no new meeting.
+    collaboration = lock(Collaboration, collaboration.pk)
     if collaboration.status in CLOSED_COLLABORATION_STATUSES:
         raise DomainError(
             _("This collaboration has ended; no more meetings can be recorded."), field=None
