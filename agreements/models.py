@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from collabhub.bounds import validate_date_range
 from collabhub.history import history_user
 from partners.models import ApiToken, Contact, Organisation
 
@@ -68,8 +69,12 @@ class Collaboration(models.Model):
         on_delete=models.SET_NULL,
         related_name="commissioned_collaborations",
     )
-    start_date = models.DateField(_("start date"), null=True, blank=True)
-    planned_end_date = models.DateField(_("planned end date"), null=True, blank=True)
+    start_date = models.DateField(
+        _("start date"), validators=[validate_date_range], null=True, blank=True
+    )
+    planned_end_date = models.DateField(
+        _("planned end date"), validators=[validate_date_range], null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,8 +130,12 @@ class Participation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
-    left_on = models.DateField(_("left on"), null=True, blank=True)
+    joined_on = models.DateField(
+        _("joined on"), validators=[validate_date_range], default=timezone.localdate
+    )
+    left_on = models.DateField(
+        _("left on"), validators=[validate_date_range], null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)
@@ -165,7 +174,9 @@ class SharedGoal(models.Model):
     unit = models.CharField(_("unit"), max_length=50)
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2, default=0)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
-    target_date = models.DateField(_("target date"), null=True, blank=True)
+    target_date = models.DateField(
+        _("target date"), validators=[validate_date_range], null=True, blank=True
+    )
     cadence = models.CharField(
         _("reporting cadence"), max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY
     )
@@ -185,7 +196,7 @@ class Measurement(models.Model):
 
     goal = models.ForeignKey(SharedGoal, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    period_end = models.DateField(_("period ending"))
+    period_end = models.DateField(_("period ending"), validators=[validate_date_range])
     reported_by_organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="measurements"
     )
@@ -203,6 +214,14 @@ class Measurement(models.Model):
     class Meta:
         ordering = ["goal", "period_end"]
         indexes = [models.Index(fields=["goal", "period_end"])]
+        constraints = [
+            # One report per organisation, goal and period: twenty identical reports at once
+            # leave one row (agreements.services.measurement_report answers the rest with it).
+            models.UniqueConstraint(
+                fields=["goal", "reported_by_organisation", "period_end"],
+                name="measurement_once_per_period",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.goal}: {self.value} ({self.period_end})"
@@ -246,9 +265,15 @@ class Agreement(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    circulated_on = models.DateField(_("circulated on"), null=True, blank=True)
-    effective_date = models.DateField(_("effective date"), null=True, blank=True)
-    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    circulated_on = models.DateField(
+        _("circulated on"), validators=[validate_date_range], null=True, blank=True
+    )
+    effective_date = models.DateField(
+        _("effective date"), validators=[validate_date_range], null=True, blank=True
+    )
+    expiry_date = models.DateField(
+        _("expiry date"), validators=[validate_date_range], null=True, blank=True
+    )
     renewal_notice_days = models.PositiveIntegerField(_("renewal notice period (days)"), default=90)
     document = models.FileField(_("document"), upload_to=agreement_document_path, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -339,7 +364,7 @@ class Obligation(models.Model):
         _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices, blank=True)
-    due_date = models.DateField(_("due date"))
+    due_date = models.DateField(_("due date"), validators=[validate_date_range])
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )

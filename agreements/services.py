@@ -18,7 +18,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from collabhub.bounds import MAX_IDS, check_date, shift
 from collabhub.errors import CONFLICT, DomainError
+from collabhub.integrity import integrity_conflict
+from collabhub.locking import copy_row, lock
+from collabhub.versioning import check_version
 from commissioner.engagement import CADENCE_DAYS
 from commissioner.models import Activity
 from commissioner.services import activity_record, flags_close_not_scanned
@@ -45,6 +49,7 @@ from .models import (
     Signatory,
     Structure,
 )
+from .rules import require_open_for_partner_writes
 from .structures import (
     problems_for_roles,
     role_not_allowed_message,
@@ -107,6 +112,12 @@ def _stamp(instance, actor, reason: str = "") -> None:
         reason = f"{reason}via API token {actor.token.prefix}"
     if reason:
         instance._change_reason = reason[:100]
+
+
+def _lock_collaboration(collaboration_id: int) -> Collaboration:
+    """The collaboration, locked and read afresh: first in the lock order (collabhub/locking.py),
+    so every write inside it sees its current status and queues behind other writes to it."""
+    return lock(Collaboration, collaboration_id)
 
 
 def _user(actor) -> User | None:
@@ -177,6 +188,7 @@ def _require_not_final(collaboration: Collaboration, *, field: str | None = None
 
 
 def _check_dates(start, end, *, start_label: str, end_label: str, field: str) -> None:
+    check_date(end, field=field)
     if start and end and end < start:
         raise DomainError(
             _("The %(end)s cannot be before the %(start)s.")
@@ -280,6 +292,7 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
         )
     start_date = values.get("start_date")
     planned_end_date = values.get("planned_end_date")
+    check_date(start_date, field="start_date")
     _check_dates(
         start_date,
         planned_end_date,
@@ -307,10 +320,12 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
     }
 
 
-def _save_collaboration(collaboration: Collaboration) -> None:
+def _save_collaboration(collaboration: Collaboration, update_fields=None) -> None:
+    if update_fields is not None:
+        update_fields = [*update_fields, "updated_at"]
     try:
         with transaction.atomic():
-            collaboration.save()
+            collaboration.save(update_fields=update_fields)
     except IntegrityError as exc:
         # Another request took the slug between our check and this write.
         raise DomainError(
@@ -387,12 +402,18 @@ def collaboration_create(
 
 
 @transaction.atomic
-def collaboration_update(*, actor, collaboration: Collaboration, **changes) -> Collaboration:
-    """Change any of COLLABORATION_FIELDS; fields not given keep their value."""
+def collaboration_update(
+    *, actor, collaboration: Collaboration, expected_version: str | None = None, **changes
+) -> Collaboration:
+    """Change any of COLLABORATION_FIELDS; fields not given keep their value.
+    `expected_version` (the form's hidden row_version, the API's If-Match) refuses the change
+    when the collaboration changed since the caller read it."""
     unknown = set(changes) - set(COLLABORATION_FIELDS)
     if unknown:
         raise TypeError(f"collaboration_update() got unexpected fields {sorted(unknown)}")
+    caller_copy, collaboration = collaboration, _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
+    check_version(collaboration, expected_version)
     _require_not_final(collaboration)
     current = {name: getattr(collaboration, name) for name in COLLABORATION_FIELDS}
     values = _clean_collaboration(collaboration, {**current, **changes})
@@ -441,8 +462,8 @@ def collaboration_update(*, actor, collaboration: Collaboration, **changes) -> C
     for name, value in values.items():
         setattr(collaboration, name, value)
     _stamp(collaboration, actor)
-    _save_collaboration(collaboration)
-    return collaboration
+    _save_collaboration(collaboration, update_fields=list(values))
+    return copy_row(caller_copy, collaboration)
 
 
 def _check_lead_role(collaboration: Collaboration, values: dict, participations: list) -> None:
@@ -496,7 +517,11 @@ def collaboration_transition(
     *, collaboration: Collaboration, to_status: str, actor
 ) -> Collaboration:
     """Move a collaboration along proposed → forming → active → paused → concluded / dissolved.
-    Activation is refused, with the structure's broken rules spelled out, until they hold."""
+    Activation is refused, with the structure's broken rules spelled out, until they hold.
+
+    Compare-and-set: the status is read inside the lock, so of two transitions at once the
+    second sees the first's result ("concluded" then "paused" is refused, not applied)."""
+    caller_copy, collaboration = collaboration, _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     if to_status not in CollaborationStatus.values:
         raise DomainError(
@@ -549,11 +574,11 @@ def collaboration_transition(
             collaboration.start_date = timezone.localdate()
     collaboration.status = to_status
     _stamp(collaboration, actor, f"status: {current} → {to_status}")
-    collaboration.save()
+    collaboration.save(update_fields=["status", "start_date", "updated_at"])
     # Paused, concluded or dissolved: its partners are no longer scored, so their open flags
     # close now (the scan would close them too, but the dashboard need not wait for it).
     flags_close_not_scanned(collaboration_id=collaboration.pk)
-    return collaboration
+    return copy_row(caller_copy, collaboration)
 
 
 # Participations --------------------------------------------------------------------------------
@@ -632,8 +657,10 @@ def participation_add(
     joined_on: dt.date | None = None,
     status: str = Participation.Status.ACTIVE,
 ) -> Participation:
+    collaboration = _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     _require_not_final(collaboration)
+    check_date(joined_on, field="joined_on")
     if not organisation.is_active:
         raise DomainError(
             _("%(organisation)s is inactive and cannot join a collaboration.")
@@ -666,7 +693,13 @@ def participation_add(
     )
     _keep_rules_while_active(collaboration, _members_after(collaboration, change=participation))
     _stamp(participation, actor)
-    participation.save()
+    try:
+        with transaction.atomic():
+            participation.save()
+    except IntegrityError as exc:
+        # Only without the lock (SQLite's database lock is taken at BEGIN, PostgreSQL's row
+        # lock above): a twin request added it first.
+        raise integrity_conflict(exc) from exc
     return participation
 
 
@@ -674,14 +707,20 @@ PARTICIPATION_FIELDS = ("role", "contact", "joined_on", "status")
 
 
 @transaction.atomic
-def participation_update(*, actor, participation: Participation, **changes) -> Participation:
+def participation_update(
+    *, actor, participation: Participation, expected_version: str | None = None, **changes
+) -> Participation:
     """Change the role, named contact, joined date or status (invited / active; a withdrawn
     participant set active again rejoins)."""
     unknown = set(changes) - set(PARTICIPATION_FIELDS)
     if unknown:
         raise TypeError(f"participation_update() got unexpected fields {sorted(unknown)}")
-    collaboration = participation.collaboration
+    collaboration = _lock_collaboration(participation.collaboration_id)
+    caller_copy = participation
+    participation = lock(Participation, participation.pk, related=("organisation",))
+    participation.collaboration = collaboration
     _require_manager(actor, collaboration)
+    check_version(participation, expected_version)
     _require_not_final(collaboration)
     if "role" in changes:
         participation.role = _clean_role(collaboration, changes["role"])
@@ -690,6 +729,7 @@ def participation_update(*, actor, participation: Participation, **changes) -> P
     if "joined_on" in changes:
         if changes["joined_on"] is None:
             raise DomainError(_("Enter the date the organisation joined."), field="joined_on")
+        check_date(changes["joined_on"], field="joined_on")
         participation.joined_on = changes["joined_on"]
     if "status" in changes and changes["status"] != participation.status:
         status = changes["status"]
@@ -709,17 +749,22 @@ def participation_update(*, actor, participation: Participation, **changes) -> P
     )
     _keep_rules_while_active(collaboration, _members_after(collaboration, change=participation))
     _stamp(participation, actor)
-    participation.save()
+    participation.save(update_fields=["role", "contact", "joined_on", "status", "left_on"])
     if participation.status != Participation.Status.ACTIVE:
         flags_close_not_scanned(participation_id=participation.pk)
-    return participation
+    return copy_row(caller_copy, participation)
 
 
 @transaction.atomic
 def participation_withdraw(
     *, actor, participation: Participation, left_on: dt.date | None = None
 ) -> Participation:
-    collaboration = participation.collaboration
+    """Record that an organisation left. Locked from the collaboration down, so of two
+    withdrawals at once the second sees the first and the structure's rules still hold."""
+    collaboration = _lock_collaboration(participation.collaboration_id)
+    caller_copy = participation
+    participation = lock(Participation, participation.pk, related=("organisation",))
+    participation.collaboration = collaboration
     _require_manager(actor, collaboration)
     _require_not_final(collaboration)
     if participation.status == Participation.Status.WITHDRAWN:
@@ -750,10 +795,10 @@ def participation_withdraw(
     participation.status = Participation.Status.WITHDRAWN
     participation.left_on = left_on
     _stamp(participation, actor, _("withdrawn"))
-    participation.save()
+    participation.save(update_fields=["status", "left_on"])
     # Nobody scores a partner that left: its open flag closes now, not never.
     flags_close_not_scanned(participation_id=participation.pk)
-    return participation
+    return copy_row(caller_copy, participation)
 
 
 # Shared goals and measurements -----------------------------------------------------------------
@@ -769,6 +814,7 @@ def _clean_goal(values: dict) -> dict:
             _("The target must differ from the baseline, or there is no progress to measure."),
             field="target",
         )
+    check_date(values.get("target_date"), field="target_date")
     cadence = values.get("cadence") or ""
     if cadence not in SharedGoal.Cadence.values:
         raise DomainError(_("Choose how often progress is reported."), field="cadence")
@@ -806,6 +852,7 @@ def goal_create(
     target_date: dt.date | None = None,
     cadence: str = SharedGoal.Cadence.QUARTERLY,
 ) -> SharedGoal:
+    collaboration = _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     _require_not_final(collaboration)
     values = _clean_goal(
@@ -826,18 +873,25 @@ def goal_create(
 
 
 @transaction.atomic
-def goal_update(*, actor, goal: SharedGoal, **changes) -> SharedGoal:
+def goal_update(
+    *, actor, goal: SharedGoal, expected_version: str | None = None, **changes
+) -> SharedGoal:
     unknown = set(changes) - set(GOAL_FIELDS)
     if unknown:
         raise TypeError(f"goal_update() got unexpected fields {sorted(unknown)}")
-    _require_manager(actor, goal.collaboration)
-    _require_not_final(goal.collaboration)
+    collaboration = _lock_collaboration(goal.collaboration_id)
+    caller_copy, goal = goal, lock(SharedGoal, goal.pk)
+    goal.collaboration = collaboration
+    _require_manager(actor, collaboration)
+    check_version(goal, expected_version)
+    _require_not_final(collaboration)
     current = {name: getattr(goal, name) for name in GOAL_FIELDS}
-    for name, value in _clean_goal({**current, **changes}).items():
+    values = _clean_goal({**current, **changes})
+    for name, value in values.items():
         setattr(goal, name, value)
     _stamp(goal, actor)
-    goal.save()
-    return goal
+    goal.save(update_fields=list(values))
+    return copy_row(caller_copy, goal)
 
 
 def goal_reporting_began(goal: SharedGoal) -> dt.date:
@@ -845,13 +899,14 @@ def goal_reporting_began(goal: SharedGoal) -> dt.date:
     that came first (a goal may be back-filled from the collaboration's start)."""
     began = timezone.localdate(goal.created_at) if goal.created_at else timezone.localdate()
     start = goal.collaboration.start_date
-    return min(began, start) if start is not None else began
+    # A start stored before dates were bounded (year 1) must not overflow the arithmetic below.
+    return shift(min(began, start), 0) if start is not None else began
 
 
 def earliest_period_end(goal: SharedGoal) -> dt.date:
     """The earliest period end a measurement of `goal` may report: one reporting period (of its
     cadence) before reporting on it began, so the period running then may be reported."""
-    return goal_reporting_began(goal) - dt.timedelta(days=CADENCE_DAYS.get(goal.cadence, 91))
+    return shift(goal_reporting_began(goal), -CADENCE_DAYS.get(goal.cadence, 91))
 
 
 def reporting_organisation(
@@ -892,13 +947,14 @@ def measurement_report(
     evidence: str = "",
 ) -> Measurement:
     """Report a value of a goal's indicator for the period ending `period_end`. A sign of life
-    from the reporting organisation."""
-    collaboration = goal.collaboration
-    if collaboration.status == CollaborationStatus.DISSOLVED:
-        raise DomainError(
-            _("%(collaboration)s was dissolved: no more progress can be reported.")
-            % {"collaboration": collaboration.title}
-        )
+    from the reporting organisation.
+
+    An organisation reports a goal's period once (the `measurement_once_per_period`
+    constraint). The same report again (a double click, a client's retry) answers with the row
+    already stored — its `is_repeat` is True — and writes nothing; a different value for a period
+    already reported is a conflict (code "conflict": the API's 409)."""
+    collaboration = _lock_collaboration(goal.collaboration_id)
+    goal.collaboration = collaboration
     organisation = reporting_organisation(
         actor=actor, collaboration=collaboration, organisation=organisation
     )
@@ -910,6 +966,11 @@ def measurement_report(
     )
     if organisation is None or not may_report_measurement(actor, collaboration, organisation.pk):
         raise refusal
+    require_open_for_partner_writes(
+        collaboration=collaboration,
+        organisation_id=organisation.pk,
+        field="reported_by_organisation",
+    )
     if not _participating(collaboration, organisation):
         if not may_manage_collaboration(actor, collaboration):
             raise refusal
@@ -917,6 +978,7 @@ def measurement_report(
     value = _amount(value, field="value", label=_("value"))
     if period_end is None:
         raise DomainError(_("Enter the date the reported period ended."), field="period_end")
+    check_date(period_end, field="period_end")
     if period_end > timezone.localdate():
         raise DomainError(
             _(
@@ -935,19 +997,10 @@ def measurement_report(
             % {"date": earliest.isoformat(), "began": goal_reporting_began(goal).isoformat()},
             field="period_end",
         )
-    earlier = goal.measurements.filter(
-        reported_by_organisation=organisation, period_end=period_end
-    ).first()
+    evidence = _text(evidence, field="evidence", label=_("evidence note"), max_length=MAX_TEXT)
+    earlier = _measurement_reported(goal, organisation, period_end)
     if earlier is not None:
-        raise DomainError(
-            _("%(organisation)s already reported %(value)s for the period ending %(date)s.")
-            % {
-                "organisation": organisation.name,
-                "value": earlier.value,
-                "date": period_end.isoformat(),
-            },
-            field="period_end",
-        )
+        return _repeat_or_conflict(earlier, value=value, evidence=evidence)
     measurement = Measurement(
         goal=goal,
         value=value,
@@ -955,11 +1008,21 @@ def measurement_report(
         reported_by_organisation=organisation,
         reported_by_user=_user(actor),
         reported_by_token=_token(actor),
-        evidence=_text(evidence, field="evidence", label=_("evidence note"), max_length=MAX_TEXT),
+        evidence=evidence,
         reported_at=timezone.now(),
     )
     _stamp(measurement, actor)
-    measurement.save()
+    try:
+        with transaction.atomic():
+            measurement.save()
+    except IntegrityError as exc:
+        # The same report committed between the check and the insert (no row lock covers a row
+        # that does not exist yet where the collaboration was not locked, e.g. SQLite).
+        earlier = _measurement_reported(goal, organisation, period_end)
+        if earlier is None:
+            raise integrity_conflict(exc) from exc
+        return _repeat_or_conflict(earlier, value=value, evidence=evidence)
+    measurement.is_repeat = False
     activity_record(
         collaboration_id=collaboration.pk,
         organisation_id=organisation.pk,
@@ -969,6 +1032,37 @@ def measurement_report(
         recorded_by=_user(actor),
     )
     return measurement
+
+
+def _measurement_reported(goal, organisation, period_end) -> Measurement | None:
+    return (
+        Measurement.objects.filter(
+            goal=goal, reported_by_organisation=organisation, period_end=period_end
+        )
+        .select_related("reported_by_organisation")
+        .first()
+    )
+
+
+def _repeat_or_conflict(earlier: Measurement, *, value: Decimal, evidence: str) -> Measurement:
+    """The stored measurement when a report repeats it exactly; a conflict otherwise."""
+    if earlier.value == value and earlier.evidence == evidence:
+        earlier.is_repeat = True
+        return earlier
+    raise DomainError(
+        _(
+            "%(organisation)s already reported %(value)s for the period ending %(date)s. The "
+            "period is already reported: to change the figure, correct that measurement "
+            "rather than reporting the period again."
+        )
+        % {
+            "organisation": earlier.reported_by_organisation.name,
+            "value": earlier.value,
+            "date": earlier.period_end.isoformat(),
+        },
+        field="period_end",
+        code="conflict",
+    )
 
 
 # Agreements and signatures ---------------------------------------------------------------------
@@ -989,6 +1083,11 @@ AGREEMENT_DRAFT_ONLY = ("title", "kind", "version", "document", "signatory_organ
 
 def _clean_signatories(collaboration, organisations) -> list[Organisation]:
     organisations = list(dict.fromkeys(organisations or []))
+    if len(organisations) > MAX_IDS:
+        raise DomainError(
+            _("An agreement has at most %(max)s signatories.") % {"max": MAX_IDS},
+            field="signatory_organisations",
+        )
     participating = set(
         collaboration.participations.filter(status=Participation.Status.ACTIVE).values_list(
             "organisation_id", flat=True
@@ -1013,6 +1112,7 @@ def _clean_agreement(values: dict) -> dict:
             _("The renewal notice period is a number of days from 0 to 3650."),
             field="renewal_notice_days",
         )
+    check_date(values.get("effective_date"), field="effective_date")
     _check_dates(
         values.get("effective_date"),
         values.get("expiry_date"),
@@ -1053,6 +1153,7 @@ def agreement_create(
     signatory_organisations=(),
 ) -> Agreement:
     """A draft agreement, its document and the organisations that must sign it."""
+    collaboration = _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     _require_not_final(collaboration)
     values = _clean_agreement(
@@ -1078,15 +1179,39 @@ def agreement_create(
     return agreement
 
 
+def _lock_agreement(agreement_pk: int, collaboration_id: int) -> Agreement:
+    """Collaboration, then agreement, locked and read afresh (collabhub/locking.py)."""
+    collaboration = _lock_collaboration(collaboration_id)
+    agreement = lock(Agreement, agreement_pk)
+    agreement.collaboration = collaboration
+    return agreement
+
+
 @transaction.atomic
-def agreement_update(*, actor, agreement: Agreement, **changes) -> Agreement:
+def agreement_update(
+    *, actor, agreement: Agreement, expected_version: str | None = None, **changes
+) -> Agreement:
     """Change any of AGREEMENT_FIELDS. The text, document and signatories change only while the
-    agreement is a draft; dates and the notice period until it expires or is terminated."""
+    agreement is a draft; dates and the notice period until it expires or is terminated.
+
+    Locked, and its status read inside the lock: an edit racing the last signature either
+    comes first (and the signature sees the edited agreement) or sees it in force."""
     unknown = set(changes) - set(AGREEMENT_FIELDS)
     if unknown:
         raise TypeError(f"agreement_update() got unexpected fields {sorted(unknown)}")
+    if "signatory_organisations" in changes:
+        # Before any lookup: a list of 100,000 ids is refused at once.
+        changes["signatory_organisations"] = list(changes["signatory_organisations"] or [])
+        if len(changes["signatory_organisations"]) > MAX_IDS:
+            raise DomainError(
+                _("An agreement has at most %(max)s signatories.") % {"max": MAX_IDS},
+                field="signatory_organisations",
+            )
+    caller_copy = agreement
+    agreement = _lock_agreement(agreement.pk, agreement.collaboration_id)
     collaboration = agreement.collaboration
     _require_manager(actor, collaboration)
+    check_version(agreement, expected_version)
     _require_not_final(collaboration)
     if not AGREEMENT_TRANSITIONS.get(agreement.status):
         raise DomainError(
@@ -1125,10 +1250,12 @@ def agreement_update(*, actor, agreement: Agreement, **changes) -> Agreement:
     values = _clean_agreement({**current, **{k: v for k, v in changes.items() if k in current}})
     for name, value in values.items():
         setattr(agreement, name, value)
+    changed = list(values)
     if changes.get("document"):
         _attach_document(agreement, changes["document"])
+        changed.append("document")
     _stamp(agreement, actor)
-    agreement.save()
+    agreement.save(update_fields=changed)
     if agreement.status == AgreementStatus.DRAFT and "signatory_organisations" in changes:
         wanted = _clean_signatories(collaboration, changes["signatory_organisations"])
         wanted_ids = {o.pk for o in wanted}
@@ -1141,7 +1268,7 @@ def agreement_update(*, actor, agreement: Agreement, **changes) -> Agreement:
                 signatory = Signatory(agreement=agreement, organisation=organisation)
                 _stamp(signatory, actor)
                 signatory.save()
-    return agreement
+    return copy_row(caller_copy, agreement)
 
 
 def agreement_next_statuses(agreement: Agreement) -> tuple[str, ...]:
@@ -1152,7 +1279,11 @@ def agreement_next_statuses(agreement: Agreement) -> tuple[str, ...]:
 def agreement_transition(*, actor, agreement: Agreement, to_status: str) -> Agreement:
     """Circulate a draft for signature (it needs at least one signatory), take it back to draft
     (before anyone signed), mark it expired or terminate it. An agreement comes into force only
-    through its last signature (agreement_sign)."""
+    through its last signature (agreement_sign).
+
+    Compare-and-set: the status and signatures are read inside the lock that agreement_sign
+    also takes, so "back to draft" and the last signature cannot both win."""
+    caller_copy, agreement = agreement, _lock_agreement(agreement.pk, agreement.collaboration_id)
     _require_manager(actor, agreement.collaboration)
     if to_status not in AgreementStatus.values:
         raise DomainError(
@@ -1215,8 +1346,8 @@ def agreement_transition(*, actor, agreement: Agreement, to_status: str) -> Agre
         agreement.expiry_date = max(timezone.localdate(), agreement.effective_date or dt.date.min)
     agreement.status = to_status
     _stamp(agreement, actor, f"status: {current} → {to_status}")
-    agreement.save()
-    return agreement
+    agreement.save(update_fields=["status", "circulated_on", "expiry_date"])
+    return copy_row(caller_copy, agreement)
 
 
 def _default_signer_name(actor) -> str:
@@ -1277,14 +1408,11 @@ def agreement_sign(
     read-write token sign for it (dated now), or a manager records a signature made on paper,
     on the day it was made (`signed_on`, default today). The last signature puts the agreement
     in force (effective today unless an effective date was set)."""
-    # Locked, so two last signatures at once cannot both miss that everyone has signed.
-    agreement = (
-        Agreement.objects.select_for_update(of=("self",))
-        .select_related("collaboration")
-        .get(pk=agreement.pk)
-    )
+    # Locked (collaboration, agreement, signatory), so two last signatures at once cannot both
+    # miss that everyone has signed, and an edit or "back to draft" waits for the signature.
+    caller_copy, agreement = agreement, _lock_agreement(agreement.pk, agreement.collaboration_id)
     signatory = (
-        agreement.signatories.select_for_update(of=("self",))
+        agreement.signatories.select_for_update(no_key=True, of=("self",))
         .select_related("organisation")
         .filter(organisation=organisation)
         .first()
@@ -1325,6 +1453,24 @@ def agreement_sign(
                 "status": _status_label(Agreement, agreement.status).lower()
             }
         raise DomainError(message, field="status", code=CONFLICT)
+    require_open_for_partner_writes(
+        collaboration=agreement.collaboration, organisation_id=organisation.pk
+    )
+    last = (
+        not agreement.signatories.filter(signed_at__isnull=True).exclude(pk=signatory.pk).exists()
+    )
+    effective = agreement.effective_date or timezone.localdate()
+    if last and agreement.expiry_date is not None and agreement.expiry_date < effective:
+        # Checked before anything is written: in force, it would be effective after it expired.
+        raise DomainError(
+            _(
+                "This is the last signature, which would put the agreement in force on "
+                "%(effective)s, after its expiry date %(expiry)s. A manager must change the "
+                "expiry date first."
+            )
+            % {"effective": effective.isoformat(), "expiry": agreement.expiry_date.isoformat()},
+            field="expiry_date",
+        )
     signed_by_name = _text(
         signed_by_name, field="signed_by_name", label=_("signer's name"), max_length=150
     ) or _default_signer_name(actor)
@@ -1336,13 +1482,21 @@ def agreement_sign(
     signatory.signed_by_token = _token(actor)
     signatory.signed_at = _signed_at(signed_on, agreement=agreement, actor=actor)
     _stamp(signatory, actor, _("signed"))
-    signatory.save()
-    if not agreement.signatories.filter(signed_at__isnull=True).exists():
+    signatory.save(
+        update_fields=[
+            "signed_by_name",
+            "signed_by_title",
+            "signed_by_user",
+            "signed_by_token",
+            "signed_at",
+        ]
+    )
+    if last:
         agreement.status = AgreementStatus.IN_FORCE
-        if agreement.effective_date is None:
-            agreement.effective_date = timezone.localdate()
+        agreement.effective_date = effective
         _stamp(agreement, actor, _("in force: every signatory signed"))
-        agreement.save()
+        agreement.save(update_fields=["status", "effective_date"])
+    copy_row(caller_copy, agreement)
     activity_record(
         collaboration_id=agreement.collaboration_id,
         organisation_id=organisation.pk,
@@ -1394,6 +1548,7 @@ def _clean_obligation(collaboration, obligation: Obligation | None, values: dict
         )
     if values.get("due_date") is None:
         raise DomainError(_("Enter the due date."), field="due_date")
+    check_date(values["due_date"], field="due_date")
     return {
         "organisation": organisation,
         "agreement": agreement,
@@ -1424,6 +1579,7 @@ def obligation_create(
     unit: str = "",
     agreement: Agreement | None = None,
 ) -> Obligation:
+    collaboration = _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     _require_not_final(collaboration)
     values = _clean_obligation(
@@ -1445,13 +1601,28 @@ def obligation_create(
     return obligation
 
 
+def _lock_obligation(obligation_pk: int, collaboration_id: int) -> Obligation:
+    """Collaboration, then obligation, locked and read afresh (collabhub/locking.py)."""
+    collaboration = _lock_collaboration(collaboration_id)
+    obligation = lock(Obligation, obligation_pk, related=("organisation",))
+    obligation.collaboration = collaboration
+    return obligation
+
+
 @transaction.atomic
-def obligation_update(*, actor, obligation: Obligation, **changes) -> Obligation:
+def obligation_update(
+    *, actor, obligation: Obligation, expected_version: str | None = None, **changes
+) -> Obligation:
+    """Change a pending obligation. Locked and re-read: an edit racing "mark met" either comes
+    first or finds the obligation met and is refused — it never puts it back to pending."""
     unknown = set(changes) - set(OBLIGATION_FIELDS)
     if unknown:
         raise TypeError(f"obligation_update() got unexpected fields {sorted(unknown)}")
+    caller_copy = obligation
+    obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     collaboration = obligation.collaboration
     _require_manager(actor, collaboration)
+    check_version(obligation, expected_version)
     _require_not_final(collaboration)
     if obligation.status != Obligation.Status.PENDING:
         raise DomainError(
@@ -1463,8 +1634,8 @@ def obligation_update(*, actor, obligation: Obligation, **changes) -> Obligation
     for name, value in values.items():
         setattr(obligation, name, value)
     _stamp(obligation, actor)
-    obligation.save()
-    return obligation
+    obligation.save(update_fields=list(values))
+    return copy_row(caller_copy, obligation)
 
 
 def _require_pending(obligation: Obligation) -> None:
@@ -1513,16 +1684,16 @@ def obligation_mark_met(
     """The obligated organisation (its staff or read-write token) or a manager records that an
     obligation was met, with the evidence: a description, and optionally a link (http or https)
     and a file (a PDF, DOCX or ODT document). A sign of life from that organisation."""
-    obligation = (
-        Obligation.objects.select_for_update(of=("self",))
-        .select_related("collaboration", "organisation")
-        .get(pk=obligation.pk)
-    )
+    caller_copy = obligation
+    obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     if not may_mark_met(actor, obligation):
         raise PermissionDenied(
             _("Only %(organisation)s itself or a manager of the collaboration may do that.")
             % {"organisation": obligation.organisation.name}
         )
+    require_open_for_partner_writes(
+        collaboration=obligation.collaboration, organisation_id=obligation.organisation_id
+    )
     _require_pending(obligation)
     evidence = _text(
         evidence, field="evidence", label=_("evidence"), max_length=MAX_TEXT, required=True
@@ -1535,7 +1706,15 @@ def obligation_mark_met(
     obligation.evidence = evidence
     obligation.evidence_url = evidence_url
     _stamp(obligation, actor, _("marked met"))
-    obligation.save()
+    obligation.save(
+        update_fields=[
+            "status",
+            "met_at",
+            "evidence",
+            "evidence_url",
+            *(["evidence_file"] if evidence_file else []),
+        ]
+    )
     activity_record(
         collaboration_id=obligation.collaboration_id,
         organisation_id=obligation.organisation_id,
@@ -1543,7 +1722,7 @@ def obligation_mark_met(
         description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
         recorded_by=_user(actor),
     )
-    return obligation
+    return copy_row(caller_copy, obligation)
 
 
 @transaction.atomic
@@ -1551,11 +1730,7 @@ def obligation_evidence_attach(*, obligation: Obligation, actor, evidence_file) 
     """Attach a file (PDF, DOCX or ODT) to a met obligation's evidence, or replace it: the API's
     upload operation, after `mark-met` recorded the description and link. Who may mark an
     obligation met may attach its evidence; a pending or waived obligation has none."""
-    obligation = (
-        Obligation.objects.select_for_update(of=("self",))
-        .select_related("collaboration", "organisation")
-        .get(pk=obligation.pk)
-    )
+    obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     if not may_mark_met(actor, obligation):
         raise PermissionDenied(
             _("Only %(organisation)s itself or a manager of the collaboration may do that.")
@@ -1578,16 +1753,13 @@ def obligation_evidence_attach(*, obligation: Obligation, actor, evidence_file) 
 @transaction.atomic
 def obligation_waive(*, obligation: Obligation, actor, reason: str) -> Obligation:
     """A manager releases an organisation from an obligation; the reason is kept as evidence."""
-    obligation = (
-        Obligation.objects.select_for_update(of=("self",))
-        .select_related("collaboration", "organisation")
-        .get(pk=obligation.pk)
-    )
+    caller_copy = obligation
+    obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     _require_manager(actor, obligation.collaboration)
     _require_pending(obligation)
     reason = _text(reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True)
     obligation.status = Obligation.Status.WAIVED
     obligation.evidence = reason
     _stamp(obligation, actor, _("waived"))
-    obligation.save()
-    return obligation
+    obligation.save(update_fields=["status", "evidence"])
+    return copy_row(caller_copy, obligation)

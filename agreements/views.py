@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collabhub.csv_export import csv_filter_error, csv_response, day, yes_no
 from collabhub.errors import DomainError
+from collabhub.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact, Organisation
 from partners.principals import actor_organisation_id
 from partners.selectors import organisation_choices_for
@@ -312,13 +313,20 @@ def collaboration_edit(request, slug):
     form.fields["lead_organisation"].help_text = _(
         "One of the organisations taking part in the collaboration."
     )
+    versioned(form, collaboration)
     if request.method == "POST" and form.is_valid():
+        data, version = edit_data(form)
         try:
             services.collaboration_update(
-                actor=request.user, collaboration=collaboration, **form.cleaned_data
+                actor=request.user, collaboration=collaboration, expected_version=version, **data
             )
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(
+                form,
+                error,
+                collaboration,
+                lambda c: {name: getattr(c, name) for name in services.COLLABORATION_FIELDS},
+            )
             collaboration.refresh_from_db()
         else:
             messages.success(request, _("Your changes were saved."))
@@ -511,31 +519,38 @@ def participation_edit(request, slug, pk):
     collaboration = _collaboration(request, slug)
     participation = selectors.participation_get_for(collaboration=collaboration, pk=pk)
     _require_manager(request, collaboration)
+
+    def initial_of(p):
+        return {
+            "role": p.role,
+            "status": p.status
+            if p.status != Participation.Status.WITHDRAWN
+            else Participation.Status.ACTIVE,
+            "contact": p.contact_id,
+            "joined_on": p.joined_on,
+        }
+
     form = ParticipationForm(
         _posted(request),
-        initial={
-            "role": participation.role,
-            "status": participation.status
-            if participation.status != Participation.Status.WITHDRAWN
-            else Participation.Status.ACTIVE,
-            "contact": participation.contact_id,
-            "joined_on": participation.joined_on,
-        },
+        initial=initial_of(participation),
         structure=collaboration.structure,
         contact_choices=_contacts_of(participation.organisation_id),
     )
+    versioned(form, participation)
     if participation.status == Participation.Status.WITHDRAWN:
         form.fields["status"].help_text = _(
             "This organisation withdrew; saving it as active or invited lets it rejoin."
         )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data, version = edit_data(form)
         if data.get("joined_on") is None:
             data["joined_on"] = participation.joined_on
         try:
-            services.participation_update(actor=request.user, participation=participation, **data)
+            services.participation_update(
+                actor=request.user, participation=participation, expected_version=version, **data
+            )
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(form, error, participation, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(f"{collaboration.get_absolute_url()}#partners")
@@ -618,13 +633,17 @@ def goal_edit(request, slug, pk):
     collaboration = _collaboration(request, slug)
     goal = selectors.goal_get_for(collaboration=collaboration, pk=pk)
     _require_manager(request, collaboration)
-    initial = {name: getattr(goal, name) for name in services.GOAL_FIELDS}
-    form = GoalForm(_posted(request), initial=initial)
+
+    def initial_of(g):
+        return {name: getattr(g, name) for name in services.GOAL_FIELDS}
+
+    form = versioned(GoalForm(_posted(request), initial=initial_of(goal)), goal)
     if request.method == "POST" and form.is_valid():
+        data, version = edit_data(form)
         try:
-            services.goal_update(actor=request.user, goal=goal, **form.cleaned_data)
+            services.goal_update(actor=request.user, goal=goal, expected_version=version, **data)
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(form, error, goal, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("agreements:goal_detail", slug=collaboration.slug, pk=goal.pk)
@@ -747,12 +766,17 @@ def agreement_create(request, slug):
 def agreement_edit(request, slug, pk):
     collaboration, agreement = _agreement(request, slug, pk)
     _require_manager(request, collaboration)
-    initial = {
-        name: getattr(agreement, name)
-        for name in services.AGREEMENT_FIELDS
-        if name not in ("document", "signatory_organisations")
-    }
-    initial["signatory_organisations"] = [s.organisation_id for s in agreement.signatories.all()]
+
+    def initial_of(a):
+        values = {
+            name: getattr(a, name)
+            for name in services.AGREEMENT_FIELDS
+            if name not in ("document", "signatory_organisations")
+        }
+        values["signatory_organisations"] = [s.organisation_id for s in a.signatories.all()]
+        return values
+
+    initial = initial_of(agreement)
     form = AgreementForm(
         _posted(request),
         request.FILES if request.method == "POST" else None,
@@ -765,17 +789,20 @@ def agreement_edit(request, slug, pk):
         # Only the dates of an agreement that has left draft may change.
         for name in ("title", "kind", "version", "document", "signatory_organisations"):
             form.fields[name].disabled = True
+    versioned(form, agreement)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data, opened_at = edit_data(form)
         if agreement.status != Agreement.Status.DRAFT:
             for name in ("title", "kind", "version", "document", "signatory_organisations"):
                 data.pop(name, None)
         if not data.get("document"):
             data.pop("document", None)
         try:
-            services.agreement_update(actor=request.user, agreement=agreement, **data)
+            services.agreement_update(
+                actor=request.user, agreement=agreement, expected_version=opened_at, **data
+            )
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(form, error, agreement, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("agreements:agreement_detail", slug=collaboration.slug, pk=agreement.pk)
@@ -981,17 +1008,22 @@ def obligation_edit(request, slug, pk):
     collaboration = _collaboration(request, slug)
     obligation = selectors.obligation_get_for(collaboration=collaboration, pk=pk)
     _require_manager(request, collaboration)
-    initial = {name: getattr(obligation, name) for name in services.OBLIGATION_FIELDS}
+
+    def initial_of(o):
+        return {name: getattr(o, name) for name in services.OBLIGATION_FIELDS}
+
     form = _obligation_form(
-        request, collaboration, keep=obligation.organisation_id, initial=initial
+        request, collaboration, keep=obligation.organisation_id, initial=initial_of(obligation)
     )
+    versioned(form, obligation)
     if request.method == "POST" and form.is_valid():
+        data, version = edit_data(form)
         try:
             services.obligation_update(
-                actor=request.user, obligation=obligation, **form.cleaned_data
+                actor=request.user, obligation=obligation, expected_version=version, **data
             )
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(form, error, obligation, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(f"{collaboration.get_absolute_url()}#obligations")

@@ -3,11 +3,13 @@ strict filter backend, and the error responses every operation documents in the 
 schema."""
 
 import datetime as dt
+import json
 import logging
 import math
 import time
 
 import django_filters
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django_filters import utils as filter_utils
@@ -89,15 +91,33 @@ class SearchFilter(filters.SearchFilter):
         return parameters
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        # 1e400 is infinity to Python: in an id field it overflowed every lookup (a 500).
+        raise ValueError(f"number out of range: {text[:40]}")
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, except that a body nested too deeply for Python's recursive decoder
-    (`[[[[...` a few thousand times) is a 400 like any malformed JSON, not a RecursionError."""
+    (`[[[[...` a few thousand times) is a 400 like any malformed JSON, not a RecursionError, and
+    so is a number too large for a float (`1e400`) or NaN / Infinity."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
-            return super().parse(stream, media_type, parser_context)
+            text = stream.read().decode(encoding) if stream is not None else ""
+            return json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)
         except RecursionError as exc:
             raise ParseError("JSON parse error - nested too deeply.") from exc
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
 
 
 class FilterBackend(DjangoFilterBackend):
@@ -272,6 +292,11 @@ ERROR_RESPONSES = {
     "404": (
         "Not found: outside the caller's scope, no such object, or a page past the last.",
         "ErrorDetail",
+    ),
+    "409": (
+        "Conflict: the data changed under the request (a concurrent write won), or the request "
+        "repeats a write with different values; the field at fault is named.",
+        FIELD_ERRORS_SCHEMA,
     ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",

@@ -1,12 +1,13 @@
 """One domain error type; the API exception handler that turns it (and Django's own validation
-errors) into a JSON 400 naming the bad fields — never a 500; and the project's 404 and 500
+errors) into a JSON 400 naming the bad fields — or a 409 when the data changed under the request
+or a database constraint refused it — never a 500; and the project's 404 and 500
 handlers, which answer API clients in JSON and people with the friendly pages."""
 
 import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -14,11 +15,15 @@ from rest_framework import exceptions, status
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
 
 from .middleware import wants_json
 
 logger = logging.getLogger(__name__)
+
+
+# DomainError codes answered 409 Conflict by the API (any other code is a 400).
+CONFLICT_CODES = frozenset({"conflict"})
 
 
 class DomainError(Exception):
@@ -67,7 +72,14 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         exc = _named(exc, context)
     elif isinstance(exc, DomainError):
-        if exc.code == CONFLICT:
+        if exc.code == "stale":
+            # An If-Match naming a version older than the row's: 412, nothing was written.
+            set_rollback()
+            return Response(exc.as_dict(), status=status.HTTP_412_PRECONDITION_FAILED)
+        if exc.code in CONFLICT_CODES:
+            # The request was fine; the data changed under it (or it repeats a write that
+            # conflicts with one already made): 409, naming the field.
+            set_rollback()
             return Response(exc.as_dict(), status=status.HTTP_409_CONFLICT)
         exc = exceptions.ValidationError(exc.as_dict())
     elif isinstance(exc, DjangoValidationError):
@@ -83,6 +95,13 @@ def api_exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "30"},
         )
+    elif isinstance(exc, IntegrityError):
+        # A uniqueness or check constraint refused a write a concurrent request made first.
+        from .integrity import integrity_conflict
+
+        logger.info("Constraint refused an API write: %s", exc)
+        set_rollback()
+        return Response(integrity_conflict(exc).as_dict(), status=status.HTTP_409_CONFLICT)
     elif isinstance(exc, DatabaseError):
         # A constraint the validation layer did not foresee: answer 400, never 500.
         logger.warning("Database rejected an API write: %s", exc)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.html import format_html
@@ -174,7 +174,21 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_GONE):
             return self.unavailable(request, exception)
+        if isinstance(exception, IntegrityError):
+            return self.conflict(request, exception)
         return None
+
+    @staticmethod
+    def conflict(request, exc):
+        """A constraint refused a write no service foresaw (two requests at once): a 409 that
+        says to reload, never a 500. Services turn the ones they expect into form errors."""
+        from .integrity import integrity_conflict
+
+        logger.warning("Constraint refused %s %s: %s", request.method, request.path, exc)
+        error = integrity_conflict(exc)
+        if wants_json(request):
+            return JsonResponse(error.as_dict(), status=409)
+        return _error_page(409, _("This conflicts with a change saved meanwhile"), error.message)
 
     @staticmethod
     def unavailable(request, exc):

@@ -1,6 +1,7 @@
 """Serializer fields and helpers shared by the apps' APIs."""
 
 import copy
+import datetime as dt
 import operator
 
 from django.core.exceptions import FieldDoesNotExist
@@ -8,7 +9,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
-from rest_framework.relations import PKOnlyObject
+from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
+
+from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -133,3 +136,96 @@ def _plain_attribute(model, attrs) -> bool:
                 return False
             model = field.related_model
     return True
+
+
+# Writing: bounded input ------------------------------------------------------------------------
+
+# The largest primary key a bigint column holds.
+MAX_ID = 2**63 - 1
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between 1900 and 2200 (collabhub/bounds.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_date_range)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A datetime whose UTC value stays between 1900 and 2200."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_date_range)
+
+
+class CappedManyRelatedField(serializers.ManyRelatedField):
+    """A list of ids: at most MAX_IDS of them, the shape checked before any lookup, and all of
+    them resolved with one query (a 100,000-id list used to cost 40 s of lookups before its
+    400)."""
+
+    default_error_messages = {
+        "too_many": "Name at most {max} ids.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bytes | dict) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        data = list(data)
+        if len(data) > MAX_IDS:
+            self.fail("too_many", max=MAX_IDS)
+        if not self.allow_empty and not data:
+            self.fail("empty")
+        child = self.child_relation
+        ids = list(dict.fromkeys(child.id_from(item) for item in data))
+        found = {obj.pk: obj for obj in child.get_queryset().filter(pk__in=ids)}
+        for pk in ids:
+            if pk not in found:
+                child.fail("does_not_exist", pk_value=pk)
+        return [found[pk] for pk in ids]
+
+
+class SafeIdMixin:
+    """For PrimaryKeyRelatedField: only whole numbers in a bigint's range are looked up. JSON's
+    1e400 (infinity), 1.5, true or a 5,000-digit string is a 400 naming the field, never a 500."""
+
+    def id_from(self, data) -> int:
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str):
+            text = data.strip()
+            if not text.isdigit() or not text.isascii():
+                self.fail("incorrect_type", data_type="str")
+            if len(text) > 19:
+                self.fail("does_not_exist", pk_value=text[:20])
+            data = int(text)
+        elif not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return data
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(self.id_from(data))
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return CappedManyRelatedField(**list_kwargs)
+
+
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, except that a datetime outside 1900-2200 (stored before input was
+    bounded) is written in UTC with `Z`: in the local zone, year 1 took Toronto's local mean time
+    offset (-05:17:32, not RFC 3339) and 0001-01-01 00:00 UTC overflowed into year 0 (a 500)."""
+
+    def to_representation(self, value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            utc = value.astimezone(dt.UTC)
+            if not MIN_DATE <= utc.date() <= MAX_DATE:
+                return utc.replace(tzinfo=None).isoformat() + "Z"
+        return super().to_representation(value)

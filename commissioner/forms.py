@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collabhub.bounds import validate_date_range
 from collabhub.errors import DomainError
 
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
@@ -21,6 +22,9 @@ class AccessibleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for form_field in self.fields.values():
+            if isinstance(form_field, (forms.DateField, forms.DateTimeField)):
+                # Dates between 1900 and 2200 (collabhub/bounds.py), checked before any service.
+                form_field.validators = [*form_field.validators, validate_date_range]
             widget = form_field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"

@@ -29,8 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
+from agreements.rules import require_open_for_partner_writes
+from collabhub.bounds import check_date, shift
 from collabhub.bulk import Row, upsert
 from collabhub.errors import CONFLICT, DomainError
+from collabhub.locking import lock
 from partners.models import Contact, User
 from partners.principals import actor_organisation_id, is_partner
 
@@ -209,6 +212,9 @@ def meeting_create(
 ) -> Meeting:
     if not may_manage_collaboration(actor, collaboration):
         raise PermissionDenied(_("Only the collaboration's managers may record its meetings."))
+    # Locked and re-read (collabhub/locking.py): a collaboration concluded at this moment
+    # gets no new meeting.
+    collaboration = lock(Collaboration, collaboration.pk)
     if collaboration.status in CLOSED_COLLABORATION_STATUSES:
         raise DomainError(
             _("This collaboration has ended; no more meetings can be recorded."), field=None
@@ -218,6 +224,8 @@ def meeting_create(
     notes = _text(notes, field="notes", label=_("notes"), max_length=MAX_NOTE)
     if held_at is None or timezone.is_naive(held_at):
         raise DomainError(_("Enter the date and time of the meeting."), field="held_at")
+    # 9999-12-31 23:59 local is year 10000 in UTC: stored, it broke every page showing it.
+    check_date(held_at, field="held_at")
     return Meeting.objects.create(
         collaboration=collaboration, title=title, held_at=held_at, location=location, notes=notes
     )
@@ -284,6 +292,12 @@ def attendance_record(
             % {"organisation": participation.organisation},
             field="participation",
         )
+    # Lock order (collabhub/locking.py): collaboration, participation, then the attendance row.
+    collaboration = lock(Collaboration, meeting.collaboration_id)
+    lock(Participation, participation.pk)
+    require_open_for_partner_writes(
+        collaboration=collaboration, organisation_id=participation.organisation_id, field="status"
+    )
     _check_attendance_status(meeting, status)
     return _attendance_write(
         meeting=meeting, participation=participation, status=status, confirmed=False, actor=actor
@@ -296,6 +310,10 @@ def attendance_record_many(*, actor, meeting: Meeting, statuses: dict[int, str])
     how many attendances changed."""
     if not may_manage_collaboration(actor, meeting.collaboration):
         raise PermissionDenied(_("Only the collaboration's managers may record attendance."))
+    collaboration = lock(Collaboration, meeting.collaboration_id)
+    require_open_for_partner_writes(
+        collaboration=collaboration, organisation_id=None, field="status"
+    )
     participations = {
         p.pk: p
         for p in Participation.objects.filter(
@@ -340,11 +358,21 @@ def attendance_confirm(*, actor, meeting: Meeting, status: str) -> Attendance:
     organisation_id = actor_organisation_id(actor)
     if organisation_id is None or (is_partner(actor) and not actor.can_write):
         raise PermissionDenied(_("Only a participating organisation confirms its attendance."))
-    participation = Participation.objects.filter(
-        collaboration_id=meeting.collaboration_id,
-        organisation_id=organisation_id,
-        status=Participation.Status.ACTIVE,
-    ).first()
+    # Lock order (collabhub/locking.py): the collaboration, then the participation, which
+    # serialises twenty identical confirmations: the first writes, the others find it written.
+    collaboration = lock(Collaboration, meeting.collaboration_id)
+    require_open_for_partner_writes(
+        collaboration=collaboration, organisation_id=organisation_id, field="status"
+    )
+    participation = (
+        Participation.objects.select_for_update(no_key=True, of=("self",))
+        .filter(
+            collaboration_id=meeting.collaboration_id,
+            organisation_id=organisation_id,
+            status=Participation.Status.ACTIVE,
+        )
+        .first()
+    )
     if participation is None:
         raise DomainError(
             _("Your organisation does not take an active part in this collaboration."),
@@ -1402,7 +1430,8 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
     due = [
         agreement
         for agreement in candidates.filter(expiry_date__lte=today + dt.timedelta(days=longest))
-        if agreement.expiry_date - dt.timedelta(days=agreement.renewal_notice_days) <= today
+        # shift(): an expiry stored before dates were bounded (year 1) must not overflow.
+        if shift(agreement.expiry_date, -agreement.renewal_notice_days) <= today
     ]
     recorded_at = timezone.now()
     try:

@@ -4,6 +4,7 @@ rules and their DomainErrors come back onto the form next to the field at fault.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from collabhub.bounds import validate_date_range
 from collabhub.errors import DomainError
 
 from .models import Organisation, User
@@ -18,6 +19,9 @@ class AccessibleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, (forms.DateField, forms.DateTimeField)):
+                # Dates between 1900 and 2200 (collabhub/bounds.py), checked before any service.
+                field.validators = [*field.validators, validate_date_range]
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"

@@ -19,6 +19,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from collabhub.errors import DomainError
+from collabhub.integrity import integrity_conflict
+from collabhub.locking import copy_row, lock
+from collabhub.versioning import check_version
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
 from .principals import (
@@ -238,19 +241,25 @@ ORGANISATION_FIELDS = (
 
 
 @transaction.atomic
-def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
-    """Change any of ORGANISATION_FIELDS; fields not given keep their value."""
+def organisation_update(
+    *, actor, organisation: Organisation, expected_version: str | None = None, **changes
+) -> Organisation:
+    """Change any of ORGANISATION_FIELDS; fields not given keep their value. Locked and
+    re-read; `expected_version` (the API's If-Match) refuses a change made against an older
+    version of the organisation."""
     unknown = set(changes) - set(ORGANISATION_FIELDS)
     if unknown:
         raise TypeError(f"organisation_update() got unexpected fields {sorted(unknown)}")
     _require_manager(actor, organisation)
+    caller_copy, organisation = organisation, lock(Organisation, organisation.pk)
+    check_version(organisation, expected_version)
     current = {name: getattr(organisation, name) for name in ORGANISATION_FIELDS}
     values = _clean_organisation(organisation, {**current, **changes})
     for name, value in values.items():
         setattr(organisation, name, value)
     _as_history_user(organisation, actor)
     _save_organisation(organisation)
-    return organisation
+    return copy_row(caller_copy, organisation)
 
 
 @transaction.atomic
@@ -354,6 +363,9 @@ def contact_create(
     is_active: bool = True,
 ) -> Contact:
     _require_manager(actor, organisation)
+    # Locked first (collabhub/locking.py): a double-submitted "add contact" waits here, then
+    # finds the contact the first one added.
+    organisation = lock(Organisation, organisation.pk)
     values = _clean_contact(
         None,
         organisation,
@@ -366,22 +378,44 @@ def contact_create(
             "is_active": is_active,
         },
     )
+    twin = organisation.contacts.filter(
+        name__iexact=values["name"], email__iexact=values["email"], is_active=True
+    ).first()
+    if twin is not None:
+        raise DomainError(
+            _("%(name)s is already a contact of %(organisation)s.")
+            % {"name": twin.name, "organisation": organisation.name},
+            field="name",
+            code="conflict",
+        )
     if values["is_primary"]:
         _demote_other_primary(actor=actor, organisation=organisation, keep_pk=None)
     contact = Contact(organisation=organisation, **values)
     _as_history_user(contact, actor)
-    contact.save()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise integrity_conflict(exc) from exc
     return contact
 
 
 @transaction.atomic
-def contact_update(*, actor, contact: Contact, **changes) -> Contact:
-    """Change any of CONTACT_FIELDS; fields not given keep their value."""
+def contact_update(
+    *, actor, contact: Contact, expected_version: str | None = None, **changes
+) -> Contact:
+    """Change any of CONTACT_FIELDS; fields not given keep their value. Locked (organisation,
+    then contact) and re-read; `expected_version` (the form's hidden row_version) refuses a
+    change made against an older version."""
     unknown = set(changes) - set(CONTACT_FIELDS)
     if unknown:
         raise TypeError(f"contact_update() got unexpected fields {sorted(unknown)}")
     organisation = contact.organisation
     _require_manager(actor, organisation)
+    organisation = lock(Organisation, organisation.pk)
+    caller_copy, contact = contact, lock(Contact, contact.pk)
+    contact.organisation = organisation
+    check_version(contact, expected_version)
     current = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     values = _clean_contact(contact, organisation, {**current, **changes})
     if values["is_primary"]:
@@ -389,8 +423,12 @@ def contact_update(*, actor, contact: Contact, **changes) -> Contact:
     for name, value in values.items():
         setattr(contact, name, value)
     _as_history_user(contact, actor)
-    contact.save()
-    return contact
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError as exc:
+        raise integrity_conflict(exc) from exc
+    return copy_row(caller_copy, contact)
 
 
 # People (users, roles and staff memberships) -------------------------------------------------

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collabhub.csv_export import csv_filter_error, csv_response, day, yes_no
 from collabhub.errors import DomainError
+from collabhub.versioning import edit_data, show_refusal, versioned
 
 from . import selectors, services
 from .filters import OrganisationDirectoryFilterSet, PeopleFilterSet
@@ -183,21 +184,26 @@ def organisation_create(request):
 def organisation_edit(request, slug):
     organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
     _require_manager(request, organisation)
-    initial = {name: getattr(organisation, name) for name in services.ORGANISATION_FIELDS}
+
+    def initial_of(o):
+        return {name: getattr(o, name) for name in services.ORGANISATION_FIELDS}
+
     form = OrganisationForm(
         request.POST or None,
-        initial=initial,
+        initial=initial_of(organisation),
         parent_choices=selectors.organisation_choices_for(
             actor=request.user, keep_pk=organisation.parent_id
         ).exclude(pk=organisation.pk),
     )
+    versioned(form, organisation)
     if request.method == "POST" and form.is_valid():
+        data, version = edit_data(form)
         try:
             services.organisation_update(
-                actor=request.user, organisation=organisation, **form.cleaned_data
+                actor=request.user, organisation=organisation, expected_version=version, **data
             )
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(form, error, organisation, initial_of)
             organisation.refresh_from_db()
         else:
             messages.success(request, _("Your changes were saved."))
@@ -274,13 +280,19 @@ def contact_edit(request, slug, pk):
     organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
     contact = selectors.contact_get_for(organisation=organisation, pk=pk)
     _require_manager(request, organisation)
-    initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
-    form = ContactForm(request.POST or None, initial=initial)
+
+    def initial_of(c):
+        return {name: getattr(c, name) for name in services.CONTACT_FIELDS}
+
+    form = versioned(ContactForm(request.POST or None, initial=initial_of(contact)), contact)
     if request.method == "POST" and form.is_valid():
+        data, version = edit_data(form)
         try:
-            services.contact_update(actor=request.user, contact=contact, **form.cleaned_data)
+            services.contact_update(
+                actor=request.user, contact=contact, expected_version=version, **data
+            )
         except DomainError as error:
-            form.add_domain_error(error)
+            show_refusal(form, error, contact, initial_of)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(organisation)

@@ -25,7 +25,12 @@ from agreements.models import (
 from agreements.services import MAX_AMOUNT
 from agreements.structures import structure_problems
 from collabhub.errors import DomainError
-from collabhub.serializer_fields import ChoiceLabelField, FastRepresentation
+from collabhub.serializer_fields import (
+    BoundedDateField,
+    ChoiceLabelField,
+    FastRepresentation,
+    SafeIdMixin,
+)
 from partners.models import Contact, User
 from partners.principals import is_partner
 from partners.selectors import organisation_list_for
@@ -299,7 +304,7 @@ class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedField(serializers.PrimaryKeyRelatedField):
+class ScopedField(SafeIdMixin, serializers.PrimaryKeyRelatedField):
     """A related id resolved through the caller's scope: `scope(actor)` gives the queryset."""
 
     def __init__(self, scope, **kwargs):
@@ -360,8 +365,8 @@ class CollaborationWriteSerializer(serializers.Serializer):
         help_text=_("A staff user's collaboration is led by their own organisation."),
     )
     commissioner = ScopedField(_commissioners, required=False, allow_null=True)
-    start_date = serializers.DateField(required=False, allow_null=True)
-    planned_end_date = serializers.DateField(required=False, allow_null=True)
+    start_date = BoundedDateField(required=False, allow_null=True)
+    planned_end_date = BoundedDateField(required=False, allow_null=True)
 
 
 class CollaborationUpdateSerializer(CollaborationWriteSerializer):
@@ -401,18 +406,18 @@ class ParticipationWriteSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("A contact of the organisation; its primary contact when left out."),
     )
-    joined_on = serializers.DateField(required=False, allow_null=True)
+    joined_on = BoundedDateField(required=False, allow_null=True)
 
 
 class ParticipationUpdateSerializer(serializers.Serializer):
     role = choice_field(Role.choices, required=False)
     status = choice_field(JOIN_STATUSES, required=False)
     contact = ScopedField(_contacts, required=False, allow_null=True)
-    joined_on = serializers.DateField(required=False)
+    joined_on = BoundedDateField(required=False)
 
 
 class WithdrawSerializer(serializers.Serializer):
-    left_on = serializers.DateField(required=False, allow_null=True, help_text=_("Today if empty."))
+    left_on = BoundedDateField(required=False, allow_null=True, help_text=_("Today if empty."))
 
 
 class GoalWriteSerializer(serializers.Serializer):
@@ -422,7 +427,7 @@ class GoalWriteSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=50)
     baseline = _amount(required=False, default=0)
     target = _amount()
-    target_date = serializers.DateField(required=False, allow_null=True)
+    target_date = BoundedDateField(required=False, allow_null=True)
     cadence = choice_field(
         SharedGoal.Cadence.choices, required=False, default=SharedGoal.Cadence.QUARTERLY
     )
@@ -434,14 +439,14 @@ class GoalUpdateSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=50, required=False)
     baseline = _amount(required=False)
     target = _amount(required=False)
-    target_date = serializers.DateField(required=False, allow_null=True)
+    target_date = BoundedDateField(required=False, allow_null=True)
     cadence = choice_field(SharedGoal.Cadence.choices, required=False)
 
 
 class MeasurementWriteSerializer(serializers.Serializer):
     goal = ScopedField(_goals)
     value = _amount()
-    period_end = serializers.DateField(help_text=_("The last day of the reported period."))
+    period_end = BoundedDateField(help_text=_("The last day of the reported period."))
     reported_by_organisation = ScopedField(
         _organisations,
         required=False,
@@ -497,8 +502,8 @@ class AgreementWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     kind = choice_field(Agreement.Kind.choices)
     version = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=1)
-    effective_date = serializers.DateField(required=False, allow_null=True)
-    expiry_date = serializers.DateField(required=False, allow_null=True)
+    effective_date = BoundedDateField(required=False, allow_null=True)
+    expiry_date = BoundedDateField(required=False, allow_null=True)
     renewal_notice_days = serializers.IntegerField(
         min_value=0, max_value=3650, required=False, default=90
     )
@@ -514,8 +519,8 @@ class AgreementUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     kind = choice_field(Agreement.Kind.choices, required=False)
     version = serializers.IntegerField(min_value=1, max_value=1000, required=False)
-    effective_date = serializers.DateField(required=False, allow_null=True)
-    expiry_date = serializers.DateField(required=False, allow_null=True)
+    effective_date = BoundedDateField(required=False, allow_null=True)
+    expiry_date = BoundedDateField(required=False, allow_null=True)
     renewal_notice_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
     signatory_organisations = ScopedField(_organisations, many=True, required=False)
 
@@ -567,7 +572,7 @@ class ObligationWriteSerializer(serializers.Serializer):
         allow_null=True,
     )
     unit = choice_field(Obligation.Unit.choices, required=False, allow_blank=True)
-    due_date = serializers.DateField()
+    due_date = BoundedDateField()
 
 
 class ObligationUpdateSerializer(serializers.Serializer):
@@ -584,7 +589,7 @@ class ObligationUpdateSerializer(serializers.Serializer):
         allow_null=True,
     )
     unit = choice_field(Obligation.Unit.choices, required=False, allow_blank=True)
-    due_date = serializers.DateField(required=False)
+    due_date = BoundedDateField(required=False)
 
 
 class MarkMetSerializer(serializers.Serializer):

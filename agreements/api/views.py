@@ -32,6 +32,7 @@ from agreements.filters import (
 )
 from collabhub.api import FilterBackend, SearchFilter
 from collabhub.errors import DomainError
+from collabhub.versioning import etag, version_from_if_match
 from commissioner.api.activity import CreditsApiUse
 from partners.api.views import StrictOrderingFilter
 from partners.principals import actor_organisation_id, is_partner
@@ -99,6 +100,17 @@ class AgreementsViewSet(
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
+    def if_match(self) -> str | None:
+        """The version a PATCH was made against (its If-Match), checked by the service inside
+        its lock: a stale one is a 412 and nothing is written."""
+        return version_from_if_match(self.request.headers.get("If-Match"))
+
+    def retrieve(self, request, *args, **kwargs):
+        """One object, with its version as the ETag to send back in If-Match."""
+        instance = self.get_object()
+        serializer = self.get_serializer(instance)
+        return Response(serializer.data, headers={"ETag": etag(instance)})
+
     def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
         """The written object as readers see it, read back through the scoped selector.
 
@@ -110,6 +122,7 @@ class AgreementsViewSet(
         return Response(
             self.read_serializer_class(fresh, context=self.get_serializer_context()).data,
             status=status_code,
+            headers={"ETag": etag(fresh)},
         )
 
 
@@ -122,11 +135,18 @@ def _transition_schema(serializer, read_serializer, what):
     )
 
 
+PRECONDITION_FAILED = OpenApiResponse(
+    description="The If-Match names an older version: the object changed since it was read. "
+    "Nothing was written; GET it again (its ETag) and retry."
+)
+
+
 def _write_schema(request, response, code=200):
-    return extend_schema(
-        request=request,
-        responses={code: response, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-    )
+    responses = {code: response, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
+    if code == 200:
+        # PATCH: send the ETag of the version read as If-Match to be refused a stale write.
+        responses[412] = PRECONDITION_FAILED
+    return extend_schema(request=request, responses=responses)
 
 
 # Collaborations -----------------------------------------------------------------------------
@@ -169,7 +189,12 @@ class CollaborationViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         collaboration = self.get_object()
         data = self.validated(request, partial=True)
-        services.collaboration_update(actor=request.user, collaboration=collaboration, **data)
+        services.collaboration_update(
+            actor=request.user,
+            collaboration=collaboration,
+            expected_version=self.if_match(),
+            **data,
+        )
         return self.respond(collaboration)
 
     @_transition_schema(s.StatusSerializer, s.CollaborationSerializer, "collaboration")
@@ -222,7 +247,12 @@ class ParticipationViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         participation = self.get_object()
         data = self.validated(request, partial=True)
-        services.participation_update(actor=request.user, participation=participation, **data)
+        services.participation_update(
+            actor=request.user,
+            participation=participation,
+            expected_version=self.if_match(),
+            **data,
+        )
         return self.respond(participation)
 
     @extend_schema(
@@ -279,16 +309,25 @@ class GoalViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         goal = self.get_object()
         data = self.validated(request, partial=True)
-        services.goal_update(actor=request.user, goal=goal, **data)
+        services.goal_update(
+            actor=request.user, goal=goal, **data, expected_version=self.if_match()
+        )
         return self.respond(goal)
 
 
 @extend_schema_view(
     create=extend_schema(
         request=s.MeasurementWriteSerializer,
-        responses={201: s.MeasurementSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
+        responses={
+            200: s.MeasurementSerializer,
+            201: s.MeasurementSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+        },
         description="Report a value of a goal's indicator. A partner token reports for its own "
-        "organisation, which must take part in the goal's collaboration.",
+        "organisation, which must take part in the goal's collaboration. An organisation "
+        "reports a period once: the same report again answers 200 with the stored row (nothing "
+        "is written); a different value for a period already reported is a 409.",
     ),
 )
 @extend_schema(tags=["measurements"])
@@ -319,7 +358,9 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
             organisation=data.get("reported_by_organisation"),
             evidence=data.get("evidence", ""),
         )
-        return self.respond(measurement, status.HTTP_201_CREATED)
+        # The same report again answers with the row already stored: 200, not a second 201.
+        repeat = getattr(measurement, "is_repeat", False)
+        return self.respond(measurement, status.HTTP_200_OK if repeat else status.HTTP_201_CREATED)
 
 
 # Agreements ---------------------------------------------------------------------------------
@@ -369,7 +410,9 @@ class AgreementViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         agreement = self.get_object()
         data = self.validated(request, partial=True)
-        services.agreement_update(actor=request.user, agreement=agreement, **data)
+        services.agreement_update(
+            actor=request.user, agreement=agreement, **data, expected_version=self.if_match()
+        )
         return self.respond(agreement)
 
     @extend_schema(
@@ -485,7 +528,9 @@ class ObligationViewSet(AgreementsViewSet):
     def partial_update(self, request, *args, **kwargs):
         obligation = self.get_object()
         data = self.validated(request, partial=True)
-        services.obligation_update(actor=request.user, obligation=obligation, **data)
+        services.obligation_update(
+            actor=request.user, obligation=obligation, **data, expected_version=self.if_match()
+        )
         return self.respond(obligation)
 
     @extend_schema(

@@ -106,13 +106,29 @@ TEMPLATES = [
 ]
 
 # Database: PostgreSQL when DATABASE_URL is set, otherwise a SQLite file under var/.
+# Connections close at the end of each request unless DATABASE_CONN_MAX_AGE says otherwise:
+# runserver (and the test live server) serve each request on a new thread, and a persistent
+# connection per dead thread exhausted PostgreSQL's max_connections for every database on the
+# server. Production's gunicorn workers reuse theirs (collabhub/settings/production.py); health
+# checks drop a connection the server closed before it is reused.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
 }
+# SQLite (the embedded default): concurrent writers wait for each other instead of failing with
+# "database is locked". WAL lets readers go on while one writes; every transaction is IMMEDIATE,
+# taking the write lock at BEGIN (a deferred one that reads, then writes, cannot wait: SQLite
+# fails it at once); a writer waits up to 30 s for the lock.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "partners.User"

@@ -25,6 +25,8 @@ if not REDIS_URL:
 SITE_URL = (
     os.environ.get("SITE_URL") or f"https://{(ALLOWED_HOSTS or ['localhost'])[0].lstrip('.')}"
 ).rstrip("/")
+# Gunicorn's workers are long-lived: each keeps its connection (DATABASE_CONN_MAX_AGE to change).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

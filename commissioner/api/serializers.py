@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collabhub.serializer_fields import FastRepresentation
+from collabhub.serializer_fields import BoundedDateField, FastRepresentation, SafeIdMixin
 from commissioner.models import (
     Attendance,
     EngagementSnapshot,
@@ -187,7 +187,7 @@ class InterventionSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedFlagField(serializers.PrimaryKeyRelatedField):
+class ScopedFlagField(SafeIdMixin, serializers.PrimaryKeyRelatedField):
     """A flag id in a request body, resolved through the caller's scope."""
 
     def get_queryset(self):
@@ -198,7 +198,7 @@ class InterventionWriteSerializer(serializers.Serializer):
     flag = ScopedFlagField()
     kind = inline_choice_field(Intervention.Kind.choices)
     description = serializers.CharField(max_length=5000)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    due_date = BoundedDateField(required=False, allow_null=True)
 
 
 class OutcomeSerializer(serializers.Serializer):

@@ -7,7 +7,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collabhub.serializer_fields import ChoiceLabelField, FastRepresentation
+from collabhub.serializer_fields import (
+    BoundedDateTimeField,
+    ChoiceLabelField,
+    FastRepresentation,
+    SafeIdMixin,
+)
 from partners.models import Contact, Organisation
 from partners.selectors import organisation_choices_for
 
@@ -62,7 +67,7 @@ class OrganisationSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedOrganisationField(serializers.PrimaryKeyRelatedField):
+class ScopedOrganisationField(SafeIdMixin, serializers.PrimaryKeyRelatedField):
     """An organisation id in a request body, resolved through the caller's scope: an id outside
     it is a 400 "object does not exist", never a write."""
 
@@ -107,7 +112,7 @@ class TokenScopeSerializer(serializers.Serializer):
     prefix = serializers.CharField()
     read_only = serializers.BooleanField()
     scope = serializers.ChoiceField(choices=TOKEN_SCOPES)
-    expires_at = serializers.DateTimeField(allow_null=True)
+    expires_at = BoundedDateTimeField(allow_null=True)
 
 
 class MeSerializer(serializers.Serializer):

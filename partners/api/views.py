@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collabhub.api import FilterBackend, SearchFilter
+from collabhub.versioning import etag, version_from_if_match
 from partners import services
 from partners.filters import OrganisationFilterSet
 from partners.principals import (
@@ -134,7 +135,18 @@ class OrganisationViewSet(
 
     def _read(self, organisation, status_code=status.HTTP_200_OK):
         organisation = self.get_queryset().get(pk=organisation.pk)
-        return Response(OrganisationSerializer(organisation).data, status=status_code)
+        return Response(
+            OrganisationSerializer(organisation).data,
+            status=status_code,
+            headers={"ETag": etag(organisation)},
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        """One organisation, with its version as the ETag to send back in If-Match."""
+        organisation = self.get_object()
+        return Response(
+            self.get_serializer(organisation).data, headers={"ETag": etag(organisation)}
+        )
 
     @extend_schema(request=OrganisationWriteSerializer, responses={201: OrganisationSerializer})
     @transaction.atomic  # the write and its answer's read-back are one unit
@@ -152,7 +164,10 @@ class OrganisationViewSet(
         serializer = self.get_serializer(organisation, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         services.organisation_update(
-            actor=request.user, organisation=organisation, **serializer.validated_data
+            actor=request.user,
+            organisation=organisation,
+            expected_version=version_from_if_match(request.headers.get("If-Match")),
+            **serializer.validated_data,
         )
         return self._read(organisation)
 

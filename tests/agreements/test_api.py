@@ -283,10 +283,14 @@ def test_bad_measurements_are_400s_naming_the_field(world, partner_token):
 
 
 def test_a_period_end_long_before_the_goal_is_a_400_that_scores_nothing(world, partner_token):
-    """0001-01-01 used to be accepted: a bogus report, counted by the scan as a report made."""
+    """0001-01-01 used to be accepted: a bogus report, counted by the scan as a report made.
+    (It is now outside the dates anyone may enter at all; 1950 is within them.)"""
     goal = world["goals"]
     before = Measurement.objects.count()
     response = report(partner_token, goal, period_end="0001-01-01")
+    assert response.status_code == 400, response.content
+    assert response.json() == {"period_end": ["Enter a date between 1900-01-01 and 2200-12-31."]}
+    response = report(partner_token, goal, period_end="1950-01-01")
     assert response.status_code == 400, response.content
     assert list(response.json()) == ["period_end"]
     earliest = services.earliest_period_end(goal)

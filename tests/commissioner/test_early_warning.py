@@ -12,14 +12,15 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from agreements.models import Obligation, Participation, SharedGoal
+from collabhub.errors import DomainError
 from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan
 from commissioner.trends import Trend, trend_points
-from collabhub.errors import DomainError
 from partners.models import Contact
 from tests import factories
 from tests.commissioner.conftest import SCAN, at, days_before, goal, partner
@@ -132,7 +133,7 @@ def test_a_new_partner_is_too_early_to_tell_and_never_flagged_from_one_event(col
     assert not Flag.objects.filter(participation=newcomer).exists()
 
 
-# Each signal by hand ------------------------------------------------------------------------------
+# Each signal by hand ----------------------------------------------------------------------------
 
 
 def test_an_obligation_met_late_weighs_half_as_much_as_one_outstanding(collaboration):
@@ -225,7 +226,7 @@ def test_trend_points_by_hand():
     assert trend_points(Trend(), 100, None) == {}
 
 
-# The watch state and flags ------------------------------------------------------------------------
+# The watch state and flags ---------------------------------------------------------------------
 
 
 def quiet_partner(collaboration, *, silent_days: int) -> Participation:
@@ -360,7 +361,7 @@ def test_a_score_hovering_around_70_raises_one_flag_not_one_a_week(collaboration
     )
 
 
-# The backtest ---------------------------------------------------------------------------------------
+# The backtest ------------------------------------------------------------------------------------
 
 
 def test_the_backtest_replays_past_days_and_writes_nothing(collaboration):
@@ -415,7 +416,7 @@ def test_the_backtest_tries_a_policy_and_refuses_bad_ranges(collaboration):
     with pytest.raises(DomainError):
         engagement_backtest(date_from=SCAN - dt.timedelta(days=500), date_to=SCAN)
     with pytest.raises(DomainError):
-        engagement_backtest(date_from=SCAN, date_to=dt.date.today() + DAY)
+        engagement_backtest(date_from=SCAN, date_to=timezone.localdate() + DAY)
 
 
 def test_the_backtest_command_prints_the_flags_and_the_silent_partners(collaboration):
@@ -452,7 +453,7 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     client.force_login(commissioner)
     url = f"/commissioner/collaborations/{collaboration.slug}/policy/"
     form = client.get(url).context["form"]
-    values = {name: value for name, value in form.initial.items()}
+    values = dict(form.initial)
     response = client.post(url, {**values, "try": "1", "months": "1"})
     assert response.status_code == 200
     html = response.content.decode()

@@ -93,7 +93,16 @@ class LeakyMeasurementViewSet(
         )
 
     def perform_create(self, serializer):
-        serializer.save(reported_by_organisation_id=actor_organisation_id(self.request.user))
+        # An upsert: a period is reported once (the measurement_once_per_period constraint),
+        # and every probe of the walk reports the same period, some of them for real (the
+        # holes): each must still reach the database.
+        data = serializer.validated_data
+        serializer.instance, _ = Measurement.objects.update_or_create(
+            goal=data["goal"],
+            reported_by_organisation_id=actor_organisation_id(self.request.user),
+            period_end=data["period_end"],
+            defaults={"value": data["value"]},
+        )
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

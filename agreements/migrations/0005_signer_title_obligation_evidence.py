@@ -8,7 +8,7 @@ import agreements.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agreements", "0003_list_order_indexes"),
+        ("agreements", "0004_measurement_once_per_period_and_date_bounds"),
     ]
 
     operations = [
