@@ -293,11 +293,6 @@ ERROR_RESPONSES = {
         "Not found: outside the caller's scope, no such object, or a page past the last.",
         "ErrorDetail",
     ),
-    "409": (
-        "Conflict: the data changed under the request (a concurrent write won), or the request "
-        "repeats a write with different values; the field at fault is named.",
-        FIELD_ERRORS_SCHEMA,
-    ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",
         "ErrorDetail",

@@ -528,11 +528,14 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
     # Every partner's attendance at these meetings, not only the batch's: a meeting nobody's
     # attendance is recorded for is a gap in the record, not everyone's absence.
     statuses = {
-        (participation_id, meeting_id): status
-        for participation_id, meeting_id, status in Attendance.objects.filter(
+        # The status as recorded at the end of the day: a later correction's previous status.
+        (participation_id, meeting_id): (
+            status if changed_at is None or changed_at < day.end else previous or status
+        )
+        for participation_id, meeting_id, status, previous, changed_at in Attendance.objects.filter(
             meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
             recorded_at__lt=day.end,
-        ).values_list("participation_id", "meeting_id", "status")
+        ).values_list("participation_id", "meeting_id", "status", "previous_status", "changed_at")
     }
     recorded_meetings = {meeting_id for _participation_id, meeting_id in statuses}
     marks_of = {Attendance.Status.PRESENT: 2, Attendance.Status.APOLOGIES: 1}

@@ -41,7 +41,11 @@ class Attendance(models.Model):
     )
     status = models.CharField(_("attendance"), max_length=20, choices=Status.choices)
     confirmed_by_partner = models.BooleanField(default=False)
+    # When it was first recorded; a correction keeps the status it replaced and when, so a scan
+    # for a day before the correction reads what was recorded then (as-of truth).
     recorded_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
 
     class Meta:
         constraints = [
@@ -74,6 +78,9 @@ class Activity(models.Model):
     # When CollabHub learnt of it: a scan for a past date counts only what was known by then
     # (a check-in logged today for last week does not change last week's scores).
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # Taken back (attendance corrected to absent): no longer counted from this moment, still
+    # counted by a scan for an earlier day.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -254,11 +254,14 @@ def _attendance_write(
         .first()
     )
     was_present = attendance is not None and attendance.status == Attendance.Status.PRESENT
+    now = timezone.now()
     if attendance is None:
-        attendance = Attendance(meeting=meeting, participation=participation)
+        attendance = Attendance(meeting=meeting, participation=participation, recorded_at=now)
+    elif attendance.status != status:
+        # A correction: the status it replaces is kept, so past days scan as recorded then.
+        attendance.previous_status, attendance.changed_at = attendance.status, now
     attendance.status = status
     attendance.confirmed_by_partner = confirmed
-    attendance.recorded_at = timezone.now()
     attendance.save()
     is_present = status == Attendance.Status.PRESENT
     if is_present and not was_present:
@@ -270,12 +273,14 @@ def _attendance_write(
             recorded_by=actor,
         )
     elif was_present and not is_present:
-        # A correction: the partner was not there after all.
+        # A correction: the partner was not there after all. Withdrawn, not deleted: a scan for
+        # a day before the correction still counts it.
         Activity.objects.filter(
             participation=participation,
             kind=Activity.Kind.MEETING_ATTENDED,
             occurred_at=meeting.held_at,
-        ).delete()
+            withdrawn_at__isnull=True,
+        ).update(withdrawn_at=now)
     return attendance
 
 

@@ -90,6 +90,7 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
         local_day = TruncDate("occurred_at")
         for pk, last, recent_days, before_days in (
             Activity.objects.filter(**filters, occurred_at__lt=day.end, recorded_at__lt=day.end)
+            .exclude(withdrawn_at__lt=day.end)
             .values("participation_id")
             .annotate(
                 last=TruncDate(Max("occurred_at")),

@@ -14,8 +14,10 @@ from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from agreements import services as agreements_services
 from agreements.models import Obligation, Participation, SharedGoal
 from collabhub.errors import DomainError
+from commissioner import services
 from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
@@ -77,29 +79,32 @@ def test_a_past_day_rescanned_after_later_entries_gives_the_same_snapshot(collab
     engagement_scan(scan_date=SCAN)
     before = figures_of(person)
 
-    later = at(SCAN + dt.timedelta(days=3))
-    # Attendance corrected, a check-in and a meeting logged for earlier days, a report and
-    # the overdue obligation met: all after the scan date.
-    Attendance.objects.filter(participation=person).update(
-        status=Attendance.Status.PRESENT, recorded_at=later
+    # Through the services, today (after the scan date): the attendance corrected to present, a
+    # check-in and a meeting logged for earlier days, a report made, the obligation met.
+    commissioner = collaboration.commissioner
+    services.attendance_record(
+        actor=commissioner, meeting=held, participation=person, status=Attendance.Status.PRESENT
     )
-    factories.ActivityFactory(participation=person, occurred_at=days_before(2), recorded_at=later)
-    unknown_meeting = meeting(collaboration, 5)
-    type(unknown_meeting).objects.filter(pk=unknown_meeting.pk).update(created_at=later)
+    services.checkin_log(
+        actor=commissioner, participation=person, description="Call", occurred_at=days_before(2)
+    )
+    services.meeting_create(
+        actor=commissioner, collaboration=collaboration, title="Late", held_at=days_before(5)
+    )
+    later = at(SCAN + dt.timedelta(days=3))
     factories.MeasurementFactory(
         goal=goal_,
         reported_by_organisation=person.organisation,
         period_end=SCAN - dt.timedelta(days=5),
         reported_at=later,
     )
-    Obligation.objects.filter(pk=overdue.pk).update(status=Obligation.Status.MET, met_at=later)
+    agreements_services.obligation_mark_met(obligation=overdue, actor=commissioner, evidence="Paid")
     engagement_scan(scan_date=SCAN)
     assert figures_of(person) == before
-    # The day after they were entered, they count.
-    engagement_scan(scan_date=SCAN + dt.timedelta(days=4))
-    after = snapshot(person, SCAN + dt.timedelta(days=4))
-    assert after.days_since_activity == 6
-    assert after.obligations_overdue == 0
+    # They were written: the correction keeps what it replaced, for the days before it.
+    corrected = Attendance.objects.get(participation=person)
+    assert (corrected.status, corrected.previous_status) == ("present", "absent")
+    assert corrected.changed_at > at(SCAN + DAY)
 
 
 def test_unrecorded_attendance_is_a_gap_until_the_grace_ends(collaboration):
@@ -160,6 +165,7 @@ def test_relationship_signals_cost_their_points_with_reasons(collaboration):
     named = factories.ContactFactory(organisation=person.organisation)
     Contact.objects.filter(pk=named.pk).update(created_at=long_ago)
     Contact.history.filter(id=named.pk).update(history_date=long_ago)
+    named.refresh_from_db()
     Participation.objects.filter(pk=person.pk).update(contact=named)
     # The named contact left 20 days before the scan: the organisation has no active contact.
     named.is_active = False
@@ -346,19 +352,17 @@ def test_a_score_hovering_around_70_raises_one_flag_not_one_a_week(collaboration
         heard_from(person, -offset)
         # Attendance 0.5 (-15) and the obligation 40 days overdue (-16.7): 68, at risk; 30 days
         # overdue (-12.5): 72.5 -> 73, engaged, but under 75.
-        overdue = 30 if offset % 2 else 40
+        overdue = 40 if offset % 4 < 2 else 30
         Obligation.objects.filter(pk=obligation.pk).update(
             due_date=day - dt.timedelta(days=overdue)
         )
         engagement_scan(scan_date=day)
         scores.append(snapshot(person, day).score)
-    assert scores == [68, 73] * 5
+    assert scores == [68, 68, 73, 73] * 2 + [68, 68]
     flag = Flag.objects.get(participation=person)
-    assert (flag.status, flag.raised_on, flag.reopened_count) == (
-        Flag.Status.OPEN,
-        SCAN + DAY * 2,
-        0,
-    )
+    # Raised on the second day at risk; above 70 but under 75 it stays open; never closed, so
+    # never raised again.
+    assert (flag.status, flag.raised_on, flag.reopened_count) == (Flag.Status.OPEN, SCAN + DAY, 0)
 
 
 # The backtest ------------------------------------------------------------------------------------
@@ -385,10 +389,10 @@ def test_the_backtest_replays_past_days_and_writes_nothing(collaboration):
     assert result.participations == 2
     assert [(f.participation_id, f.state) for f in result.flags] == [(person.pk, "drifting")]
     raised = result.flags[0].raised_on
-    # Heard from every 3 days, then silent from 40 days before the scan: drifting three weeks
-    # into the silence (7 usual gaps), raised on the second scan in that state. Gone silent at
-    # once, it could not be warned before: 21 days is past the 14 days' grace.
-    assert raised == SCAN - dt.timedelta(days=40 - 22)
+    # Heard from every 3 days, then silent from 40 days before the scan: drifting 18 days into
+    # the silence (6 usual gaps), raised on the next scan. Gone silent at once, it could not be
+    # warned before: 19 days is past the 14 days' grace.
+    assert raised == SCAN - dt.timedelta(days=40 - 19)
     assert result.flaps == 0
     [silent] = result.silent
     assert (silent.participation_id, silent.last_heard) == (person.pk, SCAN - dt.timedelta(40))
