@@ -153,7 +153,7 @@ INSERT INTO commissioner_engagementsnapshot (
     meetings_apologies, attendance_rate, consecutive_absences, obligations_due,
     obligations_overdue, max_days_overdue, reports_expected, reports_missing,
     days_since_activity, signatures_pending, max_days_awaiting_signature, components, reasons,
-    computed_at
+    computed_at, state, warning_streak, clear_streak, drift_evidence, trend, meetings_unrecorded
 )
 SELECT pid, %(scan_date)s, score,
        CASE WHEN score >= %(engaged_min)s THEN 'engaged'
@@ -169,7 +169,12 @@ SELECT pid, %(scan_date)s, score,
                                            'weight', %(w_reporting)s),
            'recency', jsonb_build_object('value', ROUND(c_recency, 4), 'weight', %(w_recency)s),
            'signatures', jsonb_build_object('value', c_signatures, 'weight', %(w_signatures)s)),
-       '[]'::jsonb, %(now)s
+       '[]'::jsonb, %(now)s,
+       -- Not yet computed by the floor (the early warning's trends, streaks and gaps): their
+       -- defaults, so the row is whole; docs/performance.md says what the floor leaves out.
+       CASE WHEN score >= %(engaged_min)s THEN 'engaged'
+            WHEN score >= %(at_risk_min)s THEN 'at_risk' ELSE 'disengaged' END,
+       0, 0, 0, '{}'::jsonb, 0
 FROM scored
 ON CONFLICT (participation_id, scan_date) DO UPDATE SET
     score = EXCLUDED.score, band = EXCLUDED.band, meetings_held = EXCLUDED.meetings_held,

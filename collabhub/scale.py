@@ -1043,6 +1043,7 @@ class ScaleSeeder:
                                     status,
                                     rng.random() < 0.6,
                                     held,
+                                    "",
                                 )
                             )
                             attendance_id += 1
@@ -1059,6 +1060,7 @@ class ScaleSeeder:
             "status",
             "confirmed_by_partner",
             "recorded_at",
+            "previous_status",
         ]
         self._copy(Attendance, columns, attendance, len(attendance))
 
@@ -1081,7 +1083,15 @@ class ScaleSeeder:
             activity_id = first
             for part in parts:
                 for held in self.attended.get(part.id, ()):
-                    yield (activity_id, part.id, Activity.Kind.MEETING_ATTENDED, held, "", None)
+                    yield (
+                        activity_id,
+                        part.id,
+                        Activity.Kind.MEETING_ATTENDED,
+                        held,
+                        held,
+                        "",
+                        None,
+                    )
                     activity_id += 1
                 count = max(1, round(ACTIVITY_COUNTS[part.profile] * scale))
                 count -= len(self.attended.get(part.id, ()))
@@ -1095,10 +1105,19 @@ class ScaleSeeder:
                         rng.randint(8, 17),
                         rng.randint(0, 59),
                     )
-                    yield (activity_id, part.id, rng.choice(kinds), min(at, self.now), "", None)
+                    at = min(at, self.now)
+                    yield (activity_id, part.id, rng.choice(kinds), at, at, "", None)
                     activity_id += 1
 
-        columns = ["id", "participation_id", "kind", "occurred_at", "description", "recorded_by_id"]
+        columns = [
+            "id",
+            "participation_id",
+            "kind",
+            "occurred_at",
+            "recorded_at",
+            "description",
+            "recorded_by_id",
+        ]
         self._copy(Activity, columns, rows(), self.plan.activities)
         del self.attended
 
@@ -1146,7 +1165,13 @@ class ScaleSeeder:
                         rng.randint(0, 90),
                         0,
                         0,
+                        0,  # meetings_unrecorded
                         {},
+                        band(score),  # state
+                        0 if score >= 70 else 1,  # warning_streak
+                        1 if score >= 75 else 0,  # clear_streak
+                        0,  # drift_evidence
+                        {},  # trend
                         reasons,
                         self._at(day, 5),
                     )
@@ -1157,6 +1182,7 @@ class ScaleSeeder:
                             flag_id,
                             part.id,
                             band(score),
+                            band(score),
                             score,
                             ["missed 2 of the last 3 meetings"],
                             Flag.Status.OPEN,
@@ -1164,6 +1190,7 @@ class ScaleSeeder:
                             self._at(entered, 6),
                             "",
                             self._at(entered, 5),
+                            0,
                         )
                     )
                     flag_id += 1
@@ -1175,6 +1202,7 @@ class ScaleSeeder:
             "id",
             "participation_id",
             "band",
+            "state",
             "score",
             "reasons",
             "status",
@@ -1182,5 +1210,6 @@ class ScaleSeeder:
             "notified_at",
             "resolution_note",
             "created_at",
+            "reopened_count",
         ]
         self._copy(Flag, columns, flags, len(flags))

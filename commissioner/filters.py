@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.filters import IdFilter
 
-from .models import Band, EngagementSnapshot, Flag, Intervention, Meeting
+from .models import WARNING_STATES, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
 
 ACTIVE = "active"
 ALL = "all"
@@ -21,6 +21,10 @@ FLAG_STATUS_CHOICES = [
     *Flag.Status.choices,
     (ALL, _("All")),
 ]
+
+
+# A flag is raised on a warning state: drifting (still engaged, falling), at risk, disengaged.
+FLAG_STATE_CHOICES = [(value, label) for value, label in State.choices if value in WARNING_STATES]
 
 
 class FlagInboxFilterSet(django_filters.FilterSet):
@@ -35,6 +39,9 @@ class FlagInboxFilterSet(django_filters.FilterSet):
     band = django_filters.ChoiceFilter(
         label=_("Band"), choices=Band.choices, empty_label=_("Any band")
     )
+    state = django_filters.ChoiceFilter(
+        label=_("State"), choices=FLAG_STATE_CHOICES, empty_label=_("Any state")
+    )
     mine = django_filters.BooleanFilter(
         label=_("Only my collaborations"),
         method="filter_mine",
@@ -43,7 +50,7 @@ class FlagInboxFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Flag
-        fields = ["q", "status", "band", "mine"]
+        fields = ["q", "status", "band", "state", "mine"]
 
     def __init__(self, data=None, *args, **kwargs):
         data = data.copy() if data is not None else {}

@@ -42,7 +42,7 @@ from partners.principals import actor_organisation_id, is_partner, sees_everythi
 
 from .access import may_commission
 from .engagement import Policy, count_of
-from .models import Attendance, Band, EngagementSnapshot, Flag, Intervention, Meeting
+from .models import Attendance, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
 from .services import CLOSED_COLLABORATION_STATUSES, policy_in_force
 
 BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
@@ -286,7 +286,8 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
     if scope == "mine":
         collaborations = collaborations.filter(commissioner=actor)
     latest = latest_scan_date()
-    band_counts = dict.fromkeys(Band.values, 0)
+    # Counted by state: the bands, with drifting (engaged, falling) and too early to tell apart.
+    band_counts = dict.fromkeys(State.values, 0)
     if latest is not None:
         counted = (
             EngagementSnapshot.objects.filter(
@@ -294,11 +295,11 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
                 participation__status=Participation.Status.ACTIVE,
                 participation__collaboration__in=collaborations,
             )
-            .values("band")
+            .values("state")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        band_counts.update({row["band"]: row["n"] for row in counted})
+        band_counts.update({row["state"]: row["n"] for row in counted})
     latest_snapshots = EngagementSnapshot.objects.filter(
         participation__collaboration=OuterRef("pk"),
         participation__status=Participation.Status.ACTIVE,

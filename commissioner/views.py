@@ -38,7 +38,7 @@ from .forms import (
     PolicyForm,
     ResolveForm,
 )
-from .models import Flag
+from .models import Flag, State
 
 PORTFOLIO_PAGE_SIZE = 25
 FLAG_PAGE_SIZE = 25
@@ -92,10 +92,12 @@ def portfolio(request):
             "page_obj": page,
             "rows": rows,
             "today": timezone.localdate(),
+            # Drifting partners apart from the bands: still engaged, but falling against their
+            # own record, weeks before they would be at risk.
             "band_cards": [
-                ("engaged", _("Engaged"), data.band_counts.get("engaged", 0)),
-                ("at_risk", _("At risk"), data.band_counts.get("at_risk", 0)),
-                ("disengaged", _("Disengaged"), data.band_counts.get("disengaged", 0)),
+                (state, label, data.band_counts.get(state, 0))
+                for state, label in State.choices
+                if state != State.TOO_EARLY or data.band_counts.get(state)
             ],
         },
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from commissioner.services import api_use_record
 from partners.principals import is_partner
 
 
@@ -21,29 +22,27 @@ def collaboration_id_of(obj) -> int | None:
 
 
 class CreditsApiUse:
-    """Mixed into the API base viewsets: after a successful partner request that touched one
-    collaboration — an object of it, or a list filtered to it — the organisation's
-    participation in that collaboration gets its daily "API use" activity. A request that
-    touched none (the organisation's own details, an unfiltered list) credits nothing: a partner
-    silent in one collaboration must not look alive because it uses the API for another."""
+    """Mixed into the API base viewsets: a partner request that touches one collaboration — an
+    object of it, or a list filtered to it — gives the organisation's participation in that
+    collaboration its daily "API use" activity. A request that touches none (the organisation's
+    own details, an unfiltered list) credits nothing: a partner silent in one collaboration
+    must not look alive because it uses the API for another.
+
+    Recorded where the object is fetched, so inside a write's transaction: a write that fails
+    records nothing, and a failure recording it fails the request as a whole."""
 
     def get_object(self):
         obj = super().get_object()
-        self.touched_collaboration_id = collaboration_id_of(obj)
+        self._credit_api_use(collaboration_id_of(obj))
         return obj
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if is_partner(getattr(request, "user", None)) and 200 <= response.status_code < 300:
-            collaboration_id = getattr(self, "touched_collaboration_id", None)
-            if collaboration_id is None:
-                value = request.query_params.get("collaboration", "")
-                collaboration_id = int(value) if value.isdigit() and len(value) < 12 else None
-            if collaboration_id is not None:
-                from commissioner.services import api_use_record
+    def list(self, request, *args, **kwargs):
+        value = request.query_params.get("collaboration", "")
+        if value.isdigit() and len(value) < 12:
+            self._credit_api_use(int(value))
+        return super().list(request, *args, **kwargs)
 
-                api_use_record(
-                    organisation_id=request.user.organisation_id,
-                    collaboration_id=collaboration_id,
-                )
-        return response
+    def _credit_api_use(self, collaboration_id: int | None) -> None:
+        user = getattr(self.request, "user", None)
+        if collaboration_id is not None and is_partner(user):
+            api_use_record(organisation_id=user.organisation_id, collaboration_id=collaboration_id)

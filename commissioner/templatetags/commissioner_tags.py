@@ -3,11 +3,12 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from commissioner.models import Attendance, Band
+from commissioner.models import Attendance, Band, State
 
 register = template.Library()
 
-BAND_LABELS = dict(Band.choices)
+# Bands and the watch states (drifting, too early to tell) share the badges.
+BAND_LABELS = {**dict(Band.choices), **dict(State.choices)}
 ATTENDANCE_LABELS = dict(Attendance.Status.choices)
 # A mark beside each attendance word, so the matrix does not rely on colour alone.
 ATTENDANCE_MARKS = {"present": "✓", "apologies": "~", "absent": "✗"}

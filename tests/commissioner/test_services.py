@@ -190,7 +190,9 @@ def test_attendance_keeps_the_activity_log_in_step(collaboration, commissioner):
         Activity.Kind.MEETING_ATTENDED,
         meeting.held_at,
     )
-    # Recording it again does not log it twice; a correction removes it.
+    # Recording it again does not log it twice; a correction withdraws it (kept, with when, so
+    # a scan for a day before the correction still counts it), and the attendance keeps what
+    # it replaced.
     services.attendance_record(
         actor=commissioner, meeting=meeting, participation=participation, status="present"
     )
@@ -198,8 +200,13 @@ def test_attendance_keeps_the_activity_log_in_step(collaboration, commissioner):
     services.attendance_record(
         actor=commissioner, meeting=meeting, participation=participation, status="absent"
     )
-    assert not Activity.objects.filter(participation=participation).exists()
-    assert Attendance.objects.get().status == "absent"
+    assert not Activity.objects.filter(
+        participation=participation, withdrawn_at__isnull=True
+    ).exists()
+    assert Activity.objects.get(participation=participation).withdrawn_at is not None
+    attendance = Attendance.objects.get()
+    assert (attendance.status, attendance.previous_status) == ("absent", "present")
+    assert attendance.changed_at is not None
 
 
 def test_attendance_refuses_strangers_and_the_future(collaboration, commissioner):
