@@ -1071,6 +1071,32 @@ def engagement_scan(
     return result
 
 
+def engagement_scan_finish(*, today: dt.date | None = None) -> ScanResult | None:
+    """Complete today's scan if one began and stopped part-way — its worker killed, its machine
+    lost — within the hour, rather than when the broker redelivers it hours later. Run hourly
+    by beat: when today's scan is whole (or has not begun) it costs two indexed queries and
+    does nothing; when some scanned participation has no snapshot today it reruns the scan,
+    which keeps what the first run wrote and completes the rest, digest included."""
+    day = today or timezone.localdate()
+    if not EngagementSnapshot.objects.filter(scan_date=day).exists():
+        return None
+    missing = (
+        Participation.objects.filter(
+            status=Participation.Status.ACTIVE,
+            collaboration__status__in=SCANNED_COLLABORATION_STATUSES,
+            joined_on__lte=day,
+        )
+        .exclude(
+            Exists(EngagementSnapshot.objects.filter(participation=OuterRef("pk"), scan_date=day))
+        )
+        .exists()
+    )
+    if not missing:
+        return None
+    logger.warning("Today's engagement scan stopped part-way: completing it")
+    return engagement_scan(scan_date=day)
+
+
 def _refresh_statistics() -> None:
     """Tell PostgreSQL's planner about the day's snapshots and flags right away. Until
     autovacuum gets round to it, the statistics say no snapshot has today's date, and the

@@ -26,6 +26,13 @@ def engagement_scan_task(scan_date: str | None = None) -> dict:
     return services.engagement_scan(scan_date=day).as_dict()
 
 
+@shared_task(name="commissioner.tasks.engagement_scan_finish_task")
+def engagement_scan_finish_task() -> dict | None:
+    """Hourly: complete today's scan if it stopped part-way (a no-op when it is whole)."""
+    result = services.engagement_scan_finish()
+    return result.as_dict() if result is not None else None
+
+
 @shared_task(name="commissioner.tasks.send_obligation_reminders_task")
 def send_obligation_reminders_task() -> int:
     return services.obligation_reminders_send()

@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioner.tasks.engagement_scan_task",
         "schedule": crontab(hour=ENGAGEMENT_SCAN_HOUR, minute=ENGAGEMENT_SCAN_MINUTE),
     },
+    # A scan stopped part-way (its worker killed) is completed within the hour, not after the
+    # broker's visibility timeout.
+    "engagement-scan-finish": {
+        "task": "commissioner.tasks.engagement_scan_finish_task",
+        "schedule": crontab(minute=30),
+    },
     "obligation-reminders": {
         "task": "commissioner.tasks.send_obligation_reminders_task",
         "schedule": crontab(hour=7, minute=0),

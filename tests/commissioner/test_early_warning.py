@@ -463,3 +463,33 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     html = response.content.decode()
     assert "would have been raised" in html
     assert not EngagementPolicy.objects.filter(collaboration=collaboration).exists()
+
+
+# A scan stopped part-way -----------------------------------------------------------------------
+
+
+def test_a_scan_stopped_part_way_is_completed_within_the_hour(collaboration, monkeypatch):
+    """Issue 15, case 15: a whole worker killed mid-scan; the hourly finisher completes the day
+    (and does nothing when the day is whole or has not begun)."""
+    people = [partner(collaboration) for _ in range(4)]
+    today = timezone.localdate()
+    assert services.engagement_scan_finish(today=today) is None  # not begun: nothing to do
+    real = services._scan_batch
+    calls = []
+
+    def killed_in_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SystemExit("worker killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_scan_batch", killed_in_the_second_batch)
+    with pytest.raises(SystemExit):
+        engagement_scan(scan_date=today, batch_size=2)
+    monkeypatch.setattr(services, "_scan_batch", real)
+    assert EngagementSnapshot.objects.filter(scan_date=today).count() == 2
+
+    result = services.engagement_scan_finish(today=today)
+    assert result is not None and result.participations_scored == 4
+    assert EngagementSnapshot.objects.filter(scan_date=today).count() == len(people)
+    assert services.engagement_scan_finish(today=today) is None  # whole: nothing to do
