@@ -255,6 +255,8 @@ class EngagementSnapshotFactory(factory.django.DjangoModelFactory):
     scan_date = factory.LazyFunction(timezone.localdate)
     score = 50
     band = "at_risk"
+    # A snapshot's and a flag's state is its band unless a test says drifting or too early.
+    state = factory.LazyAttribute(lambda o: o.band)
 
 
 class FlagFactory(factory.django.DjangoModelFactory):
@@ -263,6 +265,7 @@ class FlagFactory(factory.django.DjangoModelFactory):
 
     participation = factory.SubFactory(ParticipationFactory)
     band = "at_risk"
+    state = factory.LazyAttribute(lambda o: o.band)
     score = 50
     reasons = factory.LazyFunction(lambda: ["no activity in 63 days"])
     raised_on = factory.LazyFunction(timezone.localdate)

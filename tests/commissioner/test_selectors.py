@@ -88,7 +88,13 @@ def test_the_portfolio_counts_partners_on_the_latest_scan(collaboration, commiss
     assert selectors.portfolio_scope(actor=commissioner, requested=None) == "mine"
     portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
     assert portfolio.latest_scan == today
-    assert portfolio.band_counts == {"engaged": 1, "at_risk": 1, "disengaged": 1}
+    assert portfolio.band_counts == {
+        "too_early": 0,
+        "engaged": 1,
+        "drifting": 0,
+        "at_risk": 1,
+        "disengaged": 1,
+    }
     row = portfolio.collaborations.get()
     assert selectors.worst_band(row.worst_rank) == "disengaged"
     assert (row.open_flags, row.partner_count) == (1, 3)
