@@ -514,6 +514,12 @@ def main(argv=None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    # SQLite runs in WAL mode (collabhub/settings): fold the log into the file before copying it.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
     import logging
 
     logging.getLogger("commissioner").setLevel(logging.WARNING)
