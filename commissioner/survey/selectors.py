@@ -347,3 +347,14 @@ def instrument_questions(instrument_id: int) -> list[SurveyPrinciple]:
 
 def organisation_names(ids) -> dict[int, str]:
     return dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def takes_part(actor, collaboration) -> bool:
+    """The actor's organisation takes part (or took part) in `collaboration`."""
+    organisation_id = actor_organisation_id(actor)
+    return (
+        organisation_id is not None
+        and Participation.objects.filter(
+            collaboration=collaboration, organisation_id=organisation_id
+        ).exists()
+    )
