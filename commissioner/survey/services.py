@@ -47,6 +47,8 @@ MAX_ROUND_DAYS = 366
 # The one reminder goes to non-respondents this many days before the closing date.
 REMINDER_DAYS_BEFORE_CLOSE = 7
 MIN_ACTIVE_PARTNERS = 2
+# The closing date the form proposes: four weeks from today.
+DEFAULT_ROUND_DAYS = 28
 MAX_COMMENT = 2000
 DONT_KNOW = "dont_know"
 

@@ -4,11 +4,14 @@ no JavaScript needed). Thin: rules in survey.services and survey.selectors."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -38,7 +41,10 @@ def round_list(request, slug):
     rounds = selectors.round_list_of_collaboration(actor=request.user, collaboration=collaboration)
     if not commissions and not rounds and not selectors.takes_part(request.user, collaboration):
         raise PermissionDenied(_("Only commissioners and the partners see its surveys."))
-    form = RoundOpenForm(request.POST or None) if commissions else None
+    form = None
+    if commissions:
+        default_close = timezone.localdate() + dt.timedelta(days=services.DEFAULT_ROUND_DAYS)
+        form = RoundOpenForm(request.POST or None, initial={"closes_on": default_close})
     if request.method == "POST":
         if form is None:
             raise PermissionDenied(_("Only administrators and commissioners may open a round."))
