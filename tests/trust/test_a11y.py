@@ -41,7 +41,7 @@ NOT_PAGES = {
     "commissioner:flag_export": "a CSV file",
     "commissioner:survey_export": "a CSV file",
     "commissioner:survey_respond": "a personal link, which the walk cannot fill from the world's "
-    "ids: test_survey_pages_have_no_wcag_violations opens it with a real link",
+    "ids: tests/commissioner/test_survey_browser.py opens it through a real link and checks it",
 }
 
 
