@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioner.tasks.send_agreement_renewal_reminders_task",
         "schedule": crontab(hour=7, minute=15),
     },
+    "survey-reminders": {
+        "task": "commissioner.tasks.send_survey_reminders_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
     "clear-expired-sessions": {
         "task": "collabhub.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),

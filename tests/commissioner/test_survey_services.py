@@ -7,6 +7,7 @@ import pytest
 from django.core import mail, signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from agreements.models import Participation
 from collabhub.errors import DomainError
@@ -317,3 +318,22 @@ def test_the_api_respondent_is_the_callers_organisation(opened):
     read_only, _ = factories.api_token(partners[0].organisation, write=False)
     with pytest.raises(PermissionDenied):
         services.survey_api_respondent(actor=PartnerPrincipal(read_only), survey_round=survey_round)
+
+
+def test_the_reminder_runs_daily_from_the_beat_schedule(opened, django_capture_on_commit_callbacks):
+    from django.conf import settings
+
+    from collabhub.celery import app
+    from commissioner.tasks import send_survey_reminders_task
+
+    name = "commissioner.tasks.send_survey_reminders_task"
+    assert name in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert name in app.tasks
+    survey_round, _partners = opened
+    survey_round.closes_on = timezone.localdate() + dt.timedelta(days=2)
+    survey_round.opened_on = timezone.localdate() - dt.timedelta(days=10)
+    survey_round.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_survey_reminders_task() == 3
+    assert len(mail.outbox) == 3
