@@ -300,11 +300,6 @@ class SurveyRoundFilterSet(filters.FilterSet):
         "commissioners every organisation's scores and comments; a partner (its token or "
         "staff) the aggregate and its own, and the others' only when the round shares answers.",
     ),
-    my_response=extend_schema(
-        methods=["GET"],
-        responses={200: SurveyResponseSerializer, 404: NOT_FOUND},
-        description="The caller's organisation's own response to the round.",
-    ),
 )
 @extend_schema(tags=["survey"])
 class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -354,9 +349,24 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             raise Http404
         return survey_round, organisation_id
 
-    @action(detail=True, methods=["get"], url_path="my-response")
+    @extend_schema(
+        methods=["GET"],
+        responses={200: SurveyResponseSerializer, 404: NOT_FOUND},
+        description="The caller's organisation's own response to the round.",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=SurveyResponseWriteSerializer,
+        responses={200: SurveyResponseSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        description="Save (or, with `submit`, submit) the caller's organisation's answers to an "
+        "open round; refused once submitted or after the closing date. Each answer is a value "
+        "from 1 to 5 or `dont_know`.",
+    )
+    @action(detail=True, methods=["get", "put"], url_path="my-response")
     def my_response(self, request, pk=None):
         survey_round, organisation_id = self._own(request)
+        if request.method == "PUT":
+            return self._save(request, survey_round, organisation_id)
         response = (
             SurveyResponse.objects.filter(
                 round=survey_round, organisation_id=organisation_id, respondent__contact=None
@@ -368,17 +378,8 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             SurveyResponseSerializer(_response_data(survey_round, organisation_id, response)).data
         )
 
-    @extend_schema(
-        request=SurveyResponseWriteSerializer,
-        responses={200: SurveyResponseSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description="Save (or, with `submit`, submit) the caller's organisation's answers to an "
-        "open round; refused once submitted or after the closing date. Each answer is a value "
-        "from 1 to 5 or `dont_know`.",
-    )
-    @my_response.mapping.put
     @transaction.atomic  # the write and its answer's read-back are one unit
-    def my_response_put(self, request, pk=None):
-        survey_round, organisation_id = self._own(request)
+    def _save(self, request, survey_round, organisation_id):
         serializer = SurveyResponseWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
