@@ -238,3 +238,12 @@ def test_the_round_list_query_count_does_not_grow(commissioner_client, commissio
         )
     with query_budget("commissioner.survey_rounds"):
         assert commissioner_client.get(url).status_code == 200
+
+
+def test_administrators_add_an_instrument_and_cannot_edit_one_in_use(admin_client_, answered):
+    survey_round, _partners = answered
+    assert admin_client_.get("/admin/commissioner/surveyinstrument/add/").status_code == 200
+    change = f"/admin/commissioner/surveyinstrument/{survey_round.instrument_id}/change/"
+    page = admin_client_.get(change)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content  # in use by a round: view only
