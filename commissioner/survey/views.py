@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agreements.selectors import collaboration_get_for
@@ -85,12 +86,12 @@ def results(request, pk):
 
 
 EXPORT_HEADER = [
-    "principle",
-    "organisation",
-    "score",
-    "principle_mean",
-    "spread",
-    "divergent",
+    gettext_lazy("Principle"),
+    gettext_lazy("Organisation"),
+    gettext_lazy("Score"),
+    gettext_lazy("Principle average"),
+    gettext_lazy("Spread"),
+    gettext_lazy("Diverges"),
 ]
 
 
@@ -110,7 +111,7 @@ def results_export(request, pk):
                     score.score if score else "",
                     principle.mean,
                     principle.spread,
-                    ("yes" if score.divergent else "no") if score else "",
+                    (_("yes") if score.divergent else _("no")) if score else "",
                 ]
             )
     return csv_response(
@@ -125,30 +126,32 @@ def results_export(request, pk):
 
 PROBLEMS = {
     LinkProblem.INVALID: (
-        _("This link does not work"),
-        _(
+        gettext_lazy("This link does not work"),
+        gettext_lazy(
             "The link is incomplete or has been changed. Use the link exactly as it was "
             "e-mailed to you, or ask the commissioner for a new one."
         ),
     ),
     LinkProblem.REVOKED: (
-        _("This link is no longer valid"),
-        _(
+        gettext_lazy("This link is no longer valid"),
+        gettext_lazy(
             "It was sent to a contact who is no longer listed for the organisation. Ask the "
             "commissioner to invite the organisation's current contact."
         ),
     ),
     LinkProblem.CLOSED: (
-        _("This survey has closed"),
-        _("The closing date has passed, so answers can no longer be given. Thank you."),
+        gettext_lazy("This survey has closed"),
+        gettext_lazy("The closing date has passed, so answers can no longer be given. Thank you."),
     ),
     LinkProblem.NOT_OPEN: (
-        _("This survey is not open yet"),
-        _("Come back on the day it opens."),
+        gettext_lazy("This survey is not open yet"),
+        gettext_lazy("Come back on the day it opens."),
     ),
     LinkProblem.SUBMITTED: (
-        _("Your answers have been submitted"),
-        _("This link has already been used to submit answers, which cannot be changed now."),
+        gettext_lazy("Your answers have been submitted"),
+        gettext_lazy(
+            "This link has already been used to submit answers, which cannot be changed now."
+        ),
     ),
 }
 
