@@ -147,6 +147,10 @@ ERROR_RESPONSES = {
         "Not found: outside the caller's scope, no such object, or a page past the last.",
         DETAIL_SCHEMA,
     ),
+    "415": (
+        "Unsupported media type: the body is in a media type the operation does not accept.",
+        DETAIL_SCHEMA,
+    ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",
         DETAIL_SCHEMA,
