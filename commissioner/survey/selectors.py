@@ -116,8 +116,13 @@ def round_list_for(*, actor) -> QuerySet[SurveyRound]:
     """Rounds `actor` may read: every round for administrators and commissioners; for a partner
     token or a staff user, the rounds of collaborations its organisation takes part in."""
     rounds = SurveyRound.objects.select_related("collaboration", "instrument").annotate(
-        invited_count=Count("respondents", filter=Q(respondents__contact__isnull=False)),
-        submitted_count=Count("responses", filter=Q(responses__submitted_at__isnull=False)),
+        # distinct: the two joins multiply each other's rows.
+        invited_count=Count(
+            "respondents", filter=Q(respondents__contact__isnull=False), distinct=True
+        ),
+        submitted_count=Count(
+            "responses", filter=Q(responses__submitted_at__isnull=False), distinct=True
+        ),
     )
     if not getattr(actor, "is_authenticated", False):
         return rounds.none()

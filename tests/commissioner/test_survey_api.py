@@ -74,6 +74,12 @@ def test_rounds_are_scoped(world):
     assert put.status_code == 404
     row = api.get(f"/api/v1/survey-rounds/{world['current'].pk}/").json()
     assert row["survey_status"] == "open"
+    past = api.get(f"/api/v1/survey-rounds/{world['past'].pk}/").json()
+    assert (past["survey_status"], past["invited_count"], past["submitted_count"]) == (
+        "closed",
+        3,
+        3,
+    )
 
 
 def test_a_partner_reads_the_aggregate_and_its_own_scores(world):
