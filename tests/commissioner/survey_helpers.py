@@ -104,3 +104,12 @@ def answer(
         )
     SurveyAnswer.objects.bulk_create(answers)
     return response
+
+
+def day_of(date: dt.date):
+    """What the scan passes read_survey: the scan date and the end of it (the start of the next
+    day, local time)."""
+    from types import SimpleNamespace
+
+    end = timezone.make_aware(dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min))
+    return SimpleNamespace(date=date, end=end)

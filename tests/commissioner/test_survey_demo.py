@@ -6,12 +6,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from commissioner.engagement import Day
 from commissioner.models import SurveyResponse, SurveyRound
 from commissioner.survey import demo, selectors
 from commissioner.survey.signals import read_survey, survey_reasons
 from tests import factories
-from tests.commissioner.survey_helpers import collaboration_with_partners
+from tests.commissioner.survey_helpers import collaboration_with_partners, day_of
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def test_the_demo_story(commissioner):
         collaboration_id=collaboration.pk,
         organisation_id=diverging.organisation_id,
     )
-    figures = read_survey([row], Day.of(today))[diverging.pk]
+    figures = read_survey([row], day_of(today))[diverging.pk]
     assert "trust" in figures["divergent_principles"]
     assert any(reason.startswith("rated trust") for reason in survey_reasons(figures))
 

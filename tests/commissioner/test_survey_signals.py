@@ -9,13 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from commissioner.engagement import Day
 from commissioner.survey.services import DONT_KNOW
 from commissioner.survey.signals import read_survey, survey_reasons
 from tests.commissioner.survey_helpers import (
     answer,
     closed_round,
     collaboration_with_partners,
+    day_of,
     invite,
 )
 
@@ -72,7 +72,7 @@ def story():
 
 
 def test_figures_by_hand(story):
-    figures = read_survey(rows_of([story.a, story.b, story.c, story.d]), Day.of(SCAN))
+    figures = read_survey(rows_of([story.a, story.b, story.c, story.d]), day_of(SCAN))
     a = figures[story.a.pk]
     assert a["last_round_closed_on"] == dt.date(2026, 3, 20)
     assert a["answered_last_round"] is True
@@ -98,7 +98,7 @@ def test_figures_by_hand(story):
 
 
 def test_a_partner_that_did_not_answer_the_last_round_is_read_from_the_one_it_answered(story):
-    figures = read_survey(rows_of([story.d]), Day.of(SCAN))[story.d.pk]
+    figures = read_survey(rows_of([story.d]), day_of(SCAN))[story.d.pk]
     assert figures["last_round_closed_on"] == dt.date(2026, 3, 20)
     # Its March response came in on 2 April: after the scan day, so unknown to it.
     assert figures["answered_last_round"] is False
@@ -112,39 +112,39 @@ def test_a_partner_that_did_not_answer_the_last_round_is_read_from_the_one_it_an
 
 def test_as_of_the_scan_date(story):
     # The day before the March round closes: it is not closed yet, January is the last round.
-    before_close = read_survey(rows_of([story.a, story.c]), Day.of(dt.date(2026, 3, 19)))
+    before_close = read_survey(rows_of([story.a, story.c]), day_of(dt.date(2026, 3, 19)))
     assert before_close[story.a.pk]["last_round_closed_on"] == dt.date(2026, 1, 31)
     assert before_close[story.a.pk]["trust"] == 4.0
     assert before_close[story.c.pk]["answered_last_round"] is False
     assert before_close[story.c.pk]["trust"] is None
     # On the closing date itself the round counts, and C's answer of that day with it.
-    on_close = read_survey(rows_of([story.c]), Day.of(dt.date(2026, 3, 20)))[story.c.pk]
+    on_close = read_survey(rows_of([story.c]), day_of(dt.date(2026, 3, 20)))[story.c.pk]
     assert on_close["answered_last_round"] is True
     # Once D's late answer is known (after 2 April), D answered the March round.
-    later = read_survey(rows_of([story.d]), Day.of(dt.date(2026, 4, 2)))[story.d.pk]
+    later = read_survey(rows_of([story.d]), day_of(dt.date(2026, 4, 2)))[story.d.pk]
     assert later["answered_last_round"] is True
     assert later["trust"] == 1.0
 
 
 def test_no_round_no_figures(story):
-    figures = read_survey(rows_of([story.a]), Day.of(dt.date(2026, 1, 30)))[story.a.pk]
+    figures = read_survey(rows_of([story.a]), day_of(dt.date(2026, 1, 30)))[story.a.pk]
     assert figures["last_round_closed_on"] is None
     assert figures["answered_last_round"] is None
     assert figures["trust"] is None
     assert figures["divergent_principles"] == []
     assert survey_reasons(figures) == []
-    assert read_survey([], Day.of(SCAN)) == {}
+    assert read_survey([], day_of(SCAN)) == {}
 
 
 def test_a_partner_not_invited_to_a_round_did_not_miss_it(story):
     # B was not invited in January: before March closes it has no round at all.
-    figures = read_survey(rows_of([story.b]), Day.of(dt.date(2026, 3, 19)))[story.b.pk]
+    figures = read_survey(rows_of([story.b]), day_of(dt.date(2026, 3, 19)))[story.b.pk]
     assert figures["last_round_closed_on"] is None
     assert figures["answered_last_round"] is None
 
 
 def test_a_fixed_number_of_queries_whatever_the_rows(story):
-    day = Day.of(SCAN)
+    day = day_of(SCAN)
     with CaptureQueriesContext(connection) as one:
         read_survey(rows_of([story.a]), day)
     other, more = collaboration_with_partners(5)
@@ -159,7 +159,7 @@ def test_a_fixed_number_of_queries_whatever_the_rows(story):
 
 
 def test_reasons(story):
-    figures = read_survey(rows_of([story.a, story.b, story.d]), Day.of(SCAN))
+    figures = read_survey(rows_of([story.a, story.b, story.d]), day_of(SCAN))
     with translation.override("en"):
         assert survey_reasons(figures[story.a.pk]) == [
             "rated trust 2.0 of 5 where the others rated 4.2",
@@ -173,7 +173,22 @@ def test_reasons(story):
 
 
 def test_reasons_are_translated(story):
-    figures = read_survey(rows_of([story.d]), Day.of(SCAN))[story.d.pk]
+    figures = read_survey(rows_of([story.d]), day_of(SCAN))[story.d.pk]
     with translation.override("fr"):
         reasons = survey_reasons(figures)
     assert "mars" in reasons[0].lower()
+
+
+def test_reads_the_scans_own_rows_and_day(story):
+    """The scan's ParticipationRow and Day (commissioner.engagement) are what it will pass."""
+    from commissioner.engagement import Day, ParticipationRow
+
+    row = ParticipationRow(
+        pk=story.a.pk,
+        collaboration_id=story.collaboration.pk,
+        organisation_id=story.a.organisation_id,
+        joined_on=story.a.joined_on,
+    )
+    figures = read_survey([row], Day.of(SCAN))[story.a.pk]
+    assert figures == read_survey(rows_of([story.a]), day_of(SCAN))[story.a.pk]
+    assert figures["trust"] == 2.0
