@@ -199,6 +199,10 @@ class RoundResults:
     own_submitted: bool | None = None
 
     @property
+    def has_comments(self) -> bool:
+        return any(p.comments for p in self.principles)
+
+    @property
     def shows_everyone(self) -> bool:
         return self.view == FULL or self.round.share_answers
 
