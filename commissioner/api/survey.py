@@ -278,8 +278,11 @@ class SurveyInstrumentViewSet(
     ordering = ["code", "-version"]
     lookup_value_regex = r"\d+"
 
+    def list(self, request, *args, **kwargs):
+        services.instrument_default()  # the default instrument exists from the first read
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
-        services.instrument_default()
         return SurveyInstrument.objects.prefetch_related("principles__statements").order_by(
             "code", "-version", "pk"
         )
