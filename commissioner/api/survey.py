@@ -206,6 +206,12 @@ class SurveyResultsSerializer(serializers.Serializer):
             "aggregate — everyone's when the round shares answers."
         ),
     )
+    provisional = serializers.BooleanField(
+        help_text=gettext_lazy(
+            "A partner's view of a round still open: its own scores only, the collaboration's "
+            "figures once the round closes."
+        )
+    )
     invited = serializers.IntegerField()
     answered_organisations = serializers.IntegerField()
     principles = SurveyPrincipleResultSerializer(many=True)
@@ -241,6 +247,7 @@ def _results_data(results) -> dict:
     return {
         "round": results.round.pk,
         "survey_view": results.view,
+        "provisional": results.provisional,
         "invited": results.invited,
         "answered_organisations": results.answered_organisations,
         "principles": [

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Participation
@@ -197,6 +198,8 @@ class RoundResults:
     trend_rows: list[tuple[str, list[float | None]]]
     chart: dict
     own_submitted: bool | None = None
+    # A partner's view of a round still open: its own answers, no aggregate yet.
+    provisional: bool = False
 
     @property
     def has_comments(self) -> bool:
@@ -214,7 +217,10 @@ def round_results(*, survey_round: SurveyRound, actor) -> RoundResults:
     fixed handful, whatever the number of organisations, principles or respondents."""
     view = view_of(actor, survey_round)
     own_id = actor_organisation_id(actor) if view == PARTNER else None
-    everyone = view == FULL or survey_round.share_answers
+    # While a round is open a partner sees its own answers only: an aggregate that moves as
+    # each response arrives would tell the others' answers.
+    provisional = view == PARTNER and timezone.localdate() <= survey_round.closes_on
+    everyone = view == FULL or (survey_round.share_answers and not provisional)
     principles = list(
         SurveyPrinciple.objects.filter(instrument_id=survey_round.instrument_id)
         .prefetch_related("statements")
@@ -256,7 +262,7 @@ def round_results(*, survey_round: SurveyRound, actor) -> RoundResults:
                 organisation_id=org_id,
                 name=names.get(org_id, ""),
                 score=rounded(score, 1),
-                divergent=org_id in diverging,
+                divergent=org_id in diverging and not provisional,
                 mine=org_id == own_id,
             )
             for org_id, score in sorted(by_org.items(), key=lambda item: names.get(item[0], ""))
@@ -271,11 +277,13 @@ def round_results(*, survey_round: SurveyRound, actor) -> RoundResults:
             PrincipleResult(
                 code=principle.code,
                 title=_(principle.title),
-                mean=rounded(mean(by_org.values()), 1),
-                spread=rounded(spread(by_org), 1),
+                mean=None if provisional else rounded(mean(by_org.values()), 1),
+                spread=None if provisional else rounded(spread(by_org), 1),
                 scores=rows,
                 divergent_names=[
-                    names.get(o, "") for o in sorted(diverging) if everyone or o == own_id
+                    names.get(o, "")
+                    for o in sorted(diverging)
+                    if (everyone or o == own_id) and not provisional
                 ],
                 comments=comments,
                 own_answers=[
@@ -289,7 +297,9 @@ def round_results(*, survey_round: SurveyRound, actor) -> RoundResults:
     shown_orgs = sorted(
         ((o, n) for o, n in names.items() if everyone or o == own_id), key=lambda item: item[1]
     )
-    trend = round_trend(survey_round=survey_round, principles=principles)
+    trend = round_trend(
+        survey_round=survey_round, principles=principles, include_this_one=not provisional
+    )
     chart = {
         "labels": [p.title for p in results],
         "datasets": [{"label": _("Mean of the partners"), "data": [p.mean for p in results]}]
@@ -318,18 +328,20 @@ def round_results(*, survey_round: SurveyRound, actor) -> RoundResults:
         ],
         chart=chart,
         own_submitted=(own_id in names) if own_id is not None else None,
+        provisional=provisional,
     )
 
 
-def round_trend(*, survey_round: SurveyRound, principles) -> dict:
+def round_trend(*, survey_round: SurveyRound, principles, include_this_one: bool = True) -> dict:
     """Each principle's mean in every round of the collaboration up to this one (oldest first),
     by principle code, so a new instrument version still compares."""
-    rounds = list(
-        SurveyRound.objects.filter(
-            collaboration_id=survey_round.collaboration_id,
-            opened_on__lte=survey_round.opened_on,
-        ).order_by("opened_on", "pk")
-    )
+    rounds = SurveyRound.objects.filter(
+        collaboration_id=survey_round.collaboration_id,
+        opened_on__lte=survey_round.opened_on,
+    ).order_by("opened_on", "pk")
+    if not include_this_one:
+        rounds = rounds.exclude(pk=survey_round.pk)
+    rounds = list(rounds)
     totals = answer_totals([r.pk for r in rounds])
     labels = [r.opened_on.strftime("%Y-%m") for r in rounds]
     datasets = []

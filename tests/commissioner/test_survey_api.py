@@ -184,3 +184,22 @@ def test_list_query_counts_do_not_grow(world, commissioner, client):
         assert client.get("/api/v1/survey-rounds/").status_code == 200
     with query_budget("commissioner.api_survey_instruments_list"):
         assert client.get("/api/v1/survey-instruments/").status_code == 200
+
+
+def test_while_a_round_is_open_a_partner_sees_only_its_own_answers(world, commissioner, client):
+    current = world["current"]
+    answer(current, world["partners"][0], {"trust": 1})
+    answer(current, world["partners"][1], {"trust": 5})
+    url = f"/api/v1/survey-rounds/{current.pk}/results/"
+    data = world["api"].get(url).json()
+    trust = next(p for p in data["principles"] if p["code"] == "trust")
+    assert data["provisional"] is True
+    assert (trust["mean"], trust["spread"], trust["divergent_organisations"]) == (None, None, [])
+    assert [s["score"] for s in trust["scores"]] == [5.0]
+    assert len(data["trend"]) == 1  # the completed round only
+    client.force_login(commissioner)
+    live = client.get(url).json()
+    trust = next(p for p in live["principles"] if p["code"] == "trust")
+    assert live["provisional"] is False
+    assert trust["mean"] == 3.0
+    assert len(live["trend"]) == 2
