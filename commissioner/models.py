@@ -587,3 +587,34 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.statement_id}: {'?' if self.dont_know else self.value}"
+
+
+class SurveySchedule(models.Model):
+    """A collaboration's survey cadence: a round opens every `every_months` months from
+    `next_opens_on`, open for `open_days` days (the daily task opens it)."""
+
+    collaboration = models.OneToOneField(
+        Collaboration, on_delete=models.CASCADE, related_name="survey_schedule"
+    )
+    every_months = models.PositiveSmallIntegerField(_("a round every (months)"), default=6)
+    open_days = models.PositiveSmallIntegerField(_("each round open for (days)"), default=28)
+    share_answers = models.BooleanField(_("partners see each other's answers"), default=False)
+    next_opens_on = models.DateField(_("next round opens on"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(every_months__gte=1, every_months__lte=24),
+                name="survey_schedule_every_months_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(open_days__gte=1, open_days__lte=366),
+                name="survey_schedule_open_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collaboration}: every {self.every_months} months"

@@ -43,3 +43,11 @@ def send_survey_reminders_task() -> int:
     from .survey.services import survey_reminders_send
 
     return survey_reminders_send()
+
+
+@shared_task(name="commissioner.tasks.open_scheduled_survey_rounds_task")
+def open_scheduled_survey_rounds_task() -> int:
+    """Open the survey rounds the collaborations' cadences have due (idempotent)."""
+    from .survey.services import survey_rounds_open_due
+
+    return survey_rounds_open_due()

@@ -35,6 +35,31 @@ class RoundOpenForm(AccessibleForm):
     )
 
 
+class ScheduleForm(AccessibleForm):
+    every_months = forms.TypedChoiceField(
+        label=_("Open a round automatically"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            ("", _("No: rounds are opened by hand")),
+            ("3", _("Every 3 months")),
+            ("6", _("Every 6 months")),
+            ("12", _("Every 12 months")),
+        ],
+    )
+    open_days = forms.IntegerField(
+        label=_("Each round stays open for (days)"), min_value=1, max_value=366, initial=28
+    )
+    first_opens_on = forms.DateField(
+        label=_("First round opens on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leave empty to open the first one a full cadence from today."),
+    )
+    share_answers = forms.BooleanField(label=_("Partners see each other's answers"), required=False)
+
+
 class ResponseForm(forms.Form):
     """`principles`: the instrument's principles with their statements prefetched."""
 

@@ -29,6 +29,7 @@ from commissioner.models import (
     SurveyPrinciple,
     SurveyResponse,
     SurveyRound,
+    SurveySchedule,
 )
 from partners.models import Organisation
 from partners.principals import actor_organisation_id, is_partner
@@ -379,3 +380,7 @@ def takes_part(actor, collaboration) -> bool:
             collaboration=collaboration, organisation_id=organisation_id
         ).exists()
     )
+
+
+def schedule_of(collaboration) -> SurveySchedule | None:
+    return SurveySchedule.objects.filter(collaboration=collaboration).first()

@@ -32,6 +32,7 @@ from commissioner.models import (
     SurveyRespondent,
     SurveyResponse,
     SurveyRound,
+    SurveySchedule,
     SurveyStatement,
 )
 from partners.models import Contact
@@ -127,7 +128,16 @@ def survey_round_open(
     partners, or the closing date is not after today and within a year."""
     if not may_commission(actor):
         raise PermissionDenied(_("Only administrators and commissioners may open a survey round."))
-    today = today or timezone.localdate()
+    return _round_open(
+        collaboration=collaboration,
+        closes_on=closes_on,
+        share_answers=share_answers,
+        opened_by=actor if getattr(actor, "pk", None) else None,
+        today=today or timezone.localdate(),
+    )
+
+
+def _round_open(*, collaboration, closes_on, share_answers, opened_by, today) -> SurveyRound:
     if closes_on is None or closes_on <= today:
         raise DomainError(_("The closing date must be after today."), field="closes_on")
     if closes_on > today + dt.timedelta(days=MAX_ROUND_DAYS):
@@ -151,7 +161,7 @@ def survey_round_open(
             opened_on=today,
             closes_on=closes_on,
             share_answers=bool(share_answers),
-            opened_by=actor if getattr(actor, "pk", None) else None,
+            opened_by=opened_by,
         )
         survey_round.full_clean()
         survey_round.save()
@@ -175,6 +185,101 @@ def survey_round_open(
             "survey invitations",
         )
     return survey_round
+
+
+# A cadence -------------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def survey_schedule_set(
+    *,
+    actor,
+    collaboration: Collaboration,
+    every_months: int | None,
+    open_days: int = 28,
+    share_answers: bool = False,
+    first_opens_on: dt.date | None = None,
+    today: dt.date | None = None,
+) -> SurveySchedule | None:
+    """Set (or, with no `every_months`, stop) a collaboration's survey cadence: a round opens
+    every `every_months` months, the first on `first_opens_on` (default: today + the cadence)."""
+    if not may_commission(actor):
+        raise PermissionDenied(_("Only administrators and commissioners may set a cadence."))
+    today = today or timezone.localdate()
+    if not every_months:
+        SurveySchedule.objects.filter(collaboration=collaboration).delete()
+        return None
+    if not 1 <= every_months <= 24:
+        raise DomainError(_("Choose a cadence of 1 to 24 months."), field="every_months")
+    if not 1 <= open_days <= MAX_ROUND_DAYS:
+        raise DomainError(_("A round stays open 1 to 366 days."), field="open_days")
+    first = first_opens_on or add_months(today, every_months)
+    if first < today:
+        raise DomainError(_("The first round cannot open in the past."), field="first_opens_on")
+    schedule, _created = SurveySchedule.objects.update_or_create(
+        collaboration=collaboration,
+        defaults={
+            "every_months": every_months,
+            "open_days": open_days,
+            "share_answers": bool(share_answers),
+            "next_opens_on": first,
+            "set_by": actor if getattr(actor, "pk", None) else None,
+        },
+    )
+    return schedule
+
+
+def survey_rounds_open_due(*, today: dt.date | None = None) -> int:
+    """Open the rounds the cadences have due (the daily task): for each schedule whose next date
+    has come, a round closing `open_days` later — unless one is open already or the
+    collaboration has fewer than two active partners (logged) — then the next date moves on by
+    the cadence. Idempotent: a rerun the same day finds nothing due. Returns the rounds opened."""
+    today = today or timezone.localdate()
+    opened = 0
+    due = list(
+        SurveySchedule.objects.filter(
+            next_opens_on__lte=today,
+            collaboration__status=Collaboration.Status.ACTIVE,
+        ).select_related("collaboration", "set_by")
+    )
+    for schedule in due:
+        with transaction.atomic():
+            locked = SurveySchedule.objects.select_for_update().get(pk=schedule.pk)
+            if locked.next_opens_on > today:
+                continue
+            already_open = SurveyRound.objects.filter(
+                collaboration_id=locked.collaboration_id, closes_on__gte=today
+            ).exists()
+            if not already_open:
+                try:
+                    _round_open(
+                        collaboration=schedule.collaboration,
+                        closes_on=today + dt.timedelta(days=locked.open_days),
+                        share_answers=locked.share_answers,
+                        opened_by=locked.set_by,
+                        today=today,
+                    )
+                    opened += 1
+                except DomainError as error:
+                    logger.warning(
+                        "Scheduled survey round of %s not opened: %s",
+                        schedule.collaboration,
+                        error.message,
+                    )
+            next_date = locked.next_opens_on
+            while next_date <= today:
+                next_date = add_months(next_date, locked.every_months)
+            locked.next_opens_on = next_date
+            locked.save(update_fields=["next_opens_on"])
+    return opened
 
 
 # Personal links ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from collabhub.errors import DomainError
 from commissioner.access import may_commission
 
 from . import selectors, services
-from .forms import ResponseForm, RoundOpenForm
+from .forms import ResponseForm, RoundOpenForm, ScheduleForm
 from .services import LinkProblem
 
 
@@ -66,7 +66,53 @@ def round_list(request, slug):
     return render(
         request,
         "commissioner/survey/round_list.html",
-        {"collaboration": collaboration, "rounds": rounds, "form": form},
+        {
+            "collaboration": collaboration,
+            "rounds": rounds,
+            "form": form,
+            "schedule": selectors.schedule_of(collaboration) if commissions else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_edit(request, slug):
+    """A collaboration's survey cadence (commissioners): a round every few months, opened by
+    the daily task."""
+    if not may_commission(request.user):
+        raise PermissionDenied(_("Only administrators and commissioners may set a cadence."))
+    collaboration = collaboration_get_for(actor=request.user, slug=slug)
+    schedule = selectors.schedule_of(collaboration)
+    initial = {"open_days": services.DEFAULT_ROUND_DAYS}
+    if schedule is not None:
+        initial = {
+            "every_months": schedule.every_months,
+            "open_days": schedule.open_days,
+            "first_opens_on": schedule.next_opens_on,
+            "share_answers": schedule.share_answers,
+        }
+    form = ScheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.survey_schedule_set(
+                actor=request.user, collaboration=collaboration, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            if saved is None:
+                messages.success(request, _("Rounds are no longer opened automatically."))
+            else:
+                messages.success(
+                    request,
+                    _("A round will open every %(months)s months, the next on %(date)s.")
+                    % {"months": saved.every_months, "date": saved.next_opens_on.isoformat()},
+                )
+            return redirect("commissioner:survey_rounds", slug=collaboration.slug)
+    return render(
+        request,
+        "commissioner/survey/schedule_form.html",
+        {"collaboration": collaboration, "form": form, "schedule": schedule},
     )
 
 

@@ -337,3 +337,92 @@ def test_the_reminder_runs_daily_from_the_beat_schedule(opened, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         assert send_survey_reminders_task() == 3
     assert len(mail.outbox) == 3
+
+
+# A cadence --------------------------------------------------------------------------------------
+
+
+def test_add_months_keeps_the_day_or_the_months_last():
+    assert services.add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
+    assert services.add_months(dt.date(2026, 8, 15), 6) == dt.date(2027, 2, 15)
+
+
+def test_a_cadence_opens_rounds_when_due_once(commissioner, django_capture_on_commit_callbacks):
+    from commissioner.models import SurveyRound
+
+    collaboration, _partners = collaboration_with_partners(2)
+    schedule = services.survey_schedule_set(
+        actor=commissioner,
+        collaboration=collaboration,
+        every_months=6,
+        open_days=20,
+        first_opens_on=TODAY + dt.timedelta(days=3),
+        today=TODAY,
+    )
+    assert services.survey_rounds_open_due(today=TODAY) == 0
+    opening_day = TODAY + dt.timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.survey_rounds_open_due(today=opening_day) == 1
+    assert services.survey_rounds_open_due(today=opening_day) == 0  # idempotent
+    survey_round = SurveyRound.objects.get(collaboration=collaboration)
+    assert survey_round.closes_on == opening_day + dt.timedelta(days=20)
+    assert survey_round.opened_by == commissioner
+    assert len(mail.outbox) == 2
+    schedule.refresh_from_db()
+    assert schedule.next_opens_on == services.add_months(opening_day, 6)
+
+
+def test_a_cadence_waits_for_the_open_round_and_moves_on(commissioner):
+    from commissioner.models import SurveyRound
+
+    collaboration, partners = collaboration_with_partners(2)
+    services.survey_round_open(
+        actor=commissioner,
+        collaboration=collaboration,
+        closes_on=TODAY + dt.timedelta(days=30),
+        today=TODAY,
+    )
+    schedule = services.survey_schedule_set(
+        actor=commissioner,
+        collaboration=collaboration,
+        every_months=3,
+        first_opens_on=TODAY,
+        today=TODAY,
+    )
+    assert services.survey_rounds_open_due(today=TODAY) == 0
+    assert SurveyRound.objects.filter(collaboration=collaboration).count() == 1
+    schedule.refresh_from_db()
+    assert schedule.next_opens_on == services.add_months(TODAY, 3)
+    # Too few partners when it is due: nothing opens, the date still moves on.
+    Participation.objects.filter(pk=partners[1].pk).update(status=Participation.Status.WITHDRAWN)
+    later = schedule.next_opens_on
+    assert services.survey_rounds_open_due(today=later) == 0
+    schedule.refresh_from_db()
+    assert schedule.next_opens_on == services.add_months(later, 3)
+
+
+def test_a_cadence_is_the_commissioners_and_bounded(commissioner, staff):
+    collaboration, _ = collaboration_with_partners(2)
+    with pytest.raises(PermissionDenied):
+        services.survey_schedule_set(actor=staff, collaboration=collaboration, every_months=6)
+    with pytest.raises(DomainError) as error:
+        services.survey_schedule_set(
+            actor=commissioner, collaboration=collaboration, every_months=30
+        )
+    assert error.value.field == "every_months"
+    with pytest.raises(DomainError):
+        services.survey_schedule_set(
+            actor=commissioner,
+            collaboration=collaboration,
+            every_months=6,
+            first_opens_on=TODAY - dt.timedelta(days=1),
+            today=TODAY,
+        )
+    services.survey_schedule_set(actor=commissioner, collaboration=collaboration, every_months=6)
+    assert (
+        services.survey_schedule_set(
+            actor=commissioner, collaboration=collaboration, every_months=None
+        )
+        is None
+    )
+    assert not hasattr(type(collaboration).objects.get(pk=collaboration.pk), "survey_schedule")

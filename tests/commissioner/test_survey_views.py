@@ -247,3 +247,24 @@ def test_administrators_add_an_instrument_and_cannot_edit_one_in_use(admin_clien
     page = admin_client_.get(change)
     assert page.status_code == 200
     assert b'name="_save"' not in page.content  # in use by a round: view only
+
+
+def test_setting_a_cadence_from_the_page(commissioner_client, commissioner):
+    collaboration, _partners = collaboration_with_partners(2, commissioner=commissioner)
+    url = reverse("commissioner:survey_schedule", kwargs={"slug": collaboration.slug})
+    assert commissioner_client.get(url).status_code == 200
+    response = commissioner_client.post(url, {"every_months": "6", "open_days": "21"})
+    assert response.status_code == 302
+    assert collaboration.survey_schedule.every_months == 6
+    page = commissioner_client.get(
+        reverse("commissioner:survey_rounds", kwargs={"slug": collaboration.slug})
+    )
+    assert "A round opens every 6 months" in page.content.decode()
+
+
+def test_staff_cannot_set_a_cadence(client, answered):
+    survey_round, partners = answered
+    client.force_login(factories.staff_user(partners[0].organisation))
+    url = reverse("commissioner:survey_schedule", kwargs={"slug": survey_round.collaboration.slug})
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"every_months": "6", "open_days": "21"}).status_code == 403

@@ -198,6 +198,7 @@ class Side:
             n_interventions=models.Count("participations__flags__interventions", distinct=True),
             n_survey_rounds=models.Count("survey_rounds", distinct=True),
             n_survey_responses=models.Count("survey_rounds__responses", distinct=True),
+            n_survey_schedules=models.Count("survey_schedule", distinct=True),
             n_snapshots=models.Count("participations__snapshots", distinct=True),
             # A token's use is recorded as activity (at most daily): not a change it made.
             n_activities=models.Count(
