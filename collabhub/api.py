@@ -293,6 +293,10 @@ ERROR_RESPONSES = {
         "Not found: outside the caller's scope, no such object, or a page past the last.",
         "ErrorDetail",
     ),
+    "415": (
+        "Unsupported media type: the body is in a media type the operation does not accept.",
+        DETAIL_SCHEMA,
+    ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",
         "ErrorDetail",

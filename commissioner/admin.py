@@ -156,3 +156,6 @@ class FlagAdmin(ReadOnlyAdmin):
 class ReminderAdmin(ReadOnlyAdmin):
     list_display = ("kind", "recipient", "obligation", "agreement", "sent_at")
     list_filter = ("kind",)
+
+
+from .survey import admin as survey_admin  # noqa: E402, F401  (registers the survey's models)

@@ -41,3 +41,20 @@ def send_obligation_reminders_task() -> int:
 @shared_task(name="commissioner.tasks.send_agreement_renewal_reminders_task")
 def send_agreement_renewal_reminders_task() -> int:
     return services.agreement_renewal_reminders_send()
+
+
+@shared_task(name="commissioner.tasks.send_survey_reminders_task")
+def send_survey_reminders_task() -> int:
+    """The one reminder of each survey round to its non-respondents (idempotent: a round is
+    marked reminded in the transaction that sends it)."""
+    from .survey.services import survey_reminders_send
+
+    return survey_reminders_send()
+
+
+@shared_task(name="commissioner.tasks.open_scheduled_survey_rounds_task")
+def open_scheduled_survey_rounds_task() -> int:
+    """Open the survey rounds the collaborations' cadences have due (idempotent)."""
+    from .survey.services import survey_rounds_open_due
+
+    return survey_rounds_open_due()

@@ -1,6 +1,6 @@
 """Browser pages of the commissioner app, mounted under /commissioner/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -36,4 +36,5 @@ urlpatterns = [
     path("collaborations/<slug:slug>/meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="meeting_attendance"),
+    path("", include("commissioner.survey.urls")),
 ]

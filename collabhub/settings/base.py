@@ -233,6 +233,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioner.tasks.send_agreement_renewal_reminders_task",
         "schedule": crontab(hour=7, minute=15),
     },
+    "survey-reminders": {
+        "task": "commissioner.tasks.send_survey_reminders_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "survey-rounds-due": {
+        "task": "commissioner.tasks.open_scheduled_survey_rounds_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "clear-expired-sessions": {
         "task": "collabhub.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),

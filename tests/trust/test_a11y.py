@@ -40,6 +40,9 @@ NOT_PAGES = {
     "agreements:obligation_export": "a CSV file",
     "agreements:measurement_export": "a CSV file",
     "commissioner:flag_export": "a CSV file",
+    "commissioner:survey_export": "a CSV file",
+    "commissioner:survey_respond": "a personal link, which the walk cannot fill from the world's "
+    "ids: tests/commissioner/test_survey_browser.py opens it through a real link and checks it",
 }
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
-from django.urls import get_resolver
+from django.urls import get_resolver, reverse
 
 from tests.trust.apiwalk import METHODS, fetch_schema
 from tests.trust.pages import _walk, admin_urls, all_pages
@@ -24,6 +24,13 @@ PUBLIC_PAGES = {
     "login": "the log-in page itself",
     "api-docs": "the API's documentation (Swagger UI): no data of anyone's, it only loads the "
     "schema, which is public too",
+}
+# Public pages whose parameter is a secret (a signed personal link) the walk cannot make: filled
+# with an id it is a link that does not work, a page saying so (404), never the log-in page.
+# test_a_personal_survey_link_opens_for_nobody opens a real one.
+PUBLIC_WITH_SECRET = {
+    "commissioner:survey_respond": "a partner's contact answers the survey through the link "
+    "e-mailed to them, with no account (docs/engagement.md)",
 }
 # API routes anyone may call, and why.
 PUBLIC_API = {
@@ -61,6 +68,13 @@ def test_every_page_sends_nobody_to_log_in(world):
             continue  # test_csp.py's meta-test fails on these
         url = page.url_for(world.a)
         public = page.name in PUBLIC_PAGES
+        if page.name in PUBLIC_WITH_SECRET:
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                walked += 1
+                if response.status_code != 404 or "does not work" not in response.content.decode():
+                    failures.append(f"{method.upper()} {url}: {response.status_code}")
+            continue
         for method, headers in (("get", {}), ("get", {"HTTP_HX_REQUEST": "true"}), ("post", {})):
             response = getattr(client, method)(url, **headers)
             walked += 1
@@ -122,3 +136,16 @@ def test_the_url_resolver_and_the_schema_have_the_same_api_routes(client, world)
     assert served, "no API route found in the URL resolver"
     assert served - documented == set(), "served but not in the schema"
     assert documented - served == set(), "in the schema but not served"
+
+
+def test_a_personal_survey_link_opens_for_nobody(world):
+    from commissioner.models import SurveyRespondent
+    from commissioner.survey.services import survey_link_token
+
+    respondent = SurveyRespondent.objects.filter(
+        round=world.a.objects["rounds"], contact__isnull=False
+    ).first()
+    url = reverse("commissioner:survey_respond", kwargs={"token": survey_link_token(respondent)})
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert respondent.organisation.name in response.content.decode()

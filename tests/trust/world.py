@@ -20,7 +20,15 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from agreements.models import Agreement, Collaboration, Participation, Role
-from commissioner.models import Activity, Attendance, Flag
+from commissioner.models import (
+    Activity,
+    Attendance,
+    Flag,
+    SurveyRespondent,
+    SurveyResponse,
+    SurveyRound,
+)
+from commissioner.survey.services import instrument_default
 from tests import factories
 
 # Canonical resource name -> the names routes may use for it (path segments or parameters).
@@ -61,6 +69,8 @@ RESOURCE_ALIASES: dict[str, tuple[str, ...]] = {
     "flags": ("flag",),
     "interventions": ("intervention",),
     "policies": ("policy", "engagement-policies", "engagement-policy", "engagementpolicies"),
+    "instruments": ("instrument", "survey-instruments", "survey-instrument"),
+    "rounds": ("round", "survey-rounds", "survey-round"),
 }
 _ALIAS_TO_RESOURCE = {
     alias: resource
@@ -186,6 +196,9 @@ class Side:
             n_attendances=models.Count("meetings__attendances", distinct=True),
             n_flags=models.Count("participations__flags", distinct=True),
             n_interventions=models.Count("participations__flags__interventions", distinct=True),
+            n_survey_rounds=models.Count("survey_rounds", distinct=True),
+            n_survey_responses=models.Count("survey_rounds__responses", distinct=True),
+            n_survey_schedules=models.Count("survey_schedule", distinct=True),
             n_snapshots=models.Count("participations__snapshots", distinct=True),
             # A token's use is recorded as activity (at most daily): not a change it made.
             n_activities=models.Count(
@@ -336,6 +349,34 @@ def build_side(label: str, marker: str) -> Side:
         flag=flag, description=f"Called the CAO {flagged}", outcome=f"Outcome {flagged}"
     )
     policy = factories.EngagementPolicyFactory(collaboration=collaboration)
+    # A survey round open today: the organisation's own answers (a draft) and its partner's
+    # (submitted, with a comment only the partner and commissioners may read: the round does not
+    # share answers).
+    instrument = instrument_default()
+    survey_round = SurveyRound.objects.create(
+        collaboration=collaboration,
+        instrument=instrument,
+        opened_on=today - dt.timedelta(days=1),
+        closes_on=today + dt.timedelta(days=30),
+    )
+    for who, whose_contact, comment, submitted in (
+        (organisation, contact, f"Survey comment {marker}", None),
+        (partner, partner_contact, f"Survey {marker}-PARTNER-PRIVATE", timezone.now()),
+    ):
+        respondent = SurveyRespondent.objects.create(
+            round=survey_round,
+            organisation=who,
+            contact=whose_contact,
+            email=whose_contact.email,
+            link_nonce="trust",
+        )
+        SurveyResponse.objects.create(
+            round=survey_round,
+            organisation=who,
+            respondent=respondent,
+            comments={"trust": comment},
+            submitted_at=submitted,
+        )
     objects = {
         "organisations": organisation,
         "contacts": contact,
@@ -355,6 +396,9 @@ def build_side(label: str, marker: str) -> Side:
         "flags": flag,
         "interventions": intervention,
         "policies": policy,
+        # The published instrument is shared by everyone (apiwalk.SHARED_RESOURCES).
+        "instruments": instrument,
+        "rounds": survey_round,
     }
     partner_objects = {
         "organisations": partner,
