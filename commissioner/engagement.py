@@ -37,6 +37,7 @@ from agreements.models import (
 )
 
 from .models import Attendance, Band, EngagementPolicy, Meeting
+from .survey.signals import read_survey, survey_reasons
 from .trends import Trend, read_contact, read_lateness, read_relationship
 
 # Days of one reporting period of each goal cadence.
@@ -48,6 +49,8 @@ CADENCE_DAYS = {
 # An agreement circulating for more than this many days counts against a signatory that has
 # not signed it.
 SIGNATURE_GRACE_DAYS = 14
+# A survey rating of trust or commitment under this (of 5) costs points even if others agree.
+SURVEY_LOW = 2.5
 # Days after a reporting period's end by which its report is expected.
 REPORT_GRACE_DAYS = 21
 # The attendance component reads at least this many of the latest meetings, even from before the
@@ -92,6 +95,9 @@ class Policy:
     points_contact_left: int = 5
     points_single_contact: int = 3
     points_partner_withdrew: int = 5
+    points_survey_unanswered: int = 5
+    points_survey_trust: int = 10
+    points_survey_divergent: int = 5
 
     @classmethod
     def from_row(cls, row: EngagementPolicy | dict | None) -> Policy:
@@ -132,6 +138,9 @@ EARLY_WARNING_FIELDS = [
     "points_contact_left",
     "points_single_contact",
     "points_partner_withdrew",
+    "points_survey_unanswered",
+    "points_survey_trust",
+    "points_survey_divergent",
 ]
 
 
@@ -179,6 +188,8 @@ class Figures:
     meetings_since_joining: int = 10_000
     # Frozen and hashable: one shared default is safe.
     trend: Trend = Trend()  # noqa: RUF009
+    # The partnership health survey's figures (commissioner/survey/signals.py), frozen.
+    survey: tuple = ()
 
     @property
     def meetings_missed(self) -> int:
@@ -393,6 +404,8 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
         # round(100 · weighted / (total · common)), halves up.
         score = (200 * weighted + total_weight * common) // (2 * total_weight * common)
     penalties = relationship_penalties(figures.trend, policy)
+    survey = thaw(figures.survey)
+    penalties += survey_penalties(survey, policy)
     score = max(0, score - sum(points for _code, points in penalties))
     lost = [
         # Points lost, scaled by the common denominator: exact, so ties fall back to the order.
@@ -405,7 +418,13 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
     lost.sort(key=lambda item: (-item[0], item[1]))
     language = get_language()
     reasons = [reason_for(signal, figures, language) for _lost, _index, signal in lost]
-    reasons += [relationship_reason(code, figures.trend) for code, _points in penalties]
+    reasons += [
+        relationship_reason(code, figures.trend)
+        for code, _points in penalties
+        if not code.startswith("survey")
+    ]
+    if any(code.startswith("survey") for code, _points in penalties):
+        reasons += survey_reasons(survey)
     return Assessment(
         figures=figures,
         ratios=ratios,
@@ -427,6 +446,42 @@ def relationship_penalties(trend: Trend, policy: Policy) -> list[tuple[str, int]
     return penalties
 
 
+def survey_penalties(survey: dict, policy: Policy) -> list[tuple[str, int]]:
+    """Points off the score from the partnership health survey: the latest round not answered;
+    trust or commitment rated low (under 2.5) or apart from the others (1.5 points or more);
+    another principle rated apart from the others."""
+    penalties = []
+    if survey.get("answered_last_round") is False and policy.points_survey_unanswered:
+        penalties.append(("survey_unanswered", policy.points_survey_unanswered))
+    divergent = set(survey.get("divergent_principles") or ())
+    low = any(
+        survey.get(code) is not None and (survey[code] < SURVEY_LOW or code in divergent)
+        for code in ("trust", "commitment")
+    )
+    if low and policy.points_survey_trust:
+        penalties.append(("survey_trust", policy.points_survey_trust))
+    if divergent - {"trust", "commitment"} and policy.points_survey_divergent:
+        penalties.append(("survey_divergent", policy.points_survey_divergent))
+    return penalties
+
+
+def freeze(value):
+    """A hashable copy of the survey figures (Figures are the scan's memo keys)."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, freeze(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return ("__list__", *(freeze(item) for item in value))
+    return value
+
+
+def thaw(value):
+    if isinstance(value, tuple) and value[:1] == ("__list__",):
+        return [thaw(item) for item in value[1:]]
+    if isinstance(value, tuple):
+        return {key: thaw(item) for key, item in value}
+    return value
+
+
 def relationship_reason(code: str, trend: Trend) -> str:
     if code == "contact_left":
         return _("the named contact left or changed in the last 90 days")
@@ -437,6 +492,26 @@ def relationship_reason(code: str, trend: Trend) -> str:
         "%(count)s other partners withdrew in the last 90 days",
         trend.partners_withdrawn,
     ) % {"count": trend.partners_withdrawn}
+
+
+def _scored_survey(figures: dict | None) -> dict:
+    """What the score and the reasons read of a participation's survey figures (the round's
+    id and every principle's figures aside, so that partners with the same answers share a
+    memo entry)."""
+    if not figures or (figures.get("last_round_id") is None and figures.get("trust") is None):
+        return {}
+    keep = (
+        "answered_last_round",
+        "last_round_opened_on",
+        "trust",
+        "commitment",
+        "others_trust",
+        "others_commitment",
+        "divergent_principles",
+        "principle_scores",
+        "others_principle_scores",
+    )
+    return {key: figures.get(key) for key in keep}
 
 
 # Reading the figures of a batch ---------------------------------------------------------------
@@ -744,6 +819,7 @@ def read_figures(
     lateness = read_lateness(rows, policies, day)
     relationship = read_relationship(rows, day)
     signatures = read_signatures(rows, day)
+    survey = read_survey(rows, day)
     figures = {}
     for row in rows:
         policy = policies[row.collaboration_id]
@@ -772,5 +848,6 @@ def read_figures(
             days_since_activity=max(0, (day.date - last).days),
             days_since_joining=(day.date - row.joined_on).days,
             trend=trend,
+            survey=freeze(_scored_survey(survey.get(row.pk))),
         )
     return figures

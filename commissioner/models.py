@@ -160,6 +160,15 @@ class EngagementPolicy(models.Model):
     points_partner_withdrew = models.PositiveIntegerField(
         _("points off: another partner withdrew (90 days)"), default=5
     )
+    points_survey_unanswered = models.PositiveIntegerField(
+        _("points off: the latest health survey round not answered"), default=5
+    )
+    points_survey_trust = models.PositiveIntegerField(
+        _("points off: trust or commitment rated low or apart from the others"), default=10
+    )
+    points_survey_divergent = models.PositiveIntegerField(
+        _("points off: another principle rated apart from the others"), default=5
+    )
 
     class Meta:
         verbose_name_plural = _("engagement policies")

@@ -10,6 +10,7 @@ naming the input at fault; an actor who may not act at all gets PermissionDenied
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -51,6 +53,7 @@ from .engagement import (
     default_policy,
     policies_for,
     read_figures,
+    thaw,
 )
 from .models import (
     Activity,
@@ -768,6 +771,11 @@ def _store_snapshots(day: Day, rows: list[Row]) -> int:
 PREVIOUS_SCAN_DAYS = 31
 
 
+def json_safe(value):
+    """Dates and decimals as JSON text (the snapshot's JSON columns)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
 def _read_previous(rows, day: Day, policies) -> tuple[dict[int, Previous], dict[int, int]]:
     """The latest earlier snapshot of each participation within PREVIOUS_SCAN_DAYS (its state
     and streaks),
@@ -1007,7 +1015,10 @@ def _scan_batch(
                         "warning_streak": state.warning_streak,
                         "clear_streak": state.clear_streak,
                         "drift_evidence": state.evidence,
-                        "trend": trend_figures(figures[row.pk].trend, state),
+                        "trend": {
+                            **trend_figures(figures[row.pk].trend, state),
+                            "survey": json_safe(thaw(figures[row.pk].survey)),
+                        },
                         "reasons": reasons,
                     },
                     values,

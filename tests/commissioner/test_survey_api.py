@@ -158,7 +158,7 @@ def test_an_unknown_statement_and_a_closed_round_are_refused(world):
 
 def test_json_only_and_read_only_tokens_cannot_answer(world):
     url = f"/api/v1/survey-rounds/{world['current'].pk}/my-response/"
-    form = world["api"].put(url, {"submit": "true"})
+    form = world["api"].put(url, {"submit": "true"}, format="multipart")
     assert form.status_code == 415
     read_only = token_client(world["partners"][1].organisation, write=False)
     assert read_only.put(url, {"answers": []}, format="json").status_code == 403

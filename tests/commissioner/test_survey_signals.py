@@ -192,3 +192,34 @@ def test_reads_the_scans_own_rows_and_day(story):
     figures = read_survey([row], Day.of(SCAN))[story.a.pk]
     assert figures == read_survey(rows_of([story.a]), day_of(SCAN))[story.a.pk]
     assert figures["trust"] == 2.0
+
+
+def test_the_scan_takes_the_survey_into_the_score_with_reasons(story):
+    """Issue 19, into the early warning: not answering, a low or divergent trust or commitment,
+    and another divergent principle cost the policy's points, each with its reason."""
+    from commissioner.models import EngagementPolicy, EngagementSnapshot
+    from commissioner.services import engagement_scan
+
+    def scores():
+        engagement_scan(scan_date=SCAN, send_digests=False)
+        return {s.participation_id: s for s in EngagementSnapshot.objects.filter(scan_date=SCAN)}
+
+    EngagementPolicy.objects.create(
+        collaboration=None,
+        points_survey_unanswered=0,
+        points_survey_trust=0,
+        points_survey_divergent=0,
+    )
+    without = scores()
+    EngagementPolicy.objects.all().delete()
+    with_survey = scores()
+    lost = {pk: without[pk].score - with_survey[pk].score for pk in with_survey}
+    # A: trust 2.0 (low, and apart from the others) 10, purpose apart 5. D: did not answer
+    # March 5, commitment apart in January 10. B and C: nothing.
+    assert lost == {story.a.pk: 15, story.b.pk: 0, story.c.pk: 0, story.d.pk: 15}
+    a = with_survey[story.a.pk]
+    assert "rated trust 2.0 of 5 where the others rated 4.2" in a.reasons
+    assert any(reason.startswith("saw purpose differently") for reason in a.reasons)
+    assert a.trend["survey"]["trust"] == 2.0
+    assert "did not answer the March round" in with_survey[story.d.pk].reasons
+    assert not any("rated" in reason for reason in with_survey[story.b.pk].reasons)
