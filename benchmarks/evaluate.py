@@ -88,11 +88,15 @@ class Series:
 
 
 def run_seed(seed: int, collaborations: int, template: Path, verbose: bool) -> dict:
+    from django.core.cache import cache
     from django.db import connection
 
     from benchmarks import cohort
 
     plan = cohort.build(seed, collaborations=collaborations)
+    # Each seed is a world of its own: nothing remembered from the previous one (the ids repeat
+    # from one fresh database to the next, and the API-use memo is keyed by them).
+    cache.clear()
     database = WORKDIR / f"seed-{seed}.sqlite3"
     shutil.copyfile(template, database)
     connection.close()

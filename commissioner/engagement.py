@@ -252,7 +252,11 @@ def ratios_for(figures: Figures, policy: Policy) -> dict[str, tuple[int, int]]:
     obligations = (max(0, 2 * whole - late), 2 * whole)
     reporting = (f.reports_made, f.reports_expected) if f.reports_expected else (1, 1)
     inactivity = max(1, policy.inactivity_days)
-    recency = (max(0, inactivity - f.days_since_activity), inactivity)
+    # Days of silence beyond the partner's own usual gap between signs of life (when it has one):
+    # a monthly correspondent quiet for three weeks has lost nothing; a weekly one has.
+    usual = round(f.trend.usual_gap) if f.trend.usual_gap is not None else 0
+    silent = max(0, f.days_since_activity - usual)
+    recency = (max(0, inactivity - silent), inactivity)
     signatures = (0, 1) if f.signatures_pending else (1, 1)
     return {
         "attendance": attendance,

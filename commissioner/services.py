@@ -162,10 +162,15 @@ def api_use_record(*, organisation_id: int, collaboration_id: int, when=None) ->
         )
         for pk in participation_ids
     )
-    try:
-        cache.set(key, 1, timeout=24 * 3600)
-    except Exception:
-        logger.warning("cache unavailable for API use", exc_info=False)
+
+    def remember() -> None:
+        try:
+            cache.set(key, 1, timeout=24 * 3600)
+        except Exception:
+            logger.warning("cache unavailable for API use", exc_info=False)
+
+    # Only once the activity is committed: a request rolled back leaves nothing to remember.
+    transaction.on_commit(remember)
     return len(participation_ids)
 
 

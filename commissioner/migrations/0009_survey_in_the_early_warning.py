@@ -4,25 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioner', '0008_health_survey'),
+        ("commissioner", "0008_health_survey"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='engagementpolicy',
-            name='points_survey_divergent',
-            field=models.PositiveIntegerField(default=5, verbose_name='points off: another principle rated apart from the others'),
+            model_name="engagementpolicy",
+            name="points_survey_divergent",
+            field=models.PositiveIntegerField(
+                default=5, verbose_name="points off: another principle rated apart from the others"
+            ),
         ),
         migrations.AddField(
-            model_name='engagementpolicy',
-            name='points_survey_trust',
-            field=models.PositiveIntegerField(default=10, verbose_name='points off: trust or commitment rated low or apart from the others'),
+            model_name="engagementpolicy",
+            name="points_survey_trust",
+            field=models.PositiveIntegerField(
+                default=10,
+                verbose_name="points off: trust or commitment rated low or apart from the others",
+            ),
         ),
         migrations.AddField(
-            model_name='engagementpolicy',
-            name='points_survey_unanswered',
-            field=models.PositiveIntegerField(default=5, verbose_name='points off: the latest health survey round not answered'),
+            model_name="engagementpolicy",
+            name="points_survey_unanswered",
+            field=models.PositiveIntegerField(
+                default=5, verbose_name="points off: the latest health survey round not answered"
+            ),
         ),
     ]
