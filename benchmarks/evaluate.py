@@ -67,15 +67,23 @@ class Clock:
         return self.now
 
     def install(self):
+        """Once per process: every World shares this clock (a field's default is cached by
+        Django on first use, so a second clock would never reach it)."""
         from django.apps import apps
         from django.utils import timezone
 
         real = timezone.now
+        if real is self:
+            return
         timezone.now = self
         for model in apps.get_models():
             for model_field in model._meta.concrete_fields:
                 if model_field.default is real:
                     model_field.default = self
+                    model_field.__dict__.pop("_get_default", None)
+
+
+CLOCK = Clock()
 
 
 @dataclass
@@ -98,6 +106,9 @@ def run_seed(seed: int, collaborations: int, template: Path, verbose: bool) -> d
     # from one fresh database to the next, and the API-use memo is keyed by them).
     cache.clear()
     database = WORKDIR / f"seed-{seed}.sqlite3"
+    # A write-ahead log left by an earlier run would be replayed into the fresh copy.
+    for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        stale.unlink(missing_ok=True)
     shutil.copyfile(template, database)
     connection.close()
     connection.settings_dict["NAME"] = str(database)
@@ -134,7 +145,7 @@ class World:
 
     def __init__(self, plan):
         self.plan = plan
-        self.clock = Clock()
+        self.clock = CLOCK
         self.clock.install()
         self.refused = 0
 
@@ -512,8 +523,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     WORKDIR.mkdir(parents=True, exist_ok=True)
     template = WORKDIR / "template.sqlite3"
-    if template.exists():
-        template.unlink()
+    for stale in (template, Path(f"{template}-wal"), Path(f"{template}-shm")):
+        stale.unlink(missing_ok=True)
     setup_django(template)
     from django.core.management import call_command
 
