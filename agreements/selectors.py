@@ -251,9 +251,10 @@ def goal_list_for(*, actor) -> QuerySet[SharedGoal]:
     )
 
 
-def measurement_list_for(*, actor) -> QuerySet[Measurement]:
+def measurement_list_for(*, actor, include_withdrawn: bool = False) -> QuerySet[Measurement]:
+    manager = Measurement.all_objects if include_withdrawn else Measurement.objects
     return _in_scope(
-        Measurement.objects.select_related("goal", "reported_by_organisation"),
+        manager.select_related("goal", "reported_by_organisation"),
         actor,
         "goal__collaboration_id",
     )
