@@ -537,6 +537,13 @@ def goal_get_for(*, collaboration: Collaboration, pk: int) -> SharedGoal:
     return get_object_or_404(with_latest_measurement(collaboration.goals.all()), pk=pk)
 
 
+def goal_measurement_get(*, goal: SharedGoal, pk: int) -> Measurement:
+    """A standing measurement of `goal` (the goal already in the caller's scope); 404 if none."""
+    return get_object_or_404(
+        goal.measurements.select_related("goal", "reported_by_organisation"), pk=pk
+    )
+
+
 def goal_measurements(*, goal: SharedGoal) -> list[Measurement]:
     return list(
         goal.measurements.select_related("reported_by_organisation").order_by(
