@@ -295,7 +295,7 @@ ERROR_RESPONSES = {
     ),
     "415": (
         "Unsupported media type: the body is in a media type the operation does not accept.",
-        DETAIL_SCHEMA,
+        "ErrorDetail",
     ),
     "429": (
         "Too many requests from this caller: retry after `Retry-After` seconds.",
