@@ -332,3 +332,10 @@ def test_the_goal_page_offers_correct_and_withdraw_to_who_may(
         "agreements:measurement_correct", args=[collaboration.slug, goal.pk, other.pk]
     )
     assert client.get(other_correct).status_code in (403, 404)
+
+
+def test_the_admin_still_lists_a_withdrawn_measurement(admin_client, partner_staff, reported):
+    services.measurement_withdraw(actor=partner_staff, measurement=reported, reason="In error")
+    page = admin_client.get(reverse("admin:agreements_measurement_changelist"))
+    assert page.status_code == 200
+    assert f"/admin/agreements/measurement/{reported.pk}/" in page.content.decode()
