@@ -339,3 +339,41 @@ def test_the_admin_still_lists_a_withdrawn_measurement(admin_client, partner_sta
     page = admin_client.get(reverse("admin:agreements_measurement_changelist"))
     assert page.status_code == 200
     assert f"/admin/agreements/measurement/{reported.pk}/" in page.content.decode()
+
+
+def test_a_scan_for_a_day_before_the_withdrawal_still_counts_the_report(
+    collaboration, goal, partner, partner_staff
+):
+    """As-of truth (docs/engagement.md): a withdrawn report no longer counts from the moment it
+    was withdrawn, but a scan for an earlier day still counts it, as a withdrawn activity."""
+    from commissioner.engagement import (
+        Day,
+        ParticipationRow,
+        default_policy,
+        policies_for,
+        read_figures,
+    )
+
+    # The goal was set long before both scan dates.
+    type(goal).objects.filter(pk=goal.pk).update(
+        created_at=timezone.now() - 100 * DAY, cadence=type(goal).Cadence.MONTHLY
+    )
+    measurement = factories.MeasurementFactory(
+        goal=goal,
+        reported_by_organisation=partner,
+        period_end=timezone.localdate() - 12 * DAY,
+        reported_at=timezone.now() - 10 * DAY,
+    )
+    participation = Participation.objects.get(collaboration=collaboration, organisation=partner)
+    row = ParticipationRow(
+        participation.pk, collaboration.pk, partner.pk, timezone.localdate() - 100 * DAY
+    )
+    policies = policies_for({collaboration.pk}, default=default_policy())
+
+    def made(day):
+        return read_figures([row], policies, Day.of(day))[row.pk].reports_made
+
+    today, earlier = timezone.localdate(), timezone.localdate() - 5 * DAY
+    assert (made(today), made(earlier)) == (1, 1)
+    services.measurement_withdraw(actor=partner_staff, measurement=measurement, reason="Error")
+    assert (made(today), made(earlier)) == (0, 1)
