@@ -377,3 +377,29 @@ def test_a_scan_for_a_day_before_the_withdrawal_still_counts_the_report(
     assert (made(today), made(earlier)) == (1, 1)
     services.measurement_withdraw(actor=partner_staff, measurement=measurement, reason="Error")
     assert (made(today), made(earlier)) == (0, 1)
+
+
+def test_the_correct_form_refuses_no_change_and_another_organisations_measurement(
+    client, collaboration, goal, lead, lead_staff, partner_staff, reported
+):
+    correct = reverse(
+        "agreements:measurement_correct", args=[collaboration.slug, goal.pk, reported.pk]
+    )
+    client.force_login(partner_staff)
+    unchanged = client.post(
+        correct,
+        {"value": "150.00", "period_end": reported.period_end.isoformat(), "reason": "Same"},
+    )
+    assert unchanged.status_code == 200
+    assert "this is what was reported" in unchanged.content.decode()
+    assert reported.history.count() == 1
+    theirs = services.measurement_report(
+        actor=lead_staff, goal=goal, value=7, period_end=reported.period_end, organisation=lead
+    )
+    page = reverse("agreements:goal_detail", args=[collaboration.slug, goal.pk])
+    their_correct = reverse(
+        "agreements:measurement_correct", args=[collaboration.slug, goal.pk, theirs.pk]
+    )
+    assert their_correct not in client.get(page).content.decode()
+    assert client.get(their_correct).status_code == 403
+    assert client.post(their_correct, {"value": "8", "reason": "x"}).status_code == 403
