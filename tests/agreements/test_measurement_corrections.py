@@ -15,6 +15,7 @@ from commissioner.models import Activity
 from partners.principals import PartnerPrincipal
 from tests import factories
 from tests.conftest import token_client
+from tests.querycount import query_budget
 
 
 def principal(organisation, *, write=True) -> PartnerPrincipal:
@@ -403,3 +404,30 @@ def test_the_correct_form_refuses_no_change_and_another_organisations_measuremen
     assert their_correct not in client.get(page).content.decode()
     assert client.get(their_correct).status_code == 403
     assert client.post(their_correct, {"value": "8", "reason": "x"}).status_code == 403
+
+
+def test_the_list_with_withdrawn_measurements_has_a_pinned_query_count(goal, partner, lead):
+    api = token_client(partner)
+
+    def grow(n):
+        for _ in range(n):
+            measurement = factories.MeasurementFactory(
+                goal=goal,
+                reported_by_organisation=partner,
+                period_end=timezone.localdate() - (Measurement.all_objects.count() + 1) * DAY,
+            )
+            services.measurement_withdraw(
+                actor=principal(partner), measurement=measurement, reason="In error"
+            )
+
+    grow(2)
+    path = "/api/v1/measurements/?include_withdrawn=true"
+    api.get(path)  # the token's daily API-use activity is recorded once
+    with query_budget("agreements.api_measurement_list_with_withdrawn"):
+        first = api.get(path).json()["results"]
+    grow(3)
+    with query_budget("agreements.api_measurement_list_with_withdrawn"):
+        second = api.get(path).json()["results"]
+    assert len(first) == 2 and len(second) == 5
+    assert all(m["withdrawn_at"] for m in second)
+    assert api.get("/api/v1/measurements/").json()["results"] == []
