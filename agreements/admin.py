@@ -101,10 +101,22 @@ class SharedGoalAdmin(ReadOnlyAdmin):
 
 @admin.register(Measurement)
 class MeasurementAdmin(ReadOnlyAdmin):
-    list_display = ("goal", "value", "period_end", "reported_by_organisation", "reported_at")
+    list_display = (
+        "goal",
+        "value",
+        "period_end",
+        "reported_by_organisation",
+        "reported_at",
+        "corrected_at",
+        "withdrawn_at",
+    )
     search_fields = ("goal__title", "reported_by_organisation__name")
     list_select_related = ("goal", "reported_by_organisation")
     date_hierarchy = "period_end"
+
+    def get_queryset(self, request):
+        # Withdrawn measurements too: the admin is where the whole record is read.
+        return Measurement.all_objects.select_related(*self.list_select_related)
 
 
 @admin.register(Agreement)

@@ -172,6 +172,10 @@ class MeasurementApiFilterSet(django_filters.FilterSet):
     reported_by_organisation = IdFilter(field_name="reported_by_organisation_id")
     period_end_after = django_filters.DateFilter(field_name="period_end", lookup_expr="gte")
     period_end_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
+    include_withdrawn = django_filters.BooleanFilter(
+        method="withdrawn_included",
+        help_text=_("Also list measurements withdrawn as reported in error (left out by default)."),
+    )
 
     class Meta:
         model = Measurement
@@ -181,7 +185,12 @@ class MeasurementApiFilterSet(django_filters.FilterSet):
             "reported_by_organisation",
             "period_end_after",
             "period_end_before",
+            "include_withdrawn",
         ]
+
+    def withdrawn_included(self, queryset, name, value):
+        # The view leaves withdrawn measurements out of the list unless this is true.
+        return queryset
 
 
 class AgreementApiFilterSet(django_filters.FilterSet):

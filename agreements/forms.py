@@ -200,6 +200,38 @@ class MeasurementForm(AgreementsForm):
             self.fields["reported_by_organisation"].queryset = organisation_choices
 
 
+class MeasurementCorrectForm(AgreementsForm):
+    value = _amount_field(_("Corrected value"))
+    period_end = forms.DateField(label=_("Period ending"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the measurement's history, e.g. “Typo: 1,250 not 125”."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not self.errors
+            and cleaned.get("value") == self.initial.get("value")
+            and cleaned.get("period_end") == self.initial.get("period_end")
+        ):
+            raise forms.ValidationError(
+                _("Change the value, the period end or both: this is what was reported.")
+            )
+        return cleaned
+
+
+class MeasurementWithdrawForm(AgreementsForm):
+    reason = forms.CharField(
+        label=_("Reason for the withdrawal"),
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why it was reported in error; kept in the measurement's history."),
+    )
+
+
 class AgreementForm(AgreementsForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Choose…")), *Agreement.Kind.choices])

@@ -191,8 +191,20 @@ class SharedGoal(models.Model):
         return self.title
 
 
+class CurrentMeasurementManager(models.Manager):
+    """Measurements that stand: a withdrawn one (reported in error) counts nowhere — not in
+    progress, charts, lists, exports or signs of life — but stays in the table and its history."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
 class Measurement(models.Model):
-    """A reported value of a goal's indicator for a period. Progress is derived, never stored."""
+    """A reported value of a goal's indicator for a period. Progress is derived, never stored.
+
+    A correction changes `value` or `period_end` in place (the history keeps what was reported
+    and `correction_reason` says why); a withdrawal sets `withdrawn_at`, after which the
+    default manager no longer returns the row and the period may be reported again."""
 
     goal = models.ForeignKey(SharedGoal, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
@@ -208,17 +220,30 @@ class Measurement(models.Model):
     )
     evidence = models.TextField(_("evidence note"), blank=True)
     reported_at = models.DateTimeField(default=timezone.now)
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    correction_reason = models.TextField(_("reason for the correction"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("reason for the withdrawal"), blank=True)
 
     history = HistoricalRecords(get_user=history_user)
 
+    objects = CurrentMeasurementManager()
+    all_objects = models.Manager()  # noqa: DJ012 (ruff takes a second manager for a field)
+
     class Meta:
         ordering = ["goal", "period_end"]
+        # Related lookups (measurement.goal's reverse, prefetches) go through `objects`, so a
+        # withdrawn measurement is left out everywhere; the base manager still sees every row.
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         indexes = [models.Index(fields=["goal", "period_end"])]
         constraints = [
-            # One report per organisation, goal and period: twenty identical reports at once
-            # leave one row (agreements.services.measurement_report answers the rest with it).
+            # One standing report per organisation, goal and period: twenty identical reports
+            # at once leave one row (agreements.services.measurement_report answers the rest
+            # with it). A withdrawn report does not count, so the period may be reported again.
             models.UniqueConstraint(
                 fields=["goal", "reported_by_organisation", "period_end"],
+                condition=models.Q(withdrawn_at__isnull=True),
                 name="measurement_once_per_period",
             )
         ]

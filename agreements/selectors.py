@@ -251,9 +251,10 @@ def goal_list_for(*, actor) -> QuerySet[SharedGoal]:
     )
 
 
-def measurement_list_for(*, actor) -> QuerySet[Measurement]:
+def measurement_list_for(*, actor, include_withdrawn: bool = False) -> QuerySet[Measurement]:
+    manager = Measurement.all_objects if include_withdrawn else Measurement.objects
     return _in_scope(
-        Measurement.objects.select_related("goal", "reported_by_organisation"),
+        manager.select_related("goal", "reported_by_organisation"),
         actor,
         "goal__collaboration_id",
     )
@@ -534,6 +535,13 @@ def actor_participation(*, actor, collaboration: Collaboration) -> Participation
 def goal_get_for(*, collaboration: Collaboration, pk: int) -> SharedGoal:
     """A goal of `collaboration` (itself fetched through collaboration_get_for)."""
     return get_object_or_404(with_latest_measurement(collaboration.goals.all()), pk=pk)
+
+
+def goal_measurement_get(*, goal: SharedGoal, pk: int) -> Measurement:
+    """A standing measurement of `goal` (the goal already in the caller's scope); 404 if none."""
+    return get_object_or_404(
+        goal.measurements.select_related("goal", "reported_by_organisation"), pk=pk
+    )
 
 
 def goal_measurements(*, goal: SharedGoal) -> list[Measurement]:

@@ -976,27 +976,7 @@ def measurement_report(
             raise refusal
         raise _not_participating_error(organisation, collaboration, "reported_by_organisation")
     value = _amount(value, field="value", label=_("value"))
-    if period_end is None:
-        raise DomainError(_("Enter the date the reported period ended."), field="period_end")
-    check_date(period_end, field="period_end")
-    if period_end > timezone.localdate():
-        raise DomainError(
-            _(
-                "A measurement reports a period that has ended: the period end cannot be in the "
-                "future."
-            ),
-            field="period_end",
-        )
-    earliest = earliest_period_end(goal)
-    if period_end < earliest:
-        raise DomainError(
-            _(
-                "The period end cannot be before %(date)s: reporting on this goal began on "
-                "%(began)s, and a measurement may go back one reporting period before that."
-            )
-            % {"date": earliest.isoformat(), "began": goal_reporting_began(goal).isoformat()},
-            field="period_end",
-        )
+    _check_period_end(goal, period_end)
     evidence = _text(evidence, field="evidence", label=_("evidence note"), max_length=MAX_TEXT)
     earlier = _measurement_reported(goal, organisation, period_end)
     if earlier is not None:
@@ -1034,6 +1014,156 @@ def measurement_report(
     return measurement
 
 
+def _check_period_end(goal: SharedGoal, period_end: dt.date | None) -> None:
+    """The bounds of a measurement's period end, for a report and a correction alike."""
+    if period_end is None:
+        raise DomainError(_("Enter the date the reported period ended."), field="period_end")
+    check_date(period_end, field="period_end")
+    if period_end > timezone.localdate():
+        raise DomainError(
+            _(
+                "A measurement reports a period that has ended: the period end cannot be in the "
+                "future."
+            ),
+            field="period_end",
+        )
+    earliest = earliest_period_end(goal)
+    if period_end < earliest:
+        raise DomainError(
+            _(
+                "The period end cannot be before %(date)s: reporting on this goal began on "
+                "%(began)s, and a measurement may go back one reporting period before that."
+            )
+            % {"date": earliest.isoformat(), "began": goal_reporting_began(goal).isoformat()},
+            field="period_end",
+        )
+
+
+def _lock_measurement(measurement_id: int) -> Measurement:
+    """The measurement, withdrawn or not, locked and read afresh (after its collaboration, in
+    the lock order of collabhub/locking.py)."""
+    return (
+        Measurement.all_objects.select_for_update(no_key=True, of=("self",))
+        .select_related("goal", "reported_by_organisation")
+        .get(pk=measurement_id)
+    )
+
+
+def _measurement_writable(*, actor, measurement: Measurement) -> Collaboration:
+    """Lock the measurement's collaboration and then the measurement; refuse whoever may not
+    change it (the reporting organisation, a manager) and a collaboration or participation in a
+    final state. Returns the locked collaboration; `measurement` is refreshed from the lock."""
+    collaboration = _lock_collaboration(measurement.goal.collaboration_id)
+    copy_row(measurement, _lock_measurement(measurement.pk))
+    measurement.goal.collaboration = collaboration
+    if not may_report_measurement(actor, collaboration, measurement.reported_by_organisation_id):
+        raise PermissionDenied(
+            _(
+                "Only the organisation that reported a measurement and the collaboration's "
+                "managers may correct or withdraw it."
+            )
+        )
+    require_open_for_partner_writes(
+        collaboration=collaboration,
+        organisation_id=measurement.reported_by_organisation_id,
+        field="reason",
+    )
+    if measurement.withdrawn_at is not None:
+        raise DomainError(
+            _("This measurement was withdrawn on %(date)s: it can no longer be changed.")
+            % {"date": timezone.localtime(measurement.withdrawn_at).date().isoformat()},
+            field="reason",
+            code=CONFLICT,
+        )
+    return collaboration
+
+
+MEASUREMENT_UNCHANGED = object()
+
+
+def measurement_correct(
+    *,
+    actor,
+    measurement: Measurement,
+    reason: str,
+    value=MEASUREMENT_UNCHANGED,
+    period_end=MEASUREMENT_UNCHANGED,
+) -> Measurement:
+    """Correct a measurement's value or period end, with a reason. The row changes in place: the
+    history keeps the reported figure, and no new "measurement reported" activity is recorded
+    (a correction is not a second sign of life). The same correction again (a retry) changes
+    nothing and answers with the row; a period the organisation already reported is a conflict."""
+    with transaction.atomic():
+        _measurement_writable(actor=actor, measurement=measurement)
+        goal = measurement.goal
+        reason = _text(
+            reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True
+        )
+        if value is MEASUREMENT_UNCHANGED and period_end is MEASUREMENT_UNCHANGED:
+            raise DomainError(
+                _("Give the corrected value, the corrected period end, or both."), field="value"
+            )
+        new_value = (
+            measurement.value
+            if value is MEASUREMENT_UNCHANGED
+            else _amount(value, field="value", label=_("value"))
+        )
+        new_period_end = (
+            measurement.period_end if period_end is MEASUREMENT_UNCHANGED else period_end
+        )
+        if new_period_end != measurement.period_end:
+            _check_period_end(goal, new_period_end)
+        if new_value == measurement.value and new_period_end == measurement.period_end:
+            return measurement
+        if new_period_end != measurement.period_end:
+            other = _measurement_reported(
+                goal, measurement.reported_by_organisation, new_period_end
+            )
+            if other is not None and other.pk != measurement.pk:
+                raise DomainError(
+                    _(
+                        "%(organisation)s already reported %(value)s for the period ending "
+                        "%(date)s: correct or withdraw that measurement instead."
+                    )
+                    % {
+                        "organisation": other.reported_by_organisation.name,
+                        "value": other.value,
+                        "date": other.period_end.isoformat(),
+                    },
+                    field="period_end",
+                    code=CONFLICT,
+                )
+        measurement.value = new_value
+        measurement.period_end = new_period_end
+        measurement.corrected_at = timezone.now()
+        measurement.correction_reason = reason
+        _stamp(measurement, actor, reason)
+        try:
+            with transaction.atomic():
+                measurement.save(
+                    update_fields=["value", "period_end", "corrected_at", "correction_reason"]
+                )
+        except IntegrityError as exc:
+            raise integrity_conflict(exc) from exc
+    return measurement
+
+
+def measurement_withdraw(*, actor, measurement: Measurement, reason: str) -> Measurement:
+    """Withdraw a measurement reported in error, with a reason. It stays in the table and its
+    history but counts nowhere any more, and its period may be reported again. Withdrawing one
+    already withdrawn is a conflict."""
+    with transaction.atomic():
+        _measurement_writable(actor=actor, measurement=measurement)
+        reason = _text(
+            reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True
+        )
+        measurement.withdrawn_at = timezone.now()
+        measurement.withdrawn_reason = reason
+        _stamp(measurement, actor, reason)
+        measurement.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+    return measurement
+
+
 def _measurement_reported(goal, organisation, period_end) -> Measurement | None:
     return (
         Measurement.objects.filter(
@@ -1053,12 +1183,14 @@ def _repeat_or_conflict(earlier: Measurement, *, value: Decimal, evidence: str) 
         _(
             "%(organisation)s already reported %(value)s for the period ending %(date)s. The "
             "period is already reported: to change the figure, correct that measurement "
-            "rather than reporting the period again."
+            "(measurement %(id)s: “Correct” on the goal's page, or POST "
+            "/api/v1/measurements/%(id)s/correct/) rather than reporting the period again."
         )
         % {
             "organisation": earlier.reported_by_organisation.name,
             "value": earlier.value,
             "date": earlier.period_end.isoformat(),
+            "id": earlier.pk,
         },
         field="period_end",
         code="conflict",

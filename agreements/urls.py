@@ -48,6 +48,16 @@ urlpatterns = [
         views.measurement_add,
         name="measurement_add",
     ),
+    path(
+        "<slug:slug>/goals/<int:pk>/measurements/<int:measurement_pk>/correct/",
+        views.measurement_correct,
+        name="measurement_correct",
+    ),
+    path(
+        "<slug:slug>/goals/<int:pk>/measurements/<int:measurement_pk>/withdraw/",
+        views.measurement_withdraw,
+        name="measurement_withdraw",
+    ),
     path("<slug:slug>/agreements/new/", views.agreement_create, name="agreement_create"),
     path("<slug:slug>/agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
     path("<slug:slug>/agreements/<int:pk>/edit/", views.agreement_edit, name="agreement_edit"),

@@ -25,6 +25,7 @@ from .access import (
     may_create_collaboration,
     may_manage_collaboration,
     may_mark_met,
+    may_report_measurement,
 )
 from .documents import KINDS
 from .filters import MAX_ID, CollaborationFilterSet
@@ -33,7 +34,9 @@ from .forms import (
     CollaborationForm,
     GoalForm,
     MarkMetForm,
+    MeasurementCorrectForm,
     MeasurementForm,
+    MeasurementWithdrawForm,
     ObligationForm,
     ParticipationForm,
     SignForm,
@@ -661,6 +664,11 @@ def goal_detail(request, slug, pk):
     measurements = selectors.goal_measurements(goal=goal)
     own_id = actor_organisation_id(request.user)
     can_manage = may_manage_collaboration(request.user, collaboration)
+    for m in measurements:
+        # "Correct" and "Withdraw" for the reporting organisation and the managers.
+        m.may_change = can_manage or may_report_measurement(
+            request.user, collaboration, m.reported_by_organisation_id
+        )
     return render(
         request,
         "agreements/goal_detail.html",
@@ -673,6 +681,7 @@ def goal_detail(request, slug, pk):
             "chart_id": f"goal-chart-data-{goal.pk}",
             "combined": selectors.goal_combined_figures(goal, measurements),
             "can_manage": can_manage,
+            "can_change_measurements": any(m.may_change for m in measurements),
             "can_report": can_manage or _takes_part(collaboration, own_id),
             "history": selectors.goal_history(goal=goal),
         },
@@ -721,6 +730,98 @@ def measurement_add(request, slug, pk):
         request,
         "agreements/measurement_form.html",
         {"form": form, "collaboration": collaboration, "goal": goal},
+    )
+
+
+def _measurement_to_change(request, slug, pk, measurement_pk):
+    """The goal and its standing measurement `measurement_pk` (404 otherwise), for someone who
+    may correct or withdraw it (403 otherwise)."""
+    collaboration = _collaboration(request, slug)
+    goal = selectors.goal_get_for(collaboration=collaboration, pk=pk)
+    measurement = selectors.goal_measurement_get(goal=goal, pk=measurement_pk)
+    if not may_report_measurement(
+        request.user, collaboration, measurement.reported_by_organisation_id
+    ):
+        raise PermissionDenied(
+            _(
+                "Only the organisation that reported a measurement and the collaboration's "
+                "managers may correct or withdraw it."
+            )
+        )
+    return collaboration, goal, measurement
+
+
+@require_http_methods(["GET", "POST"])
+def measurement_correct(request, slug, pk, measurement_pk):
+    collaboration, goal, measurement = _measurement_to_change(request, slug, pk, measurement_pk)
+    form = MeasurementCorrectForm(
+        _posted(request),
+        initial={"value": measurement.value, "period_end": measurement.period_end},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measurement_correct(
+                actor=request.user, measurement=measurement, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The measurement was corrected to %(value)s %(unit)s for the period ending "
+                    "%(date)s."
+                )
+                % {
+                    "value": measurement.value,
+                    "unit": goal.unit,
+                    "date": measurement.period_end.isoformat(),
+                },
+            )
+            return redirect("agreements:goal_detail", slug=collaboration.slug, pk=goal.pk)
+    return render(
+        request,
+        "agreements/measurement_action.html",
+        {
+            "form": form,
+            "collaboration": collaboration,
+            "goal": goal,
+            "measurement": measurement,
+            "title": _("Correct a measurement"),
+            "submit": _("Correct"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def measurement_withdraw(request, slug, pk, measurement_pk):
+    collaboration, goal, measurement = _measurement_to_change(request, slug, pk, measurement_pk)
+    form = MeasurementWithdrawForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.measurement_withdraw(
+                actor=request.user, measurement=measurement, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("The measurement for the period ending %(date)s was withdrawn.")
+                % {"date": measurement.period_end.isoformat()},
+            )
+            return redirect("agreements:goal_detail", slug=collaboration.slug, pk=goal.pk)
+    return render(
+        request,
+        "agreements/measurement_action.html",
+        {
+            "form": form,
+            "collaboration": collaboration,
+            "goal": goal,
+            "measurement": measurement,
+            "title": _("Withdraw a measurement"),
+            "submit": _("Withdraw"),
+        },
     )
 
 

@@ -745,11 +745,13 @@ def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
     )
     made: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     for goal_id, organisation_id, reported_on, n in (
-        Measurement.objects.filter(
+        # As of `day`: a measurement withdrawn later still counted then (as an Activity does).
+        Measurement.all_objects.filter(
             goal__collaboration_id__in=list(goals),
             reported_at__gte=start_of(dt.date.fromordinal(earliest)),
             reported_at__lt=day.end,
         )
+        .exclude(withdrawn_at__lt=day.end)
         .annotate(reported_on=TruncDate("reported_at"))
         .values("goal_id", "reported_by_organisation_id", "reported_on")
         .annotate(n=Count("pk"))

@@ -144,11 +144,13 @@ def read_lateness(rows, policies, day) -> dict[int, dict]:
         if row is not None:
             add(row, "obligation_late", met, max(0, (met - due).days))
     for collaboration_id, organisation_id, period_end, reported in (
-        Measurement.objects.filter(
+        # As of `day`: a measurement withdrawn later still counted then (as an Activity does).
+        Measurement.all_objects.filter(
             goal__collaboration_id__in=collaboration_ids,
             reported_at__gte=start_of(earliest),
             reported_at__lt=day.end,
         )
+        .exclude(withdrawn_at__lt=day.end)
         .annotate(reported_on=TruncDate("reported_at"))
         .values_list(
             "goal__collaboration_id", "reported_by_organisation_id", "period_end", "reported_on"

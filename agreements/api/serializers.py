@@ -190,6 +190,10 @@ class MeasurementSerializer(FastRepresentation, serializers.ModelSerializer):
             "reported_by_organisation_name",
             "evidence",
             "reported_at",
+            "corrected_at",
+            "correction_reason",
+            "withdrawn_at",
+            "withdrawn_reason",
         ]
         read_only_fields = fields
 
@@ -457,6 +461,25 @@ class MeasurementWriteSerializer(serializers.Serializer):
         ),
     )
     evidence = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+
+class MeasurementCorrectSerializer(serializers.Serializer):
+    """A correction of a measurement: its value, its period end or both, and why."""
+
+    value = _amount(required=False, help_text=_("The corrected value."))
+    period_end = BoundedDateField(
+        required=False, help_text=_("The corrected last day of the reported period.")
+    )
+    reason = serializers.CharField(
+        max_length=20_000, help_text=_("Why the measurement is corrected; kept in its history.")
+    )
+
+
+class MeasurementWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=20_000,
+        help_text=_("Why the measurement was reported in error; kept in its history."),
+    )
 
 
 def _upload_field(**kwargs):

@@ -335,17 +335,33 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
     """Reported values of goals' indicators, oldest period first."""
 
     read_serializer_class = s.MeasurementSerializer
-    write_serializers = {"create": s.MeasurementWriteSerializer}
-    partner_actions = frozenset({"create"})
+    write_serializers = {
+        "create": s.MeasurementWriteSerializer,
+        "correct": s.MeasurementCorrectSerializer,
+        "withdraw": s.MeasurementWithdrawSerializer,
+    }
+    partner_actions = frozenset({"create", "correct", "withdraw"})
     filterset_class = MeasurementApiFilterSet
     search_fields = ["evidence"]
     ordering_fields = ["period_end", "reported_at", "value"]
     ordering = ["goal_id", "period_end"]
 
     def read_queryset(self):
-        return selectors.measurement_list_for(actor=self.request.user).order_by(
-            "goal_id", "period_end", "pk"
-        )
+        return selectors.measurement_list_for(
+            actor=self.request.user, include_withdrawn=True
+        ).order_by("goal_id", "period_end", "pk")
+
+    def get_queryset(self):
+        queryset = self.read_queryset()
+        # A withdrawn measurement is still read, corrected (409) or withdrawn (409) by its id;
+        # the list leaves it out unless asked.
+        if self.action == "list" and self.request.query_params.get("include_withdrawn") not in (
+            "true",
+            "True",
+            "1",
+        ):
+            queryset = queryset.filter(withdrawn_at__isnull=True)
+        return queryset
 
     @transaction.atomic
     def create(self, request, *args, **kwargs):
@@ -361,6 +377,57 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
         # The same report again answers with the row already stored: 200, not a second 201.
         repeat = getattr(measurement, "is_repeat", False)
         return self.respond(measurement, status.HTTP_200_OK if repeat else status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.MeasurementCorrectSerializer,
+        responses={
+            200: s.MeasurementSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        description="Correct a measurement's value, period end or both, with a reason. The "
+        "reporting organisation (its staff or a read-write token) or a manager may; the history "
+        "keeps the reported figure and no new report is counted. The same correction again "
+        "changes nothing (200). A withdrawn measurement, or a period the organisation already "
+        "reported, is a 409.",
+    )
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def correct(self, request, pk=None):
+        measurement = self.get_object()
+        data = self.validated(request)
+        services.measurement_correct(
+            actor=request.user,
+            measurement=measurement,
+            reason=data["reason"],
+            **{key: data[key] for key in ("value", "period_end") if key in data},
+        )
+        return self.respond(measurement)
+
+    @extend_schema(
+        request=s.MeasurementWithdrawSerializer,
+        responses={
+            200: s.MeasurementSerializer,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        description="Withdraw a measurement reported in error, with a reason. It no longer "
+        "counts anywhere (lists leave it out unless `include_withdrawn=true`) and its period may "
+        "be reported again. One already withdrawn is a 409.",
+    )
+    @action(detail=True, methods=["post"])
+    @transaction.atomic
+    def withdraw(self, request, pk=None):
+        measurement = self.get_object()
+        data = self.validated(request)
+        services.measurement_withdraw(
+            actor=request.user, measurement=measurement, reason=data["reason"]
+        )
+        return self.respond(measurement)
 
 
 # Agreements ---------------------------------------------------------------------------------

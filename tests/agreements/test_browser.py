@@ -264,3 +264,30 @@ def test_the_goal_chart_has_a_time_axis_one_line_per_organisation_and_a_combined
     assert "Combined figure of all reporting partners" in tables.nth(1).inner_text()
     assert not violations, violations
     assert not axe_problems(page)
+
+
+def test_a_partner_corrects_a_measurement_from_the_goal_page(page, story, goal):
+    """Issue 16: "Correct" on the goal page, a reason required (the error summary says so), the
+    corrected figure in the table and the chart's data, no second report."""
+    violations = watch_csp(page)
+    browser_login(page, "lee")
+    page.goto(f"/collaborations/{story.slug}/goals/{goal.pk}/")
+    latest = timezone.localdate() - dt.timedelta(days=30)
+    page.get_by_role(
+        "link",
+        name=f"Correct the measurement of Town of Lakeside for the period ending {latest}",
+    ).click()
+    page.get_by_role("heading", name="Correct a measurement").wait_for()
+    assert not axe_problems(page)
+    page.get_by_label("Corrected value").fill("275")
+    page.get_by_role("button", name="Correct").click()
+    page.get_by_text("This field is required").first.wait_for()
+    page.get_by_label("Reason for the correction").fill("Counter re-read: 275, not 260")
+    page.get_by_role("button", name="Correct").click()
+    page.get_by_text("The measurement was corrected to 275.00 riders").wait_for()
+    page.get_by_text("Corrected: Counter re-read: 275, not 260").wait_for()
+    measurement = Measurement.objects.get(goal=goal, period_end=latest)
+    assert measurement.value == 275
+    assert measurement.history.count() == 2
+    assert Measurement.objects.filter(goal=goal).count() == 3
+    assert not violations, violations

@@ -224,6 +224,17 @@ def test_a_generated_python_client_does_the_partner_journey(live_server, partner
     assert (measurement.value, measurement.period_end) == ("240.00", period_end)
     assert measurement.reported_by_organisation == partner.pk
 
+    # Correct it: the value was mistyped (the history keeps 240, lists show the corrected one).
+    corrected = answered(
+        op("measurements", "measurements_correct_create").sync_detailed(
+            id=measurement.id,
+            client=client,
+            body=models.MeasurementCorrectRequest(value="250.00", reason="Counter re-read"),
+        )
+    )
+    assert (corrected.value, corrected.correction_reason) == ("250.00", "Counter re-read")
+    assert corrected.withdrawn_at is None
+
     # Mark an obligation met, with a link, then attach the file through its own upload.
     obligations = answered(
         op("obligations", "obligations_list").sync_detailed(

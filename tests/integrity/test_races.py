@@ -302,3 +302,56 @@ def test_twenty_identical_attendance_confirmations_all_succeed(people):
     assert statuses(answers) == [200] * TRIALS, [(a.status, a.body) for a in answers]
     assert Attendance.objects.filter(meeting=meeting).count() == 1
     assert Activity.objects.filter(kind=Activity.Kind.MEETING_ATTENDED).count() == 1
+
+
+# Issue 16: measurement corrections -----------------------------------------------------------
+
+
+def test_two_corrections_at_once_leave_one_consistent_row(people):
+    """The partner and a manager correct the same measurement at the same moment: both are
+    answered (the later one corrects the corrected row), and the row's value and reason come
+    from the same correction, with one history record per correction."""
+    collaboration = consortium(people)
+    goal = factories.SharedGoalFactory(collaboration=collaboration)
+    manager, partner_api = people["manager"], people["partner_api"]
+    for trial in range(TRIALS // 2):
+        period_end = timezone.localdate() - dt.timedelta(days=trial)
+        reported = partner_api.post(
+            "/api/v1/measurements/",
+            {"goal": goal.pk, "value": "10", "period_end": period_end.isoformat()},
+        )
+        assert reported.status == 201, reported
+        pk = reported.body["id"]
+        by_partner, by_manager = race(
+            lambda pk=pk: partner_api.post(
+                f"/api/v1/measurements/{pk}/correct/", {"value": "11", "reason": "partner"}
+            ),
+            lambda pk=pk: manager.post(
+                f"/api/v1/measurements/{pk}/correct/", {"value": "12", "reason": "manager"}
+            ),
+        )
+        no_server_errors([by_partner, by_manager])
+        assert (by_partner.status, by_manager.status) == (200, 200), (by_partner, by_manager)
+        row = Measurement.objects.get(pk=pk)
+        assert (str(row.value), row.correction_reason) in {
+            ("11.00", "partner"),
+            ("12.00", "manager"),
+        }
+        assert row.history.count() == 3
+        # A correction and a withdrawal at once: the withdrawal always wins in the end, and a
+        # correction that came after it is a 409.
+        correct, withdraw = race(
+            lambda pk=pk: partner_api.post(
+                f"/api/v1/measurements/{pk}/correct/", {"value": "13", "reason": "again"}
+            ),
+            lambda pk=pk: manager.post(
+                f"/api/v1/measurements/{pk}/withdraw/", {"reason": "in error"}
+            ),
+        )
+        no_server_errors([correct, withdraw])
+        assert withdraw.status == 200, withdraw
+        assert correct.status in (200, 409), correct
+        row = Measurement.all_objects.get(pk=pk)
+        assert row.withdrawn_at is not None
+        assert (str(row.value) == "13.00") == (correct.status == 200)
+    assert Activity.objects.filter(kind=Activity.Kind.MEASUREMENT_REPORTED).count() == TRIALS // 2

@@ -22,6 +22,7 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from agreements.models import Measurement
 from commissioner.models import Attendance
 
 from .world import Side, World, resource_for
@@ -901,7 +902,12 @@ def organisation_state(organisation) -> dict:
     """What an organisation does in collaborations: its measurements, obligations, signatures,
     contacts, participations and attendance."""
     return {
-        "measurements": sorted(organisation.measurements.values_list("pk", "value", "period_end")),
+        # Withdrawn ones too: a withdrawal or a correction of B's is a change of B's data.
+        "measurements": sorted(
+            Measurement.all_objects.filter(reported_by_organisation=organisation).values_list(
+                "pk", "value", "period_end", "withdrawn_at", "correction_reason"
+            )
+        ),
         "obligations": sorted(organisation.obligations.values_list("pk", "status")),
         "signatures": sorted(
             organisation.signatures.values_list("pk", "signed_at", "signed_by_token")
