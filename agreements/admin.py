@@ -5,6 +5,7 @@ that every change is validated, recorded with who made it and counted as partner
 admin only looks."""
 
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -23,6 +24,9 @@ def _is_administrator(request) -> bool:
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):
+    # As the forms do (an obligation's evidence link): "example.org" means https://example.org.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     # Administrators (the role, not only superusers) may look; nobody changes anything here.
     def has_module_permission(self, request):
         return _is_administrator(request) or super().has_module_permission(request)
