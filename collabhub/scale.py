@@ -788,6 +788,8 @@ class ScaleSeeder:
                                 None,
                                 "",
                                 reported,
+                                "",
+                                "",
                             )
                             measurement_id += 1
 
@@ -801,6 +803,8 @@ class ScaleSeeder:
             "reported_by_token_id",
             "evidence",
             "reported_at",
+            "correction_reason",
+            "withdrawn_reason",
         ]
         self._copy(Measurement, columns, reports(), int(2.5 * self.plan.participations))
 
