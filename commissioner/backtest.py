@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 from agreements.models import Participation
 from collabhub.errors import DomainError
 
-from .engagement import Policy, default_policy, start_of
+from .engagement import Policy, default_policy
 from .models import Activity, EngagementSnapshot, Flag, State
 from .services import engagement_scan
+from .trends import start_of
 
 # The longest span a backtest replays, and the days scanned before its first day so that
 # streaks and accumulated evidence start from what the scan would have known.

@@ -38,7 +38,7 @@ from agreements.models import (
 
 from .models import Attendance, Band, EngagementPolicy, Meeting
 from .survey.signals import read_survey, survey_reasons
-from .trends import Trend, read_contact, read_lateness, read_relationship
+from .trends import Trend, read_contact, read_lateness, read_relationship, start_of
 
 # Days of one reporting period of each goal cadence.
 CADENCE_DAYS = {
@@ -57,7 +57,6 @@ REPORT_GRACE_DAYS = 21
 # window: one missed meeting of three is noise, not a trend.
 MIN_ATTENDANCE_MEETINGS = 6
 SIGNALS = ("attendance", "obligations", "reporting", "recency", "signatures")
-ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.APOLOGIES)
 AWAITING_SIGNATURE_STATUSES = (
     Agreement.Status.CIRCULATING,
     Agreement.Status.IN_FORCE,
@@ -547,21 +546,6 @@ class Day:
 
     def window_start(self, policy: Policy) -> dt.date:
         return self.date - dt.timedelta(days=policy.window_days)
-
-
-def in_batch(rows: list[ParticipationRow]) -> dict[str, int]:
-    """Filter arguments: participation ids from the batch's first to its last (the batch is
-    ordered by id). Queries of rows keyed by
-    participation filter on this range rather than on an IN list of every id: the ORM prepares
-    each value of an IN list one by one, which cost more than the queries themselves. Rows of
-    participations the batch does not score fall in the range too and are ignored; likewise the
-    queries keyed by collaboration read every partner's rows, not only the batch's."""
-    return {"participation_id__gte": rows[0].pk, "participation_id__lte": rows[-1].pk}
-
-
-def start_of(day: dt.date) -> dt.datetime:
-    """Midnight at the start of `day` in the current time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def count_of(queryset) -> Coalesce:

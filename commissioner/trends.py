@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from agreements.models import Measurement, Obligation, Participation
 from partners.models import Contact
 
-from .models import Activity
+from .models import WARNING_STATES, Activity
 
 RELATIONSHIP_DAYS = 90
 # Fewer contacts than this in the earlier period and the partner has no rhythm to compare with.
@@ -60,6 +61,21 @@ class Trend:
         return self.days_before / self.contact_days_before
 
 
+def in_batch(rows) -> dict[str, int]:
+    """Filter arguments: participation ids from the batch's first to its last (the batch is
+    ordered by id). Queries of rows keyed by participation filter on this range rather than on
+    an IN list of every id: the ORM prepares each value of an IN list one by one, which cost
+    more than the queries themselves. Rows of participations the batch does not score fall in
+    the range too and are ignored; likewise the queries keyed by collaboration read every
+    partner's rows, not only the batch's."""
+    return {"participation_id__gte": rows[0].pk, "participation_id__lte": rows[-1].pk}
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _groups(rows, policies, day):
     """Participations grouped by their (recent start, earlier start) dates."""
     groups: dict[tuple[dt.date, dt.date], list] = defaultdict(list)
@@ -81,8 +97,6 @@ def periods(row, policy, day) -> tuple[dt.date, dt.date]:
 def read_contact(rows, policies, day) -> dict[int, dict]:
     """Days with a sign of life, recent and earlier, and days since the latest, as known at the
     end of the day (one grouped query per distinct pair of periods, usually one)."""
-    from .engagement import in_batch, start_of
-
     result = {}
     for (recent, before), group in _groups(rows, policies, day).items():
         ids = {row.pk for row in group}
@@ -114,8 +128,6 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
 def read_lateness(rows, policies, day) -> dict[int, dict]:
     """Days late of the obligations met, and days from period end to report of the goal
     reports, in the recent and the earlier period (two queries)."""
-    from .engagement import start_of
-
     by_key = {(row.collaboration_id, row.organisation_id): row for row in rows}
     collaboration_ids = {row.collaboration_id for row in rows}
     earliest = min(before for _recent, before in _groups(rows, policies, day))
@@ -169,8 +181,6 @@ def read_relationship(rows, day) -> dict[int, dict]:
     """The named contact gone or changed in the last 90 days, only one active contact, and
     other partners of the collaboration withdrawn in the last 90 days (three queries, read
     from the change history as it stood at the end of the day)."""
-    from .engagement import start_of
-
     since = day.date - dt.timedelta(days=RELATIONSHIP_DAYS)
     organisation_ids = {row.organisation_id for row in rows}
     history = Contact.history.model
@@ -298,7 +308,7 @@ SEVERITY = {"too_early": 0, "engaged": 0, "drifting": 1, "at_risk": 2, "disengag
 
 @dataclass(frozen=True)
 class Previous:
-    """What the latest earlier scan (within a week) said of the participation."""
+    """What the latest earlier scan (within PREVIOUS_SCAN_DAYS) said of the participation."""
 
     state: str
     warning_streak: int
@@ -323,7 +333,7 @@ class Watch:
 
     @property
     def is_warning(self) -> bool:
-        return self.state in ("drifting", "at_risk", "disengaged")
+        return self.state in WARNING_STATES
 
 
 # Trend points a steady partner's noise may add every day without building up evidence.
@@ -362,7 +372,7 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         state = "drifting"
     else:
         state = str(assessment.band)
-    warning = state in ("drifting", "at_risk", "disengaged")
+    warning = state in WARNING_STATES
     # Clear: engaged by a margin, and the evidence at most half-way to drifting (hysteresis on
     # both the score and the trend, so a flag does not close on one good day).
     clear = (
