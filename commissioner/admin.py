@@ -61,7 +61,7 @@ class EngagementPolicyForm(forms.ModelForm):
                 cleaned[name] = getattr(self.instance, name)
                 setattr(self.instance, name, cleaned[name])
         try:
-            services._clean_policy({name: cleaned.get(name) for name in POLICY_FIELDS})
+            services.policy.clean_policy({name: cleaned.get(name) for name in POLICY_FIELDS})
         except DomainError as error:
             raise ValidationError(
                 {error.field: error.message} if error.field else error.message

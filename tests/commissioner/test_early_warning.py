@@ -21,7 +21,7 @@ from commissioner import services
 from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
-from commissioner.services import engagement_scan
+from commissioner.services import engagement_scan, scan
 from commissioner.trends import Trend, trend_points
 from partners.models import Contact
 from tests import factories
@@ -474,7 +474,7 @@ def test_a_scan_stopped_part_way_is_completed_within_the_hour(collaboration, mon
     people = [partner(collaboration) for _ in range(4)]
     today = timezone.localdate()
     assert services.engagement_scan_finish(today=today) is None  # not begun: nothing to do
-    real = services._scan_batch
+    real = scan._scan_batch
     calls = []
 
     def killed_in_the_second_batch(*args, **kwargs):
@@ -483,10 +483,10 @@ def test_a_scan_stopped_part_way_is_completed_within_the_hour(collaboration, mon
             raise SystemExit("worker killed")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_scan_batch", killed_in_the_second_batch)
+    monkeypatch.setattr(scan, "_scan_batch", killed_in_the_second_batch)
     with pytest.raises(SystemExit):
         engagement_scan(scan_date=today, batch_size=2)
-    monkeypatch.setattr(services, "_scan_batch", real)
+    monkeypatch.setattr(scan, "_scan_batch", real)
     assert EngagementSnapshot.objects.filter(scan_date=today).count() == 2
 
     result = services.engagement_scan_finish(today=today)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from agreements.models import Collaboration, Obligation, Participation
 from commissioner import services
 from commissioner.models import Attendance, EngagementSnapshot, Flag
-from commissioner.services import engagement_scan, flag_resolve
+from commissioner.services import engagement_scan, flag_resolve, notices, scan
 from tests import factories
 from tests.commissioner.conftest import SCAN, at, days_before, partner
 from tests.commissioner.mailbackends import RefusingBackend
@@ -187,7 +187,7 @@ def test_a_scan_that_dies_inside_a_batch_leaves_nothing_of_it_and_a_rerun_comple
     are. The first batch stays; nothing of the second does; nobody is mailed."""
     build_portfolio(commissioner)
     ids = sorted(Participation.objects.values_list("pk", flat=True))
-    real_handle_flags = services._handle_flags
+    real_handle_flags = scan._handle_flags
     calls = []
 
     def die_in_the_second_batch(*args, **kwargs):
@@ -197,14 +197,14 @@ def test_a_scan_that_dies_inside_a_batch_leaves_nothing_of_it_and_a_rerun_comple
             raise RuntimeError("worker killed")
         return real_handle_flags(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_handle_flags", die_in_the_second_batch)
+    monkeypatch.setattr(scan, "_handle_flags", die_in_the_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
         engagement_scan(scan_date=SCAN, batch_size=2)
     assert sorted(EngagementSnapshot.objects.values_list("participation", flat=True)) == ids[:2]
     assert set(Flag.objects.values_list("participation", flat=True)) <= set(ids[:2])
     assert Flag.objects.filter(notified_at__isnull=False).count() == 0
     assert mail.outbox == []
-    monkeypatch.setattr(services, "_handle_flags", real_handle_flags)
+    monkeypatch.setattr(scan, "_handle_flags", real_handle_flags)
 
     # On commit, outside any test transaction: the digest goes as it would in production.
     engagement_scan(scan_date=SCAN, batch_size=2)
@@ -392,7 +392,7 @@ def test_a_digest_the_mail_server_refused_is_sent_by_the_next_scan(
         def send_messages(self, messages):
             raise ConnectionRefusedError("smtp down")
 
-    monkeypatch.setattr(services.mail, "get_connection", lambda: Refusing())
+    monkeypatch.setattr(notices.mail, "get_connection", lambda: Refusing())
     with django_capture_on_commit_callbacks(execute=True):
         engagement_scan(scan_date=SCAN)
     assert Flag.objects.get().notified_at is None

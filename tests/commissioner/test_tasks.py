@@ -287,7 +287,7 @@ def test_reminders_survive_a_mail_server_that_is_down(collaboration, owing, monk
         def close(self):
             pass
 
-    monkeypatch.setattr("commissioner.services.mail.get_connection", lambda: Down())
+    monkeypatch.setattr("commissioner.services.notices.mail.get_connection", lambda: Down())
     assert obligation_reminders_send() == 0
     assert not Reminder.objects.exists()
     monkeypatch.undo()

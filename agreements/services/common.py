@@ -1,0 +1,173 @@
+"""What the agreements app's services share: bounds on amounts and text, the actor's user or token,
+the collaboration lock, the manager check, date order."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from collabhub.bounds import check_date
+from collabhub.errors import DomainError
+from collabhub.locking import lock
+from partners.models import Organisation, User
+from partners.principals import is_partner
+
+from ..access import (
+    may_manage_collaboration,
+)
+from ..models import (
+    Collaboration,
+    Participation,
+)
+
+# Paths under /collaborations/ that are pages, not collaborations.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+# Largest magnitude a DecimalField(max_digits=14, decimal_places=2) holds.
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+MAX_TEXT = 20_000
+
+
+_UNSET = object()
+
+
+CollaborationStatus = Collaboration.Status
+
+
+# Where each status may go next; concluded and dissolved are final.
+COLLABORATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    CollaborationStatus.PROPOSED: (CollaborationStatus.FORMING, CollaborationStatus.DISSOLVED),
+    CollaborationStatus.FORMING: (CollaborationStatus.ACTIVE, CollaborationStatus.DISSOLVED),
+    CollaborationStatus.ACTIVE: (
+        CollaborationStatus.PAUSED,
+        CollaborationStatus.CONCLUDED,
+        CollaborationStatus.DISSOLVED,
+    ),
+    CollaborationStatus.PAUSED: (
+        CollaborationStatus.ACTIVE,
+        CollaborationStatus.CONCLUDED,
+        CollaborationStatus.DISSOLVED,
+    ),
+    CollaborationStatus.CONCLUDED: (),
+    CollaborationStatus.DISSOLVED: (),
+}
+
+
+FINAL_COLLABORATION_STATUSES = frozenset(
+    status for status, targets in COLLABORATION_TRANSITIONS.items() if not targets
+)
+
+
+def _stamp(instance, actor, reason: str = "") -> None:
+    """Who acted, for the audit history. A User is recorded as the history user (the request
+    middleware does this too, but commands and tests have no request); a partner token has no
+    User row, so the change reason names it."""
+    if isinstance(actor, User):
+        instance._history_user = actor
+    if is_partner(actor):
+        reason = f"{reason}; " if reason else ""
+        reason = f"{reason}via API token {actor.token.prefix}"
+    if reason:
+        instance._change_reason = reason[:100]
+
+
+def _lock_collaboration(collaboration_id: int) -> Collaboration:
+    """The collaboration, locked and read afresh: first in the lock order (collabhub/locking.py),
+    so every write inside it sees its current status and queues behind other writes to it."""
+    return lock(Collaboration, collaboration_id)
+
+
+def _user(actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _token(actor):
+    return actor.token if is_partner(actor) else None
+
+
+def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(_("Enter the %(label)s.") % {"label": label}, field=field)
+    if len(value) > max_length:
+        raise DomainError(
+            _("The %(label)s is too long: at most %(max)s characters.")
+            % {"label": label, "max": max_length},
+            field=field,
+        )
+    return value
+
+
+def _amount(value, *, field: str, label: str, required: bool = True) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            raise DomainError(_("Enter the %(label)s.") % {"label": label}, field=field)
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise DomainError(
+            _("Enter a number for the %(label)s.") % {"label": label}, field=field
+        ) from exc
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise DomainError(
+            _("The %(label)s must be a number below one trillion.") % {"label": label},
+            field=field,
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def _status_label(model, status: str) -> str:
+    return str(model.Status(status).label) if status in model.Status.values else status
+
+
+def _require_manager(actor, collaboration: Collaboration) -> None:
+    if not may_manage_collaboration(actor, collaboration):
+        raise PermissionDenied(
+            _(
+                "Only the managers of %(collaboration)s may do that: administrators, its "
+                "commissioner and staff of its lead organisation."
+            )
+            % {"collaboration": collaboration.title}
+        )
+
+
+def _require_not_final(collaboration: Collaboration, *, field: str | None = None) -> None:
+    if collaboration.status in FINAL_COLLABORATION_STATUSES:
+        raise DomainError(
+            _("%(collaboration)s is %(status)s: it can no longer change.")
+            % {
+                "collaboration": collaboration.title,
+                "status": _status_label(Collaboration, collaboration.status).lower(),
+            },
+            field=field,
+        )
+
+
+def _check_dates(start, end, *, start_label: str, end_label: str, field: str) -> None:
+    check_date(end, field=field)
+    if start and end and end < start:
+        raise DomainError(
+            _("The %(end)s cannot be before the %(start)s.")
+            % {"end": end_label, "start": start_label},
+            field=field,
+        )
+
+
+def _participating(collaboration: Collaboration, organisation: Organisation) -> bool:
+    return collaboration.participations.filter(
+        organisation=organisation, status=Participation.Status.ACTIVE
+    ).exists()
+
+
+def _not_participating_error(organisation, collaboration, field: str) -> DomainError:
+    return DomainError(
+        _("%(organisation)s does not take part in %(collaboration)s.")
+        % {"organisation": organisation, "collaboration": collaboration.title},
+        field=field,
+    )

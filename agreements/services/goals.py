@@ -1,0 +1,117 @@
+"""Shared goals: created and edited by the collaboration's managers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from collabhub.bounds import check_date
+from collabhub.errors import DomainError
+from collabhub.locking import copy_row, lock
+from collabhub.versioning import check_version
+
+from ..models import (
+    Collaboration,
+    SharedGoal,
+)
+from .common import (
+    _amount,
+    _lock_collaboration,
+    _require_manager,
+    _require_not_final,
+    _stamp,
+    _text,
+)
+
+GOAL_FIELDS = ("title", "indicator", "unit", "baseline", "target", "target_date", "cadence")
+
+
+def _clean_goal(values: dict) -> dict:
+    baseline = _amount(values.get("baseline"), field="baseline", label=_("baseline"))
+    target = _amount(values.get("target"), field="target", label=_("target"))
+    if target == baseline:
+        raise DomainError(
+            _("The target must differ from the baseline, or there is no progress to measure."),
+            field="target",
+        )
+    check_date(values.get("target_date"), field="target_date")
+    cadence = values.get("cadence") or ""
+    if cadence not in SharedGoal.Cadence.values:
+        raise DomainError(_("Choose how often progress is reported."), field="cadence")
+    return {
+        "title": _text(
+            values.get("title"), field="title", label=_("title"), max_length=200, required=True
+        ),
+        "indicator": _text(
+            values.get("indicator"),
+            field="indicator",
+            label=_("indicator"),
+            max_length=200,
+            required=True,
+        ),
+        "unit": _text(
+            values.get("unit"), field="unit", label=_("unit"), max_length=50, required=True
+        ),
+        "baseline": baseline,
+        "target": target,
+        "target_date": values.get("target_date"),
+        "cadence": cadence,
+    }
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor,
+    collaboration: Collaboration,
+    title: str,
+    indicator: str,
+    unit: str,
+    target,
+    baseline=Decimal("0"),
+    target_date: dt.date | None = None,
+    cadence: str = SharedGoal.Cadence.QUARTERLY,
+) -> SharedGoal:
+    collaboration = _lock_collaboration(collaboration.pk)
+    _require_manager(actor, collaboration)
+    _require_not_final(collaboration)
+    values = _clean_goal(
+        {
+            "title": title,
+            "indicator": indicator,
+            "unit": unit,
+            "baseline": baseline,
+            "target": target,
+            "target_date": target_date,
+            "cadence": cadence,
+        }
+    )
+    goal = SharedGoal(collaboration=collaboration, **values)
+    _stamp(goal, actor)
+    goal.save()
+    return goal
+
+
+@transaction.atomic
+def goal_update(
+    *, actor, goal: SharedGoal, expected_version: str | None = None, **changes
+) -> SharedGoal:
+    unknown = set(changes) - set(GOAL_FIELDS)
+    if unknown:
+        raise TypeError(f"goal_update() got unexpected fields {sorted(unknown)}")
+    collaboration = _lock_collaboration(goal.collaboration_id)
+    caller_copy, goal = goal, lock(SharedGoal, goal.pk)
+    goal.collaboration = collaboration
+    _require_manager(actor, collaboration)
+    check_version(goal, expected_version)
+    _require_not_final(collaboration)
+    current = {name: getattr(goal, name) for name in GOAL_FIELDS}
+    values = _clean_goal({**current, **changes})
+    for name, value in values.items():
+        setattr(goal, name, value)
+    _stamp(goal, actor)
+    goal.save(update_fields=list(values))
+    return copy_row(caller_copy, goal)
