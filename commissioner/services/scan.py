@@ -536,7 +536,7 @@ def engagement_scan_request(*, actor) -> bool:
     """ "Scan now": queue the scan once the current transaction commits. Returns False when the
     broker could not take it (logged; the page says so) — never an error for the request."""
     _require_commissioner(actor)
-    from .tasks import engagement_scan_task
+    from ..tasks import engagement_scan_task
 
     outcome = {"queued": True}
 
