@@ -4,8 +4,8 @@ rules, and their DomainErrors come back onto the form next to the field at fault
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from collabhub.errors import DomainError
-from partners.forms import AccessibleForm
+from core.errors import DomainError
+from core.forms import AccessibleForm
 from partners.models import Contact, Organisation, User
 
 from .documents import check_agreement_document, max_upload_megabytes

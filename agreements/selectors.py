@@ -31,8 +31,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.actors import actor_organisation_id
+from core.scope import restrict
 from partners.models import Contact, Organisation, User
-from partners.principals import actor_organisation_id, is_partner, sees_everything
 
 from .models import (
     Agreement,
@@ -66,31 +67,10 @@ DEFAULT_COLLABORATION_SORT = "title"
 
 
 def collaboration_list_for(*, actor) -> QuerySet[Collaboration]:
-    """Every collaboration `actor` may read: all of them for signed-in people; for a partner
-    token those its organisation participates in (whatever the participation's status)."""
-    collaborations = Collaboration.objects.all()
-    if is_partner(actor):
-        return collaborations.filter(
-            pk__in=Participation.objects.filter(organisation_id=actor.organisation_id).values(
-                "collaboration_id"
-            )
-        )
-    if not sees_everything(actor):
-        return collaborations.none()
-    return collaborations
-
-
-def _in_scope(queryset: QuerySet, actor, path: str) -> QuerySet:
-    """Children of the collaborations `actor` may read; `path` leads from the child to its
-    collaboration id (e.g. "goal__collaboration_id")."""
-    if is_partner(actor):
-        own = Participation.objects.filter(organisation_id=actor.organisation_id).values(
-            "collaboration_id"
-        )
-        return queryset.filter(**{f"{path}__in": own})
-    if not sees_everything(actor):
-        return queryset.none()
-    return queryset
+    """Every collaboration `actor` may read (core/scope.py): all of them for signed-in people;
+    for a partner token those its organisation participates in (whatever the participation's
+    status)."""
+    return restrict(Collaboration.objects.all(), actor)
 
 
 def collaboration_get_for(
@@ -184,10 +164,8 @@ def with_active_members(collaborations: list[Collaboration]) -> list[Collaborati
 
 
 def participation_list_for(*, actor) -> QuerySet[Participation]:
-    return _in_scope(
-        Participation.objects.select_related("collaboration", "organisation", "contact"),
-        actor,
-        "collaboration_id",
+    return restrict(
+        Participation.objects.select_related("collaboration", "organisation", "contact"), actor
     )
 
 
@@ -247,17 +225,13 @@ def with_latest_measurement(goals: QuerySet[SharedGoal]) -> QuerySet[SharedGoal]
 
 def goal_list_for(*, actor) -> QuerySet[SharedGoal]:
     return with_latest_measurement(
-        _in_scope(SharedGoal.objects.select_related("collaboration"), actor, "collaboration_id")
+        restrict(SharedGoal.objects.select_related("collaboration"), actor)
     )
 
 
 def measurement_list_for(*, actor, include_withdrawn: bool = False) -> QuerySet[Measurement]:
     manager = Measurement.all_objects if include_withdrawn else Measurement.objects
-    return _in_scope(
-        manager.select_related("goal", "reported_by_organisation"),
-        actor,
-        "goal__collaboration_id",
-    )
+    return restrict(manager.select_related("goal", "reported_by_organisation"), actor)
 
 
 def _signatories_prefetch() -> Prefetch:
@@ -286,31 +260,17 @@ def with_signature_counts(agreements: QuerySet[Agreement]) -> QuerySet[Agreement
     )
 
 
-def agreement_list_for(*, actor) -> QuerySet[Agreement]:
+def agreement_list_for(*, actor, action: str = "view") -> QuerySet[Agreement]:
+    """Agreements `actor` may `action`: with "sign", a partner token's are those its
+    organisation is a signatory of (others are a 404 for it, docs/permissions.md)."""
+    agreements = Agreement.objects.select_related("collaboration")
     return with_signature_counts(
-        _in_scope(
-            Agreement.objects.select_related("collaboration").prefetch_related(
-                _signatories_prefetch()
-            ),
-            actor,
-            "collaboration_id",
-        )
+        restrict(agreements.prefetch_related(_signatories_prefetch()), actor, action)
     )
 
 
 def agreements_to_sign_for(*, actor) -> QuerySet[Agreement]:
-    """The agreements a partner token may act on with `sign`: those its organisation is a
-    signatory of (others are a 404 for it, docs/permissions.md)."""
-    agreements = agreement_list_for(actor=actor)
-    if is_partner(actor):
-        agreements = agreements.filter(
-            Exists(
-                Signatory.objects.filter(
-                    agreement=OuterRef("pk"), organisation_id=actor.organisation_id
-                )
-            )
-        )
-    return agreements
+    return agreement_list_for(actor=actor, action="sign")
 
 
 def with_overdue(obligations: QuerySet[Obligation], today: dt.date | None = None) -> QuerySet:
@@ -321,25 +281,15 @@ def with_overdue(obligations: QuerySet[Obligation], today: dt.date | None = None
     return obligations.annotate(overdue=ExpressionWrapper(late, output_field=BooleanField()))
 
 
-def obligation_list_for(*, actor) -> QuerySet[Obligation]:
-    """Obligations `actor` may read, with the organisation's name their rows show (only it: the
-    collaboration and agreement are shown by id, and joining them tripled the list's planning
-    time at national scale)."""
-    return with_overdue(
-        _in_scope(
-            Obligation.objects.select_related("organisation"),
-            actor,
-            "collaboration_id",
-        )
-    )
+def obligation_list_for(*, actor, action: str = "view") -> QuerySet[Obligation]:
+    """Obligations `actor` may `action`, with the organisation's name their rows show (only it:
+    the collaboration and agreement are shown by id, and joining them tripled the list's
+    planning time at national scale). With "mark_met", a partner token's own only."""
+    return with_overdue(restrict(Obligation.objects.select_related("organisation"), actor, action))
 
 
 def obligations_to_mark_met_for(*, actor) -> QuerySet[Obligation]:
-    """A partner token acts on its own organisation's obligations only; others are a 404."""
-    obligations = obligation_list_for(actor=actor)
-    if is_partner(actor):
-        obligations = obligations.filter(organisation_id=actor.organisation_id)
-    return obligations
+    return obligation_list_for(actor=actor, action="mark_met")
 
 
 def filter_overdue(obligations: QuerySet[Obligation], overdue: bool | None) -> QuerySet:

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from collabhub.csv_export import csv_filter_error, csv_response, day, yes_no
-from collabhub.errors import DomainError
-from collabhub.versioning import edit_data, show_refusal, versioned
+from core.actors import actor_organisation_id
+from core.csv_export import csv_filter_error, csv_response, day, yes_no
+from core.errors import DomainError
+from core.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact, Organisation
-from partners.principals import actor_organisation_id
 from partners.selectors import organisation_choices_for
 
 from . import selectors, services

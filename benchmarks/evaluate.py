@@ -241,8 +241,8 @@ class World:
         from django.core.exceptions import PermissionDenied
 
         from agreements import services as agreements
-        from collabhub.errors import DomainError
         from commissioner import services as commissioner
+        from core.errors import DomainError
 
         self.clock.now = self.aware(event.at)
         participation = self.participations.get(event.partner)

@@ -16,8 +16,8 @@ from django.test import Client
 from agreements.models import Collaboration, Participation
 from agreements.selectors import _in_scope, collaboration_list_for
 from commissioner.selectors import flag_api_list_for
+from core.actors import PartnerPrincipal
 from partners.models import Organisation, User
-from partners.principals import PartnerPrincipal
 from partners.selectors import organisation_list_for
 from partners.services import api_token_authenticate, api_token_create
 

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 from . import services
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS

@@ -7,8 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collabhub.bounds import validate_date_range
-from collabhub.errors import DomainError
+from core.bounds import validate_date_range
+from core.errors import DomainError
 
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
 from .models import Attendance, EngagementPolicy, Intervention
@@ -23,7 +23,7 @@ class AccessibleForm(forms.Form):
         super().__init__(*args, **kwargs)
         for form_field in self.fields.values():
             if isinstance(form_field, (forms.DateField, forms.DateTimeField)):
-                # Dates between 1900 and 2200 (collabhub/bounds.py), checked before any service.
+                # Dates between 1900 and 2200 (core/bounds.py), checked before any service.
                 form_field.validators = [*form_field.validators, validate_date_range]
             widget = form_field.widget
             if isinstance(widget, forms.CheckboxInput):

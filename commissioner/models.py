@@ -3,15 +3,31 @@ daily engagement snapshots, flags raised on drifting partners and the interventi
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
+from core.scope import COMMISSION, MEMBERS, OWN, ActionRule, Scope
 
 
 class Meeting(models.Model):
+    scope = Scope(
+        via="collaboration",
+        # Attendance is confirmed for one's own organisation, taking an active part.
+        actions={
+            "confirm": ActionRule(
+                lambda org: Q(
+                    collaboration__participations__organisation_id=org,
+                    collaboration__participations__status="active",
+                ),
+                partners_only=False,
+            )
+        },
+    )
+
     collaboration = models.ForeignKey(
         Collaboration, on_delete=models.CASCADE, related_name="meetings"
     )
@@ -30,6 +46,8 @@ class Meeting(models.Model):
 
 
 class Attendance(models.Model):
+    scope = Scope(via="meeting__collaboration")
+
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
         APOLOGIES = "apologies", _("Apologies")
@@ -216,6 +234,8 @@ WARNING_STATES = (State.DRIFTING, State.AT_RISK, State.DISENGAGED)
 class EngagementSnapshot(models.Model):
     """One row per participation per scan day, with every figure that went into the score."""
 
+    scope = Scope(readers=OWN, own="participation__organisation_id")
+
     participation = models.ForeignKey(
         Participation, on_delete=models.CASCADE, related_name="snapshots"
     )
@@ -277,6 +297,8 @@ class EngagementSnapshot(models.Model):
 class Flag(models.Model):
     """Raised when a participation enters at risk or disengaged; at most one open per
     participation."""
+
+    scope = Scope(readers=COMMISSION)
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -341,6 +363,8 @@ class Flag(models.Model):
 
 
 class Intervention(models.Model):
+    scope = Scope(readers=COMMISSION)
+
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
@@ -474,6 +498,8 @@ class SurveyStatement(models.Model):
 
 class SurveyRound(models.Model):
     """One run of an instrument in a collaboration, open until the end of `closes_on`."""
+
+    scope = Scope(via="collaboration", readers=MEMBERS)
 
     collaboration = models.ForeignKey(
         Collaboration, on_delete=models.CASCADE, related_name="survey_rounds"

@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import Participation
+from core.scope import restrict
+from partners.access import may_manage_organisation, may_manage_people
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
-from .principals import is_partner, may_manage_organisation, may_manage_people, sees_everything
 
 # Directory sort keys (the `sort` query parameter) and the ordering each one means.
 DIRECTORY_SORTS = {
@@ -37,19 +37,7 @@ DEFAULT_DIRECTORY_SORT = "name"
 def organisation_list_for(*, actor) -> QuerySet[Organisation]:
     """Every organisation `actor` may read: all of them for signed-in people (the directory is
     shared); for a partner token its own and those it shares a collaboration with."""
-    organisations = Organisation.objects.all()
-    if is_partner(actor):
-        own_id = actor.organisation_id
-        own_collaborations = Participation.objects.filter(organisation_id=own_id).values(
-            "collaboration_id"
-        )
-        sharing = Participation.objects.filter(collaboration_id__in=own_collaborations).values(
-            "organisation_id"
-        )
-        return organisations.filter(Q(pk=own_id) | Q(pk__in=sharing))
-    if not sees_everything(actor):
-        return organisations.none()
-    return organisations
+    return restrict(Organisation.objects.all(), actor)
 
 
 def organisation_get_for(*, actor, slug: str | None = None, pk: int | None = None) -> Organisation:
@@ -111,7 +99,7 @@ def organisation_children(*, organisation: Organisation) -> QuerySet[Organisatio
     return organisation.children.order_by("name")
 
 
-def organisation_participations(*, organisation: Organisation) -> QuerySet[Participation]:
+def organisation_participations(*, organisation: Organisation) -> QuerySet:
     """The collaborations an organisation takes part in, newest first."""
     return organisation.participations.select_related("collaboration").order_by(
         "-joined_on", "collaboration__title"

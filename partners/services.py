@@ -18,18 +18,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from collabhub.errors import DomainError
-from collabhub.integrity import integrity_conflict
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
+from core.actors import is_administrator
+from core.errors import DomainError
+from core.integrity import integrity_conflict
+from core.locking import copy_row, lock
+from core.versioning import check_version
+from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
-from .principals import (
-    is_administrator,
-    may_create_organisation,
-    may_manage_organisation,
-    may_manage_people,
-)
 from .tokens import token_digest, token_generate, token_prefix
 
 # last_used_at is written at most this often, so a busy token does not write on every request.
@@ -363,7 +359,7 @@ def contact_create(
     is_active: bool = True,
 ) -> Contact:
     _require_manager(actor, organisation)
-    # Locked first (collabhub/locking.py): a double-submitted "add contact" waits here, then
+    # Locked first (core/locking.py): a double-submitted "add contact" waits here, then
     # finds the contact the first one added.
     organisation = lock(Organisation, organisation.pk)
     values = _clean_contact(

@@ -30,12 +30,11 @@ from agreements.filters import (
     ObligationApiFilterSet,
     ParticipationApiFilterSet,
 )
-from collabhub.api import FilterBackend, SearchFilter
-from collabhub.errors import DomainError
-from collabhub.versioning import etag, version_from_if_match
 from commissioner.api.activity import CreditsApiUse
-from partners.api.views import StrictOrderingFilter
-from partners.principals import actor_organisation_id, is_partner
+from core.actors import actor_organisation_id, is_partner
+from core.api import FilterBackend, SearchFilter, StrictOrderingFilter
+from core.errors import DomainError
+from core.versioning import etag, version_from_if_match
 
 from . import serializers as s
 

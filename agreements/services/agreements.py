@@ -10,14 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import MAX_IDS, check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
 from commissioner.models import Activity
 from commissioner.services import activity_record
+from core.actors import is_partner
+from core.bounds import MAX_IDS, check_date
+from core.errors import CONFLICT, DomainError
+from core.locking import copy_row, lock
+from core.versioning import check_version
 from partners.models import Organisation, User
-from partners.principals import is_partner
 
 from ..access import (
     may_manage_collaboration,
@@ -172,7 +172,7 @@ def agreement_create(
 
 
 def _lock_agreement(agreement_pk: int, collaboration_id: int) -> Agreement:
-    """Collaboration, then agreement, locked and read afresh (collabhub/locking.py)."""
+    """Collaboration, then agreement, locked and read afresh (core/locking.py)."""
     collaboration = _lock_collaboration(collaboration_id)
     agreement = lock(Agreement, agreement_pk)
     agreement.collaboration = collaboration

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import DomainError
-from collabhub.locking import copy_row
-from collabhub.versioning import check_version
 from commissioner.services import flags_close_not_scanned
+from core.actors import actor_organisation_id, is_administrator, is_commissioner
+from core.bounds import check_date
+from core.errors import DomainError
+from core.locking import copy_row
+from core.versioning import check_version
 from partners.models import Organisation, User
-from partners.principals import actor_organisation_id, is_administrator, is_commissioner
 
 from ..access import (
     may_create_collaboration,

@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import DomainError
-from collabhub.locking import lock
+from core.actors import is_partner
+from core.bounds import check_date
+from core.errors import DomainError
+from core.locking import lock
 from partners.models import Organisation, User
-from partners.principals import is_partner
 
 from ..access import (
     may_manage_collaboration,
@@ -77,7 +77,7 @@ def _stamp(instance, actor, reason: str = "") -> None:
 
 
 def _lock_collaboration(collaboration_id: int) -> Collaboration:
-    """The collaboration, locked and read afresh: first in the lock order (collabhub/locking.py),
+    """The collaboration, locked and read afresh: first in the lock order (core/locking.py),
     so every write inside it sees its current status and queues behind other writes to it."""
     return lock(Collaboration, collaboration_id)
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import DomainError
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
+from core.bounds import check_date
+from core.errors import DomainError
+from core.locking import copy_row, lock
+from core.versioning import check_version
 
 from ..models import (
     Collaboration,

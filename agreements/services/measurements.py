@@ -11,15 +11,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date, shift
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.integrity import integrity_conflict
-from collabhub.locking import copy_row
 from commissioner.engagement import CADENCE_DAYS
 from commissioner.models import Activity
 from commissioner.services import activity_record
+from core.actors import actor_organisation_id, is_partner
+from core.bounds import check_date, shift
+from core.errors import CONFLICT, DomainError
+from core.integrity import integrity_conflict
+from core.locking import copy_row
 from partners.models import Organisation
-from partners.principals import actor_organisation_id, is_partner
 
 from ..access import (
     may_manage_collaboration,
@@ -192,7 +192,7 @@ def _check_period_end(goal: SharedGoal, period_end: dt.date | None) -> None:
 
 def _lock_measurement(measurement_id: int) -> Measurement:
     """The measurement, withdrawn or not, locked and read afresh (after its collaboration, in
-    the lock order of collabhub/locking.py)."""
+    the lock order of core/locking.py)."""
     return (
         Measurement.all_objects.select_for_update(no_key=True, of=("self",))
         .select_related("goal", "reported_by_organisation")

@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
 from commissioner.models import Activity
 from commissioner.services import activity_record
+from core.bounds import check_date
+from core.errors import CONFLICT, DomainError
+from core.locking import copy_row, lock
+from core.versioning import check_version
 from partners.models import Organisation
 
 from ..access import (
@@ -135,7 +135,7 @@ def obligation_create(
 
 
 def _lock_obligation(obligation_pk: int, collaboration_id: int) -> Obligation:
-    """Collaboration, then obligation, locked and read afresh (collabhub/locking.py)."""
+    """Collaboration, then obligation, locked and read afresh (core/locking.py)."""
     collaboration = _lock_collaboration(collaboration_id)
     obligation = lock(Obligation, obligation_pk, related=("organisation",))
     obligation.collaboration = collaboration

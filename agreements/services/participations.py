@@ -9,12 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.integrity import integrity_conflict
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
 from commissioner.services import flags_close_not_scanned
+from core.bounds import check_date
+from core.errors import CONFLICT, DomainError
+from core.integrity import integrity_conflict
+from core.locking import copy_row, lock
+from core.versioning import check_version
 from partners.models import Contact, Organisation
 
 from ..models import (

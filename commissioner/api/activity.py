@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from commissioner.services import api_use_record
-from partners.principals import is_partner
+from core.actors import is_partner
 
 
 def collaboration_id_of(obj) -> int | None:

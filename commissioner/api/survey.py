@@ -18,8 +18,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from collabhub.api import JSONParser
-from collabhub.errors import DomainError
 from commissioner.models import (
     SurveyInstrument,
     SurveyPrinciple,
@@ -28,8 +26,9 @@ from commissioner.models import (
     SurveyStatement,
 )
 from commissioner.survey import selectors, services
-from partners.api.views import StrictOrderingFilter
-from partners.principals import actor_organisation_id
+from core.actors import actor_organisation_id
+from core.api import JSONParser, StrictOrderingFilter
+from core.errors import DomainError
 
 NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
 BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")

@@ -16,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from collabhub.api import FilterBackend, SearchFilter
 from commissioner import selectors, services
 from commissioner.access import may_commission
 from commissioner.filters import (
@@ -25,7 +24,7 @@ from commissioner.filters import (
     MeetingFilterSet,
     SnapshotFilterSet,
 )
-from partners.api.views import StrictOrderingFilter
+from core.api import FilterBackend, SearchFilter, StrictOrderingFilter
 
 from . import serializers as s
 from .activity import CreditsApiUse

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 from ..access import may_commission
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.errors import CONFLICT, DomainError
+from core.errors import CONFLICT, DomainError
 
 from ..models import (
     EngagementSnapshot,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Obligation, Participation
-from collabhub.bounds import shift
+from core.bounds import shift
 from partners.models import Contact, User
 
 from ..models import (

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 from ..access import may_set_default_policy
 from ..engagement import (

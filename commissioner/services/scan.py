@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 
 from agreements.models import Participation
-from collabhub.bulk import Row, upsert
+from core.bulk import Row, upsert
 
 from ..engagement import (
     Assessment,
@@ -157,7 +157,7 @@ def _next_batch(
 def _store_snapshots(day: Day, rows: list[Row]) -> int:
     """Upsert the batch's snapshots in one statement; the database leaves a row whose figures
     are unchanged alone, so a second scan on the same day writes nothing. Returns the rows
-    written. (collabhub.bulk rather than bulk_create(update_conflicts=True): the same
+    written. (core.bulk rather than bulk_create(update_conflicts=True): the same
     statement without the ORM's per-value cost, which dominated the scan at national scale.)"""
     return upsert(
         EngagementSnapshot,

@@ -5,70 +5,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collabhub.api import FilterBackend, SearchFilter
-from collabhub.versioning import etag, version_from_if_match
+from core.actors import actor_organisation_id, is_partner
+from core.api import FilterBackend, SearchFilter, StrictOrderingFilter
+from core.versioning import etag, version_from_if_match
 from partners import services
+from partners.access import may_create_organisation, may_manage_organisation
 from partners.filters import OrganisationFilterSet
-from partners.principals import (
-    actor_organisation_id,
-    is_partner,
-    may_create_organisation,
-    may_manage_organisation,
-)
 from partners.selectors import organisation_api_list_for
 
 from .serializers import MeSerializer, OrganisationSerializer, OrganisationWriteSerializer
-
-
-class StrictOrderingFilter(OrderingFilter):
-    """An unknown `ordering` field is a 400 naming `ordering`, not a silently ignored value; ties
-    are broken by id so pages never repeat or skip a row."""
-
-    def get_ordering(self, request, queryset, view):
-        params = request.query_params.get(self.ordering_param)
-        if params:
-            fields = [param.strip() for param in params.split(",") if param.strip()]
-            valid = {
-                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
-            }
-            unknown = [field for field in fields if field.lstrip("-") not in valid]
-            if unknown:
-                raise ValidationError(
-                    {
-                        self.ordering_param: [
-                            _("Unknown ordering %(fields)s; use one of %(valid)s.")
-                            % {"fields": ", ".join(unknown), "valid": ", ".join(sorted(valid))}
-                        ]
-                    }
-                )
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
-            ordering = [*ordering, "pk"]
-        return ordering
-
-    def get_schema_operation_parameters(self, view):
-        """`ordering` as the enum of the values it accepts: each field, ascending or descending
-        (`-`). Several may be joined with commas; anything else is a 400."""
-        fields = list(getattr(view, "ordering_fields", None) or [])
-        values = [value for name in fields for value in (name, f"-{name}")]
-        return [
-            {
-                "name": self.ordering_param,
-                "required": False,
-                "in": "query",
-                "description": _(
-                    "Order the results by this field (`-` before it: descending). Several "
-                    "fields may be joined with commas."
-                ),
-                "schema": {"type": "string", "enum": values},
-            }
-        ]
 
 
 class OrganisationWritePermission(BasePermission):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agreements import selectors, services
 from agreements.models import Participation, SharedGoal
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 
 
-class CollabhubConfig(AppConfig):
-    """Registers the project package so its management commands and tasks are discovered."""
+class CoreConfig(AppConfig):
+    """The ground floor every app builds on: who is acting, the domain error, scoping, locking,
+    bounds, the API's base classes, form helpers, history and CSV. It imports no app."""
 
-    name = "collabhub"
-    verbose_name = "CollabHub"
+    name = "core"
+    verbose_name = "CollabHub core"
 
     def ready(self):
         # Every model serializer renders datetimes as RFC 3339, whatever was stored.

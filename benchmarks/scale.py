@@ -39,7 +39,6 @@ from agreements.models import (
     Signatory,
     Structure,
 )
-from collabhub.bulk import copy_into, copy_line
 from commissioner.models import (
     Activity,
     Attendance,
@@ -49,6 +48,7 @@ from commissioner.models import (
     Meeting,
 )
 from commissioner.services import SNAPSHOT_FIELDS
+from core.bulk import copy_into, copy_line
 from partners.models import Contact, Organisation, StaffMembership, User
 
 # The size of a national deployment, F=1.

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from collabhub.scale import PORTFOLIO_SIZE, SCALE_PASSWORD, Plan, ScaleSeeder, reset_domain
+from benchmarks.scale import PORTFOLIO_SIZE, SCALE_PASSWORD, Plan, ScaleSeeder, reset_domain
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from collabhub.scheduling import beat_schedule_sync
+from core.scheduling import beat_schedule_sync
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from partners.principals import is_partner
+from core.actors import is_partner
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class FilterBackendSchema(DjangoFilterExtension):
     leaves out: a free-text filter's `max_length` (longer is a 400) as `maxLength`, and no NUL
     character (Django's form fields refuse it)."""
 
-    target_class = "collabhub.api.FilterBackend"
+    target_class = "core.api.FilterBackend"
     match_subclasses = True
     priority = 1
 
@@ -304,7 +304,7 @@ ERROR_RESPONSES = {
 }
 
 
-# Declared only by the operations that can give it (collabhub.errors: a DomainError with
+# Declared only by the operations that can give it (core.errors: a DomainError with
 # code="conflict"), with the same body as a 400.
 CONFLICT_COMPONENT = "FieldErrors"
 
@@ -370,7 +370,7 @@ def lib_doc_excludes():
     of its own has no description."""
     from drf_spectacular.plumbing import get_lib_doc_excludes
 
-    from collabhub.serializer_fields import FastRepresentation
+    from core.serializer_fields import FastRepresentation
 
     return [*get_lib_doc_excludes(), FastRepresentation]
 
@@ -392,3 +392,48 @@ def integer_path_ids(result, generator, request, public):
                 if parameter.get("in") == "path" and schema.get("pattern") == r"^\d+$":
                     parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
     return result
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """An unknown `ordering` field is a 400 naming `ordering`, not a silently ignored value; ties
+    are broken by id so pages never repeat or skip a row."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            valid = {
+                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
+            }
+            unknown = [field for field in fields if field.lstrip("-") not in valid]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            _("Unknown ordering %(fields)s; use one of %(valid)s.")
+                            % {"fields": ", ".join(unknown), "valid": ", ".join(sorted(valid))}
+                        ]
+                    }
+                )
+        ordering = super().get_ordering(request, queryset, view)
+        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
+            ordering = [*ordering, "pk"]
+        return ordering
+
+    def get_schema_operation_parameters(self, view):
+        """`ordering` as the enum of the values it accepts: each field, ascending or descending
+        (`-`). Several may be joined with commas; anything else is a 400."""
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        values = [value for name in fields for value in (name, f"-{name}")]
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": _(
+                    "Order the results by this field (`-` before it: descending). Several "
+                    "fields may be joined with commas."
+                ),
+                "schema": {"type": "string", "enum": values},
+            }
+        ]

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from collabhub.scheduling import beat_schedule_sync, run_due_tasks
+from core.scheduling import beat_schedule_sync, run_due_tasks
 
 
 class Command(BaseCommand):

@@ -145,7 +145,7 @@ MAX_ID = 2**63 - 1
 
 
 class BoundedDateField(serializers.DateField):
-    """A date between 1900 and 2200 (collabhub/bounds.py)."""
+    """A date between 1900 and 2200 (core/bounds.py)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from collabhub.celery import app
-from collabhub.tasks import clear_expired_sessions
+from core.tasks import clear_expired_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 90

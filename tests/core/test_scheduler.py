@@ -8,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from collabhub.scheduling import beat_schedule_sync, run_due_tasks
+from core.scheduling import beat_schedule_sync, run_due_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def test_schedules_in_code_are_loaded_into_the_database():
     beat_schedule_sync()
     beat_schedule_sync()  # idempotent
     task = PeriodicTask.objects.get(name="clear-expired-sessions")
-    assert task.task == "collabhub.tasks.clear_expired_sessions"
+    assert task.task == "core.tasks.clear_expired_sessions"
     assert task.crontab.hour == "3"
 
 

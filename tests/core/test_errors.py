@@ -39,7 +39,7 @@ def test_a_browser_gets_the_friendly_404_page(staff_client):
     assert FRIENDLY_404 in response.content.decode()
 
 
-@pytest.mark.urls("tests.collabhub.urls_failing")
+@pytest.mark.urls("tests.core.urls_failing")
 def test_an_unexpected_api_error_is_a_json_500():
     response = Client(raise_request_exception=False).get("/api/v1/test-failure/")
     assert response.status_code == 500
@@ -49,7 +49,7 @@ def test_an_unexpected_api_error_is_a_json_500():
     assert "unexpected failure" not in detail  # nothing of the exception leaks
 
 
-@pytest.mark.urls("tests.collabhub.urls_failing")
+@pytest.mark.urls("tests.core.urls_failing")
 def test_an_unexpected_page_error_is_the_friendly_500_page(staff):
     client = Client(raise_request_exception=False)
     client.force_login(staff)
