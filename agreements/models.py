@@ -41,7 +41,7 @@ class Role(models.TextChoices):
 
 
 class Collaboration(models.Model):
-    scope = Scope(members=("participations__organisation",))
+    scope = Scope(members=("participations__organisation",), is_collaboration=True)
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -50,6 +50,11 @@ class Collaboration(models.Model):
         PAUSED = "paused", _("Paused")
         CONCLUDED = "concluded", _("Concluded")
         DISSOLVED = "dissolved", _("Dissolved")
+
+    # Whose partners the engagement scan scores (and whose obligations get reminders), and the
+    # statuses a collaboration ends in.
+    SCANNED_STATUSES = (Status.ACTIVE,)
+    CLOSED_STATUSES = (Status.CONCLUDED, Status.DISSOLVED)
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -176,6 +181,9 @@ class SharedGoal(models.Model):
         QUARTERLY = "quarterly", _("Quarterly")
         YEARLY = "yearly", _("Yearly")
 
+    # Days of one reporting period of each cadence (a cadence not listed counts as quarterly).
+    CADENCE_DAYS = {Cadence.MONTHLY: 30, Cadence.QUARTERLY: 91, Cadence.YEARLY: 365}
+
     collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(_("title"), max_length=200)
     indicator = models.CharField(_("indicator"), max_length=200)
@@ -197,6 +205,10 @@ class SharedGoal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def cadence_days(self) -> int:
+        return self.CADENCE_DAYS.get(self.cadence, 91)
 
 
 class CurrentMeasurementManager(models.Manager):

@@ -289,7 +289,7 @@ class World:
 
     def api_use(self, participation, collaboration_id) -> None:
         """A partner's API request; `collaboration_id` is the collaboration it touched (None:
-        none in particular), as the API views record it (commissioner/api/activity.py)."""
+        none in particular), as the API views record it (core/api.py: CreditsApiUse)."""
         import inspect
 
         from commissioner import services as commissioner

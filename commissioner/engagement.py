@@ -40,12 +40,8 @@ from .models import Attendance, Band, EngagementPolicy, Meeting
 from .survey.signals import read_survey, survey_reasons
 from .trends import Trend, read_contact, read_lateness, read_relationship, start_of
 
-# Days of one reporting period of each goal cadence.
-CADENCE_DAYS = {
-    SharedGoal.Cadence.MONTHLY: 30,
-    SharedGoal.Cadence.QUARTERLY: 91,
-    SharedGoal.Cadence.YEARLY: 365,
-}
+# Days of one reporting period of each goal cadence (a fact of the goal: agreements/models.py).
+CADENCE_DAYS = SharedGoal.CADENCE_DAYS
 # An agreement circulating for more than this many days counts against a signatory that has
 # not signed it.
 SIGNATURE_GRACE_DAYS = 14
@@ -841,3 +837,12 @@ def read_figures(
             survey=freeze(_scored_survey(survey.get(row.pk))),
         )
     return figures
+
+
+def policy_in_force(*, collaboration) -> tuple[Policy, bool]:
+    """The policy that applies to a collaboration, and whether it is the collaboration's own."""
+    if collaboration is not None:
+        own = EngagementPolicy.objects.filter(collaboration=collaboration).first()
+        if own is not None:
+            return Policy.from_row(own), True
+    return default_policy(), False

@@ -41,9 +41,8 @@ from agreements.selectors import Progress, goal_progress
 from core.scope import get_for, restrict
 
 from .access import may_commission
-from .engagement import Policy, count_of
+from .engagement import Policy, count_of, policy_in_force
 from .models import Attendance, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
-from .services import CLOSED_COLLABORATION_STATUSES, policy_in_force
 
 BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
 RANK_BAND = {rank: band for band, rank in BAND_RANK.items()}
@@ -259,7 +258,7 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
     """Counts of partners by band on the latest scan, the worst open flags in scope with their
     reasons, and the collaborations in scope with their worst band, lowest score, open flags and
     next deadline (four queries and a page)."""
-    collaborations = Collaboration.objects.exclude(status__in=CLOSED_COLLABORATION_STATUSES)
+    collaborations = Collaboration.objects.exclude(status__in=Collaboration.CLOSED_STATUSES)
     if scope == "mine":
         collaborations = collaborations.filter(commissioner=actor)
     latest = latest_scan_date()

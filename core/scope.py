@@ -54,6 +54,7 @@ class Scope:
     members: tuple[str, ...] = ()  # root only: paths from the root to member organisations
     readers: str = EVERYONE
     own: str = ""  # OWN models: the path to the organisation the row belongs to
+    is_collaboration: bool = False  # the root that partners' API use is credited to
     actions: dict[str, ActionRule] = field(default_factory=dict)
 
 
@@ -81,9 +82,7 @@ def _members_of(root: type[Model], path: str, organisation_id: int) -> Q:
     relation = root._meta.get_field(first)
     if relation.auto_created and not relation.concrete:  # a reverse relation
         related = relation.related_model
-        ids = related._base_manager.filter(**{rest: organisation_id}).values(
-            relation.field.attname
-        )
+        ids = related._base_manager.filter(**{rest: organisation_id}).values(relation.field.attname)
         return Q(pk__in=ids)
     return Q(**{path: organisation_id})
 

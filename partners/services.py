@@ -678,5 +678,5 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
         if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
             token.last_used_at = now
     # API use is a sign of life only in the collaboration a request touches: the API views
-    # record it (commissioner/api/activity.py), not authentication.
+    # record it (core/api.py: CreditsApiUse), not authentication.
     return token, ""

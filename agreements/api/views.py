@@ -30,9 +30,8 @@ from agreements.filters import (
     ObligationApiFilterSet,
     ParticipationApiFilterSet,
 )
-from commissioner.api.activity import CreditsApiUse
 from core.actors import actor_organisation_id, is_partner
-from core.api import FilterBackend, SearchFilter, StrictOrderingFilter
+from core.api import CreditsApiUse, FilterBackend, SearchFilter, StrictOrderingFilter
 from core.errors import DomainError
 from core.versioning import etag, version_from_if_match
 

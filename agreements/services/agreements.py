@@ -10,11 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissioner.models import Activity
-from commissioner.services import activity_record
 from core.actors import is_partner
 from core.bounds import MAX_IDS, check_date
 from core.errors import CONFLICT, DomainError
+from core.events import PartnerActed, publish
 from core.locking import copy_row, lock
 from core.versioning import check_version
 from partners.models import Organisation, User
@@ -489,12 +488,14 @@ def agreement_sign(
         _stamp(agreement, actor, _("in force: every signatory signed"))
         agreement.save(update_fields=["status", "effective_date"])
     copy_row(caller_copy, agreement)
-    activity_record(
-        collaboration_id=agreement.collaboration_id,
-        organisation_id=organisation.pk,
-        kind=Activity.Kind.AGREEMENT_SIGNED,
-        description=_("Signed “%(agreement)s” (version %(version)s)")
-        % {"agreement": agreement.title, "version": agreement.version},
-        recorded_by=_user(actor),
+    publish(
+        PartnerActed(
+            collaboration_id=agreement.collaboration_id,
+            organisation_id=organisation.pk,
+            kind="agreement_signed",
+            description=_("Signed “%(agreement)s” (version %(version)s)")
+            % {"agreement": agreement.title, "version": agreement.version},
+            recorded_by=_user(actor),
+        )
     )
     return signatory

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from commissioner.services import flags_close_not_scanned
 from core.actors import actor_organisation_id, is_administrator, is_commissioner
 from core.bounds import check_date
 from core.errors import DomainError
+from core.events import ScanScopeNarrowed, publish
 from core.locking import copy_row
 from core.versioning import check_version
 from partners.models import Organisation, User
@@ -412,5 +412,5 @@ def collaboration_transition(
     collaboration.save(update_fields=["status", "start_date", "updated_at"])
     # Paused, concluded or dissolved: its partners are no longer scored, so their open flags
     # close now (the scan would close them too, but the dashboard need not wait for it).
-    flags_close_not_scanned(collaboration_id=collaboration.pk)
+    publish(ScanScopeNarrowed(collaboration_id=collaboration.pk))
     return copy_row(caller_copy, collaboration)

@@ -11,12 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissioner.engagement import CADENCE_DAYS
-from commissioner.models import Activity
-from commissioner.services import activity_record
 from core.actors import actor_organisation_id, is_partner
 from core.bounds import check_date, shift
 from core.errors import CONFLICT, DomainError
+from core.events import PartnerActed, publish
 from core.integrity import integrity_conflict
 from core.locking import copy_row
 from partners.models import Organisation
@@ -57,7 +55,7 @@ def goal_reporting_began(goal: SharedGoal) -> dt.date:
 def earliest_period_end(goal: SharedGoal) -> dt.date:
     """The earliest period end a measurement of `goal` may report: one reporting period (of its
     cadence) before reporting on it began, so the period running then may be reported."""
-    return shift(goal_reporting_began(goal), -CADENCE_DAYS.get(goal.cadence, 91))
+    return shift(goal_reporting_began(goal), -goal.cadence_days)
 
 
 def reporting_organisation(
@@ -154,13 +152,20 @@ def measurement_report(
             raise integrity_conflict(exc) from exc
         return _repeat_or_conflict(earlier, value=value, evidence=evidence)
     measurement.is_repeat = False
-    activity_record(
-        collaboration_id=collaboration.pk,
-        organisation_id=organisation.pk,
-        kind=Activity.Kind.MEASUREMENT_REPORTED,
-        description=_("Reported %(value)s %(unit)s for “%(goal)s” (period ending %(date)s)")
-        % {"value": value, "unit": goal.unit, "goal": goal.title, "date": period_end.isoformat()},
-        recorded_by=_user(actor),
+    publish(
+        PartnerActed(
+            collaboration_id=collaboration.pk,
+            organisation_id=organisation.pk,
+            kind="measurement_reported",
+            description=_("Reported %(value)s %(unit)s for “%(goal)s” (period ending %(date)s)")
+            % {
+                "value": value,
+                "unit": goal.unit,
+                "goal": goal.title,
+                "date": period_end.isoformat(),
+            },
+            recorded_by=_user(actor),
+        )
     )
     return measurement
 

@@ -10,10 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commissioner.models import Activity
-from commissioner.services import activity_record
 from core.bounds import check_date
 from core.errors import CONFLICT, DomainError
+from core.events import PartnerActed, publish
 from core.locking import copy_row, lock
 from core.versioning import check_version
 from partners.models import Organisation
@@ -248,12 +247,14 @@ def obligation_mark_met(
             *(["evidence_file"] if evidence_file else []),
         ]
     )
-    activity_record(
-        collaboration_id=obligation.collaboration_id,
-        organisation_id=obligation.organisation_id,
-        kind=Activity.Kind.OBLIGATION_MET,
-        description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
-        recorded_by=_user(actor),
+    publish(
+        PartnerActed(
+            collaboration_id=obligation.collaboration_id,
+            organisation_id=obligation.organisation_id,
+            kind="obligation_met",
+            description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
+            recorded_by=_user(actor),
+        )
     )
     return copy_row(caller_copy, obligation)
 

@@ -24,10 +24,9 @@ from commissioner.filters import (
     MeetingFilterSet,
     SnapshotFilterSet,
 )
-from core.api import FilterBackend, SearchFilter, StrictOrderingFilter
+from core.api import CreditsApiUse, FilterBackend, SearchFilter, StrictOrderingFilter
 
 from . import serializers as s
-from .activity import CreditsApiUse
 
 FORBIDDEN = OpenApiResponse(
     description="Not allowed: a read-only token, or a caller who is not an administrator or "

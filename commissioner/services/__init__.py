@@ -5,6 +5,7 @@ and the mail it sends (digests, reminders). Each service checks who may act
 out on commit. A refused business rule is a DomainError naming the input at fault; an actor who
 may not act at all gets PermissionDenied."""
 
+from ..engagement import policy_in_force  # noqa: F401
 from .activity import (  # noqa: F401
     activity_record,
     api_use_record,
@@ -39,7 +40,6 @@ from .notices import (  # noqa: F401
 from .policy import (  # noqa: F401
     POLICY_LIMITS,
     WEIGHT_FIELDS,
-    policy_in_force,
     policy_reset,
     policy_set,
     policy_trial,

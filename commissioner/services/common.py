@@ -16,10 +16,10 @@ MAX_NOTE = 5000
 
 
 # Collaborations whose partners are scanned, and whose obligations and agreements get reminders.
-SCANNED_COLLABORATION_STATUSES = (Collaboration.Status.ACTIVE,)
+SCANNED_COLLABORATION_STATUSES = Collaboration.SCANNED_STATUSES
 
 
-CLOSED_COLLABORATION_STATUSES = (Collaboration.Status.CONCLUDED, Collaboration.Status.DISSOLVED)
+CLOSED_COLLABORATION_STATUSES = Collaboration.CLOSED_STATUSES
 
 
 def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
