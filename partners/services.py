@@ -11,17 +11,17 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator, validate_email, validate_slug
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.actors import is_administrator
 from core.errors import DomainError
 from core.integrity import integrity_conflict
 from core.locking import copy_row, lock
+from core.slugs import checked_slug, unique_slug
 from core.versioning import check_version
 from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
@@ -64,21 +64,6 @@ def _require_manager(actor, organisation: Organisation) -> None:
             _("Only administrators and staff of %(organisation)s may change it.")
             % {"organisation": organisation}
         )
-
-
-def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
-    base = base[:70].strip("-") or "organisation"
-    taken = set(
-        Organisation.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    taken |= RESERVED_SLUGS
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate = f"{base}-{number}"
-        number += 1
-    return candidate
 
 
 def _check_parent(organisation: Organisation | None, parent: Organisation | None) -> None:
@@ -133,26 +118,21 @@ def _clean_organisation(organisation: Organisation | None, values: dict) -> dict
         if organisation is not None and organisation.slug:
             slug = organisation.slug
         else:
-            slug = _unique_slug(slugify(short_name or name), exclude_pk=exclude_pk)
+            slug = unique_slug(
+                Organisation.objects.all(),
+                short_name or name,
+                exclude_pk=exclude_pk,
+                reserved=RESERVED_SLUGS,
+                fallback="organisation",
+            )
     else:
-        try:
-            validate_slug(slug)
-        except ValidationError as exc:
-            raise DomainError(
-                _("A slug may contain only letters, numbers, hyphens and underscores."),
-                field="slug",
-            ) from exc
-        if len(slug) > 80:
-            raise DomainError(_("A slug has at most 80 characters."), field="slug")
-        if slug.lower() in RESERVED_SLUGS:
-            raise DomainError(
-                _("“%(slug)s” is reserved; choose another slug.") % {"slug": slug}, field="slug"
-            )
-        if Organisation.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-            raise DomainError(
-                _("Another organisation already uses the slug “%(slug)s”.") % {"slug": slug},
-                field="slug",
-            )
+        checked_slug(
+            Organisation.objects.all(),
+            slug,
+            exclude_pk=exclude_pk,
+            reserved=RESERVED_SLUGS,
+            taken_message=_("Another organisation already uses the slug “%(slug)s”."),
+        )
 
     website = (values.get("website") or "").strip()
     if website:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_slug
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.actors import actor_organisation_id, is_administrator, is_commissioner
@@ -16,6 +14,7 @@ from core.bounds import check_date
 from core.errors import DomainError
 from core.events import ScanScopeNarrowed, publish
 from core.locking import copy_row
+from core.slugs import checked_slug, unique_slug
 from core.versioning import check_version
 from partners.models import Organisation, User
 
@@ -61,21 +60,6 @@ COLLABORATION_FIELDS = (
 )
 
 
-def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
-    base = base[:70].strip("-") or "collaboration"
-    taken = set(
-        Collaboration.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    taken |= RESERVED_SLUGS
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate = f"{base}-{number}"
-        number += 1
-    return candidate
-
-
 def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> dict:
     exclude_pk = collaboration.pk if collaboration is not None else None
     title = _text(
@@ -84,26 +68,21 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
     slug = (values.get("slug") or "").strip()
     if not slug:
         slug = collaboration.slug if collaboration is not None else ""
-        slug = slug or _unique_slug(slugify(title), exclude_pk=exclude_pk)
+        slug = slug or unique_slug(
+            Collaboration.objects.all(),
+            title,
+            exclude_pk=exclude_pk,
+            reserved=RESERVED_SLUGS,
+            fallback="collaboration",
+        )
     else:
-        try:
-            validate_slug(slug)
-        except ValidationError as exc:
-            raise DomainError(
-                _("A slug may contain only letters, numbers, hyphens and underscores."),
-                field="slug",
-            ) from exc
-        if len(slug) > 80:
-            raise DomainError(_("A slug has at most 80 characters."), field="slug")
-        if slug.lower() in RESERVED_SLUGS:
-            raise DomainError(
-                _("“%(slug)s” is reserved; choose another slug.") % {"slug": slug}, field="slug"
-            )
-        if Collaboration.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-            raise DomainError(
-                _("Another collaboration already uses the slug “%(slug)s”.") % {"slug": slug},
-                field="slug",
-            )
+        checked_slug(
+            Collaboration.objects.all(),
+            slug,
+            exclude_pk=exclude_pk,
+            reserved=RESERVED_SLUGS,
+            taken_message=_("Another collaboration already uses the slug “%(slug)s”."),
+        )
     structure = values.get("structure") or ""
     if structure not in Structure.values:
         raise DomainError(_("Choose the collaboration's structure."), field="structure")

@@ -109,22 +109,16 @@ def obligation_mark_met(request, slug, pk):
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(
-                request,
-                _("“%(obligation)s” was marked met.") % {"obligation": obligation.description},
-            )
-            return redirect(f"{collaboration.get_absolute_url()}#obligations")
-    return render(
+            done = _("“%(obligation)s” was marked met.")
+            return _done(request, collaboration, done % {"obligation": obligation.description})
+    return _action_page(
         request,
-        "agreements/obligation_action.html",
-        {
-            "form": form if obligation.status == Obligation.Status.PENDING else None,
-            "collaboration": collaboration,
-            "obligation": obligation,
-            "title": _("Mark an obligation met"),
-            "submit": _("Mark met"),
-            "multipart": True,
-        },
+        collaboration,
+        obligation,
+        form,
+        _("Mark an obligation met"),
+        _("Mark met"),
+        multipart=True,
     )
 
 
@@ -142,11 +136,20 @@ def obligation_waive(request, slug, pk):
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            messages.success(
-                request,
-                _("“%(obligation)s” was waived.") % {"obligation": obligation.description},
-            )
-            return redirect(f"{collaboration.get_absolute_url()}#obligations")
+            done = _("“%(obligation)s” was waived.")
+            return _done(request, collaboration, done % {"obligation": obligation.description})
+    return _action_page(
+        request, collaboration, obligation, form, _("Waive an obligation"), _("Waive")
+    )
+
+
+def _done(request, collaboration, message: str):
+    messages.success(request, message)
+    return redirect(f"{collaboration.get_absolute_url()}#obligations")
+
+
+def _action_page(request, collaboration, obligation, form, title, submit, *, multipart=False):
+    """Mark met and waive: one page, its form only while the obligation is pending."""
     return render(
         request,
         "agreements/obligation_action.html",
@@ -154,7 +157,8 @@ def obligation_waive(request, slug, pk):
             "form": form if obligation.status == Obligation.Status.PENDING else None,
             "collaboration": collaboration,
             "obligation": obligation,
-            "title": _("Waive an obligation"),
-            "submit": _("Waive"),
+            "title": title,
+            "submit": submit,
+            "multipart": multipart,
         },
     )
