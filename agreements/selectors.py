@@ -118,15 +118,19 @@ def collaborations_of_organisation(queryset: QuerySet, organisation_id: int | No
     return queryset.filter(Q(lead_organisation_id=organisation_id) | Exists(taking_part))
 
 
-def collaboration_api_list_for(*, actor) -> QuerySet[Collaboration]:
+def collaboration_api_rows() -> QuerySet[Collaboration]:
     """The API's collaborations with the lead's name. A page of them gets its active members
     (their number, the structure check) from with_active_members, in one query."""
     # A subquery rather than a join: the list's count() then drops it (a join it would keep).
-    return collaboration_list_for(actor=actor).annotate(
+    return Collaboration.objects.annotate(
         lead_organisation_name=Subquery(
             Organisation.objects.filter(pk=OuterRef("lead_organisation_id")).values("name")
         )
     )
+
+
+def collaboration_api_list_for(*, actor) -> QuerySet[Collaboration]:
+    return restrict(collaboration_api_rows(), actor)
 
 
 def active_members(collaboration: Collaboration) -> list[tuple[str, str]]:
@@ -162,10 +166,12 @@ def with_active_members(collaborations: list[Collaboration]) -> list[Collaborati
     return collaborations
 
 
+def participation_rows() -> QuerySet[Participation]:
+    return Participation.objects.select_related("collaboration", "organisation", "contact")
+
+
 def participation_list_for(*, actor) -> QuerySet[Participation]:
-    return restrict(
-        Participation.objects.select_related("collaboration", "organisation", "contact"), actor
-    )
+    return restrict(participation_rows(), actor)
 
 
 def export_rows_of(kind: str, *, actor, collaborations: QuerySet[Collaboration]) -> QuerySet:
@@ -222,15 +228,21 @@ def with_latest_measurement(goals: QuerySet[SharedGoal]) -> QuerySet[SharedGoal]
     )
 
 
+def goal_rows() -> QuerySet[SharedGoal]:
+    return with_latest_measurement(SharedGoal.objects.select_related("collaboration"))
+
+
 def goal_list_for(*, actor) -> QuerySet[SharedGoal]:
-    return with_latest_measurement(
-        restrict(SharedGoal.objects.select_related("collaboration"), actor)
-    )
+    return restrict(goal_rows(), actor)
+
+
+def measurement_rows(*, include_withdrawn: bool = False) -> QuerySet[Measurement]:
+    manager = Measurement.all_objects if include_withdrawn else Measurement.objects
+    return manager.select_related("goal", "reported_by_organisation")
 
 
 def measurement_list_for(*, actor, include_withdrawn: bool = False) -> QuerySet[Measurement]:
-    manager = Measurement.all_objects if include_withdrawn else Measurement.objects
-    return restrict(manager.select_related("goal", "reported_by_organisation"), actor)
+    return restrict(measurement_rows(include_withdrawn=include_withdrawn), actor)
 
 
 def _signatories_prefetch() -> Prefetch:
@@ -262,10 +274,12 @@ def with_signature_counts(agreements: QuerySet[Agreement]) -> QuerySet[Agreement
 def agreement_list_for(*, actor, action: str = "view") -> QuerySet[Agreement]:
     """Agreements `actor` may `action`: with "sign", a partner token's are those its
     organisation is a signatory of (others are a 404 for it, docs/permissions.md)."""
+    return restrict(agreement_rows(), actor, action)
+
+
+def agreement_rows() -> QuerySet[Agreement]:
     agreements = Agreement.objects.select_related("collaboration")
-    return with_signature_counts(
-        restrict(agreements.prefetch_related(_signatories_prefetch()), actor, action)
-    )
+    return with_signature_counts(agreements.prefetch_related(_signatories_prefetch()))
 
 
 def agreements_to_sign_for(*, actor) -> QuerySet[Agreement]:
@@ -284,7 +298,11 @@ def obligation_list_for(*, actor, action: str = "view") -> QuerySet[Obligation]:
     """Obligations `actor` may `action`, with the organisation's name their rows show (only it:
     the collaboration and agreement are shown by id, and joining them tripled the list's
     planning time at national scale). With "mark_met", a partner token's own only."""
-    return with_overdue(restrict(Obligation.objects.select_related("organisation"), actor, action))
+    return restrict(obligation_rows(), actor, action)
+
+
+def obligation_rows() -> QuerySet[Obligation]:
+    return with_overdue(Obligation.objects.select_related("organisation"))
 
 
 def obligations_to_mark_met_for(*, actor) -> QuerySet[Obligation]:

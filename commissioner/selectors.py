@@ -78,17 +78,17 @@ def meeting_list_for(*, actor) -> QuerySet[Meeting]:
 
 
 def meeting_api_list_for(*, actor) -> QuerySet[Meeting]:
+    return restrict(meeting_api_rows(), actor)
+
+
+def meeting_api_rows() -> QuerySet[Meeting]:
     """The API's meetings, each with its attendances and their organisations."""
-    return (
-        meeting_list_for(actor=actor)
-        .select_related("collaboration")
-        .prefetch_related(
-            Prefetch(
-                "attendances",
-                queryset=Attendance.objects.select_related("participation__organisation").order_by(
-                    "participation__organisation__name"
-                ),
-            )
+    return Meeting.objects.select_related("collaboration").prefetch_related(
+        Prefetch(
+            "attendances",
+            queryset=Attendance.objects.select_related("participation__organisation").order_by(
+                "participation__organisation__name"
+            ),
         )
     )
 
@@ -111,10 +111,13 @@ def meetings_to_confirm_for(*, actor) -> QuerySet[Meeting]:
 def snapshot_list_for(*, actor) -> QuerySet[EngagementSnapshot]:
     """Engagement snapshots: administrators and commissioners read all; a staff user and a
     partner token only their own organisation's."""
-    snapshots = EngagementSnapshot.objects.select_related(
+    return restrict(snapshot_rows(), actor)
+
+
+def snapshot_rows() -> QuerySet[EngagementSnapshot]:
+    return EngagementSnapshot.objects.select_related(
         "participation__organisation", "participation__collaboration"
     )
-    return restrict(snapshots, actor)
 
 
 def flag_list_for(*, actor) -> QuerySet[Flag]:
@@ -136,10 +139,14 @@ def flag_list_for(*, actor) -> QuerySet[Flag]:
 def flag_api_list_for(*, actor) -> QuerySet[Flag]:
     """The API's flags: each names its partner and collaboration and counts its interventions —
     only what the API shows (every join of flag_list_for is planned again on each request)."""
+    return restrict(flag_api_rows(), actor)
+
+
+def flag_api_rows() -> QuerySet[Flag]:
     flags = Flag.objects.select_related(
         "participation__organisation", "participation__collaboration"
     )
-    return restrict(flags, actor).annotate(
+    return flags.annotate(
         intervention_count=count_of(Intervention.objects.filter(flag=OuterRef("pk")))
     )
 
@@ -149,10 +156,13 @@ def flag_get_for(*, actor, pk: int) -> Flag:
 
 
 def intervention_list_for(*, actor) -> QuerySet[Intervention]:
-    interventions = Intervention.objects.select_related(
+    return restrict(intervention_rows(), actor)
+
+
+def intervention_rows() -> QuerySet[Intervention]:
+    return Intervention.objects.select_related(
         "flag__participation__organisation", "flag__participation__collaboration", "created_by"
     )
-    return restrict(interventions, actor)
 
 
 def intervention_get_for(*, actor, pk: int) -> Intervention:

@@ -63,8 +63,12 @@ def organisation_export_for(*, actor, sort: str | None = None) -> QuerySet[Organ
 
 
 def organisation_api_list_for(*, actor) -> QuerySet[Organisation]:
+    return restrict(organisation_api_rows(), actor)
+
+
+def organisation_api_rows() -> QuerySet[Organisation]:
     """The API's organisation list and detail: active contacts come with each organisation."""
-    return organisation_list_for(actor=actor).prefetch_related(
+    return Organisation.objects.prefetch_related(
         Prefetch(
             "contacts",
             queryset=Contact.objects.filter(is_active=True),

@@ -106,7 +106,7 @@ def participation_contact_options(request, slug):
         organisation_choices=_new_participant_choices(request, collaboration),
         contact_choices=_contacts_of(organisation_id),
     )
-    return render(request, "agreements/partials/field.html", {"field": form["contact"]})
+    return render(request, "forms/field.html", {"field": form["contact"]})
 
 
 @require_http_methods(["GET", "POST"])

@@ -112,6 +112,10 @@ def answer_totals(round_ids, *, submitted_before: dt.datetime | None = None):
 def round_list_for(*, actor) -> QuerySet[SurveyRound]:
     """Rounds `actor` may read: every round for administrators and commissioners; for a partner
     token or a staff user, the rounds of collaborations its organisation takes part in."""
+    return restrict(round_rows(), actor)
+
+
+def round_rows() -> QuerySet[SurveyRound]:
     rounds = SurveyRound.objects.select_related("collaboration", "instrument").annotate(
         # distinct: the two joins multiply each other's rows.
         invited_count=Count(
@@ -121,7 +125,7 @@ def round_list_for(*, actor) -> QuerySet[SurveyRound]:
             "responses", filter=Q(responses__submitted_at__isnull=False), distinct=True
         ),
     )
-    return restrict(rounds, actor)
+    return rounds
 
 
 def round_get_for(*, actor, pk: int) -> SurveyRound:
