@@ -14,48 +14,21 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from django_celery_beat.models import PeriodicTask
+from django_celery_beat.schedulers import ModelEntry
 
 logger = logging.getLogger(__name__)
 
 
 def beat_schedule_sync() -> list[PeriodicTask]:
-    """Create or update a PeriodicTask row for each entry of CELERY_BEAT_SCHEDULE."""
-    synced = []
+    """Create or update a PeriodicTask row for each entry of CELERY_BEAT_SCHEDULE, converted by
+    django-celery-beat itself (ModelEntry.from_entry: what its DatabaseScheduler does with the
+    app's beat_schedule on start), so crontab and interval rows are the library's own."""
     with transaction.atomic():
-        for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
-            schedule = entry["schedule"]
-            defaults = {
-                "task": entry["task"],
-                "args": json.dumps(list(entry.get("args", []))),
-                "kwargs": json.dumps(entry.get("kwargs", {})),
-                "enabled": True,
-                "crontab": None,
-                "interval": None,
-            }
-            if hasattr(schedule, "minute") and hasattr(schedule, "hour"):
-                crontab, _ = CrontabSchedule.objects.get_or_create(
-                    minute=schedule._orig_minute,
-                    hour=schedule._orig_hour,
-                    day_of_week=schedule._orig_day_of_week,
-                    day_of_month=schedule._orig_day_of_month,
-                    month_of_year=schedule._orig_month_of_year,
-                    timezone=settings.CELERY_TIMEZONE,
-                )
-                defaults["crontab"] = crontab
-            else:
-                seconds = int(
-                    schedule.total_seconds()
-                    if hasattr(schedule, "total_seconds")
-                    else schedule.run_every.total_seconds()
-                )
-                interval, _ = IntervalSchedule.objects.get_or_create(
-                    every=seconds, period=IntervalSchedule.SECONDS
-                )
-                defaults["interval"] = interval
-            task, _ = PeriodicTask.objects.update_or_create(name=name, defaults=defaults)
-            synced.append(task)
-    return synced
+        return [
+            ModelEntry.from_entry(name, app=current_app, **entry).model
+            for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        ]
 
 
 def due_periodic_tasks(now: datetime | None = None) -> list[PeriodicTask]:
