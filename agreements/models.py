@@ -227,6 +227,9 @@ class Measurement(models.Model):
     default manager no longer returns the row and the period may be reported again."""
 
     scope = Scope(via="goal__collaboration")
+    # Set by measurement_report on the row it answers with: True when the report repeated one
+    # already stored (not a field: never saved).
+    is_repeat = False
 
     goal = models.ForeignKey(SharedGoal, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)

@@ -6,7 +6,11 @@ what live in one vocabulary."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeGuard
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Token(Protocol):
@@ -52,11 +56,16 @@ class PartnerPrincipal:
         return False
 
 
-def is_partner(actor) -> bool:
+# Who acts: a signed-in person (partners.models.User), nobody (AnonymousUser), or a partner
+# organisation through its API token. Every selector and service takes one as `actor`.
+Actor: TypeAlias = "AbstractBaseUser | AnonymousUser | PartnerPrincipal"
+
+
+def is_partner(actor: Actor | None) -> TypeGuard[PartnerPrincipal]:
     return isinstance(actor, PartnerPrincipal)
 
 
-def actor_organisation_id(actor) -> int | None:
+def actor_organisation_id(actor: Actor | None) -> int | None:
     """The organisation an actor belongs to: a token's organisation, a staff user's employer."""
     if is_partner(actor):
         return actor.organisation_id
@@ -64,25 +73,25 @@ def actor_organisation_id(actor) -> int | None:
     return membership.organisation_id if membership is not None else None
 
 
-def is_administrator(actor) -> bool:
+def is_administrator(actor: Actor | None) -> bool:
     return not is_partner(actor) and bool(getattr(actor, "is_administrator", False))
 
 
-def is_commissioner(actor) -> bool:
+def is_commissioner(actor: Actor | None) -> bool:
     return not is_partner(actor) and getattr(actor, "role", None) == "commissioner"
 
 
-def sees_everything(actor) -> bool:
+def sees_everything(actor: Actor | None) -> bool:
     """Administrators and commissioners read the whole portfolio; so do staff users (municipal
     staff browse the directory and every collaboration). Partner tokens are scoped."""
     return not is_partner(actor) and bool(getattr(actor, "is_authenticated", False))
 
 
-def signed_in(actor) -> bool:
+def signed_in(actor: Actor | None) -> bool:
     return bool(getattr(actor, "is_authenticated", False))
 
 
-def commissions(actor) -> bool:
+def commissions(actor: Actor | None) -> bool:
     """Administrators and commissioners: the whole portfolio, flags and interventions included;
     never staff users or partner tokens."""
     if is_partner(actor) or not signed_in(actor):

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import time
+from typing import Any
 
 import django_filters
 from django.conf import settings
@@ -212,7 +213,7 @@ class CallerRateThrottle(BaseThrottle):
     @staticmethod
     def caller(request) -> tuple[str, str] | None:
         user = getattr(request, "user", None)
-        if is_partner(user):
+        if user is not None and is_partner(user):
             return "partner", f"token:{user.token.prefix}"
         if user is not None and user.is_authenticated:
             return "user", f"user:{user.pk}"
@@ -312,6 +313,8 @@ CONFLICT_COMPONENT = "FieldErrors"
 class ErrorResponsesSchema:
     """Adds ERROR_RESPONSES to an operation's documented responses: those it does not declare
     itself, and a JSON body for those it declares without one (a declared 409 included)."""
+
+    registry: Any  # drf-spectacular's AutoSchema, which this is mixed into
 
     def _error_content(self, name: str) -> dict:
         component = ResolvedComponent(

@@ -65,7 +65,8 @@ class LineReader(io.TextIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> str:
+    def read(self, size: int | None = -1) -> str:
+        size = -1 if size is None else size
         while size < 0 or len(self._buffer) < size:
             try:
                 self._buffer += next(self._lines)
@@ -76,7 +77,8 @@ class LineReader(io.TextIOBase):
         out, self._buffer = self._buffer[:size], self._buffer[size:]
         return out
 
-    readline = read
+    def readline(self, size: int = -1, /) -> str:  # type: ignore[override]  # psycopg2 reads
+        return self.read(size)
 
 
 def copy_into(table: str, columns: Sequence[str], lines: Iterable[str]) -> None:
@@ -168,7 +170,7 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
 
 def upsert(
     model: type[models.Model],
-    rows: Iterable[dict[str, Any]] | Iterable[Row],
+    rows: Iterable[Any],  # dicts keyed by attname, or Rows
     *,
     conflict: Sequence[str],
     update: Sequence[str],
@@ -189,20 +191,20 @@ def upsert(
         rows = [row.merged() for row in rows]
     first = rows[0]
     names = [*first.own, *first.shared] if isinstance(first, Row) else list(first)
-    fields = [model._meta.get_field(name) for name in names]
+    fields: list[Any] = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     columns = [quote(field.column) for field in fields]
     target = (
-        f"({', '.join(quote(model._meta.get_field(name).column) for name in conflict)})"
+        f"({', '.join(quote(_column(model, name)) for name in conflict)})"
         " DO UPDATE SET "
         + ", ".join(
             f"{quote(column)} = EXCLUDED.{quote(column)}"
-            for column in (model._meta.get_field(name).column for name in update)
+            for column in (_column(model, name) for name in update)
         )
     )
     table = quote(model._meta.db_table)
     if compare:
-        compared = [quote(model._meta.get_field(name).column) for name in compare]
+        compared = [quote(_column(model, name)) for name in compare]
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         target += (
             f" WHERE ({', '.join(f'{table}.{c}' for c in compared)}) {distinct} "
@@ -281,3 +283,7 @@ def _upsert_by_values(table, names, fields, columns, target, rows) -> int:
             )
             written += cursor.rowcount
     return written
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return getattr(model._meta.get_field(name), "column", None) or name

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -66,7 +67,7 @@ def csv_response(
     queryset read again in chunks). The header is translated now, in the request's language."""
     header = [str(column) for column in header]
     content_type = "text/csv; charset=utf-8"
-    if hasattr(objects, "iterator"):
+    if isinstance(objects, QuerySet):
         head = list(objects[: STREAM_FROM_ROWS + 1])
         if len(head) > STREAM_FROM_ROWS:
             rows = (row(obj) for obj in objects.iterator(chunk_size=CHUNK_SIZE))

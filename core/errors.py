@@ -55,7 +55,7 @@ def _query_parameter_at_fault(context) -> str | None:
             try:
                 backend().get_search_terms(request)
             except exceptions.ValidationError:
-                return backend.search_param
+                return str(getattr(backend, "search_param", "search"))
     return None
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,7 +61,7 @@ class HistorySource:
     """The historical records of one model that make up part of a history, how each is named,
     and the fields not worth showing."""
 
-    model: type
+    model: type[models.Model]
     records: QuerySet
     subject: Callable[[Any, dict], str]  # (record, names) -> str
     ignored: frozenset = frozenset()
@@ -69,7 +70,7 @@ class HistorySource:
     unnamed: frozenset | None = None
 
 
-def _name_field(model) -> str | None:
+def _name_field(model: type[models.Model]) -> str | None:
     names = {f.name for f in model._meta.get_fields()}
     return next((name for name in NAME_FIELDS if name in names), None)
 
@@ -98,7 +99,7 @@ def _relation_names(loaded: list[tuple[HistorySource, list]]) -> dict:
         if name_field:
             for record in records:  # oldest first
                 names[(source.model, record.id)] = getattr(record, name_field)
-    wanted: dict[type, set] = {}
+    wanted: dict[type[models.Model], set] = {}
     for source, records in loaded:
         relations = [
             f
@@ -108,15 +109,18 @@ def _relation_names(loaded: list[tuple[HistorySource, list]]) -> dict:
             and f.many_to_one
             and f.name not in (source.ignored if source.unnamed is None else source.unnamed)
             and f.name not in BOOKKEEPING
+            and isinstance(f.related_model, type)
             and _name_field(f.related_model)
         ]
         for record in records:
             for relation in relations:
                 value = getattr(record, relation.attname, None)
-                if value is not None and (relation.related_model, value) not in names:
-                    wanted.setdefault(relation.related_model, set()).add(value)
+                related: Any = relation.related_model
+                if value is not None and (related, value) not in names:
+                    wanted.setdefault(related, set()).add(value)
     for model, ids in wanted.items():
-        rows = model._base_manager.filter(pk__in=ids).values_list("pk", _name_field(model))
+        name_field = _name_field(model) or "pk"
+        rows = model._base_manager.filter(pk__in=ids).values_list("pk", name_field)
         names.update({(model, pk): name for pk, name in rows})
     return names
 
@@ -160,7 +164,7 @@ def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[H
                         continue
                     entry.changes.append(
                         FieldChange(
-                            label=str(source.model._meta.get_field(change.field).verbose_name),
+                            label=_label(source.model, change.field),
                             old=_display(source.model, change.field, change.old, names),
                             new=_display(source.model, change.field, change.new, names),
                         )
@@ -170,3 +174,7 @@ def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[H
             entries.append(entry)
     entries.sort(key=lambda e: e.date, reverse=True)
     return entries[:limit]
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))

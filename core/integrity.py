@@ -41,7 +41,7 @@ def _constraint_fields() -> dict[str, str]:
             if isinstance(constraint, models.UniqueConstraint) and fields:
                 field = fields[-1]
                 named[constraint.name] = field
-                columns = ", ".join(f"{table}.{model._meta.get_field(f).column}" for f in fields)
+                columns = ", ".join(f"{table}.{_column(model, f)}" for f in fields)
                 named[columns] = field
             elif isinstance(constraint, models.CheckConstraint):
                 field = CHECK_FIELDS.get(constraint.name)
@@ -81,3 +81,7 @@ def integrity_conflict(exc: Exception) -> DomainError:
         field=field,
         code="conflict",
     )
+
+
+def _column(model, name: str) -> str:
+    return getattr(model._meta.get_field(name), "column", None) or name

@@ -14,7 +14,11 @@ IMMEDIATE (collabhub/settings/base.py): the whole database is the lock, taken at
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.db import connection, models, transaction
+
+M = TypeVar("M", bound=models.Model)
 
 LOCK_ORDER: tuple[str, ...] = (
     "partners.organisation",
@@ -39,7 +43,7 @@ def rank(model: type[models.Model]) -> int:
     return _RANK[model._meta.label_lower]
 
 
-def lock(model: type[models.Model], pk, *, related: tuple[str, ...] = ()) -> models.Model:
+def lock(model: type[M], pk, *, related: tuple[str, ...] = ()) -> M:
     """The row `pk` of `model`, locked for the rest of the transaction and read afresh.
     Raises model.DoesNotExist when it is gone."""
     if not connection.in_atomic_block:
@@ -50,7 +54,7 @@ def lock(model: type[models.Model], pk, *, related: tuple[str, ...] = ()) -> mod
     return queryset.get(pk=pk)
 
 
-def lock_many(model: type[models.Model], pks) -> list[models.Model]:
+def lock_many(model: type[M], pks) -> list[M]:
     """Several rows of one model, locked in primary-key order (so two callers agree)."""
     if not connection.in_atomic_block:
         raise transaction.TransactionManagementError("lock_many() needs a transaction")
@@ -61,7 +65,7 @@ def lock_many(model: type[models.Model], pks) -> list[models.Model]:
     )
 
 
-def copy_row(target: models.Model, source: models.Model) -> models.Model:
+def copy_row(target: models.Model, source: M) -> M:
     """Give `target` (the caller's instance) the values of `source` (the row re-read inside the
     lock and saved), without a query, so a caller that keeps using its own instance sees what
     was written. Returns `source`."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import ForeignObjectRel, Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .actors import actor_organisation_id, commissions, is_partner, signed_in
@@ -67,7 +67,10 @@ def _scope_of(model: type[Model]) -> Scope:
 
 def _root_of(model: type[Model], via: str) -> type[Model]:
     for name in via.split("__") if via else ():
-        model = model._meta.get_field(name).related_model
+        related = model._meta.get_field(name).related_model
+        if not isinstance(related, type):
+            raise TypeError(f"{model.__name__}.{name} leads to no model")
+        model = related
     return model
 
 
@@ -80,7 +83,7 @@ def _members_of(root: type[Model], path: str, organisation_id: int) -> Q:
         return Q(pk=organisation_id)
     first, _, rest = path.partition("__")
     relation = root._meta.get_field(first)
-    if relation.auto_created and not relation.concrete:  # a reverse relation
+    if isinstance(relation, ForeignObjectRel):  # a reverse relation
         related = relation.related_model
         ids = related._base_manager.filter(**{rest: organisation_id}).values(relation.field.attname)
         return Q(pk__in=ids)

@@ -3,6 +3,7 @@
 import copy
 import datetime as dt
 import operator
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.types import OpenApiTypes
@@ -189,6 +190,10 @@ class CappedManyRelatedField(serializers.ManyRelatedField):
 class SafeIdMixin:
     """For PrimaryKeyRelatedField: only whole numbers in a bigint's range are looked up. JSON's
     1e400 (infinity), 1.5, true or a 5,000-digit string is a 400 naming the field, never a 500."""
+
+    if TYPE_CHECKING:  # DRF's Field.fail, on the class this is mixed into
+
+        def fail(self, key: str, **kwargs: Any) -> NoReturn: ...
 
     def id_from(self, data) -> int:
         if isinstance(data, bool):

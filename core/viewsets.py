@@ -4,6 +4,8 @@ API use credited to the collaboration it touched."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -51,9 +53,11 @@ class CreditsApiUse:
             self._credit_api_use(int(value))
         return super().list(request, *args, **kwargs)
 
+    request: Any  # set by the viewset this is mixed into
+
     def _credit_api_use(self, collaboration_id: int | None) -> None:
         user = getattr(self.request, "user", None)
-        if collaboration_id is not None and is_partner(user):
+        if collaboration_id is not None and user is not None and is_partner(user):
             publish(
                 ApiUsed(organisation_id=user.organisation_id, collaboration_id=collaboration_id)
             )

@@ -44,7 +44,7 @@ def _as_history_user(instance, actor) -> None:
         instance._history_user = actor
 
 
-def _limit(value: str, *, field: str, max_length: int, label: str) -> str:
+def _limit(value: str | None, *, field: str, max_length: int, label: str) -> str:
     value = (value or "").strip()
     if len(value) > max_length:
         raise DomainError(
@@ -96,7 +96,7 @@ def _clean_organisation(organisation: Organisation | None, values: dict) -> dict
     name = _limit(values.get("name"), field="name", max_length=200, label=_("Name"))
     if not name:
         raise DomainError(_("Enter the organisation's name."), field="name")
-    if Organisation.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+    if Organisation.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():  # type: ignore[misc]  # None excludes nothing
         raise DomainError(
             _("An organisation named “%(name)s” already exists.") % {"name": name}, field="name"
         )
@@ -294,7 +294,7 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
             ) from exc
         if (
             Contact.objects.filter(organisation=organisation, email__iexact=email)
-            .exclude(pk=exclude_pk)
+            .exclude(pk=exclude_pk)  # type: ignore[misc]  # None excludes nothing
             .exists()
         ):
             raise DomainError(
@@ -320,7 +320,7 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
 
 def _demote_other_primary(*, actor, organisation: Organisation, keep_pk: int | None) -> None:
     """An organisation has one primary contact: naming a new one demotes the previous one."""
-    for other in organisation.contacts.filter(is_primary=True, is_active=True).exclude(pk=keep_pk):
+    for other in organisation.contacts.filter(is_primary=True, is_active=True).exclude(pk=keep_pk):  # type: ignore[misc]  # None excludes nothing
         other.is_primary = False
         _as_history_user(other, actor)
         other.save(update_fields=["is_primary", "updated_at"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -262,7 +263,7 @@ def measurement_correct(
         new_value = (
             measurement.value
             if value is MEASUREMENT_UNCHANGED
-            else _amount(value, field="value", label=_("value"))
+            else cast(Decimal, _amount(value, field="value", label=_("value")))
         )
         new_period_end = (
             measurement.period_end if period_end is MEASUREMENT_UNCHANGED else period_end

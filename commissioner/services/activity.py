@@ -36,6 +36,8 @@ def activity_record(
     """Record a sign of life. Pass the participation, or the collaboration and organisation ids
     (then nothing is recorded when the organisation does not take part)."""
     if participation is None:
+        if collaboration_id is None or organisation_id is None:
+            return None
         participation = Participation.objects.filter(
             collaboration_id=collaboration_id, organisation_id=organisation_id
         ).first()
@@ -96,7 +98,7 @@ def api_use_record(*, organisation_id: int, collaboration_id: int, when=None) ->
 @transaction.atomic
 def checkin_log(
     *, actor, participation: Participation, description: str, occurred_at=None
-) -> Activity:
+) -> Activity | None:
     """A commissioner logs a check-in with a partner: a sign of life like any other."""
     _require_commissioner(actor)
     if participation.status != Participation.Status.ACTIVE:

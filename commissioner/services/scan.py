@@ -243,6 +243,7 @@ def _handle_flags(
       out of warning since, or gets worse."""
     ids = sorted(watches)
     in_range = Q(participation_id__gte=ids[0], participation_id__lte=ids[-1])
+    flag: Flag | None
     flags = {
         flag.participation_id: flag
         for flag in Flag.objects.filter(in_range, status__in=Flag.OPEN_STATUSES).only(
@@ -260,7 +261,8 @@ def _handle_flags(
             .only("pk", "participation_id", "status", "state", "closed_on", "reopened_count")
         ):
             latest[flag.participation_id] = flag
-    changed, created = [], []
+    changed: list[Flag] = []
+    created: list[Flag] = []
     for pk, (assessment, state) in watches.items():
         policy = policies[collaboration_of[pk]]
         flag = flags.get(pk)
