@@ -5,12 +5,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.fields import MAX_AMOUNT
 from core.forms import AccessibleForm
 from partners.models import Contact, Organisation, User
 
 from .documents import check_agreement_document, max_upload_megabytes
 from .models import Agreement, Obligation, Participation, SharedGoal, Structure
-from .services import MAX_AMOUNT
 from .structures import role_choices
 
 

@@ -34,7 +34,7 @@ class Meeting(models.Model):
     title = models.CharField(_("title"), max_length=200)
     held_at = models.DateTimeField(_("held at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -331,7 +331,7 @@ class Flag(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution_note = models.TextField(blank=True)
+    resolution_note = models.TextField(_("resolution note"), max_length=5000, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -373,9 +373,9 @@ class Intervention(models.Model):
 
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="interventions")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    description = models.TextField(_("what was done or planned"))
+    description = models.TextField(_("what was done or planned"), max_length=5000)
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(_("outcome"), max_length=5000, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

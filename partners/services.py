@@ -17,6 +17,7 @@ from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fields
 from core.actors import is_administrator
 from core.errors import DomainError
 from core.integrity import integrity_conflict
@@ -42,17 +43,6 @@ def _as_history_user(instance, actor) -> None:
     """Outside a request (commands, tests), the audit history still records who acted."""
     if isinstance(actor, User):
         instance._history_user = actor
-
-
-def _limit(value: str | None, *, field: str, max_length: int, label: str) -> str:
-    value = (value or "").strip()
-    if len(value) > max_length:
-        raise DomainError(
-            _("%(label)s is too long: at most %(max)s characters.")
-            % {"label": label, "max": max_length},
-            field=field,
-        )
-    return value
 
 
 # Organisations -------------------------------------------------------------------------------
@@ -93,25 +83,18 @@ def _check_parent(organisation: Organisation | None, parent: Organisation | None
 def _clean_organisation(organisation: Organisation | None, values: dict) -> dict:
     """Validated values for an organisation; `organisation` is None when creating one."""
     exclude_pk = organisation.pk if organisation is not None else None
-    name = _limit(values.get("name"), field="name", max_length=200, label=_("Name"))
+    name = fields.text(Organisation, "name", values.get("name"), required=False)
     if not name:
         raise DomainError(_("Enter the organisation's name."), field="name")
     if Organisation.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():  # type: ignore[misc]  # None excludes nothing
         raise DomainError(
             _("An organisation named “%(name)s” already exists.") % {"name": name}, field="name"
         )
-    short_name = _limit(
-        values.get("short_name"), field="short_name", max_length=50, label=_("Short name")
-    )
+    short_name = fields.text(Organisation, "short_name", values.get("short_name"))
     kind = values.get("kind") or ""
     if kind not in Organisation.Kind.values:
         raise DomainError(_("Choose what kind of organisation this is."), field="kind")
-    jurisdiction = _limit(
-        values.get("jurisdiction"),
-        field="jurisdiction",
-        max_length=120,
-        label=_("Jurisdiction or region"),
-    )
+    jurisdiction = fields.text(Organisation, "jurisdiction", values.get("jurisdiction"))
 
     slug = (values.get("slug") or "").strip()
     if not slug:
@@ -279,11 +262,11 @@ CONTACT_FIELDS = ("name", "title", "email", "phone", "is_primary", "is_active")
 
 def _clean_contact(contact: Contact | None, organisation: Organisation, values: dict) -> dict:
     exclude_pk = contact.pk if contact is not None else None
-    name = _limit(values.get("name"), field="name", max_length=150, label=_("Name"))
+    name = fields.text(Contact, "name", values.get("name"), required=False)
     if not name:
         raise DomainError(_("Enter the contact's name."), field="name")
-    title = _limit(values.get("title"), field="title", max_length=150, label=_("Title"))
-    phone = _limit(values.get("phone"), field="phone", max_length=40, label=_("Phone"))
+    title = fields.text(Contact, "title", values.get("title"))
+    phone = fields.text(Contact, "phone", values.get("phone"))
     email = (values.get("email") or "").strip()
     if email:
         try:
@@ -435,8 +418,8 @@ def _clean_membership(role: str, organisation: Organisation | None, current_org_
 
 
 def _clean_person_details(user: User | None, first_name: str, last_name: str, email: str):
-    first_name = _limit(first_name, field="first_name", max_length=150, label=_("First name"))
-    last_name = _limit(last_name, field="last_name", max_length=150, label=_("Last name"))
+    first_name = fields.text(User, "first_name", first_name)
+    last_name = fields.text(User, "last_name", last_name)
     email = (email or "").strip()
     if email:
         try:
@@ -497,7 +480,7 @@ def user_create(
         )
     first_name, last_name, email = _clean_person_details(None, first_name, last_name, email)
     _clean_membership(role, organisation)
-    job_title = _limit(job_title, field="job_title", max_length=150, label=_("Job title"))
+    job_title = fields.text(StaffMembership, "job_title", job_title)
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     _apply_role(user, role)
     try:
@@ -536,7 +519,7 @@ def user_update(
     membership = getattr(user, "staff_membership", None)
     _clean_membership(role, organisation, membership.organisation_id if membership else None)
     first_name, last_name, email = _clean_person_details(user, first_name, last_name, email)
-    job_title = _limit(job_title, field="job_title", max_length=150, label=_("Job title"))
+    job_title = fields.text(StaffMembership, "job_title", job_title)
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.is_active = bool(is_active)
     _apply_role(user, role)
@@ -599,7 +582,7 @@ def api_token_issue(
             _("%(organisation)s is inactive: reactivate it before issuing tokens.")
             % {"organisation": organisation.name}
         )
-    name = _limit(name, field="name", max_length=100, label=_("Name"))
+    name = fields.text(ApiToken, "name", name, required=False)
     if not name:
         raise DomainError(
             _("Name the token after what will use it, e.g. “Reporting system”."), field="name"

@@ -22,10 +22,10 @@ from agreements.models import (
     Signatory,
     Structure,
 )
-from agreements.services import MAX_AMOUNT
 from agreements.structures import structure_problems
 from core.actors import is_partner
 from core.errors import DomainError
+from core.fields import MAX_AMOUNT
 from core.serializer_fields import (
     BoundedDateField,
     ChoiceLabelField,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fields
 from core.actors import is_partner
 from core.bounds import MAX_IDS, check_date
 from core.errors import CONFLICT, DomainError
@@ -38,7 +39,6 @@ from .common import (
     _require_not_final,
     _stamp,
     _status_label,
-    _text,
     _token,
     _user,
 )
@@ -112,9 +112,7 @@ def _clean_agreement(values: dict) -> dict:
         field="expiry_date",
     )
     return {
-        "title": _text(
-            values.get("title"), field="title", label=_("title"), max_length=200, required=True
-        ),
+        "title": fields.text(Agreement, "title", values.get("title")),
         "kind": kind,
         "version": version,
         "effective_date": values.get("effective_date"),
@@ -462,13 +460,11 @@ def agreement_sign(
             % {"effective": effective.isoformat(), "expiry": agreement.expiry_date.isoformat()},
             field="expiry_date",
         )
-    signed_by_name = _text(
-        signed_by_name, field="signed_by_name", label=_("signer's name"), max_length=150
+    signed_by_name = fields.text(
+        Signatory, "signed_by_name", signed_by_name, label=_("signer's name")
     ) or _default_signer_name(actor)
     signatory.signed_by_name = signed_by_name[:150]
-    signatory.signed_by_title = _text(
-        signed_by_title, field="signed_by_title", label=_("signer's title"), max_length=150
-    )
+    signatory.signed_by_title = fields.text(Signatory, "signed_by_title", signed_by_title)
     signatory.signed_by_user = _user(actor)
     signatory.signed_by_token = _token(actor)
     signatory.signed_at = _signed_at(signed_on, agreement=agreement, actor=actor)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fields
 from core.actors import actor_organisation_id, is_administrator, is_commissioner
 from core.bounds import check_date
 from core.errors import DomainError
@@ -35,7 +36,6 @@ from ..structures import (
 )
 from .common import (
     COLLABORATION_TRANSITIONS,
-    MAX_TEXT,
     RESERVED_SLUGS,
     CollaborationStatus,
     _check_dates,
@@ -44,7 +44,6 @@ from .common import (
     _require_not_final,
     _stamp,
     _status_label,
-    _text,
 )
 
 COLLABORATION_FIELDS = (
@@ -62,9 +61,7 @@ COLLABORATION_FIELDS = (
 
 def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> dict:
     exclude_pk = collaboration.pk if collaboration is not None else None
-    title = _text(
-        values.get("title"), field="title", label=_("title"), max_length=200, required=True
-    )
+    title = fields.text(Collaboration, "title", values.get("title"))
     slug = (values.get("slug") or "").strip()
     if not slug:
         slug = collaboration.slug if collaboration is not None else ""
@@ -117,15 +114,8 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
     return {
         "title": title,
         "slug": slug,
-        "summary": _text(
-            values.get("summary"), field="summary", label=_("summary"), max_length=MAX_TEXT
-        ),
-        "shared_vision": _text(
-            values.get("shared_vision"),
-            field="shared_vision",
-            label=_("shared vision"),
-            max_length=MAX_TEXT,
-        ),
+        "summary": fields.text(Collaboration, "summary", values.get("summary")),
+        "shared_vision": fields.text(Collaboration, "shared_vision", values.get("shared_vision")),
         "structure": structure,
         "lead_organisation": lead,
         "commissioner": commissioner,

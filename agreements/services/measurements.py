@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fields
 from core.actors import actor_organisation_id, is_partner
 from core.bounds import check_date, shift
 from core.errors import CONFLICT, DomainError
@@ -32,13 +33,10 @@ from ..models import (
 )
 from ..rules import require_open_for_partner_writes
 from .common import (
-    MAX_TEXT,
-    _amount,
     _lock_collaboration,
     _not_participating_error,
     _participating,
     _stamp,
-    _text,
     _token,
     _user,
 )
@@ -125,9 +123,9 @@ def measurement_report(
         if not may_manage_collaboration(actor, collaboration):
             raise refusal
         raise _not_participating_error(organisation, collaboration, "reported_by_organisation")
-    value = _amount(value, field="value", label=_("value"))
+    value = fields.amount(Measurement, "value", value)
     _check_period_end(goal, period_end)
-    evidence = _text(evidence, field="evidence", label=_("evidence note"), max_length=MAX_TEXT)
+    evidence = fields.text(Measurement, "evidence", evidence)
     earlier = _measurement_reported(goal, organisation, period_end)
     if earlier is not None:
         return _repeat_or_conflict(earlier, value=value, evidence=evidence)
@@ -253,8 +251,8 @@ def measurement_correct(
     with transaction.atomic():
         _measurement_writable(actor=actor, measurement=measurement)
         goal = measurement.goal
-        reason = _text(
-            reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True
+        reason = fields.plain_text(
+            reason, field="reason", label=_("reason"), max_length=fields.MAX_TEXT, required=True
         )
         if value is MEASUREMENT_UNCHANGED and period_end is MEASUREMENT_UNCHANGED:
             raise DomainError(
@@ -263,7 +261,7 @@ def measurement_correct(
         new_value = (
             measurement.value
             if value is MEASUREMENT_UNCHANGED
-            else cast(Decimal, _amount(value, field="value", label=_("value")))
+            else cast(Decimal, fields.amount(Measurement, "value", value))
         )
         new_period_end = (
             measurement.period_end if period_end is MEASUREMENT_UNCHANGED else period_end
@@ -311,8 +309,8 @@ def measurement_withdraw(*, actor, measurement: Measurement, reason: str) -> Mea
     already withdrawn is a conflict."""
     with transaction.atomic():
         _measurement_writable(actor=actor, measurement=measurement)
-        reason = _text(
-            reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True
+        reason = fields.plain_text(
+            reason, field="reason", label=_("reason"), max_length=fields.MAX_TEXT, required=True
         )
         measurement.withdrawn_at = timezone.now()
         measurement.withdrawn_reason = reason

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fields
 from core.bounds import check_date
 from core.errors import CONFLICT, DomainError
 from core.events import PartnerActed, publish
@@ -29,8 +30,6 @@ from ..models import (
 )
 from ..rules import require_open_for_partner_writes
 from .common import (
-    MAX_TEXT,
-    _amount,
     _lock_collaboration,
     _not_participating_error,
     _participating,
@@ -38,7 +37,6 @@ from .common import (
     _require_not_final,
     _stamp,
     _status_label,
-    _text,
     _user,
 )
 
@@ -66,9 +64,7 @@ def _clean_obligation(collaboration, obligation: Obligation | None, values: dict
     kind = values.get("kind") or ""
     if kind not in Obligation.Kind.values:
         raise DomainError(_("Choose the kind of obligation."), field="kind")
-    quantity = _amount(
-        values.get("quantity"), field="quantity", label=_("quantity"), required=False
-    )
+    quantity = fields.amount(Obligation, "quantity", values.get("quantity"))
     if quantity is not None and quantity < 0:
         raise DomainError(_("The quantity cannot be negative."), field="quantity")
     unit = values.get("unit") or ""
@@ -85,13 +81,7 @@ def _clean_obligation(collaboration, obligation: Obligation | None, values: dict
         "organisation": organisation,
         "agreement": agreement,
         "kind": kind,
-        "description": _text(
-            values.get("description"),
-            field="description",
-            label=_("description"),
-            max_length=300,
-            required=True,
-        ),
+        "description": fields.text(Obligation, "description", values.get("description")),
         "quantity": quantity,
         "unit": unit,
         "due_date": values["due_date"],
@@ -182,7 +172,7 @@ def _require_pending(obligation: Obligation) -> None:
 
 
 def _evidence_url(value: str) -> str:
-    value = _text(value, field="evidence_url", label=_("evidence link"), max_length=500)
+    value = fields.text(Obligation, "evidence_url", value)
     if value:
         try:
             WEB_ADDRESS(value)
@@ -227,9 +217,7 @@ def obligation_mark_met(
         collaboration=obligation.collaboration, organisation_id=obligation.organisation_id
     )
     _require_pending(obligation)
-    evidence = _text(
-        evidence, field="evidence", label=_("evidence"), max_length=MAX_TEXT, required=True
-    )
+    evidence = fields.text(Obligation, "evidence", evidence, required=True)
     evidence_url = _evidence_url(evidence_url)
     if evidence_file:
         _attach_evidence_file(obligation, evidence_file)
@@ -291,7 +279,9 @@ def obligation_waive(*, obligation: Obligation, actor, reason: str) -> Obligatio
     obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     _require_manager(actor, obligation.collaboration)
     _require_pending(obligation)
-    reason = _text(reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True)
+    reason = fields.plain_text(
+        reason, field="reason", label=_("reason"), max_length=fields.MAX_TEXT, required=True
+    )
     obligation.status = Obligation.Status.WAIVED
     obligation.evidence = reason
     _stamp(obligation, actor, _("waived"))

@@ -13,7 +13,6 @@ from .activity import (  # noqa: F401
 )
 from .common import (  # noqa: F401
     CLOSED_COLLABORATION_STATUSES,
-    MAX_NOTE,
     SCANNED_COLLABORATION_STATUSES,
     site_url,
 )

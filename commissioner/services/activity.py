@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Participation
+from core import fields
 from core.errors import DomainError
 
 from ..models import (
     Activity,
 )
-from .common import _require_commissioner, _text
+from .common import _require_commissioner
 
 logger = logging.getLogger(__name__)
 
@@ -107,12 +108,8 @@ def checkin_log(
             % {"organisation": participation.organisation},
             field="participation",
         )
-    description = _text(
-        description,
-        field="description",
-        label=_("what was discussed"),
-        max_length=300,
-        required=True,
+    description = fields.text(
+        Activity, "description", description, required=True, label=_("what was discussed")
     )
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration, Participation
 from agreements.rules import require_open_for_partner_writes
+from core import fields
 from core.actors import actor_organisation_id, is_partner
 from core.bounds import check_date
 from core.errors import CONFLICT, DomainError
@@ -23,7 +24,7 @@ from ..models import (
     Meeting,
 )
 from .activity import activity_record
-from .common import CLOSED_COLLABORATION_STATUSES, MAX_NOTE, _text
+from .common import CLOSED_COLLABORATION_STATUSES
 
 # How long after a meeting a partner may still confirm its attendance.
 PARTNER_CONFIRMATION_DAYS = 30
@@ -48,9 +49,9 @@ def meeting_create(
         raise DomainError(
             _("This collaboration has ended; no more meetings can be recorded."), field=None
         )
-    title = _text(title, field="title", label=_("a title"), max_length=200, required=True)
-    location = _text(location, field="location", label=_("location"), max_length=200)
-    notes = _text(notes, field="notes", label=_("notes"), max_length=MAX_NOTE)
+    title = fields.text(Meeting, "title", title)
+    location = fields.text(Meeting, "location", location)
+    notes = fields.text(Meeting, "notes", notes)
     if held_at is None or timezone.is_naive(held_at):
         raise DomainError(_("Enter the date and time of the meeting."), field="held_at")
     # 9999-12-31 23:59 local is year 10000 in UTC: stored, it broke every page showing it.
