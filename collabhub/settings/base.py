@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "partners",
     "agreements",
     "commissioner",
+    "search",
 ]
 
 MIDDLEWARE = [
