@@ -16,6 +16,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import networkx as nx
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, QuerySet
@@ -278,8 +279,6 @@ def _organisation_rows(ids) -> dict[int, dict]:
 
 
 def _spring_layout(node_ids: list[int], edges: dict[tuple[int, int], int]) -> dict:
-    import networkx as nx
-
     graph = nx.Graph()
     graph.add_nodes_from(node_ids)
     graph.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
@@ -287,8 +286,6 @@ def _spring_layout(node_ids: list[int], edges: dict[tuple[int, int], int]) -> di
 
 
 def _ego_layout(focus_id: int, partner_ids: list[int]) -> dict:
-    import networkx as nx
-
     graph = nx.Graph()
     graph.add_nodes_from([focus_id, *partner_ids])
     shells = [[focus_id], partner_ids] if partner_ids else [[focus_id]]
@@ -409,13 +406,12 @@ def _node(row: dict) -> Node:
     )
 
 
-def _mark(nodes: list[Node]) -> object:
-    """Open flags and drifting partnerships of the drawn organisations (these change with every
-    scan, so they are read fresh, never cached). Four small queries: the latest scan date, the
-    organisations' active participations, then their open flags (at most one each) and their
-    drifting snapshots, each by participation id through its index (a join or an EXISTS was
-    planned as a scan of every snapshot of the day: 0.5 s at national scale). Returns the latest
-    scan date."""
+def _mark(nodes: list[Node], participations: QuerySet[Participation]) -> object:
+    """Open flags and drifting partnerships of `nodes` among `participations` (these change
+    with every scan, so they are read fresh, never cached): the latest scan date, then the open
+    flags (at most one a participation) and the drifting snapshots of the latest scan, each
+    reached from the participations through its index. Three queries; returns the latest scan
+    date."""
     by_id = {node.id: node for node in nodes}
     if not by_id:
         return None
@@ -424,26 +420,18 @@ def _mark(nodes: list[Node]) -> object:
         .values_list("scan_date", flat=True)
         .first()
     )
-    organisation_of = dict(
-        Participation.objects.filter(
-            organisation_id__in=list(by_id), status=Participation.Status.ACTIVE
-        )
-        .order_by()
-        .values_list("pk", "organisation_id")
-    )
-    if not organisation_of:
-        return latest_scan
-    for participation_id in Flag.objects.filter(
-        participation_id__in=list(organisation_of), status__in=Flag.OPEN_STATUSES
-    ).values_list("participation_id", flat=True):
-        by_id[organisation_of[participation_id]].flags += 1
+    within = participations.filter(status=Participation.Status.ACTIVE).order_by().values("pk")
+    for organisation_id in Flag.objects.filter(
+        participation__in=within, status__in=Flag.OPEN_STATUSES
+    ).values_list("participation__organisation_id", flat=True):
+        if organisation_id in by_id:
+            by_id[organisation_id].flags += 1
     if latest_scan is not None:
-        for participation_id in EngagementSnapshot.objects.filter(
-            scan_date=latest_scan,
-            participation_id__in=list(organisation_of),
-            state=State.DRIFTING,
-        ).values_list("participation_id", flat=True):
-            by_id[organisation_of[participation_id]].drifting += 1
+        for organisation_id in EngagementSnapshot.objects.filter(
+            scan_date=latest_scan, participation__in=within, state=State.DRIFTING
+        ).values_list("participation__organisation_id", flat=True):
+            if organisation_id in by_id:
+                by_id[organisation_id].drifting += 1
     return latest_scan
 
 
@@ -475,7 +463,7 @@ def portfolio_network(*, network_filter: NetworkFilter) -> Network:
     by_id = {node.id: node for node in nodes}
     edges = _edges(graph["edges"], by_id)
     _size(nodes)
-    latest_scan = _mark(nodes)
+    latest_scan = _mark(nodes, Participation.objects.filter(organisation_id__in=list(by_id)))
     return Network(
         filter=network_filter,
         nodes=nodes,
@@ -502,7 +490,13 @@ def ego_network(*, organisation: Organisation, network_filter: NetworkFilter) ->
     edges = _edges(graph["edges"], {node.id: node for node in nodes})
     _size(nodes)
     focus.radius, focus.labelled = max(focus.radius, 18), True
-    latest_scan = _mark([focus, *partners])
+    # The partnerships in the collaborations it shares with them: what this map is about.
+    shared = Participation.objects.filter(
+        collaboration_id__in=Participation.objects.filter(
+            organisation=organisation, status=Participation.Status.ACTIVE
+        ).values("collaboration_id")
+    )
+    latest_scan = _mark([focus, *partners], shared)
     return Network(
         filter=network_filter,
         nodes=nodes,
