@@ -186,7 +186,8 @@ class Network:
 
     @property
     def left_out_organisations(self) -> int:
-        return max(self.organisations - len(self.nodes), 0)
+        drawn = len(self.nodes) - (1 if self.focus is not None else 0)  # the focus is no partner
+        return max(self.organisations - drawn, 0)
 
     @property
     def left_out_pairs(self) -> int:
