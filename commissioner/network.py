@@ -31,7 +31,7 @@ from .models import EngagementSnapshot, Flag, State
 PORTFOLIO_CAP = 60
 EGO_CAP = 40
 EDGE_ROWS = 200  # links listed in the portfolio's table, the heaviest first
-LABELS = 25  # nodes named on the drawing (every node is named in its link and the table)
+LABELS = 20  # nodes named on the drawing (every node is named in its link and the table)
 CACHE_SECONDS = 6 * 60 * 60  # a backstop: any recorded change makes a new data version
 WIDTH, HEIGHT, MARGIN = 960, 640, 56
 
@@ -283,7 +283,10 @@ def _spring_layout(node_ids: list[int], edges: dict[tuple[int, int], int]) -> di
     graph = nx.Graph()
     graph.add_nodes_from(node_ids)
     graph.add_weighted_edges_from((a, b, w) for (a, b), w in edges.items())
-    return nx.spring_layout(graph, seed=21, weight="weight", iterations=80)
+    # A longer ideal distance than networkx's 1/sqrt(n): a portfolio is a few dense clusters and
+    # loose organisations, which the default packs into one knot.
+    spacing = 2.5 / math.sqrt(max(len(node_ids), 1))
+    return nx.spring_layout(graph, seed=21, weight="weight", k=spacing, iterations=150)
 
 
 def _ego_layout(focus_id: int, partner_ids: list[int]) -> dict:
@@ -293,10 +296,27 @@ def _ego_layout(focus_id: int, partner_ids: list[int]) -> dict:
     return nx.shell_layout(graph, shells)
 
 
+def _spread(values: list[float]) -> list[float]:
+    """Each value halfway to its rank: far-flung loose organisations no longer squeeze the
+    clusters into a corner of the drawing, and neighbours stay neighbours."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    spread = [0.0] * len(values)
+    for rank, index in enumerate(order):
+        by_rank = rank / max(len(values) - 1, 1)
+        spread[index] = 0.5 * (values[index] - low) / span + 0.5 * by_rank
+    return spread
+
+
 def _fit(positions: dict) -> dict[int, tuple[float, float]]:
     """Positions scaled into the drawing, its margins kept free for labels."""
     if not positions:
         return {}
+    ids = list(positions)
+    xs = _spread([float(positions[i][0]) for i in ids])
+    ys = _spread([float(positions[i][1]) for i in ids])
+    positions = {i: (x, y) for i, x, y in zip(ids, xs, ys, strict=True)}
     xs = [float(p[0]) for p in positions.values()]
     ys = [float(p[1]) for p in positions.values()]
     span_x = (max(xs) - min(xs)) or 1.0
