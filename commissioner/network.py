@@ -12,6 +12,7 @@ view) lists every partner in its table and draws the EGO_CAP closest."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from agreements.models import Collaboration, Participation
 from partners.models import Organisation
 
 from .models import EngagementSnapshot, Flag, State
+
+logger = logging.getLogger(__name__)
 
 PORTFOLIO_CAP = 60
 EGO_CAP = 40
@@ -338,10 +341,19 @@ def _fit(positions: dict) -> dict[int, tuple[float, float]]:
 
 
 def _cached(key: str, build):
-    value = cache.get(key)
+    """The cached value of `key`, built and kept when missing. With the cache down (Redis gone)
+    the map is built for this request and the error logged: the page still answers."""
+    try:
+        value = cache.get(key)
+    except Exception as error:  # any cache backend's failure (redis, memcached, a file)
+        logger.warning("Relationship map not cached: the cache is unavailable (%s)", error)
+        return build()
     if value is None:
         value = build()
-        cache.set(key, value, CACHE_SECONDS)
+        try:
+            cache.set(key, value, CACHE_SECONDS)
+        except Exception as error:  # any cache backend's failure (redis, memcached, a file)
+            logger.warning("Relationship map not cached: the cache is unavailable (%s)", error)
     return value
 
 

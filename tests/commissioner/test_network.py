@@ -219,3 +219,16 @@ def test_the_map_pages_query_counts_are_pinned(triangle, commissioner_client):
             assert commissioner_client.get(avon).status_code == 200
         with query_budget("commissioner.network_organisation"):
             assert commissioner_client.get(avon).status_code == 200
+
+
+def test_the_map_answers_with_the_cache_down(triangle, commissioner_client, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    response = commissioner_client.get("/commissioner/network/")
+    assert response.status_code == 200 and "Avon" in response.content.decode()
+    assert "the cache is unavailable" in caplog.text
