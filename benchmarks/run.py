@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from benchmarks.network_search import bench_network_search
+from benchmarks.network_search import rows as network_search_rows
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/collabhub_bench"
 REPORT = ROOT / "docs" / "performance.md"
@@ -325,6 +328,8 @@ def table(results: list[FactorResult]) -> str:
                 _ok(growth <= PAGE_GROWTH),
             )
         row(f"page {name}: p50 render (ms)", [f"{t:.1f}" for t in times], target, met)
+    for label, cells, target, met in network_search_rows(results):
+        row(label, cells, target, met)
     return "\n".join(lines)
 
 
@@ -408,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
         actors = actors_prepare()
         print("pages...", flush=True)
         bench_pages(result, actors, args.renders)
+        bench_network_search(result, actors, args.renders)
         print("API under load...", flush=True)
         bench_api(result, actors, env, seconds=args.seconds, connections=args.connections)
         results.append(result)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("organisations/", include("partners.urls")),
     path("collaborations/", include("agreements.urls")),
     path("commissioner/", include("commissioner.urls")),
+    path("search/", include("commissioner.search.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

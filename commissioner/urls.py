@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import views
+from . import network_views, views
 
 app_name = "commissioner"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("scan/", views.scan_now, name="scan_now"),
     path("policy/", views.default_policy_edit, name="default_policy"),
+    path("network/", network_views.network_portfolio, name="network"),
+    path(
+        "network/organisations/<slug:slug>/",
+        network_views.network_organisation,
+        name="network_organisation",
+    ),
     path("flags/", views.flag_list, name="flag_list"),
     path("flags/export.csv", views.flag_export, name="flag_export"),
     path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),

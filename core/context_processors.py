@@ -11,6 +11,7 @@ NAVIGATION = [
     ("agreements:collaboration_list", _("Collaborations"), None),
     ("commissioner:portfolio", _("Dashboard"), {"commissioner", "administrator"}),
     ("commissioner:flag_list", _("Flags"), {"commissioner", "administrator"}),
+    ("commissioner:network", _("Network"), {"commissioner", "administrator"}),
 ]
 
 
