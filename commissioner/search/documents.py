@@ -2,7 +2,7 @@
 
 The same expressions are indexed (GIN expression indexes, commissioner/migrations/0011) and
 queried, so PostgreSQL can answer a search from the index: an expression that changes here needs
-a new migration with the same change (tests/search/test_selectors.py checks the plans use the indexes).
+a new migration with the same change (a test in tests/search checks the plans use them).
 The `simple` configuration: names are proper nouns in English and French, so no stemming and no
 stop words of one language."""
 

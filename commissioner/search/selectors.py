@@ -19,8 +19,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agreements.selectors import agreement_list_for, collaboration_list_for, goal_list_for
+from core.actors import is_partner
 from partners.models import Contact
-from partners.principals import is_partner
 from partners.selectors import organisation_list_for
 
 from . import documents

@@ -7,7 +7,7 @@ from django.db import connection
 
 from agreements.models import Participation
 from commissioner.search.selectors import KINDS, search_for, search_words
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
 from tests import factories
 from tests.querycount import query_budget
 
