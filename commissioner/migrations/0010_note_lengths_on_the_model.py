@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioner', '0009_survey_in_the_early_warning'),
+        ("commissioner", "0009_survey_in_the_early_warning"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='flag',
-            name='resolution_note',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='resolution note'),
+            model_name="flag",
+            name="resolution_note",
+            field=models.TextField(blank=True, max_length=5000, verbose_name="resolution note"),
         ),
         migrations.AlterField(
-            model_name='intervention',
-            name='description',
-            field=models.TextField(max_length=5000, verbose_name='what was done or planned'),
+            model_name="intervention",
+            name="description",
+            field=models.TextField(max_length=5000, verbose_name="what was done or planned"),
         ),
         migrations.AlterField(
-            model_name='intervention',
-            name='outcome',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='outcome'),
+            model_name="intervention",
+            name="outcome",
+            field=models.TextField(blank=True, max_length=5000, verbose_name="outcome"),
         ),
         migrations.AlterField(
-            model_name='meeting',
-            name='notes',
-            field=models.TextField(blank=True, max_length=5000, verbose_name='notes'),
+            model_name="meeting",
+            name="notes",
+            field=models.TextField(blank=True, max_length=5000, verbose_name="notes"),
         ),
     ]
