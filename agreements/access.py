@@ -59,3 +59,13 @@ def may_mark_met(actor, obligation) -> bool:
     return may_act_for(actor, obligation.organisation_id) or may_manage_collaboration(
         actor, obligation.collaboration
     )
+
+
+def signable_organisations(actor, agreement) -> list:
+    """The organisations of `agreement`'s unsigned signatories that `actor` may sign for
+    (may_sign): a manager any of them (a signature made on paper), an organisation's own staff or
+    read-write token its own. What the sign form offers and what the API accepts."""
+    unsigned = [s for s in agreement.signatories.all() if s.signed_at is None]
+    if may_manage_collaboration(actor, agreement.collaboration):
+        return [s.organisation for s in unsigned]
+    return [s.organisation for s in unsigned if may_act_for(actor, s.organisation_id)]

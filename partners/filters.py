@@ -18,6 +18,12 @@ def _boolean(queryset, name, value: str):
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
+    """The organisation directory's filters: the same for the browser list, its CSV export and
+    the API (which also has DRF's `search`)."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", max_length=200, help_text=_("Name or short name")
+    )
     kind = django_filters.ChoiceFilter(
         label=_("Kind"), choices=Organisation.Kind.choices, empty_label=_("Any kind")
     )
@@ -34,19 +40,8 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Organisation
-        fields = ["kind", "jurisdiction", "is_active"]
-        form = FilterForm
-
-
-class OrganisationDirectoryFilterSet(OrganisationFilterSet):
-    """The browser directory also searches names (the API uses DRF's `search` for this)."""
-
-    q = django_filters.CharFilter(
-        label=_("Search"), method="search", max_length=200, help_text=_("Name or short name")
-    )
-
-    class Meta(OrganisationFilterSet.Meta):
         fields = ["q", "kind", "jurisdiction", "is_active"]
+        form = FilterForm
 
     def search(self, queryset, name, value):
         value = value.strip()

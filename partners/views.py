@@ -18,7 +18,7 @@ from core.versioning import edit_data, show_refusal, versioned
 from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
 from . import selectors, services
-from .filters import OrganisationDirectoryFilterSet, PeopleFilterSet
+from .filters import OrganisationFilterSet, PeopleFilterSet
 from .forms import (
     ApiTokenIssueForm,
     ContactForm,
@@ -47,7 +47,7 @@ def _directory_sort(request) -> str:
 @require_GET
 def organisation_list(request):
     sort = _directory_sort(request)
-    filterset = OrganisationDirectoryFilterSet(
+    filterset = OrganisationFilterSet(
         request.GET or None,
         queryset=selectors.organisation_directory_for(actor=request.user, sort=sort),
     )
@@ -109,7 +109,7 @@ def _export_row(organisation) -> list:
 @require_GET
 def organisation_export(request):
     """The directory as CSV, with the same search, filters and sort as the page."""
-    filterset = OrganisationDirectoryFilterSet(
+    filterset = OrganisationFilterSet(
         request.GET or None,
         queryset=selectors.organisation_export_for(
             actor=request.user, sort=_directory_sort(request)

@@ -11,7 +11,6 @@ for their own organisation only; every other write answers 403 for them (or 404 
 is outside their scope)."""
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -20,7 +19,6 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from agreements import selectors, services
-from agreements.access import may_manage_collaboration
 from agreements.filters import (
     AgreementApiFilterSet,
     CollaborationApiFilterSet,
@@ -29,8 +27,7 @@ from agreements.filters import (
     ObligationApiFilterSet,
     ParticipationApiFilterSet,
 )
-from core.actors import actor_organisation_id, is_partner
-from core.errors import DomainError
+from core.actors import is_partner
 from core.viewsets import ScopedViewSet
 
 from . import serializers as s
@@ -471,17 +468,10 @@ class AgreementViewSet(AgreementsViewSet):
     def sign(self, request, pk=None):
         agreement = self.get_object()
         data = self.validated(request)
-        organisation = data.get("organisation")
         actor = request.user
-        own_id = actor_organisation_id(actor)
-        manager = may_manage_collaboration(actor, agreement.collaboration)
-        if organisation is None:
-            own = [sig for sig in agreement.signatories.all() if sig.organisation_id == own_id]
-            if not own:
-                raise DomainError(_("Name the signing organisation."), field="organisation")
-            organisation = own[0].organisation
-        elif organisation.pk != own_id and not manager:
-            raise DomainError(_("You sign for your own organisation only."), field="organisation")
+        organisation = services.signing_organisation(
+            actor=actor, agreement=agreement, organisation=data.get("organisation")
+        )
         services.agreement_sign(
             agreement=agreement,
             organisation=organisation,

@@ -16,6 +16,7 @@ from .agreements import (  # noqa: F401
     agreement_sign,
     agreement_transition,
     agreement_update,
+    signing_organisation,
 )
 from .collaborations import (  # noqa: F401
     COLLABORATION_FIELDS,

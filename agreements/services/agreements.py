@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import fields
-from core.actors import is_partner
+from core.actors import actor_organisation_id, is_partner
 from core.bounds import MAX_IDS, check_date
 from core.errors import CONFLICT, DomainError
 from core.events import PartnerActed, publish
@@ -337,6 +337,21 @@ def agreement_transition(*, actor, agreement: Agreement, to_status: str) -> Agre
     _stamp(agreement, actor, f"status: {current} → {to_status}")
     agreement.save(update_fields=["status", "circulated_on", "expiry_date"])
     return copy_row(caller_copy, agreement)
+
+
+def signing_organisation(*, actor, agreement: Agreement, organisation=None):
+    """The organisation a signature by `actor` is for: the one named, or (none named) the
+    actor's own among the signatories. Naming another organisation than one's own is for
+    managers recording a signature on paper."""
+    own_id = actor_organisation_id(actor)
+    if organisation is None:
+        own = [s for s in agreement.signatories.all() if s.organisation_id == own_id]
+        if not own:
+            raise DomainError(_("Name the signing organisation."), field="organisation")
+        return own[0].organisation
+    if organisation.pk != own_id and not may_manage_collaboration(actor, agreement.collaboration):
+        raise DomainError(_("You sign for your own organisation only."), field="organisation")
+    return organisation
 
 
 def _default_signer_name(actor) -> str:

@@ -15,9 +15,7 @@ from core.versioning import edit_data, show_refusal, versioned
 from partners.models import Organisation
 
 from .. import history, selectors, services
-from ..access import (
-    may_manage_collaboration,
-)
+from ..access import may_manage_collaboration, signable_organisations
 from ..documents import KINDS
 from ..forms import (
     AgreementForm,
@@ -114,16 +112,6 @@ def agreement_edit(request, slug, pk):
     )
 
 
-def _signable_organisations(user, collaboration, agreement) -> list[Organisation]:
-    """The unsigned signatories `user` may sign for: a manager any of them (a wet signature),
-    staff their own organisation only."""
-    unsigned = [s for s in agreement.signatories.all() if s.signed_at is None]
-    if may_manage_collaboration(user, collaboration):
-        return [s.organisation for s in unsigned]
-    own = actor_organisation_id(user)
-    return [s.organisation for s in unsigned if s.organisation_id == own]
-
-
 @require_GET
 def agreement_detail(request, slug, pk):
     collaboration, agreement = _agreement(request, slug, pk)
@@ -137,7 +125,7 @@ def agreement_detail(request, slug, pk):
             "obligations": selectors.agreement_obligations(agreement=agreement),
             "can_manage": may_manage_collaboration(request.user, collaboration),
             "can_sign": agreement.status == Agreement.Status.CIRCULATING
-            and bool(_signable_organisations(request.user, collaboration, agreement)),
+            and bool(signable_organisations(request.user, agreement)),
             "next_statuses": _status_choices(
                 Agreement, services.agreement_next_statuses(agreement)
             ),
@@ -189,7 +177,7 @@ def agreement_sign(request, slug, pk):
     is_signatory = any(s.organisation_id == own for s in agreement.signatories.all())
     if not may_manage_collaboration(user, collaboration) and not is_signatory:
         raise PermissionDenied(_("Only a signatory or a manager of the collaboration may sign."))
-    choices = _signable_organisations(user, collaboration, agreement)
+    choices = signable_organisations(user, agreement)
     form = SignForm(
         _posted(request),
         initial={"organisation": choices[0].pk if len(choices) == 1 else None},
