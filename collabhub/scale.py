@@ -448,6 +448,7 @@ class ScaleSeeder:
                     True,
                     joined,
                     User.Role.COMMISSIONER,
+                    "",  # preferred_language: none chosen
                 )
             for user_id in self.staff_ids:
                 yield (
@@ -462,6 +463,7 @@ class ScaleSeeder:
                     True,
                     joined,
                     User.Role.STAFF,
+                    "",  # preferred_language: none chosen
                 )
 
         columns = [
@@ -476,6 +478,7 @@ class ScaleSeeder:
             "is_active",
             "date_joined",
             "role",
+            "preferred_language",
         ]
         self._copy(User, columns, rows(), commissioners + staff)
 
@@ -553,6 +556,7 @@ class ScaleSeeder:
                         True,
                         created,
                         created,
+                        "",  # preferred_language: none stated
                     )
                     contact_id += 1
 
@@ -567,6 +571,7 @@ class ScaleSeeder:
             "is_active",
             "created_at",
             "updated_at",
+            "preferred_language",
         ]
         self._copy(Contact, columns, contacts(), 2 * plan.organisations)
 

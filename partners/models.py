@@ -10,6 +10,9 @@ from simple_history.models import HistoricalRecords
 
 from collabhub.history import history_user
 
+# Each language named in itself, as the switcher shows it (settings.LANGUAGES).
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
+
 
 class User(AbstractUser):
     """A person who signs in to the browser interface."""
@@ -20,6 +23,10 @@ class User(AbstractUser):
         STAFF = "staff", _("Staff")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    # Empty: no choice made yet (pages follow the browser; e-mails the deployment's language).
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=LANGUAGE_CHOICES, blank=True, default=""
+    )
 
     @property
     def is_administrator(self) -> bool:
@@ -96,6 +103,10 @@ class Contact(models.Model):
     title = models.CharField(_("title"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The language of the e-mails sent to this person (survey invitations, reminders).
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=LANGUAGE_CHOICES, blank=True, default=""
+    )
     is_primary = models.BooleanField(_("primary contact"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

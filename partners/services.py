@@ -23,7 +23,7 @@ from collabhub.integrity import integrity_conflict
 from collabhub.locking import copy_row, lock
 from collabhub.versioning import check_version
 
-from .models import ApiToken, Contact, Organisation, StaffMembership, User
+from .models import LANGUAGE_CHOICES, ApiToken, Contact, Organisation, StaffMembership, User
 from .principals import (
     is_administrator,
     may_create_organisation,
@@ -298,7 +298,15 @@ def organisation_remove(*, actor, organisation: Organisation) -> tuple[bool, dic
 
 # Contacts ------------------------------------------------------------------------------------
 
-CONTACT_FIELDS = ("name", "title", "email", "phone", "is_primary", "is_active")
+CONTACT_FIELDS = (
+    "name",
+    "title",
+    "email",
+    "phone",
+    "preferred_language",
+    "is_primary",
+    "is_active",
+)
 
 
 def _clean_contact(contact: Contact | None, organisation: Organisation, values: dict) -> dict:
@@ -326,6 +334,9 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
                 % {"organisation": organisation.name, "email": email},
                 field="email",
             )
+    preferred_language = values.get("preferred_language") or ""
+    if preferred_language not in dict(LANGUAGE_CHOICES) and preferred_language != "":
+        raise DomainError(_("Choose English or French."), field="preferred_language")
     is_primary = bool(values.get("is_primary", False))
     is_active = bool(values.get("is_active", True))
     if is_primary and not is_active:
@@ -337,6 +348,7 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
         "title": title,
         "email": email,
         "phone": phone,
+        "preferred_language": preferred_language,
         "is_primary": is_primary,
         "is_active": is_active,
     }
@@ -359,6 +371,7 @@ def contact_create(
     title: str = "",
     email: str = "",
     phone: str = "",
+    preferred_language: str = "",
     is_primary: bool = False,
     is_active: bool = True,
 ) -> Contact:
@@ -374,6 +387,7 @@ def contact_create(
             "title": title,
             "email": email,
             "phone": phone,
+            "preferred_language": preferred_language,
             "is_primary": is_primary,
             "is_active": is_active,
         },
@@ -684,3 +698,18 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
     # API use is a sign of life only in the collaboration a request touches: the API views
     # record it (commissioner/api/activity.py), not authentication.
     return token, ""
+
+
+# Languages -----------------------------------------------------------------------------------
+
+
+def user_language_set(*, actor, user: User, language: str) -> None:
+    """Store the language a person reads CollabHub and its e-mails in (the switcher): their own
+    choice, or an administrator's. One conditional UPDATE: concurrent choices cannot interleave
+    a read and a write, the last one made wins."""
+    if user.pk != getattr(actor, "pk", None):
+        _require_people_manager(actor)
+    if language not in dict(LANGUAGE_CHOICES):
+        raise DomainError(_("Choose English or French."), field="language")
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+    user.preferred_language = language

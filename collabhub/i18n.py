@@ -1,0 +1,80 @@
+"""Which language a reader gets. A signed-in person's stored choice comes first; an anonymous
+visitor gets the language of the switcher's cookie, else of their browser (Django's
+LocaleMiddleware); the API answers in the Accept-Language of each request, never a cookie (a
+partner's program shares no session with a browser). E-mails are written in the recipient's
+own language with `recipient_language()` and `translation.override()`."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.utils import translation
+from django.utils.translation.trans_real import (
+    get_supported_language_variant,
+    parse_accept_lang_header,
+)
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from partners.services import user_language_set
+
+API_PREFIX = "/api/"
+
+
+def supported(code: str | None) -> str | None:
+    """The supported language for `code` ("fr-CA" -> "fr"), or None."""
+    if not code:
+        return None
+    try:
+        return get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def accept_language(request) -> str:
+    """The first supported language of the request's Accept-Language header, else the default."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        language = supported(code)
+        if language:
+            return language
+    return settings.LANGUAGE_CODE
+
+
+def recipient_language(person) -> str:
+    """The language to write to a user or a contact in: their preferred one, else the default."""
+    return supported(getattr(person, "preferred_language", "")) or settings.LANGUAGE_CODE
+
+
+class ReaderLanguageMiddleware:
+    """After LocaleMiddleware and authentication: the API reads Accept-Language only; a page for
+    a signed-in person is in the language stored on them, when they chose one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = None
+        if request.path.startswith(API_PREFIX):
+            language = accept_language(request)
+        else:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                language = supported(user.preferred_language)
+        if language and language != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """The language switcher (every page, signed in or not): Django's set_language sets the
+    cookie and redirects back; a signed-in person's choice is also stored on them, so it follows
+    them to another browser and into their e-mails."""
+    response = django_set_language(request)
+    language = supported(request.POST.get("language"))
+    if language and request.user.is_authenticated:
+        user_language_set(actor=request.user, user=request.user, language=language)
+    return response
