@@ -16,7 +16,9 @@ from django.views.i18n import set_language as django_set_language
 
 from partners.services import user_language_set
 
-API_PREFIX = "/api/"
+# The API and its schema: programs. The API's documentation page (/api/docs/) is a page, read in
+# the reader's language, and asks for the schema in that language (?lang=, base.html's link).
+API_PREFIXES = ("/api/v1/", "/api/schema/")
 
 
 def supported(code: str | None) -> str | None:
@@ -55,7 +57,7 @@ class ReaderLanguageMiddleware:
 
     def __call__(self, request):
         language = None
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith(API_PREFIXES):
             language = accept_language(request)
         else:
             user = getattr(request, "user", None)

@@ -10,8 +10,9 @@ from simple_history.models import HistoricalRecords
 
 from collabhub.history import history_user
 
-# Each language named in itself, as the switcher shows it (settings.LANGUAGES).
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
+# The languages a person may prefer (settings.LANGUAGES, whose names the switcher shows each in
+# itself; here they read in the reader's language).
+LANGUAGE_CHOICES = [("en", _("English")), ("fr", _("French"))]
 
 
 class User(AbstractUser):

@@ -367,9 +367,7 @@ def _checked_answers(survey_round: SurveyRound, answers: Mapping[int, object]) -
             checked.append(Answer(statement_id, DONT_KNOW))
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            raise DomainError(
-                _("Choose an answer from 1 to 5, or \u201cdon't know\u201d."), field=field
-            )
+            raise DomainError(_("Choose an answer from 1 to 5, or “don't know”."), field=field)
         checked.append(Answer(statement_id, value))
     return checked
 
@@ -429,10 +427,7 @@ def survey_response_save(
             missing = [s for s in expected if s.pk not in answered]
             if missing:
                 raise DomainError(
-                    _(
-                        "Answer this statement (or choose \u201cdon't know\u201d) before "
-                        "submitting."
-                    ),
+                    _("Answer this statement (or choose “don't know”) before submitting."),
                     field=f"statement_{missing[0].pk}",
                     code="incomplete",
                 )
