@@ -45,7 +45,7 @@ def accept_language(request) -> str:
 
 def recipient_language(person) -> str:
     """The language to write to a user or a contact in: their preferred one, else the default."""
-    return supported(getattr(person, "preferred_language", "")) or settings.LANGUAGE_CODE
+    return language_or_default(getattr(person, "preferred_language", ""))
 
 
 class ReaderLanguageMiddleware:
@@ -80,3 +80,15 @@ def set_language(request):
     if language and request.user.is_authenticated:
         user_language_set(actor=request.user, user=request.user, language=language)
     return response
+
+
+def language_or_default(code: str | None) -> str:
+    """A stored preference as a supported language; the deployment's language when none."""
+    return supported(code) or settings.LANGUAGE_CODE
+
+
+def written_in(language: str | None, build, *args, **kwargs):
+    """`build(*args, **kwargs)` (an e-mail) with every string in `language` (a code, possibly
+    empty: the deployment's language)."""
+    with translation.override(language_or_default(language)):
+        return build(*args, **kwargs)

@@ -35,6 +35,7 @@ from agreements.rules import require_open_for_partner_writes
 from collabhub.bounds import check_date, shift
 from collabhub.bulk import Row, upsert
 from collabhub.errors import CONFLICT, DomainError
+from collabhub.i18n import recipient_language, written_in
 from collabhub.locking import lock
 from partners.models import Contact, User
 from partners.principals import actor_organisation_id, is_partner
@@ -1255,6 +1256,7 @@ def flag_digests_send() -> int:
                 "participation__collaboration__commissioner__first_name",
                 "participation__collaboration__commissioner__last_name",
                 "participation__collaboration__commissioner__email",
+                "participation__collaboration__commissioner__preferred_language",
                 "pk",
                 "state",
                 "score",
@@ -1267,7 +1269,7 @@ def flag_digests_send() -> int:
             return 0
         by_commissioner: dict[int, list[DigestLine]] = defaultdict(list)
         commissioners = {}
-        for pk, username, first_name, last_name, email, *line in rows:
+        for pk, username, first_name, last_name, email, language, *line in rows:
             if pk not in commissioners:
                 commissioners[pk] = User(
                     pk=pk,
@@ -1275,6 +1277,7 @@ def flag_digests_send() -> int:
                     first_name=first_name,
                     last_name=last_name,
                     email=email,
+                    preferred_language=language,
                 )
             by_commissioner[pk].append(DigestLine(*line))
         announced = [line.pk for group in by_commissioner.values() for line in group]
@@ -1287,7 +1290,15 @@ def flag_digests_send() -> int:
             )
 
         outgoing = [
-            (_digest_message(commissioners[pk], group), unmark(group))
+            (
+                written_in(
+                    recipient_language(commissioners[pk]),
+                    _digest_message,
+                    commissioners[pk],
+                    group,
+                ),
+                unmark(group),
+            )
             for pk, group in by_commissioner.items()
         ]
         delivered = _send_on_commit(outgoing, "an engagement digest")
@@ -1336,14 +1347,15 @@ def engagement_scan_request(*, actor) -> bool:
 # Reminders ------------------------------------------------------------------------------------
 
 
-def _primary_email(organisation_ref: str) -> Subquery:
+def _primary_email(organisation_ref: str, field: str = "email") -> Subquery:
+    """The organisation's primary contact's e-mail (or its `field`: its preferred language)."""
     return Subquery(
         Contact.objects.filter(
             organisation_id=OuterRef(organisation_ref), is_primary=True, is_active=True
         )
         .exclude(email="")
         .order_by("pk")
-        .values("email")[:1]
+        .values(field)[:1]
     )
 
 
@@ -1359,6 +1371,7 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
         Obligation.objects.filter(status=Obligation.Status.PENDING)
         .exclude(collaboration__status__in=CLOSED_COLLABORATION_STATUSES)
         .annotate(recipient=_primary_email("organisation_id"))
+        .annotate(recipient_language=_primary_email("organisation_id", "preferred_language"))
         .filter(recipient__isnull=False)
         .select_related("collaboration", "organisation")
         .order_by("due_date", "pk")
@@ -1388,7 +1401,13 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
             with translation.override(settings.LANGUAGE_CODE):
                 outgoing = [
                     (
-                        _obligation_message(recipient, items, today),
+                        written_in(
+                            items[0][1].recipient_language,
+                            _obligation_message,
+                            recipient,
+                            items,
+                            today,
+                        ),
                         _forget_reminders(
                             [Q(kind=kind, obligation_id=o.pk) for kind, o in items], recorded_at
                         ),
@@ -1462,6 +1481,11 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
         .exclude(collaboration__status__in=CLOSED_COLLABORATION_STATUSES)
         .exclude(Exists(sent))
         .annotate(lead_email=_primary_email("collaboration__lead_organisation_id"))
+        .annotate(
+            lead_language=_primary_email(
+                "collaboration__lead_organisation_id", "preferred_language"
+            )
+        )
         .select_related("collaboration__commissioner")
         .order_by("expiry_date", "pk")
     )
@@ -1503,7 +1527,16 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
                     key = Q(kind=Reminder.Kind.AGREEMENT_RENEWAL, agreement_id=agreement.pk)
                     outgoing.append(
                         (
-                            _renewal_message(agreement, to, cc, today),
+                            written_in(
+                                agreement.lead_language
+                                if agreement.lead_email
+                                else recipient_language(commissioner),
+                                _renewal_message,
+                                agreement,
+                                to,
+                                cc,
+                                today,
+                            ),
                             _forget_reminders([key], recorded_at),
                         )
                     )

@@ -45,7 +45,8 @@ PARTNER_WRITE_REFUSED = gettext_lazy(
 FORBIDDEN = OpenApiResponse(
     description=gettext_lazy(
         "Not allowed: a read-only token, a partner token on anything but its own "
-        "measurements, signatures and obligations, or a signed-in user who may not make this change."
+        "measurements, signatures and obligations, or a signed-in user who may not make this "
+        "change."
     )
 )
 NOT_FOUND = OpenApiResponse(description=gettext_lazy("Not found, or outside the caller's scope."))
@@ -403,7 +404,8 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
         },
         description=gettext_lazy(
             "Correct a measurement's value, period end or both, with a reason. The "
-            "reporting organisation (its staff or a read-write token) or a manager may; the history "
+            "reporting organisation (its staff or a read-write token) or a manager may; the "
+            "history "
             "keeps the reported figure and no new report is counted. The same correction again "
             "changes nothing (200). A withdrawn measurement, or a period the organisation already "
             "reported, is a 409."
@@ -433,7 +435,8 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
         },
         description=gettext_lazy(
             "Withdraw a measurement reported in error, with a reason. It no longer "
-            "counts anywhere (lists leave it out unless `include_withdrawn=true`) and its period may "
+            "counts anywhere (lists leave it out unless `include_withdrawn=true`) and its period "
+            "may "
             "be reported again. One already withdrawn is a 409."
         ),
     )

@@ -105,7 +105,8 @@ class MeetingViewSet(CommissionerViewSet):
         description=gettext_lazy(
             "Confirm your own organisation's attendance (present, apologies or absent). "
             "Only meetings of collaborations your organisation takes an active part in; any other "
-            "meeting is a 404. Present and absent only once the meeting has started; attendance the "
+            "meeting is a 404. Present and absent only once the meeting has started; attendance "
+            "the "
             "managers already recorded otherwise is a 409."
         ),
         conflict=True,

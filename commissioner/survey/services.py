@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration, Participation
 from collabhub.errors import DomainError
+from collabhub.i18n import recipient_language
 from commissioner.access import may_commission
 from commissioner.models import (
     SurveyAnswer,
@@ -519,7 +520,7 @@ def survey_reminders_send(*, today: dt.date | None = None) -> int:
             )
             .exclude(email="")
             .exclude(Exists(submitted))
-            .select_related("round__collaboration")
+            .select_related("round__collaboration", "contact")
             .order_by("pk")
         )
         now = timezone.now()
@@ -537,7 +538,8 @@ def survey_reminders_send(*, today: dt.date | None = None) -> int:
 
 
 def _invitation(respondent, survey_round, collaboration, *, reminder: bool) -> mail.EmailMessage:
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the invited contact's own language (the deployment's when they stated none).
+    with translation.override(recipient_language(respondent.contact)):
         if reminder:
             subject = _("Reminder: how is %(title)s working? (closes %(date)s)")
         else:

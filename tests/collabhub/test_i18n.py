@@ -113,7 +113,7 @@ def test_catalogues_are_up_to_date_with_the_code(tmp_path):
 def english_only_words() -> set[str]:
     """Words of the English interface (its msgids) that French never uses (no msgstr has them)."""
     english, french = set(), set()
-    word = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}")
+    word = re.compile(r"[A-Za-z][A-Za-z'\u2019-]{2,}")
     placeholder = re.compile(r"%\([a-z_]+\)[sd]|\{\{?[^}]*\}\}?|<[^>]+>|`[^`]*`")
     for path in CATALOGUES:
         for entry in polib.pofile(str(path)):
@@ -191,7 +191,7 @@ def english_in(text: str, data: list[str], words: set[str]) -> list[str]:
         text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
     found = []
     for line in text.splitlines():
-        hits = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]{2,}", line) if w.lower() in words]
+        hits = [w for w in re.findall(r"[A-Za-z][A-Za-z'\u2019-]{2,}", line) if w.lower() in words]
         if hits:
             found.append(f"{', '.join(sorted(set(hits)))}  <- {line.strip()[:120]!r}")
     return found
@@ -359,3 +359,98 @@ def test_money_and_numbers_in_the_readers_locale():
     with translation.override("en"):
         assert format_money("1234.5") == "$1,234.50"
         assert format_money("-3") == "-$3.00"
+
+
+# E-mails in the recipient's language ----------------------------------------------------------
+
+
+def sent_now(send) -> None:
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        send()
+
+
+def assert_french(message) -> None:
+    words, data = english_only_words(), data_strings()
+    text = f"{message.subject}\n{message.body}"
+    found = english_in(re.sub(r"https?://\S+", " ", text), data, words)
+    assert not found, "English in a French e-mail:\n" + "\n".join(found) + "\n\n" + text
+
+
+@pytest.mark.django_db
+def test_each_email_is_written_in_its_recipients_language():
+    """Reminders and survey invitations in the contact's language, digests in the
+    commissioner's; two contacts of two languages each get their own."""
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from agreements.models import Agreement
+    from commissioner.services import (
+        agreement_renewal_reminders_send,
+        flag_digests_send,
+        obligation_reminders_send,
+    )
+    from commissioner.survey.services import survey_round_open
+    from tests import factories
+
+    today = timezone.localdate()
+    commissioner = factories.CommissionerFactory(preferred_language="fr")
+    lead = factories.OrganisationFactory()
+    collaboration = factories.CollaborationFactory(
+        commissioner=commissioner, lead_organisation=lead
+    )
+    francophone = factories.OrganisationFactory()
+    anglophone = factories.OrganisationFactory()
+    factories.ContactFactory(
+        organisation=lead, email="dg@lead.example", is_primary=True, preferred_language="fr"
+    )
+    factories.ContactFactory(
+        organisation=francophone, email="dg@fr.example", is_primary=True, preferred_language="fr"
+    )
+    factories.ContactFactory(organisation=anglophone, email="cao@en.example", is_primary=True)
+    for organisation in (lead, francophone, anglophone):
+        factories.ParticipationFactory(collaboration=collaboration, organisation=organisation)
+        factories.ObligationFactory(
+            collaboration=collaboration,
+            organisation=organisation,
+            due_date=today + dt.timedelta(days=3),
+        )
+    factories.AgreementFactory(
+        collaboration=collaboration,
+        status=Agreement.Status.IN_FORCE,
+        effective_date=today - dt.timedelta(days=700),
+        expiry_date=today + dt.timedelta(days=30),
+        renewal_notice_days=90,
+    )
+    factories.FlagFactory(participation=collaboration.participations.get(organisation=anglophone))
+
+    sent_now(obligation_reminders_send)
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    assert "Bonjour" in by_recipient["dg@fr.example"].body
+    assert_french(by_recipient["dg@fr.example"])
+    assert "Hello" in by_recipient["cao@en.example"].body
+
+    mail.outbox.clear()
+    sent_now(agreement_renewal_reminders_send)
+    (renewal,) = mail.outbox
+    assert renewal.to == ["dg@lead.example"]
+    assert_french(renewal)
+
+    mail.outbox.clear()
+    sent_now(flag_digests_send)
+    (digest,) = mail.outbox
+    assert "Bonjour" in digest.body
+    assert_french(digest)
+
+    mail.outbox.clear()
+    sent_now(
+        lambda: survey_round_open(
+            actor=commissioner, collaboration=collaboration, closes_on=today + dt.timedelta(days=20)
+        )
+    )
+    invitations = {message.to[0]: message for message in mail.outbox}
+    assert_french(invitations["dg@fr.example"])
+    assert "partnership survey" in invitations["cao@en.example"].subject
