@@ -13,15 +13,20 @@ from agreements.models import Agreement, Collaboration, Obligation, Participatio
 
 class Meeting(models.Model):
     collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="meetings"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="meetings",
     )
     title = models.CharField(_("title"), max_length=200)
     held_at = models.DateTimeField(_("held at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         ordering = ["-held_at"]
         indexes = [models.Index(fields=["collaboration", "held_at"])]
 
@@ -35,19 +40,28 @@ class Attendance(models.Model):
         APOLOGIES = "apologies", _("Apologies")
         ABSENT = "absent", _("Absent")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attendances"
+    )
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="attendances"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
     )
     status = models.CharField(_("attendance"), max_length=20, choices=Status.choices)
-    confirmed_by_partner = models.BooleanField(default=False)
+    confirmed_by_partner = models.BooleanField(_("confirmed by partner"), default=False)
     # When it was first recorded; a correction keeps the status it replaced and when, so a scan
     # for a day before the correction reads what was recorded then (as-of truth).
-    recorded_at = models.DateTimeField(default=timezone.now)
-    changed_at = models.DateTimeField(null=True, blank=True)
-    previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    previous_status = models.CharField(
+        _("previous status"), max_length=20, choices=Status.choices, blank=True
+    )
 
     class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "participation"], name="attendance_once_per_meeting"
@@ -71,7 +85,10 @@ class Activity(models.Model):
         API_CALL = "api_call", _("API use")
 
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="activities"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="activities",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
@@ -80,13 +97,20 @@ class Activity(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     # Taken back (attendance corrected to absent): no longer counted from this moment, still
     # counted by a scan for an earlier day.
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         ordering = ["-occurred_at"]
         verbose_name_plural = _("activities")
         indexes = [models.Index(fields=["participation", "-occurred_at"])]
@@ -101,6 +125,7 @@ class EngagementPolicy(models.Model):
 
     collaboration = models.OneToOneField(
         Collaboration,
+        verbose_name=_("collaboration"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -171,6 +196,8 @@ class EngagementPolicy(models.Model):
     )
 
     class Meta:
+        verbose_name = _("engagement policy")
+        verbose_name_plural = _("engagement policies")
         verbose_name_plural = _("engagement policies")
         constraints = [
             # At most one system default (the row with no collaboration): NULL becomes 0.
@@ -190,7 +217,9 @@ class EngagementPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Policy for {self.collaboration or 'all collaborations'}"
+        if self.collaboration_id is None:
+            return str(_("Default policy (all collaborations)"))
+        return _("Policy for %(collaboration)s") % {"collaboration": self.collaboration}
 
 
 class Band(models.TextChoices):
@@ -217,45 +246,58 @@ class EngagementSnapshot(models.Model):
     """One row per participation per scan day, with every figure that went into the score."""
 
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="snapshots"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="snapshots",
     )
-    scan_date = models.DateField()
-    score = models.PositiveSmallIntegerField()
-    band = models.CharField(max_length=20, choices=Band.choices)
-    meetings_held = models.PositiveIntegerField(default=0)
+    scan_date = models.DateField(_("scan date"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    band = models.CharField(_("band"), max_length=20, choices=Band.choices)
+    meetings_held = models.PositiveIntegerField(_("meetings held"), default=0)
     # Present; apologies are counted apart (they weigh half in the attendance component).
-    meetings_attended = models.PositiveIntegerField(default=0)
-    meetings_apologies = models.PositiveIntegerField(default=0)
-    attendance_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    consecutive_absences = models.PositiveIntegerField(default=0)
+    meetings_attended = models.PositiveIntegerField(_("meetings attended"), default=0)
+    meetings_apologies = models.PositiveIntegerField(_("meetings apologies"), default=0)
+    attendance_rate = models.DecimalField(
+        _("attendance rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    consecutive_absences = models.PositiveIntegerField(_("consecutive absences"), default=0)
     # Obligations due in the window or still outstanding: the denominator of the component.
-    obligations_due = models.PositiveIntegerField(default=0)
-    obligations_overdue = models.PositiveIntegerField(default=0)
-    max_days_overdue = models.PositiveIntegerField(default=0)
-    reports_expected = models.PositiveIntegerField(default=0)
-    reports_missing = models.PositiveIntegerField(default=0)
-    days_since_activity = models.PositiveIntegerField(null=True, blank=True)
-    signatures_pending = models.PositiveIntegerField(default=0)
-    max_days_awaiting_signature = models.PositiveIntegerField(default=0)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.ENGAGED)
+    obligations_due = models.PositiveIntegerField(_("obligations due"), default=0)
+    obligations_overdue = models.PositiveIntegerField(_("obligations overdue"), default=0)
+    max_days_overdue = models.PositiveIntegerField(_("longest overdue (days)"), default=0)
+    reports_expected = models.PositiveIntegerField(_("reports expected"), default=0)
+    reports_missing = models.PositiveIntegerField(_("reports missing"), default=0)
+    days_since_activity = models.PositiveIntegerField(
+        _("days since activity"), null=True, blank=True
+    )
+    signatures_pending = models.PositiveIntegerField(_("signatures pending"), default=0)
+    max_days_awaiting_signature = models.PositiveIntegerField(
+        _("longest wait for a signature (days)"), default=0
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.ENGAGED
+    )
     # Consecutive scans (this one included) in a warning state, and clear of it (scoring at
     # least engaged_min + release_margin and not drifting): the flags' hysteresis.
-    warning_streak = models.PositiveIntegerField(default=0)
-    clear_streak = models.PositiveIntegerField(default=0)
+    warning_streak = models.PositiveIntegerField(_("warning streak"), default=0)
+    clear_streak = models.PositiveIntegerField(_("clear streak"), default=0)
     # The trend evidence accumulated over the scans (commissioner/trends.py, watch).
-    drift_evidence = models.PositiveIntegerField(default=0)
+    drift_evidence = models.PositiveIntegerField(_("drift evidence"), default=0)
     # Held meetings whose attendance is not recorded yet, within the grace period: a data gap,
     # not an absence.
-    meetings_unrecorded = models.PositiveIntegerField(default=0)
+    meetings_unrecorded = models.PositiveIntegerField(_("meetings unrecorded"), default=0)
     # The trend, rhythm, lateness and relationship figures, each with the points it cost
     # (docs/engagement.md): {"attendance_recent": 0.33, ..., "points": {"attendance": 12}}.
-    trend = models.JSONField(default=dict, blank=True)
+    trend = models.JSONField(_("trend"), default=dict, blank=True)
     # {"attendance": {"value": 0.75, "weight": 30}, ...}: each component in [0, 1] and its weight.
-    components = models.JSONField(default=dict, blank=True)
-    reasons = models.JSONField(default=list, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now)
+    components = models.JSONField(_("components"), default=dict, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("engagement snapshot")
+        verbose_name_plural = _("engagement snapshots")
         ordering = ["-scan_date"]
         constraints = [
             models.UniqueConstraint(
@@ -288,32 +330,53 @@ class Flag(models.Model):
 
     OPEN_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
 
-    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="flags")
-    band = models.CharField(max_length=20, choices=Band.choices)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.AT_RISK)
+    participation = models.ForeignKey(
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    band = models.CharField(_("band"), max_length=20, choices=Band.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.AT_RISK
+    )
     # Raised again within the policy's reopen_days of closing: the same flag, reopened.
-    reopened_count = models.PositiveIntegerField(default=0)
-    reopened_on = models.DateField(null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(_("reopened count"), default=0)
+    reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
     # The scan date it closed on: the scan that closed it, or the latest scan of the partner when
     # a person resolved it (the flags' rules compare scan dates, not clock times).
-    closed_on = models.DateField(null=True, blank=True)
-    score = models.PositiveSmallIntegerField()
-    reasons = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    raised_on = models.DateField()
-    notified_at = models.DateTimeField(null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    raised_on = models.DateField(_("raised on"))
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    resolution_note = models.TextField(blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         ordering = ["-raised_on", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -347,18 +410,26 @@ class Intervention(models.Model):
         LETTER = "letter", _("Letter")
         ESCALATION = "escalation", _("Escalation")
 
-    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="interventions")
+    flag = models.ForeignKey(
+        Flag, verbose_name=_("flag"), on_delete=models.CASCADE, related_name="interventions"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("what was done or planned"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -373,17 +444,29 @@ class Reminder(models.Model):
         OBLIGATION_OVERDUE = "obligation_overdue", _("Obligation overdue")
         AGREEMENT_RENEWAL = "agreement_renewal", _("Agreement renewal notice")
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     obligation = models.ForeignKey(
-        Obligation, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Obligation,
+        verbose_name=_("obligation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
     )
     agreement = models.ForeignKey(
-        Agreement, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
     )
-    recipient = models.EmailField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    recipient = models.EmailField(_("recipient"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "obligation"],
@@ -412,9 +495,11 @@ class SurveyInstrument(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("survey instrument")
+        verbose_name_plural = _("survey instruments")
         ordering = ["code", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="survey_instrument_version"),
@@ -432,13 +517,18 @@ class SurveyPrinciple(models.Model):
     statements. `code` is stable across versions, so trends compare like with like."""
 
     instrument = models.ForeignKey(
-        SurveyInstrument, on_delete=models.CASCADE, related_name="principles"
+        SurveyInstrument,
+        verbose_name=_("instrument"),
+        on_delete=models.CASCADE,
+        related_name="principles",
     )
     code = models.SlugField(_("code"), max_length=50)
     position = models.PositiveSmallIntegerField(_("position"))
     title = models.CharField(_("title"), max_length=200)
 
     class Meta:
+        verbose_name = _("survey principle")
+        verbose_name_plural = _("survey principles")
         ordering = ["instrument", "position"]
         constraints = [
             models.UniqueConstraint(fields=["instrument", "code"], name="survey_principle_code"),
@@ -455,12 +545,17 @@ class SurveyStatement(models.Model):
     """A statement a respondent agrees or disagrees with, on the 1-5 scale or "don't know"."""
 
     principle = models.ForeignKey(
-        SurveyPrinciple, on_delete=models.CASCADE, related_name="statements"
+        SurveyPrinciple,
+        verbose_name=_("principle"),
+        on_delete=models.CASCADE,
+        related_name="statements",
     )
     position = models.PositiveSmallIntegerField(_("position"))
     text = models.CharField(_("statement"), max_length=300)
 
     class Meta:
+        verbose_name = _("survey statement")
+        verbose_name_plural = _("survey statements")
         ordering = ["principle__position", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -476,10 +571,16 @@ class SurveyRound(models.Model):
     """One run of an instrument in a collaboration, open until the end of `closes_on`."""
 
     collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="survey_rounds"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="survey_rounds",
     )
     instrument = models.ForeignKey(
-        SurveyInstrument, on_delete=models.PROTECT, related_name="rounds"
+        SurveyInstrument,
+        verbose_name=_("instrument"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
     )
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
     closes_on = models.DateField(_("closing date"))
@@ -490,12 +591,19 @@ class SurveyRound(models.Model):
         help_text=_("Otherwise a partner sees its own answers and the collaboration's aggregate."),
     )
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("survey round")
+        verbose_name_plural = _("survey rounds")
         ordering = ["-closes_on", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -517,23 +625,31 @@ class SurveyRespondent(models.Model):
     through a signed personal link), or the organisation itself through the API (no contact).
     `link_nonce` is part of the link: changing it revokes every link sent before."""
 
-    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="respondents")
+    round = models.ForeignKey(
+        SurveyRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="respondents"
+    )
     organisation = models.ForeignKey(
-        "partners.Organisation", on_delete=models.CASCADE, related_name="survey_respondents"
+        "partners.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="survey_respondents",
     )
     contact = models.ForeignKey(
         "partners.Contact",
+        verbose_name=_("contact"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="survey_invitations",
     )
     email = models.EmailField(_("e-mail"), blank=True)
-    link_nonce = models.CharField(max_length=32, blank=True)
-    invited_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    link_nonce = models.CharField(_("link nonce"), max_length=32, blank=True)
+    invited_at = models.DateTimeField(_("invited at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("survey respondent")
+        verbose_name_plural = _("survey respondents")
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "contact"],
@@ -554,19 +670,29 @@ class SurveyRespondent(models.Model):
 class SurveyResponse(models.Model):
     """A respondent's answers to a round; a draft until submitted (save and return)."""
 
-    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="responses")
+    round = models.ForeignKey(
+        SurveyRound, verbose_name=_("round"), on_delete=models.CASCADE, related_name="responses"
+    )
     organisation = models.ForeignKey(
-        "partners.Organisation", on_delete=models.CASCADE, related_name="survey_responses"
+        "partners.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
     )
     respondent = models.ForeignKey(
-        SurveyRespondent, on_delete=models.CASCADE, related_name="responses"
+        SurveyRespondent,
+        verbose_name=_("respondent"),
+        on_delete=models.CASCADE,
+        related_name="responses",
     )
     # {"trust": "comment", ...}: the optional comment on each principle, by principle code.
-    comments = models.JSONField(default=dict, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    comments = models.JSONField(_("comments"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "organisation", "respondent"],
@@ -587,12 +713,18 @@ class SurveyResponse(models.Model):
 class SurveyAnswer(models.Model):
     """One statement answered: 1 (strongly disagree) to 5 (strongly agree), or don't know."""
 
-    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
-    statement = models.ForeignKey(SurveyStatement, on_delete=models.PROTECT, related_name="+")
+    response = models.ForeignKey(
+        SurveyResponse, verbose_name=_("response"), on_delete=models.CASCADE, related_name="answers"
+    )
+    statement = models.ForeignKey(
+        SurveyStatement, verbose_name=_("statement"), on_delete=models.PROTECT, related_name="+"
+    )
     value = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
     dont_know = models.BooleanField(_("don't know"), default=False)
 
     class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
         constraints = [
             models.UniqueConstraint(
                 fields=["response", "statement"], name="survey_answer_once_per_statement"
@@ -615,17 +747,27 @@ class SurveySchedule(models.Model):
     `next_opens_on`, open for `open_days` days (the daily task opens it)."""
 
     collaboration = models.OneToOneField(
-        Collaboration, on_delete=models.CASCADE, related_name="survey_schedule"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="survey_schedule",
     )
     every_months = models.PositiveSmallIntegerField(_("a round every (months)"), default=6)
     open_days = models.PositiveSmallIntegerField(_("each round open for (days)"), default=28)
     share_answers = models.BooleanField(_("partners see each other's answers"), default=False)
     next_opens_on = models.DateField(_("next round opens on"))
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("set by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("survey cadence")
+        verbose_name_plural = _("survey cadences")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(every_months__gte=1, every_months__lte=24),

@@ -71,12 +71,14 @@ class Organisation(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci"),
@@ -98,7 +100,10 @@ class Organisation(models.Model):
 
 class Contact(models.Model):
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="contacts"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
     )
     name = models.CharField(_("name"), max_length=150)
     title = models.CharField(_("title"), max_length=150, blank=True)
@@ -110,12 +115,14 @@ class Contact(models.Model):
     )
     is_primary = models.BooleanField(_("primary contact"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -132,14 +139,21 @@ class Contact(models.Model):
 class StaffMembership(models.Model):
     """Links a login user to the organisation they work for."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_membership")
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_membership"
+    )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="staff_memberships"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="staff_memberships",
     )
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
@@ -150,21 +164,31 @@ class ApiToken(models.Model):
     """A partner organisation's API credential. Only an HMAC digest of the secret is stored."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
     write_enabled = models.BooleanField(_("read-write"), default=False)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

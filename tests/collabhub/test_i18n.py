@@ -254,18 +254,20 @@ def test_every_page_and_form_error_reads_in_french(french_administrator):
     assert not failures, "English on French pages:\n" + "\n".join(failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not done yet: the commissioner's and some agreements models have no translated "
-    "verbose names for the models and fields the Django admin lists (docs/translations.md)",
-)
 @pytest.mark.django_db
 def test_the_admin_reads_in_french(french_administrator):
+    """The Django admin's own pages (Django translates its interface; the models' and fields'
+    names and the admin's labels are ours)."""
     world, client = french_administrator
     world.administrator.is_superuser = True
     world.administrator.is_staff = True
     world.administrator.save(update_fields=["is_superuser", "is_staff"])
-    read, failures = french_failures(client, admin_urls(), english_only_words(), data_strings())
+    # Third-party apps' admin pages speak their own catalogues (django-axes and
+    # django-celery-beat translate only part of theirs), and a group's page lists every app's
+    # permissions, theirs included.
+    theirs = ("/admin/axes/", "/admin/django_celery", "/admin/auth/group/")
+    ours = [u for u in admin_urls() if not u.startswith(theirs)]
+    read, failures = french_failures(client, ours, english_only_words(), data_strings())
     assert read >= 40, f"only {read} admin pages were read"
     assert not failures, "English on French admin pages:\n" + "\n".join(failures)
 
