@@ -291,7 +291,10 @@ def test_an_anonymous_visitor_gets_the_language_of_their_browser():
 def test_the_switcher_works_before_login_and_is_stored_on_the_user_after(django_user_model):
     client = Client()
     login = client.get("/accounts/login/").content.decode()
-    assert 'name="language" value="fr" lang="fr"' in login  # the other language, named in itself
+    # The other language, named in itself.
+    assert re.search(r'name="language" value="fr" lang="fr"[^>]*>Français<', login)
+    french = Client().get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert re.search(r'name="language" value="en" lang="en"[^>]*>English<', french)
     response = client.post("/language/", {"language": "fr", "next": "/accounts/login/"})
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
     assert "Ouvrir une session" in client.get("/accounts/login/").content.decode()
