@@ -16,9 +16,10 @@ from django.views.i18n import set_language as django_set_language
 
 from partners.services import user_language_set
 
-# The API and its schema: programs. The API's documentation page (/api/docs/) is a page, read in
-# the reader's language, and asks for the schema in that language (?lang=, base.html's link).
-API_PREFIXES = ("/api/v1/", "/api/schema/")
+# The API, its schema and its documentation page: they answer in the request's Accept-Language, or
+# in the language a `?lang=` names (drf-spectacular's own parameter for the schema; base.html's
+# link to the documentation passes the reader's). No database is read to choose it.
+API_PREFIX = "/api/"
 
 
 def supported(code: str | None) -> str | None:
@@ -57,8 +58,8 @@ class ReaderLanguageMiddleware:
 
     def __call__(self, request):
         language = None
-        if request.path.startswith(API_PREFIXES):
-            language = accept_language(request)
+        if request.path.startswith(API_PREFIX):
+            language = supported(request.GET.get("lang")) or accept_language(request)
         else:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

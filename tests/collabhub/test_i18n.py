@@ -134,10 +134,15 @@ class VisibleText(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self.skipping = 0
+        self.skipped_tags: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in self.SKIPPED:
+        # Text marked as another language (the switcher's "English", lang="en") is not an
+        # untranslated string: screen readers read it in its own language (WCAG 3.1.2).
+        if tag in self.SKIPPED or dict(attrs).get("lang", "fr") != "fr":
             self.skipping += 1
+            self.skipped_tags.append(tag)
+            return
         for name, value in attrs:
             if value and (
                 name in self.READ or (name == "value" and dict(attrs).get("type") == "submit")
@@ -145,7 +150,8 @@ class VisibleText(HTMLParser):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
-        if tag in self.SKIPPED and self.skipping:
+        if self.skipped_tags and tag == self.skipped_tags[-1]:
+            self.skipped_tags.pop()
             self.skipping -= 1
 
     def handle_data(self, data):
@@ -249,6 +255,9 @@ def test_every_page_and_form_error_reads_in_french(french_administrator):
     data (the partners' own words) is set aside."""
     world, client = french_administrator
     urls = [u for u in page_urls(world.b) if not any(part in u for part in NOT_PAGES)]
+    # The API's documentation follows the request, as the API does; the menu's link names the
+    # reader's language.
+    urls = [f"{u}?lang=fr" if u == "/api/docs/" else u for u in urls]
     read, failures = french_failures(client, urls, english_only_words(), data_strings())
     assert read >= 50, f"only {read} pages were read"
     assert not failures, "English on French pages:\n" + "\n".join(failures)
