@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=collabhub.settings.production
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl procps \
+    && apt-get install -y --no-install-recommends curl procps gettext \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 1000 collabhub
 
@@ -22,6 +22,7 @@ COPY --chown=collabhub:collabhub . .
 RUN SECRET_KEY=build-only-collectstatic-key-not-used-at-runtime-0123456789abcdef \
     REDIS_URL=redis://build-only-unused:6379/0 \
     python manage.py collectstatic --noinput -v0 \
+    && python manage.py compilemessages --ignore=var -v0 \
     && mkdir -p /app/var/media && chown -R collabhub:collabhub /app/var
 
 USER collabhub

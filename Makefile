@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help run test lint format bench evaluate lock install chromium axe apiclient wrk services-env clean
+.PHONY: help run test lint format bench evaluate lock install chromium axe apiclient wrk services-env clean messages catalogues
 
 help:
 	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  - benchmarks against PostgreSQL (prints a table)"
 	@echo "make evaluate - the early warning's evaluation on a synthetic cohort (prints a table)"
 	@echo "make lock   - re-resolve pyproject.toml into the lock files"
+	@echo "make messages - refresh every language's .po catalogues from the code (docs/translations.md)"
 
 # The virtualenv is rebuilt from the lock file whenever the lock changes.
 $(BIN)/.installed: requirements-dev.lock
@@ -34,6 +35,21 @@ apt_install = echo "Installing Debian's $(1) for $(2)..."; \
 	if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(1) >/dev/null
 
+# The translation catalogues (each app's locale/, and core/locale for templates/) are compiled
+# into .mo files here, never committed. Django's compilemessages calls GNU msgfmt: Debian's gettext
+# is installed first when it is missing. --ignore keeps it out of the virtualenv's own catalogues.
+catalogues: install
+	@if ! command -v msgfmt >/dev/null; then $(call apt_install,gettext,the translation catalogues); fi
+	@$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v0
+
+# Refresh the .po files from the code (new strings appear untranslated; the completeness test in
+# tests/core/test_i18n.py fails until they are translated).
+messages: install
+	@if ! command -v msgfmt >/dev/null; then $(call apt_install,gettext,the translation catalogues); fi
+	@for language in $$($(BIN)/python -c "from collabhub.settings.base import LANGUAGES, LANGUAGE_CODE; print(' '.join(c for c, _ in LANGUAGES if c != LANGUAGE_CODE))"); do \
+		$(MANAGE) makemessages -l $$language; \
+	done
+
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 chromium:
 	@if [ ! -x "$(CHROMIUM)" ]; then $(call apt_install,chromium,the browser tests); fi
@@ -45,7 +61,7 @@ chromium:
 # No `set -m`: job control would put each job in its own process group, out of reach of Ctrl-C.
 # DEBUG stays off unless set (DEBUG=1 make run), so a wrong URL shows the friendly 404 page;
 # whitenoise serves static files from the finders either way (collabhub/settings/local.py).
-run: install var
+run: install var catalogues
 	@$(MANAGE) migrate --noinput -v0
 	@$(MANAGE) sync_schedules -v0 >/dev/null
 	@$(MANAGE) seed_demo
@@ -88,7 +104,7 @@ apiclient: $(TSC)
 
 # Uses DATABASE_URL / REDIS_URL when set (CI sets both). Otherwise PostgreSQL and Redis on
 # loopback are used when they answer, and SQLite (with the worker tests skipped) when not.
-test: install chromium axe apiclient var
+test: install chromium axe apiclient var catalogues
 	@eval "$$($(BIN)/python tests/backends.py)"; \
 	echo "Test backends: database=$${DATABASE_URL:-sqlite} redis=$${REDIS_URL:-none}"; \
 	rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \

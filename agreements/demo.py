@@ -212,7 +212,9 @@ COLLABORATIONS = [
     ),
     CollaborationSpec(
         slug="coastal-watershed-partnership",
-        title="Coastal Watershed Stewardship Partnership",
+        # Bilingual, as the coast's partners write it.
+        title="Coastal Watershed Stewardship Partnership / "
+        "Partenariat d'intendance du bassin versant côtier",
         structure=Structure.COLLABORATIVE_PARTNERSHIP,
         summary="Two coastal municipalities, an environmental firm and the university restore "
         "the estuary and monitor water quality together, convened by the watershed council.",

@@ -84,12 +84,14 @@ class Collaboration(models.Model):
     planned_end_date = models.DateField(
         _("planned end date"), validators=[validate_date_range], null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("collaboration")
+        verbose_name_plural = _("collaborations")
         ordering = ["title"]
         indexes = [
             models.Index(fields=["status", "structure"]),
@@ -124,10 +126,16 @@ class Participation(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="participations"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="participations",
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="participations"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="participations",
     )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     status = models.CharField(
@@ -147,11 +155,13 @@ class Participation(models.Model):
     left_on = models.DateField(
         _("left on"), validators=[validate_date_range], null=True, blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
         ordering = ["collaboration", "organisation__name"]
         constraints = [
             models.UniqueConstraint(
@@ -184,7 +194,12 @@ class SharedGoal(models.Model):
     # Days of one reporting period of each cadence (a cadence not listed counts as quarterly).
     CADENCE_DAYS = {Cadence.MONTHLY: 30, Cadence.QUARTERLY: 91, Cadence.YEARLY: 365}
 
-    collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="goals")
+    collaboration = models.ForeignKey(
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="goals",
+    )
     title = models.CharField(_("title"), max_length=200)
     indicator = models.CharField(_("indicator"), max_length=200)
     unit = models.CharField(_("unit"), max_length=50)
@@ -196,11 +211,13 @@ class SharedGoal(models.Model):
     cadence = models.CharField(
         _("reporting cadence"), max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("shared goal")
+        verbose_name_plural = _("shared goals")
         ordering = ["collaboration", "title"]
 
     def __str__(self) -> str:
@@ -231,20 +248,35 @@ class Measurement(models.Model):
     # already stored (not a field: never saved).
     is_repeat = False
 
-    goal = models.ForeignKey(SharedGoal, on_delete=models.CASCADE, related_name="measurements")
+    goal = models.ForeignKey(
+        SharedGoal, verbose_name=_("goal"), on_delete=models.CASCADE, related_name="measurements"
+    )
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
     period_end = models.DateField(_("period ending"), validators=[validate_date_range])
     reported_by_organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="measurements"
+        Organisation,
+        verbose_name=_("reporting organisation"),
+        on_delete=models.PROTECT,
+        related_name="measurements",
     )
     reported_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by (user)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reported_by_token = models.ForeignKey(
-        ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ApiToken,
+        verbose_name=_("reported by (API token)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     evidence = models.TextField(_("evidence note"), blank=True)
-    reported_at = models.DateTimeField(default=timezone.now)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
     corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
     correction_reason = models.TextField(_("reason for the correction"), blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
@@ -256,6 +288,8 @@ class Measurement(models.Model):
     all_objects = models.Manager()  # noqa: DJ012 (ruff takes a second manager for a field)
 
     class Meta:
+        verbose_name = _("measurement")
+        verbose_name_plural = _("measurements")
         ordering = ["goal", "period_end"]
         # Related lookups (measurement.goal's reverse, prefetches) go through `objects`, so a
         # withdrawn measurement is left out everywhere; the base manager still sees every row.
@@ -313,7 +347,10 @@ class Agreement(models.Model):
         TERMINATED = "terminated", _("Terminated")
 
     collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="agreements"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="agreements",
     )
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -332,11 +369,13 @@ class Agreement(models.Model):
     )
     renewal_notice_days = models.PositiveIntegerField(_("renewal notice period (days)"), default=90)
     document = models.FileField(_("document"), upload_to=agreement_document_path, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
         ordering = ["collaboration", "title", "-version"]
         indexes = [models.Index(fields=["status", "expiry_date"])]
         constraints = [
@@ -357,23 +396,40 @@ class Signatory(models.Model):
 
     scope = Scope(via="agreement__collaboration")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="signatories"
+    )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="signatures"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="signatures",
     )
     signed_by_name = models.CharField(_("signed by"), max_length=150, blank=True)
     signed_by_title = models.CharField(_("signer's title"), max_length=150, blank=True)
     signed_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by (user)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     signed_by_token = models.ForeignKey(
-        ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ApiToken,
+        verbose_name=_("signed by (API token)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
         ordering = ["agreement", "organisation__name"]
         constraints = [
             models.UniqueConstraint(
@@ -414,13 +470,24 @@ class Obligation(models.Model):
         WAIVED = "waived", _("Waived")
 
     collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="obligations"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="obligations",
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="obligations"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="obligations",
     )
     agreement = models.ForeignKey(
-        Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="obligations"
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="obligations",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.CharField(_("description"), max_length=300)
@@ -445,11 +512,13 @@ class Obligation(models.Model):
     evidence_file = models.FileField(
         _("evidence file"), upload_to=obligation_evidence_path, blank=True, max_length=300
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
         ordering = ["due_date", "pk"]
         indexes = [
             models.Index(fields=["organisation", "status", "due_date"]),

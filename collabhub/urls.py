@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from commissioner.views import home
 from core.views import healthz
+from partners.views import set_language
 
 api_v1 = [
     path("", include("partners.api.urls")),
@@ -18,6 +19,7 @@ api_v1 = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("language/", set_language, name="set_language"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
-from core.scope import COMMISSION, MEMBERS, OWN, ActionRule, Scope
+from core.scope import COMMISSION, OWN, ActionRule, Scope
 
 
 class Meeting(models.Model):
@@ -29,15 +29,20 @@ class Meeting(models.Model):
     )
 
     collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="meetings"
+        Collaboration,
+        verbose_name=_("collaboration"),
+        on_delete=models.CASCADE,
+        related_name="meetings",
     )
     title = models.CharField(_("title"), max_length=200)
     held_at = models.DateTimeField(_("held at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         ordering = ["-held_at"]
         indexes = [models.Index(fields=["collaboration", "held_at"])]
 
@@ -53,19 +58,28 @@ class Attendance(models.Model):
         APOLOGIES = "apologies", _("Apologies")
         ABSENT = "absent", _("Absent")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="attendances"
+    )
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="attendances"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
     )
     status = models.CharField(_("attendance"), max_length=20, choices=Status.choices)
-    confirmed_by_partner = models.BooleanField(default=False)
+    confirmed_by_partner = models.BooleanField(_("confirmed by partner"), default=False)
     # When it was first recorded; a correction keeps the status it replaced and when, so a scan
     # for a day before the correction reads what was recorded then (as-of truth).
-    recorded_at = models.DateTimeField(default=timezone.now)
-    changed_at = models.DateTimeField(null=True, blank=True)
-    previous_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    previous_status = models.CharField(
+        _("previous status"), max_length=20, choices=Status.choices, blank=True
+    )
 
     class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "participation"], name="attendance_once_per_meeting"
@@ -89,7 +103,10 @@ class Activity(models.Model):
         API_CALL = "api_call", _("API use")
 
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="activities"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="activities",
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
@@ -98,13 +115,20 @@ class Activity(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     # Taken back (attendance corrected to absent): no longer counted from this moment, still
     # counted by a scan for an earlier day.
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         ordering = ["-occurred_at"]
         verbose_name_plural = _("activities")
         indexes = [models.Index(fields=["participation", "-occurred_at"])]
@@ -119,6 +143,7 @@ class EngagementPolicy(models.Model):
 
     collaboration = models.OneToOneField(
         Collaboration,
+        verbose_name=_("collaboration"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -189,6 +214,8 @@ class EngagementPolicy(models.Model):
     )
 
     class Meta:
+        verbose_name = _("engagement policy")
+        verbose_name_plural = _("engagement policies")
         verbose_name_plural = _("engagement policies")
         constraints = [
             # At most one system default (the row with no collaboration): NULL becomes 0.
@@ -208,7 +235,9 @@ class EngagementPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Policy for {self.collaboration or 'all collaborations'}"
+        if self.collaboration_id is None:
+            return str(_("Default policy (all collaborations)"))
+        return _("Policy for %(collaboration)s") % {"collaboration": self.collaboration}
 
 
 class Band(models.TextChoices):
@@ -237,45 +266,58 @@ class EngagementSnapshot(models.Model):
     scope = Scope(readers=OWN, own="participation__organisation_id")
 
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="snapshots"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="snapshots",
     )
-    scan_date = models.DateField()
-    score = models.PositiveSmallIntegerField()
-    band = models.CharField(max_length=20, choices=Band.choices)
-    meetings_held = models.PositiveIntegerField(default=0)
+    scan_date = models.DateField(_("scan date"))
+    score = models.PositiveSmallIntegerField(_("score"))
+    band = models.CharField(_("band"), max_length=20, choices=Band.choices)
+    meetings_held = models.PositiveIntegerField(_("meetings held"), default=0)
     # Present; apologies are counted apart (they weigh half in the attendance component).
-    meetings_attended = models.PositiveIntegerField(default=0)
-    meetings_apologies = models.PositiveIntegerField(default=0)
-    attendance_rate = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
-    consecutive_absences = models.PositiveIntegerField(default=0)
+    meetings_attended = models.PositiveIntegerField(_("meetings attended"), default=0)
+    meetings_apologies = models.PositiveIntegerField(_("meetings apologies"), default=0)
+    attendance_rate = models.DecimalField(
+        _("attendance rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    consecutive_absences = models.PositiveIntegerField(_("consecutive absences"), default=0)
     # Obligations due in the window or still outstanding: the denominator of the component.
-    obligations_due = models.PositiveIntegerField(default=0)
-    obligations_overdue = models.PositiveIntegerField(default=0)
-    max_days_overdue = models.PositiveIntegerField(default=0)
-    reports_expected = models.PositiveIntegerField(default=0)
-    reports_missing = models.PositiveIntegerField(default=0)
-    days_since_activity = models.PositiveIntegerField(null=True, blank=True)
-    signatures_pending = models.PositiveIntegerField(default=0)
-    max_days_awaiting_signature = models.PositiveIntegerField(default=0)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.ENGAGED)
+    obligations_due = models.PositiveIntegerField(_("obligations due"), default=0)
+    obligations_overdue = models.PositiveIntegerField(_("obligations overdue"), default=0)
+    max_days_overdue = models.PositiveIntegerField(_("longest overdue (days)"), default=0)
+    reports_expected = models.PositiveIntegerField(_("reports expected"), default=0)
+    reports_missing = models.PositiveIntegerField(_("reports missing"), default=0)
+    days_since_activity = models.PositiveIntegerField(
+        _("days since activity"), null=True, blank=True
+    )
+    signatures_pending = models.PositiveIntegerField(_("signatures pending"), default=0)
+    max_days_awaiting_signature = models.PositiveIntegerField(
+        _("longest wait for a signature (days)"), default=0
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.ENGAGED
+    )
     # Consecutive scans (this one included) in a warning state, and clear of it (scoring at
     # least engaged_min + release_margin and not drifting): the flags' hysteresis.
-    warning_streak = models.PositiveIntegerField(default=0)
-    clear_streak = models.PositiveIntegerField(default=0)
+    warning_streak = models.PositiveIntegerField(_("warning streak"), default=0)
+    clear_streak = models.PositiveIntegerField(_("clear streak"), default=0)
     # The trend evidence accumulated over the scans (commissioner/trends.py, watch).
-    drift_evidence = models.PositiveIntegerField(default=0)
+    drift_evidence = models.PositiveIntegerField(_("drift evidence"), default=0)
     # Held meetings whose attendance is not recorded yet, within the grace period: a data gap,
     # not an absence.
-    meetings_unrecorded = models.PositiveIntegerField(default=0)
+    meetings_unrecorded = models.PositiveIntegerField(_("meetings unrecorded"), default=0)
     # The trend, rhythm, lateness and relationship figures, each with the points it cost
     # (docs/engagement.md): {"attendance_recent": 0.33, ..., "points": {"attendance": 12}}.
-    trend = models.JSONField(default=dict, blank=True)
+    trend = models.JSONField(_("trend"), default=dict, blank=True)
     # {"attendance": {"value": 0.75, "weight": 30}, ...}: each component in [0, 1] and its weight.
-    components = models.JSONField(default=dict, blank=True)
-    reasons = models.JSONField(default=list, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now)
+    components = models.JSONField(_("components"), default=dict, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("engagement snapshot")
+        verbose_name_plural = _("engagement snapshots")
         ordering = ["-scan_date"]
         constraints = [
             models.UniqueConstraint(
@@ -310,32 +352,53 @@ class Flag(models.Model):
 
     OPEN_STATUSES = (Status.OPEN, Status.ACKNOWLEDGED)
 
-    participation = models.ForeignKey(Participation, on_delete=models.CASCADE, related_name="flags")
-    band = models.CharField(max_length=20, choices=Band.choices)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.AT_RISK)
+    participation = models.ForeignKey(
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    band = models.CharField(_("band"), max_length=20, choices=Band.choices)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.AT_RISK
+    )
     # Raised again within the policy's reopen_days of closing: the same flag, reopened.
-    reopened_count = models.PositiveIntegerField(default=0)
-    reopened_on = models.DateField(null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(_("reopened count"), default=0)
+    reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
     # The scan date it closed on: the scan that closed it, or the latest scan of the partner when
     # a person resolved it (the flags' rules compare scan dates, not clock times).
-    closed_on = models.DateField(null=True, blank=True)
-    score = models.PositiveSmallIntegerField()
-    reasons = models.JSONField(default=list, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
-    raised_on = models.DateField()
-    notified_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    raised_on = models.DateField(_("raised on"))
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     resolution_note = models.TextField(_("resolution note"), max_length=5000, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         ordering = ["-raised_on", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -371,18 +434,26 @@ class Intervention(models.Model):
         LETTER = "letter", _("Letter")
         ESCALATION = "escalation", _("Escalation")
 
-    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="interventions")
+    flag = models.ForeignKey(
+        Flag, verbose_name=_("flag"), on_delete=models.CASCADE, related_name="interventions"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     description = models.TextField(_("what was done or planned"), max_length=5000)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), max_length=5000, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -397,17 +468,29 @@ class Reminder(models.Model):
         OBLIGATION_OVERDUE = "obligation_overdue", _("Obligation overdue")
         AGREEMENT_RENEWAL = "agreement_renewal", _("Agreement renewal notice")
 
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     obligation = models.ForeignKey(
-        Obligation, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Obligation,
+        verbose_name=_("obligation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
     )
     agreement = models.ForeignKey(
-        Agreement, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
     )
-    recipient = models.EmailField()
-    sent_at = models.DateTimeField(default=timezone.now)
+    recipient = models.EmailField(_("recipient"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "obligation"],
@@ -428,240 +511,14 @@ class Reminder(models.Model):
 # Partnership health survey (docs/engagement.md, "Partnership health survey") ------------------
 
 
-class SurveyInstrument(models.Model):
-    """A questionnaire, versioned: a new wording is a new version, and a round keeps the version
-    it was opened with, so past answers always read against the statements that were asked."""
-
-    code = models.SlugField(_("code"), max_length=50)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["code", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["code", "version"], name="survey_instrument_version"),
-            models.CheckConstraint(
-                condition=models.Q(version__gte=1), name="survey_instrument_version_positive"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.title} (v{self.version})"
-
-
-class SurveyPrinciple(models.Model):
-    """One principle of an instrument (trust, commitment...), scored as the mean of its
-    statements. `code` is stable across versions, so trends compare like with like."""
-
-    instrument = models.ForeignKey(
-        SurveyInstrument, on_delete=models.CASCADE, related_name="principles"
-    )
-    code = models.SlugField(_("code"), max_length=50)
-    position = models.PositiveSmallIntegerField(_("position"))
-    title = models.CharField(_("title"), max_length=200)
-
-    class Meta:
-        ordering = ["instrument", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["instrument", "code"], name="survey_principle_code"),
-            models.UniqueConstraint(
-                fields=["instrument", "position"], name="survey_principle_position"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class SurveyStatement(models.Model):
-    """A statement a respondent agrees or disagrees with, on the 1-5 scale or "don't know"."""
-
-    principle = models.ForeignKey(
-        SurveyPrinciple, on_delete=models.CASCADE, related_name="statements"
-    )
-    position = models.PositiveSmallIntegerField(_("position"))
-    text = models.CharField(_("statement"), max_length=300)
-
-    class Meta:
-        ordering = ["principle__position", "position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["principle", "position"], name="survey_statement_position"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-class SurveyRound(models.Model):
-    """One run of an instrument in a collaboration, open until the end of `closes_on`."""
-
-    scope = Scope(via="collaboration", readers=MEMBERS)
-
-    collaboration = models.ForeignKey(
-        Collaboration, on_delete=models.CASCADE, related_name="survey_rounds"
-    )
-    instrument = models.ForeignKey(
-        SurveyInstrument, on_delete=models.PROTECT, related_name="rounds"
-    )
-    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
-    closes_on = models.DateField(_("closing date"))
-    # Opt-in: partners see each other's individual answers, not only the aggregate.
-    share_answers = models.BooleanField(
-        _("partners see each other's answers"),
-        default=False,
-        help_text=_("Otherwise a partner sees its own answers and the collaboration's aggregate."),
-    )
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-closes_on", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(closes_on__gt=models.F("opened_on")),
-                name="survey_round_closes_after_opening",
-            )
-        ]
-        indexes = [models.Index(fields=["collaboration", "closes_on"])]
-
-    def __str__(self) -> str:
-        return f"{self.collaboration}: {self.opened_on:%B %Y}"
-
-    def is_open_on(self, day) -> bool:
-        return self.opened_on <= day <= self.closes_on
-
-
-class SurveyRespondent(models.Model):
-    """Someone invited to answer a round for an organisation: a named contact (answering
-    through a signed personal link), or the organisation itself through the API (no contact).
-    `link_nonce` is part of the link: changing it revokes every link sent before."""
-
-    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="respondents")
-    organisation = models.ForeignKey(
-        "partners.Organisation", on_delete=models.CASCADE, related_name="survey_respondents"
-    )
-    contact = models.ForeignKey(
-        "partners.Contact",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="survey_invitations",
-    )
-    email = models.EmailField(_("e-mail"), blank=True)
-    link_nonce = models.CharField(max_length=32, blank=True)
-    invited_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["round", "contact"],
-                condition=models.Q(contact__isnull=False),
-                name="survey_respondent_once_per_contact",
-            ),
-            models.UniqueConstraint(
-                fields=["round", "organisation"],
-                condition=models.Q(contact__isnull=True),
-                name="survey_respondent_one_api_per_organisation",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.contact or self.organisation} in {self.round}"
-
-
-class SurveyResponse(models.Model):
-    """A respondent's answers to a round; a draft until submitted (save and return)."""
-
-    round = models.ForeignKey(SurveyRound, on_delete=models.CASCADE, related_name="responses")
-    organisation = models.ForeignKey(
-        "partners.Organisation", on_delete=models.CASCADE, related_name="survey_responses"
-    )
-    respondent = models.ForeignKey(
-        SurveyRespondent, on_delete=models.CASCADE, related_name="responses"
-    )
-    # {"trust": "comment", ...}: the optional comment on each principle, by principle code.
-    comments = models.JSONField(default=dict, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["round", "organisation", "respondent"],
-                name="survey_response_once_per_respondent",
-            ),
-            models.UniqueConstraint(fields=["respondent"], name="survey_response_one_each"),
-        ]
-        indexes = [models.Index(fields=["round", "submitted_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.organisation} in {self.round}"
-
-    @property
-    def is_submitted(self) -> bool:
-        return self.submitted_at is not None
-
-
-class SurveyAnswer(models.Model):
-    """One statement answered: 1 (strongly disagree) to 5 (strongly agree), or don't know."""
-
-    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
-    statement = models.ForeignKey(SurveyStatement, on_delete=models.PROTECT, related_name="+")
-    value = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
-    dont_know = models.BooleanField(_("don't know"), default=False)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["response", "statement"], name="survey_answer_once_per_statement"
-            ),
-            models.CheckConstraint(
-                condition=(
-                    models.Q(value__gte=1, value__lte=5, dont_know=False)
-                    | models.Q(value__isnull=True, dont_know=True)
-                ),
-                name="survey_answer_on_scale_or_dont_know",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.statement_id}: {'?' if self.dont_know else self.value}"
-
-
-class SurveySchedule(models.Model):
-    """A collaboration's survey cadence: a round opens every `every_months` months from
-    `next_opens_on`, open for `open_days` days (the daily task opens it)."""
-
-    collaboration = models.OneToOneField(
-        Collaboration, on_delete=models.CASCADE, related_name="survey_schedule"
-    )
-    every_months = models.PositiveSmallIntegerField(_("a round every (months)"), default=6)
-    open_days = models.PositiveSmallIntegerField(_("each round open for (days)"), default=28)
-    share_answers = models.BooleanField(_("partners see each other's answers"), default=False)
-    next_opens_on = models.DateField(_("next round opens on"))
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(every_months__gte=1, every_months__lte=24),
-                name="survey_schedule_every_months_range",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(open_days__gte=1, open_days__lte=366),
-                name="survey_schedule_open_days_range",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.collaboration}: every {self.every_months} months"
+# The health survey's models live with the survey (commissioner/survey/models.py).
+from .survey.models import (  # noqa: E402, F401
+    SurveyAnswer,
+    SurveyInstrument,
+    SurveyPrinciple,
+    SurveyRespondent,
+    SurveyResponse,
+    SurveyRound,
+    SurveySchedule,
+    SurveyStatement,
+)

@@ -271,35 +271,38 @@ DETAIL_SCHEMA = {
 # that is not JSON at all.
 FIELD_ERRORS_SCHEMA = {
     "type": "object",
-    "description": "Each bad field (or `non_field_errors`, or `detail`) with its messages.",
+    "description": _("Each bad field (or `non_field_errors`, or `detail`) with its messages."),
     "additionalProperties": {},
 }
 # Named components, so a generated client has one error type of each shape rather than one per
 # operation and status code.
-ERROR_COMPONENTS = {"FieldErrors": FIELD_ERRORS_SCHEMA, "ErrorDetail": DETAIL_SCHEMA}
+ERROR_COMPONENTS: dict[str, dict] = {
+    "FieldErrors": FIELD_ERRORS_SCHEMA,
+    "ErrorDetail": DETAIL_SCHEMA,
+}
 ERROR_RESPONSES = {
     "400": (
-        "Invalid input: each bad field of the body or query is named with its messages.",
+        _("Invalid input: each bad field of the body or query is named with its messages."),
         "FieldErrors",
     ),
     "401": (
-        "No valid credentials: no token or session, or an unknown, revoked or expired token.",
+        _("No valid credentials: no token or session, or an unknown, revoked or expired token."),
         "ErrorDetail",
     ),
     "403": (
-        "Not allowed: a read-only token writing, or a caller who may not make this change.",
+        _("Not allowed: a read-only token writing, or a caller who may not make this change."),
         "ErrorDetail",
     ),
     "404": (
-        "Not found: outside the caller's scope, no such object, or a page past the last.",
+        _("Not found: outside the caller's scope, no such object, or a page past the last."),
         "ErrorDetail",
     ),
     "415": (
-        "Unsupported media type: the body is in a media type the operation does not accept.",
+        _("Unsupported media type: the body is in a media type the operation does not accept."),
         "ErrorDetail",
     ),
     "429": (
-        "Too many requests from this caller: retry after `Retry-After` seconds.",
+        _("Too many requests from this caller: retry after `Retry-After` seconds."),
         "ErrorDetail",
     ),
 }

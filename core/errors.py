@@ -91,7 +91,7 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, OperationalError):
         logger.error("Database unavailable during an API request: %s", exc)
         return Response(
-            {"detail": "The service is temporarily unavailable. Please try again shortly."},
+            {"detail": _("The service is temporarily unavailable. Please try again shortly.")},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "30"},
         )
@@ -106,7 +106,7 @@ def api_exception_handler(exc, context):
         # A constraint the validation layer did not foresee: answer 400, never 500.
         logger.warning("Database rejected an API write: %s", exc)
         return Response(
-            {"non_field_errors": ["The request conflicts with existing data."]},
+            {"non_field_errors": [_("The request conflicts with existing data.")]},
             status=status.HTTP_400_BAD_REQUEST,
         )
     return exception_handler(exc, context)

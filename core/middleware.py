@@ -14,6 +14,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -70,9 +71,10 @@ def _with_csp(response: HttpResponse) -> HttpResponse:
 def _error_page(status: int, title: str, message: str) -> HttpResponse:
     """A minimal page that needs neither the database nor a template context."""
     html = format_html(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<!doctype html><html lang="{}"><head><meta charset="utf-8">'
         "<title>{} · CollabHub</title></head>"
         '<body><main id="main"><h1>{}</h1><p>{}</p><p><a href="/">{}</a></p></main></body></html>',
+        get_language(),
         title,
         title,
         message,

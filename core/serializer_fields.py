@@ -6,6 +6,7 @@ import operator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -27,7 +28,7 @@ class ChoiceLabelField(serializers.ReadOnlyField):
         self.labels = dict(choices)
         # Translated once per value: a field lives for one response, in one language.
         self.translated: dict = {}
-        kwargs.setdefault("help_text", "The value's label, in the request's language.")
+        kwargs.setdefault("help_text", _("The value's label, in the request's language."))
         super().__init__(**kwargs)
 
     def __deepcopy__(self, memo):
@@ -167,7 +168,7 @@ class CappedManyRelatedField(serializers.ManyRelatedField):
     400)."""
 
     default_error_messages = {
-        "too_many": "Name at most {max} ids.",
+        "too_many": _("Name at most {max} ids."),
     }
 
     def to_internal_value(self, data):

@@ -20,6 +20,8 @@ ORGANISATIONS = [
     ("Village of Cedar Falls", "Cedar Falls", K.MUNICIPALITY, "Northern Valley", None),
     ("Municipality of Eastport", "Eastport", K.MUNICIPALITY, "Coastal District", None),
     ("City of Hillcrest", "Hillcrest", K.MUNICIPALITY, "Coastal District", None),
+    # A francophone municipality of the bilingual coast (its contacts write and read French).
+    ("Ville de Beaulac", "Beaulac", K.MUNICIPALITY, "Coastal District", None),
     ("Northern Valley Regional District", "NVRD", K.REGIONAL_GOVERNMENT, "Northern Valley", None),
     ("Wolf Lake First Nation", "Wolf Lake FN", K.FIRST_NATION, "Treaty 9", None),
     ("Province of Westmark", "Westmark", K.PROVINCE, "Westmark", None),
@@ -51,6 +53,13 @@ CONTACT_NAMES = [
     ("Elena Petrova", "Finance Lead"),
     ("Farid Haddad", "Operations Manager"),
 ]
+# Organisations whose people work in French: their own contacts, who prefer French e-mails.
+FRENCH_CONTACTS = {
+    "Ville de Beaulac": [
+        ("Geneviève Cormier", "Directrice générale"),
+        ("Luc Arseneault", "Agent des partenariats"),
+    ],
+}
 
 
 def seed() -> str:
@@ -71,8 +80,10 @@ def seed() -> str:
         by_name[name] = organisation
         if was_created:
             created += 1
-            for offset, (person, title) in enumerate(CONTACT_NAMES[index % 3 : index % 3 + 2]):
+            people = FRENCH_CONTACTS.get(name) or CONTACT_NAMES[index % 3 : index % 3 + 2]
+            for offset, (person, title) in enumerate(people):
                 Contact.objects.create(
+                    preferred_language="fr" if name in FRENCH_CONTACTS else "",
                     organisation=organisation,
                     name=person,
                     title=title,

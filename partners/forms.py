@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import AccessibleForm
 
-from .models import Organisation, User
+from .models import LANGUAGE_CHOICES, Organisation, User
 from .services import MAX_TOKEN_DAYS
 
 
@@ -58,6 +58,12 @@ class ContactForm(AccessibleForm):
     title = forms.CharField(label=_("Title"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Preferred language"),
+        choices=[("", _("Not stated (English)")), *LANGUAGE_CHOICES],
+        required=False,
+        help_text=_("The language of the e-mails CollabHub sends this contact."),
+    )
     is_primary = forms.BooleanField(
         label=_("Primary contact"),
         required=False,

@@ -11,6 +11,10 @@ from simple_history.models import HistoricalRecords
 from core.history import history_user
 from core.scope import Scope
 
+# The languages a person may prefer (settings.LANGUAGES, whose names the switcher shows each in
+# itself; here they read in the reader's language).
+LANGUAGE_CHOICES = [("en", _("English")), ("fr", _("French"))]
+
 
 class User(AbstractUser):
     """A person who signs in to the browser interface."""
@@ -21,6 +25,10 @@ class User(AbstractUser):
         STAFF = "staff", _("Staff")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    # Empty: no choice made yet (pages follow the browser; e-mails the deployment's language).
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=LANGUAGE_CHOICES, blank=True, default=""
+    )
 
     @property
     def is_administrator(self) -> bool:
@@ -66,12 +74,14 @@ class Organisation(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci"),
@@ -95,20 +105,29 @@ class Contact(models.Model):
     scope = Scope(via="organisation")
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="contacts"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
     )
     name = models.CharField(_("name"), max_length=150)
     title = models.CharField(_("title"), max_length=150, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The language of the e-mails sent to this person (survey invitations, reminders).
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=LANGUAGE_CHOICES, blank=True, default=""
+    )
     is_primary = models.BooleanField(_("primary contact"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(get_user=history_user)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -125,14 +144,21 @@ class Contact(models.Model):
 class StaffMembership(models.Model):
     """Links a login user to the organisation they work for."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_membership")
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="staff_membership"
+    )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="staff_memberships"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="staff_memberships",
     )
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
         ordering = ["user__last_name", "user__first_name"]
 
     def __str__(self) -> str:
@@ -143,21 +169,31 @@ class ApiToken(models.Model):
     """A partner organisation's API credential. Only an HMAC digest of the secret is stored."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
     write_enabled = models.BooleanField(_("read-write"), default=False)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ from core.slugs import checked_slug, unique_slug
 from core.versioning import check_version
 from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
-from .models import ApiToken, Contact, Organisation, StaffMembership, User
+from .models import LANGUAGE_CHOICES, ApiToken, Contact, Organisation, StaffMembership, User
 from .tokens import token_digest, token_generate, token_prefix
 
 # last_used_at is written at most this often, so a busy token does not write on every request.
@@ -257,7 +257,15 @@ def organisation_remove(*, actor, organisation: Organisation) -> tuple[bool, dic
 
 # Contacts ------------------------------------------------------------------------------------
 
-CONTACT_FIELDS = ("name", "title", "email", "phone", "is_primary", "is_active")
+CONTACT_FIELDS = (
+    "name",
+    "title",
+    "email",
+    "phone",
+    "preferred_language",
+    "is_primary",
+    "is_active",
+)
 
 
 def _clean_contact(contact: Contact | None, organisation: Organisation, values: dict) -> dict:
@@ -285,6 +293,9 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
                 % {"organisation": organisation.name, "email": email},
                 field="email",
             )
+    preferred_language = values.get("preferred_language") or ""
+    if preferred_language not in dict(LANGUAGE_CHOICES) and preferred_language != "":
+        raise DomainError(_("Choose English or French."), field="preferred_language")
     is_primary = bool(values.get("is_primary", False))
     is_active = bool(values.get("is_active", True))
     if is_primary and not is_active:
@@ -296,6 +307,7 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
         "title": title,
         "email": email,
         "phone": phone,
+        "preferred_language": preferred_language,
         "is_primary": is_primary,
         "is_active": is_active,
     }
@@ -318,6 +330,7 @@ def contact_create(
     title: str = "",
     email: str = "",
     phone: str = "",
+    preferred_language: str = "",
     is_primary: bool = False,
     is_active: bool = True,
 ) -> Contact:
@@ -333,6 +346,7 @@ def contact_create(
             "title": title,
             "email": email,
             "phone": phone,
+            "preferred_language": preferred_language,
             "is_primary": is_primary,
             "is_active": is_active,
         },
@@ -643,3 +657,18 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
     # API use is a sign of life only in the collaboration a request touches: the API views
     # record it (core/api.py: CreditsApiUse), not authentication.
     return token, ""
+
+
+# Languages -----------------------------------------------------------------------------------
+
+
+def user_language_set(*, actor, user: User, language: str) -> None:
+    """Store the language a person reads CollabHub and its e-mails in (the switcher): their own
+    choice, or an administrator's. One conditional UPDATE: concurrent choices cannot interleave
+    a read and a write, the last one made wins."""
+    if user.pk != getattr(actor, "pk", None):
+        _require_people_manager(actor)
+    if language not in dict(LANGUAGE_CHOICES):
+        raise DomainError(_("Choose English or French."), field="language")
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+    user.preferred_language = language

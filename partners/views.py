@@ -3,17 +3,20 @@ and contact forms, API tokens, and the administrators' people page. Thin: the ru
 selectors (reads) and services (writes)."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.i18n import set_language as django_set_language
 
 from core.actors import actor_organisation_id, is_administrator
 from core.csv_export import csv_filter_error, csv_response, day, yes_no
 from core.errors import DomainError
+from core.i18n import supported
 from core.versioning import edit_data, show_refusal, versioned
 from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
@@ -419,3 +422,16 @@ def person_edit(request, pk):
             )
             return redirect("partners:people_list")
     return render(request, "partners/person_form.html", {"form": form, "person": person})
+
+
+@login_not_required
+@require_POST
+def set_language(request):
+    """The language switcher (every page, signed in or not): Django's set_language sets the
+    cookie and redirects back; a signed-in person's choice is also stored on them, so it follows
+    them to another browser and into their e-mails."""
+    response = django_set_language(request)
+    language = supported(request.POST.get("language"))
+    if language and request.user.is_authenticated:
+        services.user_language_set(actor=request.user, user=request.user, language=language)
+    return response

@@ -36,14 +36,19 @@ PARTNER_WRITE_REFUSED = gettext_lazy(
     "Partner tokens may only report measurements, sign agreements and mark obligations met."
 )
 FORBIDDEN = OpenApiResponse(
-    description="Not allowed: a read-only token, a partner token on anything but its own "
-    "measurements, signatures and obligations, or a signed-in user who may not make this change."
+    description=gettext_lazy(
+        "Not allowed: a read-only token, a partner token on anything but its own "
+        "measurements, signatures and obligations, or a signed-in user who may not make this "
+        "change."
+    )
 )
-NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
-BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
+NOT_FOUND = OpenApiResponse(description=gettext_lazy("Not found, or outside the caller's scope."))
+BAD_REQUEST = OpenApiResponse(description=gettext_lazy("Invalid input: each bad field is named."))
 CONFLICT = OpenApiResponse(
-    description="Conflicts with the object's current state (e.g. already signed, already met, "
-    "no longer open): the field at fault is named with the reason."
+    description=gettext_lazy(
+        "Conflicts with the object's current state (e.g. already signed, already met, "
+        "no longer open): the field at fault is named with the reason."
+    )
 )
 
 
@@ -75,18 +80,19 @@ class AgreementsViewSet(ScopedViewSet):
     partner_actions: frozenset[str] = frozenset()
 
 
-def _transition_schema(serializer, read_serializer, what):
+def _transition_schema(serializer, read_serializer, description):
     return extend_schema(
         request=serializer,
         responses={200: read_serializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description=f"Move the {what} to another status through the same service as the browser; "
-        "a refused move is a 400 naming `status` and saying why.",
+        description=description,
     )
 
 
 PRECONDITION_FAILED = OpenApiResponse(
-    description="The If-Match names an older version: the object changed since it was read. "
-    "Nothing was written; GET it again (its ETag) and retry."
+    description=gettext_lazy(
+        "The If-Match names an older version: the object changed since it was read. "
+        "Nothing was written; GET it again (its ETag) and retry."
+    )
 )
 
 
@@ -146,7 +152,14 @@ class CollaborationViewSet(AgreementsViewSet):
         )
         return self.respond(collaboration)
 
-    @_transition_schema(s.StatusSerializer, s.CollaborationSerializer, "collaboration")
+    @_transition_schema(
+        s.StatusSerializer,
+        s.CollaborationSerializer,
+        gettext_lazy(
+            "Move the collaboration to another status through the same service as the browser; "
+            "a refused move is a 400 naming `status` and saying why."
+        ),
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic
     def transition(self, request, pk=None):
@@ -271,10 +284,12 @@ class GoalViewSet(AgreementsViewSet):
             400: BAD_REQUEST,
             403: FORBIDDEN,
         },
-        description="Report a value of a goal's indicator. A partner token reports for its own "
-        "organisation, which must take part in the goal's collaboration. An organisation "
-        "reports a period once: the same report again answers 200 with the stored row (nothing "
-        "is written); a different value for a period already reported is a 409.",
+        description=gettext_lazy(
+            "Report a value of a goal's indicator. A partner token reports for its own "
+            "organisation, which must take part in the goal's collaboration. An organisation "
+            "reports a period once: the same report again answers 200 with the stored row (nothing "
+            "is written); a different value for a period already reported is a 409."
+        ),
     ),
 )
 @extend_schema(tags=["measurements"])
@@ -331,11 +346,14 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
             404: NOT_FOUND,
             409: CONFLICT,
         },
-        description="Correct a measurement's value, period end or both, with a reason. The "
-        "reporting organisation (its staff or a read-write token) or a manager may; the history "
-        "keeps the reported figure and no new report is counted. The same correction again "
-        "changes nothing (200). A withdrawn measurement, or a period the organisation already "
-        "reported, is a 409.",
+        description=gettext_lazy(
+            "Correct a measurement's value, period end or both, with a reason. The "
+            "reporting organisation (its staff or a read-write token) or a manager may; the "
+            "history "
+            "keeps the reported figure and no new report is counted. The same correction again "
+            "changes nothing (200). A withdrawn measurement, or a period the organisation already "
+            "reported, is a 409."
+        ),
     )
     @action(detail=True, methods=["post"])
     @transaction.atomic
@@ -359,9 +377,12 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
             404: NOT_FOUND,
             409: CONFLICT,
         },
-        description="Withdraw a measurement reported in error, with a reason. It no longer "
-        "counts anywhere (lists leave it out unless `include_withdrawn=true`) and its period may "
-        "be reported again. One already withdrawn is a 409.",
+        description=gettext_lazy(
+            "Withdraw a measurement reported in error, with a reason. It no longer "
+            "counts anywhere (lists leave it out unless `include_withdrawn=true`) and its period "
+            "may "
+            "be reported again. One already withdrawn is a 409."
+        ),
     )
     @action(detail=True, methods=["post"])
     @transaction.atomic
@@ -424,9 +445,11 @@ class AgreementViewSet(AgreementsViewSet):
     @extend_schema(
         request={"multipart/form-data": s.DocumentUploadSerializer},
         responses={200: s.AgreementSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description="Upload (or replace) a draft agreement's document: a PDF, DOCX or ODT file "
-        "(judged by its content) in the multipart/form-data field `document`. The one "
-        "operation of the agreements that takes a file; the others take JSON.",
+        description=gettext_lazy(
+            "Upload (or replace) a draft agreement's document: a PDF, DOCX or ODT file "
+            "(judged by its content) in the multipart/form-data field `document`. The one "
+            "operation of the agreements that takes a file; the others take JSON."
+        ),
     )
     @action(detail=True, methods=["put"], parser_classes=[MultiPartParser])
     @transaction.atomic
@@ -438,7 +461,14 @@ class AgreementViewSet(AgreementsViewSet):
         )
         return self.respond(agreement)
 
-    @_transition_schema(s.AgreementStatusSerializer, s.AgreementSerializer, "agreement")
+    @_transition_schema(
+        s.AgreementStatusSerializer,
+        s.AgreementSerializer,
+        gettext_lazy(
+            "Move the agreement to another status through the same service as the browser; "
+            "a refused move is a 400 naming `status` and saying why."
+        ),
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic
     def transition(self, request, pk=None):
@@ -458,10 +488,12 @@ class AgreementViewSet(AgreementsViewSet):
             404: NOT_FOUND,
             409: CONFLICT,
         },
-        description="Sign a circulating agreement, with the signer's name and title. A partner "
-        "token signs for its own organisation, which must be a signatory (other agreements are "
-        "a 404 for it). A signatory signs once: signing again, or signing an agreement that is "
-        "not circulating, is a 409. When every signatory has signed, the agreement is in force.",
+        description=gettext_lazy(
+            "Sign a circulating agreement, with the signer's name and title. A partner "
+            "token signs for its own organisation, which must be a signatory (other agreements are "
+            "a 404 for it). A signatory signs once: signing again, or signing an agreement that is "
+            "not circulating, is a 409. When every signatory has signed, the agreement is in force."
+        ),
     )
     @action(detail=True, methods=["post"])
     @transaction.atomic
@@ -538,10 +570,12 @@ class ObligationViewSet(AgreementsViewSet):
             404: NOT_FOUND,
             409: CONFLICT,
         },
-        description="Record that a pending obligation was met, with the evidence: a description "
-        "and optionally a link; attach a file afterwards with `evidence-file`. A partner token "
-        "may do this for its own organisation's obligations only (others are a 404). An "
-        "obligation already met or waived is a 409.",
+        description=gettext_lazy(
+            "Record that a pending obligation was met, with the evidence: a description "
+            "and optionally a link; attach a file afterwards with `evidence-file`. A partner token "
+            "may do this for its own organisation's obligations only (others are a 404). An "
+            "obligation already met or waived is a 409."
+        ),
     )
     @action(detail=True, methods=["post"], url_path="mark-met")
     @transaction.atomic
@@ -565,10 +599,12 @@ class ObligationViewSet(AgreementsViewSet):
             404: NOT_FOUND,
             409: CONFLICT,
         },
-        description="Attach (or replace) the file of a met obligation's evidence: a PDF, DOCX "
-        "or ODT file (judged by its content) in the multipart/form-data field `evidence_file`. "
-        "Whoever may mark the obligation met may attach it; a pending or waived obligation is "
-        "a 409.",
+        description=gettext_lazy(
+            "Attach (or replace) the file of a met obligation's evidence: a PDF, DOCX "
+            "or ODT file (judged by its content) in the multipart/form-data field `evidence_file`. "
+            "Whoever may mark the obligation met may attach it; a pending or waived obligation is "
+            "a 409."
+        ),
     )
     @action(
         detail=True, methods=["put"], url_path="evidence-file", parser_classes=[MultiPartParser]

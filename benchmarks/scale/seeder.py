@@ -169,6 +169,7 @@ class ScaleSeeder(ScaleRecords):
                     True,
                     joined,
                     User.Role.COMMISSIONER,
+                    "",  # preferred_language: none chosen
                 )
             for user_id in self.staff_ids:
                 yield (
@@ -183,6 +184,7 @@ class ScaleSeeder(ScaleRecords):
                     True,
                     joined,
                     User.Role.STAFF,
+                    "",  # preferred_language: none chosen
                 )
 
         columns = [
@@ -197,6 +199,7 @@ class ScaleSeeder(ScaleRecords):
             "is_active",
             "date_joined",
             "role",
+            "preferred_language",
         ]
         self._copy(User, columns, rows(), commissioners + staff)
 
@@ -274,6 +277,7 @@ class ScaleSeeder(ScaleRecords):
                         True,
                         created,
                         created,
+                        "",  # preferred_language: none stated
                     )
                     contact_id += 1
 
@@ -288,6 +292,7 @@ class ScaleSeeder(ScaleRecords):
             "is_active",
             "created_at",
             "updated_at",
+            "preferred_language",
         ]
         self._copy(Contact, columns, contacts(), 2 * plan.organisations)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -75,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in person's stored language; the API's Accept-Language.
+    "core.i18n.ReaderLanguageMiddleware",
     "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -147,11 +148,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
-# Only languages with a translation catalogue under locale/ are offered: LocaleMiddleware would
-# otherwise answer a French browser with lang="fr" over English text (WCAG 3.1.1). Strings stay
-# marked for translation; add ("fr", _("French")) here with locale/fr/LC_MESSAGES/django.po.
-LANGUAGES = [("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Canada's two official languages. Each name is written in its own language (a French reader
+# looks for "Français", not "French"). Catalogues: each app's own locale/ and, for templates/
+# and collabhub/, core/locale (docs/translations.md says how to add a language).
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "core" / "locale"]
+# Canadian usage for dates and numbers: collabhub/formats/fr follows Django's fr_CA (ISO short
+# dates, "13 h 40") with the French thousands separator, so 1234.5 dollars reads 1 234,50 $.
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/Toronto")
 USE_I18N = True
 USE_TZ = True

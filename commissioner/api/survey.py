@@ -31,9 +31,9 @@ from core.api import JSONParser, StrictOrderingFilter
 from core.errors import DomainError
 from core.viewsets import ScopedViewSet
 
-NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
-BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
-FORBIDDEN = OpenApiResponse(description="Not allowed: a read-only token.")
+NOT_FOUND = OpenApiResponse(description=gettext_lazy("Not found, or outside the caller's scope."))
+BAD_REQUEST = OpenApiResponse(description=gettext_lazy("Invalid input: each bad field is named."))
+FORBIDDEN = OpenApiResponse(description=gettext_lazy("Not allowed: a read-only token."))
 
 
 # Serializers ------------------------------------------------------------------------------------
@@ -120,12 +120,10 @@ class SurveyAnswerSerializer(serializers.Serializer):
         value, dont_know = attrs.get("value"), attrs.get("dont_know", False)
         if dont_know and value is not None:
             raise ValidationError(
-                {"value": [_("Give a value from 1 to 5 or \u201cdon't know\u201d, not both.")]}
+                {"value": [_("Give a value from 1 to 5 or “don't know”, not both.")]}
             )
         if not dont_know and value is None:
-            raise ValidationError(
-                {"value": [_("Give a value from 1 to 5, or \u201cdon't know\u201d.")]}
-            )
+            raise ValidationError({"value": [_("Give a value from 1 to 5, or “don't know”.")]})
         return attrs
 
 
@@ -306,9 +304,11 @@ class SurveyRoundFilterSet(filters.FilterSet):
 @extend_schema_view(
     results=extend_schema(
         responses={200: SurveyResultsSerializer, 404: NOT_FOUND},
-        description="The round's results as the caller may see them: administrators and "
-        "commissioners every organisation's scores and comments; a partner (its token or "
-        "staff) the aggregate and its own, and the others' only when the round shares answers.",
+        description=gettext_lazy(
+            "The round's results as the caller may see them: administrators and "
+            "commissioners every organisation's scores and comments; a partner (its token or "
+            "staff) the aggregate and its own, and the others' only when the round shares answers."
+        ),
     ),
 )
 @extend_schema(tags=["survey"])
@@ -362,15 +362,17 @@ class SurveyRoundViewSet(ScopedViewSet):
     @extend_schema(
         methods=["GET"],
         responses={200: SurveyResponseSerializer, 404: NOT_FOUND},
-        description="The caller's organisation's own response to the round.",
+        description=gettext_lazy("The caller's organisation's own response to the round."),
     )
     @extend_schema(
         methods=["PUT"],
         request=SurveyResponseWriteSerializer,
         responses={200: SurveyResponseSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
-        description="Save (or, with `submit`, submit) the caller's organisation's answers to an "
-        "open round; refused once submitted or after the closing date. Each answer is a value "
-        "from 1 to 5 or `dont_know`.",
+        description=gettext_lazy(
+            "Save (or, with `submit`, submit) the caller's organisation's answers to an "
+            "open round; refused once submitted or after the closing date. Each answer is a value "
+            "from 1 to 5 or `dont_know`."
+        ),
     )
     @action(detail=True, methods=["get", "put"], url_path="my-response")
     def my_response(self, request, pk=None):

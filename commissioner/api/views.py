@@ -28,14 +28,18 @@ from core.viewsets import ScopedViewSet
 from . import serializers as s
 
 FORBIDDEN = OpenApiResponse(
-    description="Not allowed: a read-only token, or a caller who is not an administrator or "
-    "commissioner (flags and interventions)."
+    description=gettext_lazy(
+        "Not allowed: a read-only token, or a caller who is not an administrator or "
+        "commissioner (flags and interventions)."
+    )
 )
-NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
-BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
+NOT_FOUND = OpenApiResponse(description=gettext_lazy("Not found, or outside the caller's scope."))
+BAD_REQUEST = OpenApiResponse(description=gettext_lazy("Invalid input: each bad field is named."))
 CONFLICT = OpenApiResponse(
-    description="Conflicts with the object's current state (e.g. attendance already recorded "
-    "otherwise, a flag already closed): the field at fault is named with the reason."
+    description=gettext_lazy(
+        "Conflicts with the object's current state (e.g. attendance already recorded "
+        "otherwise, a flag already closed): the field at fault is named with the reason."
+    )
 )
 
 
@@ -82,10 +86,13 @@ class MeetingViewSet(CommissionerViewSet):
     @_write_schema(
         s.ConfirmAttendanceSerializer,
         s.MeetingSerializer,
-        description="Confirm your own organisation's attendance (present, apologies or absent). "
-        "Only meetings of collaborations your organisation takes an active part in; any other "
-        "meeting is a 404. Present and absent only once the meeting has started; attendance the "
-        "managers already recorded otherwise is a 409.",
+        description=gettext_lazy(
+            "Confirm your own organisation's attendance (present, apologies or absent). "
+            "Only meetings of collaborations your organisation takes an active part in; any other "
+            "meeting is a 404. Present and absent only once the meeting has started; attendance "
+            "the "
+            "managers already recorded otherwise is a 409."
+        ),
         conflict=True,
     )
     @action(detail=True, methods=["post"], url_path="confirm-attendance")
@@ -130,7 +137,9 @@ class FlagViewSet(CommissionerViewSet):
     def base_queryset(self):
         return selectors.flag_api_rows().order_by("-raised_on", "-pk")
 
-    @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.", conflict=True)
+    @_write_schema(
+        None, s.FlagSerializer, description=gettext_lazy("Acknowledge an open flag."), conflict=True
+    )
     @action(detail=True, methods=["post"])
     @transaction.atomic  # the write and its answer's read-back are one unit
     def acknowledge(self, request, pk=None):
@@ -141,7 +150,7 @@ class FlagViewSet(CommissionerViewSet):
     @_write_schema(
         s.ResolveSerializer,
         s.FlagSerializer,
-        description="Resolve a flag, saying how.",
+        description=gettext_lazy("Resolve a flag, saying how."),
         conflict=True,
     )
     @action(detail=True, methods=["post"])
@@ -180,7 +189,7 @@ class InterventionViewSet(mixins.CreateModelMixin, CommissionerViewSet):
     @_write_schema(
         s.OutcomeSerializer,
         s.InterventionSerializer,
-        description="Record the outcome.",
+        description=gettext_lazy("Record the outcome."),
         conflict=True,
     )
     @action(detail=True, methods=["post"])

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Obligation, Participation
 from core.bounds import shift
+from core.i18n import recipient_language, written_in
 from partners.models import Contact, User
 
 from ..models import (
@@ -161,6 +162,7 @@ def flag_digests_send() -> int:
                 "participation__collaboration__commissioner__first_name",
                 "participation__collaboration__commissioner__last_name",
                 "participation__collaboration__commissioner__email",
+                "participation__collaboration__commissioner__preferred_language",
                 "pk",
                 "state",
                 "score",
@@ -173,7 +175,7 @@ def flag_digests_send() -> int:
             return 0
         by_commissioner: dict[int, list[DigestLine]] = defaultdict(list)
         commissioners = {}
-        for pk, username, first_name, last_name, email, *line in rows:
+        for pk, username, first_name, last_name, email, language, *line in rows:
             if pk not in commissioners:
                 commissioners[pk] = User(
                     pk=pk,
@@ -181,6 +183,7 @@ def flag_digests_send() -> int:
                     first_name=first_name,
                     last_name=last_name,
                     email=email,
+                    preferred_language=language,
                 )
             by_commissioner[pk].append(DigestLine(*line))
         announced = [line.pk for group in by_commissioner.values() for line in group]
@@ -195,21 +198,30 @@ def flag_digests_send() -> int:
             return undo
 
         outgoing = [
-            (_digest_message(commissioners[pk], group), unmark(group))
+            (
+                written_in(
+                    recipient_language(commissioners[pk]),
+                    _digest_message,
+                    commissioners[pk],
+                    group,
+                ),
+                unmark(group),
+            )
             for pk, group in by_commissioner.items()
         ]
         delivered = _send_on_commit(outgoing, "an engagement digest")
     return sum(delivered)
 
 
-def _primary_email(organisation_ref: str) -> Subquery:
+def _primary_email(organisation_ref: str, field: str = "email") -> Subquery:
+    """The organisation's primary contact's e-mail (or its `field`: its preferred language)."""
     return Subquery(
         Contact.objects.filter(
             organisation_id=OuterRef(organisation_ref), is_primary=True, is_active=True
         )
         .exclude(email="")
         .order_by("pk")
-        .values("email")[:1]
+        .values(field)[:1]
     )
 
 
@@ -225,6 +237,7 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
         Obligation.objects.filter(status=Obligation.Status.PENDING)
         .exclude(collaboration__status__in=CLOSED_COLLABORATION_STATUSES)
         .annotate(recipient=_primary_email("organisation_id"))
+        .annotate(recipient_language=_primary_email("organisation_id", "preferred_language"))
         .filter(recipient__isnull=False)
         .select_related("collaboration", "organisation")
         .order_by("due_date", "pk")
@@ -254,7 +267,13 @@ def obligation_reminders_send(*, today: dt.date | None = None) -> int:
             with translation.override(settings.LANGUAGE_CODE):
                 outgoing = [
                     (
-                        _obligation_message(recipient, items, today),
+                        written_in(
+                            items[0][1].recipient_language,
+                            _obligation_message,
+                            recipient,
+                            items,
+                            today,
+                        ),
                         _forget_reminders(
                             [Q(kind=kind, obligation_id=o.pk) for kind, o in items], recorded_at
                         ),
@@ -328,6 +347,11 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
         .exclude(collaboration__status__in=CLOSED_COLLABORATION_STATUSES)
         .exclude(Exists(sent))
         .annotate(lead_email=_primary_email("collaboration__lead_organisation_id"))
+        .annotate(
+            lead_language=_primary_email(
+                "collaboration__lead_organisation_id", "preferred_language"
+            )
+        )
         .select_related("collaboration__commissioner")
         .order_by("expiry_date", "pk")
     )
@@ -370,7 +394,16 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
                     key = Q(kind=Reminder.Kind.AGREEMENT_RENEWAL, agreement_id=agreement.pk)
                     outgoing.append(
                         (
-                            _renewal_message(agreement, to, cc, today),
+                            written_in(
+                                agreement.lead_language
+                                if agreement.lead_email
+                                else recipient_language(commissioner),
+                                _renewal_message,
+                                agreement,
+                                to,
+                                cc,
+                                today,
+                            ),
                             _forget_reminders([key], recorded_at),
                         )
                     )

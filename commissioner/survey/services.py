@@ -36,6 +36,7 @@ from commissioner.models import (
 )
 from core.actors import actor_organisation_id, is_partner
 from core.errors import DomainError
+from core.i18n import recipient_language
 from partners.models import Contact
 
 from .instrument import DEFAULT_CODE, DEFAULT_DESCRIPTION, DEFAULT_PRINCIPLES, DEFAULT_TITLE
@@ -367,9 +368,7 @@ def _checked_answers(survey_round: SurveyRound, answers: Mapping[int, object]) -
             checked.append(Answer(statement_id, DONT_KNOW))
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-            raise DomainError(
-                _("Choose an answer from 1 to 5, or \u201cdon't know\u201d."), field=field
-            )
+            raise DomainError(_("Choose an answer from 1 to 5, or “don't know”."), field=field)
         checked.append(Answer(statement_id, value))
     return checked
 
@@ -429,10 +428,7 @@ def survey_response_save(
             missing = [s for s in expected if s.pk not in answered]
             if missing:
                 raise DomainError(
-                    _(
-                        "Answer this statement (or choose \u201cdon't know\u201d) before "
-                        "submitting."
-                    ),
+                    _("Answer this statement (or choose “don't know”) before submitting."),
                     field=f"statement_{missing[0].pk}",
                     code="incomplete",
                 )
@@ -524,7 +520,7 @@ def survey_reminders_send(*, today: dt.date | None = None) -> int:
             )
             .exclude(email="")
             .exclude(Exists(submitted))
-            .select_related("round__collaboration")
+            .select_related("round__collaboration", "contact")
             .order_by("pk")
         )
         now = timezone.now()
@@ -542,7 +538,8 @@ def survey_reminders_send(*, today: dt.date | None = None) -> int:
 
 
 def _invitation(respondent, survey_round, collaboration, *, reminder: bool) -> mail.EmailMessage:
-    with translation.override(settings.LANGUAGE_CODE):
+    # In the invited contact's own language (the deployment's when they stated none).
+    with translation.override(recipient_language(respondent.contact)):
         if reminder:
             subject = _("Reminder: how is %(title)s working? (closes %(date)s)")
         else:

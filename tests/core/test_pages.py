@@ -211,12 +211,12 @@ def test_a_bad_login_describes_both_fields_with_the_error(client):
         assert "Please enter a correct username" in described_by(page, field)
 
 
-def test_a_french_browser_gets_the_english_text_labelled_english(client):
-    # No French catalogue exists yet: lang="fr" over English text would mislead screen readers.
+def test_a_french_browser_gets_french_text_labelled_french(client):
+    # lang matches the text, so screen readers read it with French pronunciation (WCAG 3.1.1).
     response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.9,en;q=0.5")
-    assert parse(response).lang == "en"
-    assert response["Content-Language"] == "en"
-    assert "Log in to CollabHub" in response.content.decode()
+    assert parse(response).lang == "fr"
+    assert response["Content-Language"] == "fr"
+    assert "Ouvrir une session dans CollabHub" in response.content.decode()
 
 
 def test_health_check_answers_whatever_the_host(client, settings):

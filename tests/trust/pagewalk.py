@@ -28,6 +28,8 @@ WRITE_PAGE = re.compile(
 
 
 LOGOUT = "/accounts/logout"
+# The language switcher on every page changes only the reader's own language (collabhub/i18n.py).
+LANGUAGE = "/language"
 
 
 def tail(route: str) -> str:
@@ -131,8 +133,9 @@ def b_urls(world, page) -> list[str]:
 
 
 def harvest(world, administrator, pages=None) -> list[HarvestedForm]:
-    """Every POST form the administrator sees on B's pages (logout aside), each with the first
-    of its variants that, submitted by the administrator, changes B's data (rolled back)."""
+    """Every POST form the administrator sees on B's pages (logout and the language switcher
+    aside), each with the first of its variants that, submitted by the administrator, changes
+    B's data (rolled back)."""
     harvested = []
     for page in b_pages(pages):
         for url in b_urls(world, page):
@@ -141,7 +144,7 @@ def harvest(world, administrator, pages=None) -> list[HarvestedForm]:
                 continue
             for position, form in enumerate(post_forms(seen.content.decode())):
                 target = urljoin(url, form.action) if form.action else url
-                if target.rstrip("/").endswith(LOGOUT):
+                if target.rstrip("/").endswith((LOGOUT, LANGUAGE)):
                     continue
                 item = HarvestedForm(page, url, target, form, position=position)
                 for data in form.variants():

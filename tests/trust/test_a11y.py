@@ -34,6 +34,7 @@ NOT_PAGES = {
     "agreements:participation_contact_options": "an htmx fragment, checked inside its page",
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",
+    "set_language": "POST only (the language switcher's button on every page)",
     "partners:organisation_export": "a CSV file",
     "agreements:collaboration_export": "a CSV file",
     "agreements:participation_export": "a CSV file",
@@ -152,13 +153,16 @@ def keyboard_login(page, username: str) -> None:
 def test_log_in_reach_every_control_and_log_out_with_the_keyboard_only(page):
     staff_user(username="keyboard-kim", first_name="Kim")
     page.goto("/accounts/login/")
-    # The username field has focus on arrival; the skip link is the first stop behind it.
+    # The username field has focus on arrival; behind it the language switcher ("Français"),
+    # the brand and the skip link, the first stop.
     assert page.evaluate("document.activeElement.id") == "id_username"
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == "Français"
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     assert focused(page) == "Skip to main content"
-    page.keyboard.press("Tab")
-    page.keyboard.press("Tab")
+    for _ in range(3):
+        page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "id_username"
     page.keyboard.type("keyboard-kim")
     page.keyboard.press("Tab")

@@ -25,6 +25,11 @@ PUBLIC_PAGES = {
     "api-docs": "the API's documentation (Swagger UI): no data of anyone's, it only loads the "
     "schema, which is public too",
 }
+# Public POST-only actions (GET is 405), and why: each answers a redirect back, never data.
+PUBLIC_ACTIONS = {
+    "set_language": "the language switcher on the log-in page: it sets the language cookie and "
+    "redirects back to the page (collabhub/i18n.py); it reads and changes nobody's data",
+}
 # Public pages whose parameter is a secret (a signed personal link) the walk cannot make: filled
 # with an id it is a link that does not work, a page saying so (404), never the log-in page.
 # test_a_personal_survey_link_opens_for_nobody opens a real one.
@@ -68,6 +73,14 @@ def test_every_page_sends_nobody_to_log_in(world):
             continue  # test_csp.py's meta-test fails on these
         url = page.url_for(world.a)
         public = page.name in PUBLIC_PAGES
+        if page.name in PUBLIC_ACTIONS:
+            walked += 2
+            if client.get(url).status_code != 405:
+                failures.append(f"GET {url}: not 405")
+            response = client.post(url, {"language": "fr", "next": "/accounts/login/"})
+            if response.status_code != 302 or response["Location"] != "/accounts/login/":
+                failures.append(f"POST {url}: {response.status_code}")
+            continue
         if page.name in PUBLIC_WITH_SECRET:
             for method in ("get", "post"):
                 response = getattr(client, method)(url)
