@@ -59,7 +59,7 @@ from .structures import (
 )
 
 # Paths under /collaborations/ that are pages, not collaborations.
-RESERVED_SLUGS = frozenset({"new"})
+RESERVED_SLUGS = frozenset({"new", "structures"})
 # Largest magnitude a DecimalField(max_digits=14, decimal_places=2) holds.
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_TEXT = 20_000
