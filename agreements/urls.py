@@ -4,7 +4,7 @@ Fixed paths come before `<slug>/`; services.RESERVED_SLUGS keeps collaborations 
 
 from django.urls import path
 
-from . import advisor_views, views
+from . import advisor_views, timeline_views, views
 from .explainers import url_part
 from .models import Structure
 
@@ -37,6 +37,11 @@ urlpatterns = [
     path("<slug:slug>/", views.collaboration_detail, name="collaboration_detail"),
     path("<slug:slug>/edit/", views.collaboration_edit, name="collaboration_edit"),
     path("<slug:slug>/status/", views.collaboration_status, name="collaboration_status"),
+    path(
+        "<slug:slug>/timeline/",
+        timeline_views.collaboration_timeline_page,
+        name="collaboration_timeline",
+    ),
     path("<slug:slug>/participations/new/", views.participation_add, name="participation_add"),
     path(
         "<slug:slug>/participations/contact-options/",

@@ -1,6 +1,7 @@
 """Organisations, their contacts, the people who log in, and partner API tokens."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -63,6 +64,35 @@ class Organisation(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The governments whose elections bear on the organisation (partners/elections.py); the free
+    # text `jurisdiction` above stays as the region people search by.
+    municipal_jurisdiction = models.ForeignKey(
+        "Jurisdiction",
+        verbose_name=_("municipal jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "municipal"},
+    )
+    provincial_jurisdiction = models.ForeignKey(
+        "Jurisdiction",
+        verbose_name=_("provincial or territorial jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "provincial"},
+    )
+    federal_jurisdiction = models.ForeignKey(
+        "Jurisdiction",
+        verbose_name=_("federal jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "federal"},
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -169,3 +199,66 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return not self.is_expired and not self.is_revoked
+
+
+class Jurisdiction(models.Model):
+    """A government whose elections can stall a collaboration: a municipality's council (or the
+    municipal councils of a province, which vote on one day), a province or territory, the
+    federal government. Administrators keep its election dates (ElectionDate)."""
+
+    class Kind(models.TextChoices):
+        MUNICIPAL = "municipal", _("Municipal")
+        PROVINCIAL = "provincial", _("Provincial or territorial")
+        FEDERAL = "federal", _("Federal")
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    cycle_years = models.PositiveSmallIntegerField(
+        _("electoral cycle (years)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("The usual time between general elections."),
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint("kind", Lower("name"), name="jurisdiction_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(cycle_years__gte=1, cycle_years__lte=10),
+                name="jurisdiction_cycle_years_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+
+class ElectionDate(models.Model):
+    """A general election (or a by-election) of a jurisdiction, on polling day."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="elections"
+    )
+    # (collabhub.bounds imports the error handling, which imports this module: the range is a
+    # database constraint here.)
+    date = models.DateField(_("polling day"))
+    description = models.CharField(
+        _("description"), max_length=150, blank=True, help_text=_("e.g. “General election”.")
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "date"], name="election_date_unique_per_jurisdiction"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date__gte="1900-01-01", date__lte="2200-12-31"),
+                name="election_date_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.name}: {self.date:%Y-%m-%d}"
