@@ -262,3 +262,59 @@ class ElectionDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jurisdiction.name}: {self.date:%Y-%m-%d}"
+
+
+class ImportRun(models.Model):
+    """One CSV import of organisations or contacts (partners/imports.py): the rows read from the
+    uploaded file, each row's errors (line and field), and what became of it. Rows are imported
+    all or nothing, and only from a run whose preview had no error."""
+
+    class Kind(models.TextChoices):
+        ORGANISATIONS = "organisations", _("Organisations")
+        CONTACTS = "contacts", _("Contacts")
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking the rows")
+        READY = "ready", _("Ready to import")
+        INVALID = "invalid", _("Has errors")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed: nothing imported")
+
+    kind = models.CharField(_("what it imports"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.VALIDATING
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    # [[line, {column: value}], ...] as read from the file (bounded by IMPORT_MAX_ROWS).
+    rows = models.JSONField(default=list, blank=True)
+    # [{"line": n, "field": "kind", "message": "..."}, ...], at most MAX_STORED_ERRORS of them.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="done") | models.Q(imported_count=0),
+                name="import_run_counts_only_when_done",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.VALIDATING, self.Status.IMPORTING}

@@ -43,7 +43,8 @@ def test_every_structure_can_be_suggested():
     suggested = set()
     values = (YES, NO, UNSURE)
     for combination in itertools.product(values, repeat=len(QUESTIONS)):
-        suggested.add(suggest(dict(zip([q.name for q in QUESTIONS], combination))).structure)
+        given = dict(zip([q.name for q in QUESTIONS], combination, strict=True))
+        suggested.add(suggest(given).structure)
     assert suggested == set(Structure.values)
 
 
@@ -66,6 +67,7 @@ def test_answers_other_than_yes_no_unsure_count_as_unsure():
 
 
 # Pages ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_the_new_collaboration_page_offers_the_advisor_and_it_can_be_skipped(client, lead_staff):

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "agreements:participation_contact_options": "an htmx fragment, checked inside its page",
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",
+    "partners:import_confirm": "POST only (a button on the import's page)",
     "partners:organisation_export": "a CSV file",
     "agreements:collaboration_export": "a CSV file",
     "agreements:participation_export": "a CSV file",
