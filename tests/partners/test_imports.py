@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collabhub.errors import DomainError
 from partners import imports
-from partners.models import Contact, ImportRun, Organisation
+from partners.models import ImportRun, Organisation
 from tests import factories
 from tests.querycount import query_budget
 
@@ -253,7 +253,8 @@ def test_the_import_pages_from_upload_to_done(client, admin):
         "/organisations/import/", {"kind": ORGS, "file": upload(GOOD, "orgs.csv")}
     )
     run = ImportRun.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/organisations/imports/{run.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/organisations/imports/{run.pk}/"
     preview = client.get(run.get_absolute_url()).content.decode()
     assert "All 2 rows have no error" in preview and "City of Northgate" in preview
     response = client.post(f"/organisations/imports/{run.pk}/confirm/", follow=True)
@@ -274,7 +275,7 @@ def test_a_bad_file_is_a_form_error_and_an_invalid_one_lists_its_errors(client, 
         follow=True,
     )
     body = response.content.decode()
-    assert "The file has 1 error" in body and "<th scope=\"row\">2</th>" in body
+    assert "The file has 1 error" in body and '<th scope="row">2</th>' in body
     assert "Import 1 row" not in body
     assert client.post("/organisations/import/", {"kind": ORGS}).status_code == 200
 
