@@ -118,7 +118,7 @@ def collaboration_timeline(collaboration: Collaboration, *, today: dt.date | Non
                 Event(
                     agreement.expiry_date,
                     "expiry",
-                    _("“%(title)s” expires, unless renewed") % {"title": title},
+                    _("Expiry of “%(title)s”, unless renewed") % {"title": title},
                     checked=True,
                 )
             )

@@ -78,7 +78,7 @@ def test_the_planned_end_and_a_renewal_in_the_period_are_warned(collaboration, o
     warnings = timeline_of(collaboration).warnings
     assert any(w.startswith("The planned end (2026-07-28)") for w in warnings), warnings
     assert any(w.startswith("Renewal notice for “Transit MOU”") for w in warnings), warnings
-    assert not any("“Transit MOU” expires" in w for w in warnings)  # 2027-06-30 is clear
+    assert not any("Expiry of “Transit MOU”" in w for w in warnings)  # 2027-06-30 is clear
     assert len(warnings) == 2
 
 
