@@ -613,12 +613,18 @@ def import_run_apply(*, run_id: int, actor_id: int | None) -> ImportRun:
     """Write every row of an IMPORTING run in one transaction, with its audit history, or none:
     a clash found now (an organisation registered since the preview) fails the run with
     nothing written. Idempotent: a run not IMPORTING is returned as it is."""
-    run = ImportRun.objects.get(pk=run_id)
+    run = ImportRun.objects.defer("rows").get(pk=run_id)
     if run.status != ImportRun.Status.IMPORTING:
         return run
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    importing = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.IMPORTING)
     try:
         with transaction.atomic():
+            # Locked and re-read: a second copy of the task (a redelivery) waits here, then
+            # finds the run done and leaves it.
+            run = ImportRun.objects.select_for_update().get(pk=run_id)
+            if run.status != ImportRun.Status.IMPORTING:
+                return run
             # Checked again inside the transaction: the database may have changed since.
             errors = _Errors()
             if run.kind == ImportRun.Kind.ORGANISATIONS:
@@ -636,15 +642,21 @@ def import_run_apply(*, run_id: int, actor_id: int | None) -> ImportRun:
                     _("Line %(line)s, %(field)s: %(message)s")
                     % {"line": first["line"], "field": first["field"], "message": first["message"]}
                 )
-            ImportRun.objects.filter(pk=run.pk).update(
+            importing.update(
                 status=ImportRun.Status.DONE,
                 imported_count=count,
                 finished_at=timezone.now(),
                 message="",
             )
     except (DomainError, IntegrityError) as error:
-        message = error.message if isinstance(error, DomainError) else str(error).splitlines()[0]
-        ImportRun.objects.filter(pk=run.pk).update(
+        if isinstance(error, DomainError):
+            message = error.message
+        else:  # the database's own constraint, met by a write made meanwhile
+            message = _(
+                "an organisation with one of these names or slugs, or a primary contact of "
+                "one of these organisations, was added meanwhile"
+            )
+        importing.update(
             status=ImportRun.Status.FAILED,
             finished_at=timezone.now(),
             message=_(
@@ -655,7 +667,7 @@ def import_run_apply(*, run_id: int, actor_id: int | None) -> ImportRun:
         )
     except Exception:
         logger.exception("CSV import %s failed", run.pk)
-        ImportRun.objects.filter(pk=run.pk).update(
+        importing.update(
             status=ImportRun.Status.FAILED,
             finished_at=timezone.now(),
             message=_("Nothing was imported: the import stopped on an unexpected error."),
@@ -768,4 +780,6 @@ def import_runs_for(*, actor):
 
 
 def import_run_get_for(*, actor, pk: int) -> ImportRun:
-    return get_object_or_404(import_runs_for(actor=actor), pk=pk)
+    """One run, its rows left unread (up to IMPORT_MAX_ROWS of them, and the progress page is
+    polled every two seconds): reading `run.rows` fetches them."""
+    return get_object_or_404(import_runs_for(actor=actor).defer("rows"), pk=pk)

@@ -322,3 +322,36 @@ def test_import_and_imports_are_not_organisation_slugs(admin):
     for name in ("Import", "Imports"):
         organisation = services.organisation_create(actor=admin, name=name, kind="other")
         assert organisation.slug not in {"import", "imports"}
+
+
+def test_with_the_broker_down_the_phase_runs_in_process(
+    admin, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from partners import tasks
+
+    def refuse(*args):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.import_validate_task, "delay", refuse)
+    monkeypatch.setattr(tasks.import_apply_task, "delay", refuse)
+    settings.IMPORT_BACKGROUND_ROWS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        run = create(admin, GOOD)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.READY
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.import_run_confirm(actor=admin, run=run)
+    run.refresh_from_db()
+    assert run.status == ImportRun.Status.DONE and run.imported_count == 2
+
+
+def test_a_database_clash_reads_as_a_sentence_not_as_sql(admin, monkeypatch):
+    run = create(admin, GOOD)
+    # The check inside the import misses a clash (it happens between the check and the write):
+    # the database's constraint refuses the rows, and the run says so in words.
+    monkeypatch.setattr(imports, "_validate_organisations", lambda run, errors: None)
+    factories.OrganisationFactory(name="City of Northgate")
+    run = imports.import_run_confirm(actor=admin, run=run)
+    assert run.status == ImportRun.Status.FAILED
+    assert "was added meanwhile" in run.message and "constraint" not in run.message
+    assert not Organisation.objects.filter(name="Bay Food Bank").exists()
