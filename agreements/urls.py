@@ -4,7 +4,9 @@ Fixed paths come before `<slug>/`; services.RESERVED_SLUGS keeps collaborations 
 
 from django.urls import path
 
-from . import views
+from . import advisor_views, timeline_views, views
+from .explainers import url_part
+from .models import Structure
 
 app_name = "agreements"
 
@@ -21,9 +23,25 @@ urlpatterns = [
         for kind in ("participations", "obligations", "measurements")
     ),
     path("new/", views.collaboration_create, name="collaboration_create"),
+    path("new/structure/", advisor_views.structure_advisor, name="structure_advisor"),
+    path("structures/", advisor_views.structure_index, name="structure_index"),
+    *(
+        path(
+            f"structures/{url_part(structure)}/",
+            advisor_views.structure_explainer,
+            {"structure": structure},
+            name=f"structure_{structure}",
+        )
+        for structure in Structure.values
+    ),
     path("<slug:slug>/", views.collaboration_detail, name="collaboration_detail"),
     path("<slug:slug>/edit/", views.collaboration_edit, name="collaboration_edit"),
     path("<slug:slug>/status/", views.collaboration_status, name="collaboration_status"),
+    path(
+        "<slug:slug>/timeline/",
+        timeline_views.collaboration_timeline_page,
+        name="collaboration_timeline",
+    ),
     path("<slug:slug>/participations/new/", views.participation_add, name="participation_add"),
     path(
         "<slug:slug>/participations/contact-options/",

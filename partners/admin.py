@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, Contact, Organisation, StaffMembership, User
+from .models import (
+    ApiToken,
+    Contact,
+    ElectionDate,
+    Jurisdiction,
+    Organisation,
+    StaffMembership,
+    User,
+)
 from .services import api_token_revoke
 
 
@@ -86,7 +94,12 @@ class OrganisationAdmin(SimpleHistoryAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "short_name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = [
+        "parent",
+        "municipal_jurisdiction",
+        "provincial_jurisdiction",
+        "federal_jurisdiction",
+    ]
     inlines = [ContactInline]
     # As the organisation form does: "example.org" means https://example.org.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -131,3 +144,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked)
             % {"count": revoked},
         )
+
+
+class ElectionDateInline(admin.TabularInline):
+    model = ElectionDate
+    extra = 1
+
+
+@admin.register(Jurisdiction)
+class JurisdictionAdmin(admin.ModelAdmin):
+    """Administrators keep each jurisdiction's election dates; collaboration timelines and the
+    health page read them (partners/elections.py)."""
+
+    list_display = ("name", "kind", "cycle_years")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    inlines = [ElectionDateInline]

@@ -1,6 +1,7 @@
 """Organisations, their contacts, the people who log in, and partner API tokens."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -74,6 +75,35 @@ class Organisation(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The governments whose elections bear on the organisation (partners/elections.py); the free
+    # text `jurisdiction` above stays as the region people search by.
+    municipal_jurisdiction = models.ForeignKey(
+        "Jurisdiction",
+        verbose_name=_("municipal jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "municipal"},
+    )
+    provincial_jurisdiction = models.ForeignKey(
+        "Jurisdiction",
+        verbose_name=_("provincial or territorial jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "provincial"},
+    )
+    federal_jurisdiction = models.ForeignKey(
+        "Jurisdiction",
+        verbose_name=_("federal jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "federal"},
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -210,3 +240,122 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return not self.is_expired and not self.is_revoked
+
+
+class Jurisdiction(models.Model):
+    """A government whose elections can stall a collaboration: a municipality's council (or the
+    municipal councils of a province, which vote on one day), a province or territory, the
+    federal government. Administrators keep its election dates (ElectionDate)."""
+
+    class Kind(models.TextChoices):
+        MUNICIPAL = "municipal", _("Municipal")
+        PROVINCIAL = "provincial", _("Provincial or territorial")
+        FEDERAL = "federal", _("Federal")
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    cycle_years = models.PositiveSmallIntegerField(
+        _("electoral cycle (years)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("The usual time between general elections."),
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint("kind", Lower("name"), name="jurisdiction_name_unique_ci"),
+            models.CheckConstraint(
+                condition=models.Q(cycle_years__gte=1, cycle_years__lte=10),
+                name="jurisdiction_cycle_years_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display().lower()})"
+
+
+class ElectionDate(models.Model):
+    """A general election (or a by-election) of a jurisdiction, on polling day."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="elections"
+    )
+    # (core.bounds imports the error handling, which imports this module: the range is a
+    # database constraint here.)
+    date = models.DateField(_("polling day"))
+    description = models.CharField(
+        _("description"), max_length=150, blank=True, help_text=_("e.g. “General election”.")
+    )
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "date"], name="election_date_unique_per_jurisdiction"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date__gte="1900-01-01", date__lte="2200-12-31"),
+                name="election_date_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction.name}: {self.date:%Y-%m-%d}"
+
+
+class ImportRun(models.Model):
+    """One CSV import of organisations or contacts (partners/imports.py): the rows read from the
+    uploaded file, each row's errors (line and field), and what became of it. Rows are imported
+    all or nothing, and only from a run whose preview had no error."""
+
+    class Kind(models.TextChoices):
+        ORGANISATIONS = "organisations", _("Organisations")
+        CONTACTS = "contacts", _("Contacts")
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking the rows")
+        READY = "ready", _("Ready to import")
+        INVALID = "invalid", _("Has errors")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed: nothing imported")
+
+    kind = models.CharField(_("what it imports"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.VALIDATING
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    # [[line, {column: value}], ...] as read from the file (bounded by IMPORT_MAX_ROWS).
+    rows = models.JSONField(default=list, blank=True)
+    # [{"line": n, "field": "kind", "message": "..."}, ...], at most MAX_STORED_ERRORS of them.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="done") | models.Q(imported_count=0),
+                name="import_run_counts_only_when_done",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in {self.Status.VALIDATING, self.Status.IMPORTING}

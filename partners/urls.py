@@ -4,7 +4,7 @@ Fixed paths come before `<slug>/`; services.RESERVED_SLUGS keeps organisations o
 
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "partners"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("", views.organisation_list, name="organisation_list"),
     path("export.csv", views.organisation_export, name="organisation_export"),
     path("new/", views.organisation_create, name="organisation_create"),
+    path("import/", import_views.import_start, name="import_start"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
     path("people/", views.people_list, name="people_list"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),

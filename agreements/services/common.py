@@ -3,8 +3,6 @@ the collaboration lock, the manager check, date order."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -23,14 +21,7 @@ from ..models import (
 )
 
 # Paths under /collaborations/ that are pages, not collaborations.
-RESERVED_SLUGS = frozenset({"new"})
-
-
-# Largest magnitude a DecimalField(max_digits=14, decimal_places=2) holds.
-MAX_AMOUNT = Decimal("999999999999.99")
-
-
-MAX_TEXT = 20_000
+RESERVED_SLUGS = frozenset({"new", "structures"})
 
 
 _UNSET = object()

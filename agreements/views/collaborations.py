@@ -25,7 +25,7 @@ from ..forms import (
     CollaborationForm,
     StatusForm,
 )
-from ..models import Collaboration, Participation
+from ..models import Collaboration, Participation, Structure
 from ..structures import rules_for, structure_problems
 from .common import (
     COLLABORATION_PAGE_SECTIONS,
@@ -82,9 +82,12 @@ def collaboration_create(request):
     if not may_create_collaboration(request.user):
         raise PermissionDenied(_("Only administrators, commissioners and staff may do that."))
     own = actor_organisation_id(request.user)
+    # The structure advisor's "Use this structure" comes back with ?structure=.
+    chosen = request.GET.get("structure")
+    chosen = chosen if chosen in Structure.values else None
     form = CollaborationForm(
         _posted(request),
-        initial={"lead_organisation": own},
+        initial={"lead_organisation": own, "structure": chosen},
         lead_choices=_lead_choices(request),
         commissioner_choices=selectors.commissioner_choices(),
     )

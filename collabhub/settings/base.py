@@ -216,6 +216,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 ENGAGEMENT_SCAN_HOUR = env_int("ENGAGEMENT_SCAN_HOUR", 5)
 ENGAGEMENT_SCAN_MINUTE = env_int("ENGAGEMENT_SCAN_MINUTE", 0)
+# A partner's election period around each polling day of its jurisdictions: a collaboration's
+# goal targets, renewals and planned end inside it are flagged (partners/elections.py).
+ELECTION_PERIOD_DAYS_BEFORE = env_int("ELECTION_PERIOD_DAYS_BEFORE", 90)
+ELECTION_PERIOD_DAYS_AFTER = env_int("ELECTION_PERIOD_DAYS_AFTER", 60)
+# Background CSV imports (partners/imports.py): the largest file and the most rows accepted, and
+# the row count above which an import runs as a Celery task with a progress page.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 500)
 # The periodic jobs, kept in code; `manage.py sync_schedules` loads them into django-celery-beat's
 # tables (make run and the beat container do this on start).
 CELERY_BEAT_SCHEDULE = {

@@ -35,6 +35,7 @@ NOT_PAGES = {
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",
     "set_language": "POST only (the language switcher's button on every page)",
+    "partners:import_confirm": "POST only (a button on the import's page)",
     "partners:organisation_export": "a CSV file",
     "agreements:collaboration_export": "a CSV file",
     "agreements:participation_export": "a CSV file",

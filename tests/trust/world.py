@@ -29,6 +29,7 @@ from commissioner.models import (
     SurveyRound,
 )
 from commissioner.survey.services import instrument_default
+from partners.models import ImportRun
 from tests import factories
 
 # Canonical resource name -> the names routes may use for it (path segments or parameters).
@@ -71,6 +72,7 @@ RESOURCE_ALIASES: dict[str, tuple[str, ...]] = {
     "policies": ("policy", "engagement-policies", "engagement-policy", "engagementpolicies"),
     "instruments": ("instrument", "survey-instruments", "survey-instrument"),
     "rounds": ("round", "survey-rounds", "survey-round"),
+    "imports": ("import", "import-runs", "import-run", "importruns"),
 }
 _ALIAS_TO_RESOURCE = {
     alias: resource
@@ -377,6 +379,14 @@ def build_side(label: str, marker: str) -> Side:
             comments={"trust": comment},
             submitted_at=submitted,
         )
+    # A CSV import of contacts, checked and ready: only administrators may see or confirm it.
+    import_run = ImportRun.objects.create(
+        kind=ImportRun.Kind.CONTACTS,
+        status=ImportRun.Status.READY,
+        filename=f"{label.lower()}-contacts-{marker}.csv",
+        rows=[[2, {"organisation": organisation.slug, "name": f"{label} Imported {marker}"}]],
+        row_count=1,
+    )
     objects = {
         "organisations": organisation,
         "contacts": contact,
@@ -399,6 +409,7 @@ def build_side(label: str, marker: str) -> Side:
         # The published instrument is shared by everyone (apiwalk.SHARED_RESOURCES).
         "instruments": instrument,
         "rounds": survey_round,
+        "imports": import_run,
     }
     partner_objects = {
         "organisations": partner,

@@ -5,7 +5,13 @@ from django.db import transaction
 
 # Each app contributes its own demo story in <app>/demo.py, run in this order (later ones use
 # what earlier ones created). Every seed is idempotent: running it twice changes nothing.
-DEMO_MODULES = ["partners.demo", "agreements.demo", "commissioner.demo", "commissioner.survey.demo"]
+DEMO_MODULES = [
+    "partners.demo",
+    "partners.demo_elections",
+    "agreements.demo",
+    "commissioner.demo",
+    "commissioner.survey.demo",
+]
 
 
 class Command(BaseCommand):
