@@ -18,9 +18,8 @@ from collabhub.errors import DomainError
 from collabhub.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact, Organisation
 from partners.principals import actor_organisation_id
-from partners.selectors import organisation_choices_for
 
-from . import selectors, services
+from . import pickers, selectors, services
 from .access import (
     may_create_collaboration,
     may_manage_collaboration,
@@ -260,15 +259,6 @@ def collaboration_export(request, kind: str = "collaborations"):
     return csv_response(name=kind, header=header, objects=collaborations, row=row)
 
 
-def _lead_choices(request, keep_pk=None):
-    """Staff lead with their own organisation; administrators and commissioners choose."""
-    user = request.user
-    if not (user.is_administrator or user.role == "commissioner"):
-        own = actor_organisation_id(user)
-        return Organisation.objects.filter(pk=own).only("pk", "name", "slug")
-    return organisation_choices_for(actor=user, keep_pk=keep_pk)
-
-
 @require_http_methods(["GET", "POST"])
 def collaboration_create(request):
     if not may_create_collaboration(request.user):
@@ -277,7 +267,7 @@ def collaboration_create(request):
     form = CollaborationForm(
         _posted(request),
         initial={"lead_organisation": own},
-        lead_choices=_lead_choices(request),
+        lead_choices=pickers.lead_choices(request.user),
         commissioner_choices=selectors.commissioner_choices(),
     )
     if request.method == "POST" and form.is_valid():
@@ -308,10 +298,9 @@ def collaboration_edit(request, slug):
     form = CollaborationForm(
         _posted(request),
         initial=initial,
-        lead_choices=selectors.participant_organisations(
-            collaboration=collaboration, also=(collaboration.lead_organisation_id,)
-        ),
+        lead_choices=pickers.lead_choices_when_editing(collaboration),
         commissioner_choices=selectors.commissioner_choices(),
+        collaboration=collaboration,
     )
     form.fields["lead_organisation"].help_text = _(
         "One of the organisations taking part in the collaboration."
@@ -451,14 +440,6 @@ def _contacts_of(organisation_id) -> list | object:
     )
 
 
-def _new_participant_choices(request, collaboration):
-    return (
-        organisation_choices_for(actor=request.user)
-        .exclude(participations__collaboration=collaboration)
-        .filter(is_active=True)
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def participation_add(request, slug):
     collaboration = _collaboration(request, slug)
@@ -470,8 +451,9 @@ def participation_add(request, slug):
         _posted(request),
         initial={"organisation": organisation_id},
         structure=collaboration.structure,
-        organisation_choices=_new_participant_choices(request, collaboration),
+        organisation_choices=pickers.new_participant_choices(request.user, collaboration),
         contact_choices=_contacts_of(organisation_id),
+        collaboration=collaboration,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -511,8 +493,9 @@ def participation_contact_options(request, slug):
     form = ParticipationForm(
         initial={"organisation": organisation_id},
         structure=collaboration.structure,
-        organisation_choices=_new_participant_choices(request, collaboration),
+        organisation_choices=pickers.new_participant_choices(request.user, collaboration),
         contact_choices=_contacts_of(organisation_id),
+        collaboration=collaboration,
     )
     return render(request, "agreements/partials/field.html", {"field": form["contact"]})
 
