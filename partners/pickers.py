@@ -191,8 +191,8 @@ class PickerField(forms.ModelChoiceField):
         return self.label_function(obj)
 
     def suggest_url(self, name: str) -> str:
-        url = reverse("partners:picker_suggestions", kwargs={"scope": self.scope})
-        return f"{url}?{urlencode({**self.scope_params, 'field': name})}"
+        url = reverse("partners:picker_suggestions")
+        return f"{url}?{urlencode({'scope': self.scope, **self.scope_params, 'field': name})}"
 
     def search(self, q: str) -> QuerySet:
         return self.search_function(self.queryset, q)
@@ -276,9 +276,9 @@ class PickerTextInput(forms.TextInput):
         context = super().get_context(name, value, attrs)
         context["picker"] = {
             "id": context["widget"]["attrs"].get("id") or f"id_{name}",
-            "suggest_url": reverse("partners:picker_suggestions", kwargs={"scope": self.scope})
+            "suggest_url": reverse("partners:picker_suggestions")
             + "?"
-            + urlencode({"field": name, "fill": "label"}),
+            + urlencode({"scope": self.scope, "field": name, "fill": "label"}),
         }
         return context
 
@@ -311,11 +311,11 @@ def register_scope(name: str, *, field_class: type[PickerField], params: tuple[s
 
 
 @require_GET
-def picker_suggestions(request, scope: str):
-    """The htmx suggestions of a picker: at most SUGGESTION_LIMIT options of the scope's choices
-    matching `<field>_q` (or `q`), as a listbox's options. Two queries whatever the data: the
-    scope's own checks (none for the directory) and the search."""
-    entry = SCOPES.get(scope)
+def picker_suggestions(request):
+    """The htmx suggestions of a picker: at most SUGGESTION_LIMIT options of the choices of
+    `scope` matching `<field>_q` (or `q`), as a listbox's options. A fixed number of queries
+    whatever the data: the scope's own checks (none for the directory) and the search."""
+    entry = SCOPES.get(request.GET.get("scope", ""))
     if entry is None or not request.user.is_authenticated:
         raise Http404
     params = {name: request.GET.get(name, "")[:200] for name in entry.params}

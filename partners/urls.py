@@ -16,7 +16,7 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     # The suggestions of the pickers (partners/pickers.py), one route for every scope.
-    path("pick/<slug:scope>/", pickers.picker_suggestions, name="picker_suggestions"),
+    path("pick/", pickers.picker_suggestions, name="picker_suggestions"),
     path("<slug:slug>/", views.organisation_detail, name="organisation_detail"),
     path("<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),
     path("<slug:slug>/deactivate/", views.organisation_deactivate, name="organisation_deactivate"),

@@ -32,6 +32,8 @@ NOT_PAGES = {
     "agreements:agreement_document": "a file download (404 when there is no document)",
     "agreements:obligation_evidence_file": "a file download (404 when there is no file)",
     "agreements:participation_contact_options": "an htmx fragment, checked inside its page",
+    "partners:picker_suggestions": "an htmx fragment (a listbox's options), checked inside its "
+    "page by tests/partners/test_pickers_browser.py",
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",
     "partners:organisation_export": "a CSV file",
