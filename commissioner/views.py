@@ -29,6 +29,7 @@ from .access import may_commission, may_manage_collaboration, may_set_default_po
 from .backtest import engagement_backtest
 from .engagement import POLICY_FIELDS, SIGNALS
 from .filters import FlagInboxFilterSet
+from .inbox import inbox_page
 from .forms import (
     AttendanceForm,
     CheckinForm,
@@ -41,7 +42,6 @@ from .forms import (
 from .models import Flag, State
 
 PORTFOLIO_PAGE_SIZE = 25
-FLAG_PAGE_SIZE = 25
 MEETING_PAGE_SIZE = 25
 
 
@@ -129,12 +129,13 @@ def scan_now(request):
 def flag_list(request):
     _require_commissioner(request)
     filterset = FlagInboxFilterSet(
-        request.GET or None,
-        queryset=selectors.flag_list_for(actor=request.user).order_by("-raised_on", "-pk"),
-        request=request,
+        request.GET or None, queryset=selectors.flag_list_for(actor=request.user), request=request
     )
-    page = Paginator(filterset.qs, FLAG_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filterset": filterset, "page_obj": page, "flags": page.object_list}
+    # Keyset pages and a bounded count (commissioner/inbox.py): no page counts every flag.
+    page = inbox_page(
+        filterset.qs, after=request.GET.get("after"), before=request.GET.get("before")
+    )
+    context = {"filterset": filterset, "inbox": page, "flags": page.flags}
     if request.htmx and not request.htmx.boosted:
         return render(request, "commissioner/partials/flag_results.html", context)
     return render(request, "commissioner/flag_list.html", context)

@@ -59,13 +59,18 @@ def search_organisations(queryset: QuerySet, q: str) -> QuerySet:
     """Name or short name containing the text, or the slug; names starting with it first."""
     q = q.strip()[:MAX_QUERY]
     matches = queryset.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(slug=q.lower()))
-    return matches.annotate(
-        picker_rank=Case(
-            When(Q(name__istartswith=q) | Q(short_name__iexact=q), then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
+    # Only what a label shows (the views' querysets defer the rest, short_name included).
+    return (
+        matches.only("pk", "name", "short_name", "slug")
+        .annotate(
+            picker_rank=Case(
+                When(Q(name__istartswith=q) | Q(short_name__iexact=q), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
         )
-    ).order_by("picker_rank", "name", "pk")
+        .order_by("picker_rank", "name", "pk")
+    )
 
 
 def organisation_label(organisation: Organisation) -> str:
