@@ -29,7 +29,6 @@ from .access import may_commission, may_manage_collaboration, may_set_default_po
 from .backtest import engagement_backtest
 from .engagement import POLICY_FIELDS, SIGNALS
 from .filters import FlagInboxFilterSet
-from .inbox import inbox_page
 from .forms import (
     AttendanceForm,
     CheckinForm,
@@ -39,6 +38,7 @@ from .forms import (
     PolicyForm,
     ResolveForm,
 )
+from .inbox import inbox_page
 from .models import Flag, State
 
 PORTFOLIO_PAGE_SIZE = 25

@@ -262,7 +262,7 @@ def test_the_commissioner_filter_is_a_text_box_with_suggestions(admin_client_):
     assert options(suggestions) == ["Ada Lovelace"]
 
 
-# Page weight ----------------------------------------------------------------------------------------
+# Page weight ------------------------------------------------------------------------------------
 
 LIMIT_BYTES = 150_000
 
