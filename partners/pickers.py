@@ -232,6 +232,8 @@ class PickerField(forms.ModelChoiceField):
         return super().has_changed(initial, data)
 
     def _picked_from(self, q: str, pk) -> bool:
+        """Whether `pk` is one of the matches of `q` (the radio button picked from a search's
+        results, or the suggestion whose name the box shows)."""
         try:
             return self.search(q).filter(pk=int(pk)).exists()
         except (TypeError, ValueError, OverflowError):
@@ -337,6 +339,8 @@ def picker_suggestions(request):
         {
             "value": field_class.fill_function(obj) if fill else obj.pk,
             "label": field_class.label_function(obj),
+            # What the search box shows once picked: a text that finds it again.
+            "text": field_class.fill_function(obj),
         }
         for obj in found[:SUGGESTION_LIMIT]
     ]

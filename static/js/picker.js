@@ -61,7 +61,7 @@
       if (picker.dataset.pickerMode === "text") {
         input.value = value;
       } else {
-        input.value = label;
+        input.value = option.dataset.text || label;
         var choices = picker.querySelector("[data-picker-choices]");
         if (choices) {
           choices.querySelectorAll(".form-check:not([data-picker-none])").forEach(function (row) {

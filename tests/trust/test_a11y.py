@@ -249,7 +249,11 @@ def test_set_up_a_collaboration_and_draft_its_agreement_with_the_keyboard_only(p
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Add a partner").wait_for()
     tab_to(page, "Organisation")
-    page.keyboard.type("Town")  # (a space would open the closed <select>)
+    page.keyboard.type("Town")  # a combobox: its suggestions come as one types
+    page.get_by_role("option", name=re.compile("^Town of Lakeside")).wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks the suggestion, does not submit the form
+    assert page.get_by_role("radio", name=re.compile("^Town of Lakeside")).is_checked()
     tab_to(page, "Role")
     page.keyboard.type("Member")
     tab_to(page, "Add partner")
