@@ -1,6 +1,7 @@
-"""The flag inbox's pages: keyset pagination on its order (newest raised first, then the higher
-id) and a count that stops at COUNT_LIMIT, so a page costs the same on the first page and the
-thousandth, and never counts the whole table (docs/performance.md, "The flag inbox").
+"""The flag inbox's pages: keyset pagination on its order (newest raised first, then by id, the
+order of the flags' indexes and of the API) and a count that stops at COUNT_LIMIT, so a page
+costs the same on the first page and the thousandth, and never counts the whole table
+(docs/performance.md, "The flag inbox").
 
 A page is named by a cursor, the (raised_on, id) of the row it continues from: `after=` for the
 older flags that follow a row, `before=` for the newer ones that precede it. A cursor that does
@@ -17,6 +18,9 @@ PAGE_SIZE = 25
 # Up to this many matching flags the page says how many; past it, "more than".
 COUNT_LIMIT = 1000
 MAX_ID = 2**63 - 1
+# Newest raised first, then by id: the order of the flag_raised_order index (every flag) and of
+# the flag_open_inbox_order partial index (open and acknowledged flags).
+ORDER = ("-raised_on", "pk")
 
 
 def cursor_of(flag) -> str:
@@ -52,23 +56,24 @@ class InboxPage:
 
 
 def _older_than(raised_on: dt.date, pk: int) -> Q:
-    # `raised_on <= day` bounds the index scan; the OR only sorts out the rows of that day.
-    return Q(raised_on__lte=raised_on) & (Q(raised_on__lt=raised_on) | Q(pk__lt=pk))
+    """After (raised_on, pk) in the inbox's order: raised earlier, or the same day, higher id.
+    `raised_on <= day` bounds the index scan; the OR only sorts out the rows of that day."""
+    return Q(raised_on__lte=raised_on) & (Q(raised_on__lt=raised_on) | Q(pk__gt=pk))
 
 
 def _newer_than(raised_on: dt.date, pk: int) -> Q:
-    return Q(raised_on__gte=raised_on) & (Q(raised_on__gt=raised_on) | Q(pk__gt=pk))
+    return Q(raised_on__gte=raised_on) & (Q(raised_on__gt=raised_on) | Q(pk__lt=pk))
 
 
 def inbox_page(queryset: QuerySet, *, after: str | None = None, before: str | None = None):
     """One page of `queryset` (filtered, not yet ordered) newest first: two queries, a bounded
     count and the page's rows (one more than a page, to know whether another follows)."""
     count = queryset.order_by()[: COUNT_LIMIT + 1].count()
-    newest_first = queryset.order_by("-raised_on", "-pk")
+    newest_first = queryset.order_by(*ORDER)
     after_key, before_key = parse_cursor(after), parse_cursor(before)
     if before_key is not None and after_key is None:
         rows = list(
-            queryset.filter(_newer_than(*before_key)).order_by("raised_on", "pk")[: PAGE_SIZE + 1]
+            queryset.filter(_newer_than(*before_key)).order_by("raised_on", "-pk")[: PAGE_SIZE + 1]
         )
         newer_exist = len(rows) > PAGE_SIZE
         flags = list(reversed(rows[:PAGE_SIZE]))

@@ -330,7 +330,7 @@ class Flag(models.Model):
             # The inbox (open and acknowledged flags, newest first, keyset pages): only open
             # flags in it, so the closed ones that pile up year after year stay out of its path.
             models.Index(
-                fields=["-raised_on", "-id"],
+                fields=["-raised_on", "id"],
                 condition=models.Q(status__in=["open", "acknowledged"]),
                 name="flag_open_inbox_order",
             ),

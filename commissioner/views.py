@@ -38,6 +38,7 @@ from .forms import (
     PolicyForm,
     ResolveForm,
 )
+from .inbox import ORDER as INBOX_ORDER
 from .inbox import inbox_page
 from .models import Flag, State
 
@@ -182,7 +183,7 @@ def flag_export(request):
     _require_commissioner(request)
     filterset = FlagInboxFilterSet(
         request.GET or None,
-        queryset=selectors.flag_list_for(actor=request.user).order_by("-raised_on", "-pk"),
+        queryset=selectors.flag_list_for(actor=request.user).order_by(*INBOX_ORDER),
         request=request,
     )
     if filterset.is_bound and not filterset.is_valid():

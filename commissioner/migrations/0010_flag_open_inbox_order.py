@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             model_name="flag",
             index=models.Index(
                 condition=models.Q(("status__in", ["open", "acknowledged"])),
-                fields=["-raised_on", "-id"],
+                fields=["-raised_on", "id"],
                 name="flag_open_inbox_order",
             ),
         ),
