@@ -134,7 +134,10 @@ def flag_list(request):
     )
     # Keyset pages and a bounded count (commissioner/inbox.py): no page counts every flag.
     page = inbox_page(
-        filterset.qs, after=request.GET.get("after"), before=request.GET.get("before")
+        filterset.qs,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        count=not (request.GET.get("q") or "").strip(),
     )
     context = {"filterset": filterset, "inbox": page, "flags": page.flags}
     if request.htmx and not request.htmx.boosted:

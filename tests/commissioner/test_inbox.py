@@ -110,6 +110,16 @@ def test_a_cursor_that_does_not_parse_is_the_first_page(commissioner_client, six
         assert flag_ids(response) == newest_first(sixty)[:25]
 
 
+def test_a_text_search_is_not_counted_past_its_page(commissioner_client, sixty, collaboration):
+    first = commissioner_client.get(URL, {"q": collaboration.title[:6]})
+    assert "25 flags on this page (more follow)" in words(first)
+    last = commissioner_client.get(link(commissioner_client.get(link(first, "next")), "next"))
+    assert "10 flags on this page" in words(last) and "more follow" not in words(last)
+    # A search whose matches fit on one page says how many.
+    one = commissioner_client.get(URL, {"q": sixty[0].participation.organisation.name})
+    assert re.search(r"(^| )1 flag ", words(one)), words(one)[:300]
+
+
 def test_the_count_stops_at_its_limit(commissioner_client, sixty, monkeypatch):
     monkeypatch.setattr(inbox, "COUNT_LIMIT", 40)
     assert "More than 40 flags" in words(commissioner_client.get(URL))
