@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 help:
 	@echo "make run    - set up and serve CollabHub at http://$(HOST):$(PORT) (demo data loaded)"
 	@echo "make test   - set up and run the whole test suite"
-	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   - ruff check, ruff format --check, mypy, makemigrations --check"
 	@echo "make bench  - benchmarks against PostgreSQL (prints a table)"
 	@echo "make evaluate - the early warning's evaluation on a synthetic cohort (prints a table)"
 	@echo "make lock   - re-resolve pyproject.toml into the lock files"
@@ -98,6 +98,7 @@ test: install chromium axe apiclient var
 lint: install var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	env -u DATABASE_URL $(BIN)/mypy
 	@# On the embedded SQLite file: CI's DATABASE_URL names a database only the tests create.
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=collabhub.settings.test $(MANAGE) makemigrations --check --dry-run
 

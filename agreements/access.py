@@ -3,7 +3,7 @@ place: the services enforce these, the views and the API ask them to decide what
 
 from __future__ import annotations
 
-from partners.principals import (
+from core.actors import (
     actor_organisation_id,
     is_administrator,
     is_partner,

@@ -5,8 +5,8 @@ that every change is validated, recorded with who made it and counted as partner
 admin only looks."""
 
 from django.contrib import admin
-from django.db import models
-from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ReadOnlyHistoryAdmin, ReadOnlyInline
 
 from .models import (
     Agreement,
@@ -17,48 +17,6 @@ from .models import (
     SharedGoal,
     Signatory,
 )
-
-
-def _is_administrator(request) -> bool:
-    return bool(getattr(request.user, "is_administrator", False))
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    # As the forms do (an obligation's evidence link): "example.org" means https://example.org.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    # Administrators (the role, not only superusers) may look; nobody changes anything here.
-    def has_module_permission(self, request):
-        return _is_administrator(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_administrator(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    show_change_link = True
-
-    def has_view_permission(self, request, obj=None):
-        return _is_administrator(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ParticipationInline(ReadOnlyInline):
@@ -72,7 +30,7 @@ class SignatoryInline(ReadOnlyInline):
 
 
 @admin.register(Collaboration)
-class CollaborationAdmin(ReadOnlyAdmin):
+class CollaborationAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "title",
         "structure",
@@ -88,7 +46,7 @@ class CollaborationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(ReadOnlyAdmin):
+class ParticipationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("organisation", "collaboration", "role", "status", "joined_on", "left_on")
     list_filter = ("role", "status")
     search_fields = ("organisation__name", "collaboration__title")
@@ -96,7 +54,7 @@ class ParticipationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SharedGoal)
-class SharedGoalAdmin(ReadOnlyAdmin):
+class SharedGoalAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "collaboration", "indicator", "baseline", "target", "cadence")
     list_filter = ("cadence",)
     search_fields = ("title", "indicator", "collaboration__title")
@@ -104,7 +62,7 @@ class SharedGoalAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ReadOnlyAdmin):
+class MeasurementAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "goal",
         "value",
@@ -124,7 +82,7 @@ class MeasurementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ReadOnlyAdmin):
+class AgreementAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "version", "kind", "status", "collaboration", "effective_date")
     list_filter = ("kind", "status")
     search_fields = ("title", "collaboration__title")
@@ -133,7 +91,7 @@ class AgreementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Obligation)
-class ObligationAdmin(ReadOnlyAdmin):
+class ObligationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("description", "organisation", "collaboration", "kind", "due_date", "status")
     list_filter = ("kind", "status", "unit")
     search_fields = ("description", "organisation__name", "collaboration__title")

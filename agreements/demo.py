@@ -18,8 +18,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from commissioner.models import Activity
-from commissioner.services import activity_record
+from core.events import PartnerActed, publish
 from partners.models import Organisation, User
 
 from .models import (
@@ -590,13 +589,15 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 
 def _sign_of_life(collaboration, organisation, kind, description, when, who) -> None:
-    activity_record(
-        collaboration_id=collaboration.pk,
-        organisation_id=organisation.pk,
-        kind=kind,
-        description=description,
-        occurred_at=when,
-        recorded_by=who,
+    publish(
+        PartnerActed(
+            collaboration_id=collaboration.pk,
+            organisation_id=organisation.pk,
+            kind=kind,
+            description=description,
+            occurred_at=when,
+            recorded_by=who,
+        )
     )
 
 
@@ -614,7 +615,7 @@ def _report(collaboration, goal, goal_spec, reporter, period_end, value, reporte
     _sign_of_life(
         collaboration,
         reporter,
-        Activity.Kind.MEASUREMENT_REPORTED,
+        "measurement_reported",
         f"Reported {value} {goal_spec.unit} for “{goal_spec.title}”",
         reported_at,
         None,
@@ -718,7 +719,7 @@ def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) ->
                 _sign_of_life(
                     collaboration,
                     organisation,
-                    Activity.Kind.AGREEMENT_SIGNED,
+                    "agreement_signed",
                     f"Signed “{agreement.title}” (version {agreement.version})",
                     signatory.signed_at,
                     None,
@@ -753,7 +754,7 @@ def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) ->
             _sign_of_life(
                 collaboration,
                 organisation,
-                Activity.Kind.OBLIGATION_MET,
+                "obligation_met",
                 f"Met “{obligation.description}”",
                 met_at,
                 None,

@@ -13,7 +13,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 DOCX_MEMBERS = {"[Content_Types].xml", "word/document.xml"}

@@ -8,10 +8,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from partners.filters import FilterForm
+from core.actors import actor_organisation_id
+from core.forms import FilterForm
 from partners.models import User
 from partners.pickers import PickerTextInput, search_users
-from partners.principals import actor_organisation_id
 
 from .models import (
     Agreement,

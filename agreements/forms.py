@@ -4,14 +4,14 @@ rules, and their DomainErrors come back onto the form next to the field at fault
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from collabhub.errors import DomainError
-from partners.forms import AccessibleForm
+from core.errors import DomainError
+from core.fields import MAX_AMOUNT
+from core.forms import AccessibleForm
 from partners.models import Contact, Organisation
 from partners.pickers import OrganisationChoiceField, UserChoiceField
 
 from .documents import check_agreement_document, max_upload_megabytes
 from .models import Agreement, Obligation, Participation, SharedGoal, Structure
-from .services import MAX_AMOUNT
 from .structures import role_choices
 
 

@@ -4,13 +4,15 @@ with their signatories, and the obligations each organisation owes."""
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from collabhub.bounds import validate_date_range
-from collabhub.history import history_user
+from core.bounds import validate_date_range
+from core.history import history_user
+from core.scope import ActionRule, Scope
 from partners.models import ApiToken, Contact, Organisation
 
 
@@ -39,6 +41,8 @@ class Role(models.TextChoices):
 
 
 class Collaboration(models.Model):
+    scope = Scope(members=("participations__organisation",), is_collaboration=True)
+
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         FORMING = "forming", _("Forming")
@@ -46,6 +50,11 @@ class Collaboration(models.Model):
         PAUSED = "paused", _("Paused")
         CONCLUDED = "concluded", _("Concluded")
         DISSOLVED = "dissolved", _("Dissolved")
+
+    # Whose partners the engagement scan scores (and whose obligations get reminders), and the
+    # statuses a collaboration ends in.
+    SCANNED_STATUSES = (Status.ACTIVE,)
+    CLOSED_STATUSES = (Status.CONCLUDED, Status.DISSOLVED)
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
@@ -107,6 +116,8 @@ class Collaboration(models.Model):
 class Participation(models.Model):
     """An organisation's place in a collaboration."""
 
+    scope = Scope(via="collaboration")
+
     class Status(models.TextChoices):
         INVITED = "invited", _("Invited")
         ACTIVE = "active", _("Active")
@@ -163,10 +174,15 @@ class Participation(models.Model):
 
 
 class SharedGoal(models.Model):
+    scope = Scope(via="collaboration")
+
     class Cadence(models.TextChoices):
         MONTHLY = "monthly", _("Monthly")
         QUARTERLY = "quarterly", _("Quarterly")
         YEARLY = "yearly", _("Yearly")
+
+    # Days of one reporting period of each cadence (a cadence not listed counts as quarterly).
+    CADENCE_DAYS = {Cadence.MONTHLY: 30, Cadence.QUARTERLY: 91, Cadence.YEARLY: 365}
 
     collaboration = models.ForeignKey(Collaboration, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField(_("title"), max_length=200)
@@ -190,6 +206,10 @@ class SharedGoal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def cadence_days(self) -> int:
+        return self.CADENCE_DAYS.get(self.cadence, 91)
+
 
 class CurrentMeasurementManager(models.Manager):
     """Measurements that stand: a withdrawn one (reported in error) counts nowhere — not in
@@ -205,6 +225,11 @@ class Measurement(models.Model):
     A correction changes `value` or `period_end` in place (the history keeps what was reported
     and `correction_reason` says why); a withdrawal sets `withdrawn_at`, after which the
     default manager no longer returns the row and the period may be reported again."""
+
+    scope = Scope(via="goal__collaboration")
+    # Set by measurement_report on the row it answers with: True when the report repeated one
+    # already stored (not a field: never saved).
+    is_repeat = False
 
     goal = models.ForeignKey(SharedGoal, on_delete=models.CASCADE, related_name="measurements")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
@@ -265,6 +290,12 @@ def obligation_evidence_path(instance: "Obligation", filename: str) -> str:
 
 
 class Agreement(models.Model):
+    scope = Scope(
+        via="collaboration",
+        # A partner signs only what its organisation is a signatory of.
+        actions={"sign": ActionRule(lambda org: Q(signatories__organisation_id=org))},
+    )
+
     class Kind(models.TextChoices):
         MOU = "mou", _("Memorandum of understanding")
         SERVICE = "service", _("Inter-municipal service agreement")
@@ -324,6 +355,8 @@ class Agreement(models.Model):
 class Signatory(models.Model):
     """An organisation that must sign an agreement, and when and by whom it did."""
 
+    scope = Scope(via="agreement__collaboration")
+
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="signatures"
@@ -355,6 +388,12 @@ class Signatory(models.Model):
 
 class Obligation(models.Model):
     """What one organisation owes a collaboration. Overdue is derived from due_date and status."""
+
+    scope = Scope(
+        via="collaboration",
+        # A partner marks met only what its own organisation owes.
+        actions={"mark_met": ActionRule(lambda org: Q(organisation_id=org))},
+    )
 
     class Kind(models.TextChoices):
         FUNDING = "funding", _("Funding contribution")

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from partners.models import Organisation
 from partners.pickers import OrganisationChoiceField, UserChoiceField, register_scope, require
-from partners.principals import actor_organisation_id
+from core.actors import actor_organisation_id
 from partners.selectors import organisation_choices_for
 
 from . import selectors

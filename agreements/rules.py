@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 from .models import Collaboration, Participation
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,10 +29,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from partners.models import Contact, Organisation, User
-from partners.principals import actor_organisation_id, is_partner, sees_everything
+from core.actors import actor_organisation_id
+from core.scope import restrict
+from partners.models import Organisation, User
 
 from .models import (
     Agreement,
@@ -66,31 +66,10 @@ DEFAULT_COLLABORATION_SORT = "title"
 
 
 def collaboration_list_for(*, actor) -> QuerySet[Collaboration]:
-    """Every collaboration `actor` may read: all of them for signed-in people; for a partner
-    token those its organisation participates in (whatever the participation's status)."""
-    collaborations = Collaboration.objects.all()
-    if is_partner(actor):
-        return collaborations.filter(
-            pk__in=Participation.objects.filter(organisation_id=actor.organisation_id).values(
-                "collaboration_id"
-            )
-        )
-    if not sees_everything(actor):
-        return collaborations.none()
-    return collaborations
-
-
-def _in_scope(queryset: QuerySet, actor, path: str) -> QuerySet:
-    """Children of the collaborations `actor` may read; `path` leads from the child to its
-    collaboration id (e.g. "goal__collaboration_id")."""
-    if is_partner(actor):
-        own = Participation.objects.filter(organisation_id=actor.organisation_id).values(
-            "collaboration_id"
-        )
-        return queryset.filter(**{f"{path}__in": own})
-    if not sees_everything(actor):
-        return queryset.none()
-    return queryset
+    """Every collaboration `actor` may read (core/scope.py): all of them for signed-in people;
+    for a partner token those its organisation participates in (whatever the participation's
+    status)."""
+    return restrict(Collaboration.objects.all(), actor)
 
 
 def collaboration_get_for(
@@ -139,15 +118,19 @@ def collaborations_of_organisation(queryset: QuerySet, organisation_id: int | No
     return queryset.filter(Q(lead_organisation_id=organisation_id) | Exists(taking_part))
 
 
-def collaboration_api_list_for(*, actor) -> QuerySet[Collaboration]:
+def collaboration_api_rows() -> QuerySet[Collaboration]:
     """The API's collaborations with the lead's name. A page of them gets its active members
     (their number, the structure check) from with_active_members, in one query."""
     # A subquery rather than a join: the list's count() then drops it (a join it would keep).
-    return collaboration_list_for(actor=actor).annotate(
+    return Collaboration.objects.annotate(
         lead_organisation_name=Subquery(
             Organisation.objects.filter(pk=OuterRef("lead_organisation_id")).values("name")
         )
     )
+
+
+def collaboration_api_list_for(*, actor) -> QuerySet[Collaboration]:
+    return restrict(collaboration_api_rows(), actor)
 
 
 def active_members(collaboration: Collaboration) -> list[tuple[str, str]]:
@@ -183,12 +166,12 @@ def with_active_members(collaborations: list[Collaboration]) -> list[Collaborati
     return collaborations
 
 
+def participation_rows() -> QuerySet[Participation]:
+    return Participation.objects.select_related("collaboration", "organisation", "contact")
+
+
 def participation_list_for(*, actor) -> QuerySet[Participation]:
-    return _in_scope(
-        Participation.objects.select_related("collaboration", "organisation", "contact"),
-        actor,
-        "collaboration_id",
-    )
+    return restrict(participation_rows(), actor)
 
 
 def export_rows_of(kind: str, *, actor, collaborations: QuerySet[Collaboration]) -> QuerySet:
@@ -245,19 +228,21 @@ def with_latest_measurement(goals: QuerySet[SharedGoal]) -> QuerySet[SharedGoal]
     )
 
 
+def goal_rows() -> QuerySet[SharedGoal]:
+    return with_latest_measurement(SharedGoal.objects.select_related("collaboration"))
+
+
 def goal_list_for(*, actor) -> QuerySet[SharedGoal]:
-    return with_latest_measurement(
-        _in_scope(SharedGoal.objects.select_related("collaboration"), actor, "collaboration_id")
-    )
+    return restrict(goal_rows(), actor)
+
+
+def measurement_rows(*, include_withdrawn: bool = False) -> QuerySet[Measurement]:
+    manager = Measurement.all_objects if include_withdrawn else Measurement.objects
+    return manager.select_related("goal", "reported_by_organisation")
 
 
 def measurement_list_for(*, actor, include_withdrawn: bool = False) -> QuerySet[Measurement]:
-    manager = Measurement.all_objects if include_withdrawn else Measurement.objects
-    return _in_scope(
-        manager.select_related("goal", "reported_by_organisation"),
-        actor,
-        "goal__collaboration_id",
-    )
+    return restrict(measurement_rows(include_withdrawn=include_withdrawn), actor)
 
 
 def _signatories_prefetch() -> Prefetch:
@@ -286,31 +271,19 @@ def with_signature_counts(agreements: QuerySet[Agreement]) -> QuerySet[Agreement
     )
 
 
-def agreement_list_for(*, actor) -> QuerySet[Agreement]:
-    return with_signature_counts(
-        _in_scope(
-            Agreement.objects.select_related("collaboration").prefetch_related(
-                _signatories_prefetch()
-            ),
-            actor,
-            "collaboration_id",
-        )
-    )
+def agreement_list_for(*, actor, action: str = "view") -> QuerySet[Agreement]:
+    """Agreements `actor` may `action`: with "sign", a partner token's are those its
+    organisation is a signatory of (others are a 404 for it, docs/permissions.md)."""
+    return restrict(agreement_rows(), actor, action)
+
+
+def agreement_rows() -> QuerySet[Agreement]:
+    agreements = Agreement.objects.select_related("collaboration")
+    return with_signature_counts(agreements.prefetch_related(_signatories_prefetch()))
 
 
 def agreements_to_sign_for(*, actor) -> QuerySet[Agreement]:
-    """The agreements a partner token may act on with `sign`: those its organisation is a
-    signatory of (others are a 404 for it, docs/permissions.md)."""
-    agreements = agreement_list_for(actor=actor)
-    if is_partner(actor):
-        agreements = agreements.filter(
-            Exists(
-                Signatory.objects.filter(
-                    agreement=OuterRef("pk"), organisation_id=actor.organisation_id
-                )
-            )
-        )
-    return agreements
+    return agreement_list_for(actor=actor, action="sign")
 
 
 def with_overdue(obligations: QuerySet[Obligation], today: dt.date | None = None) -> QuerySet:
@@ -321,25 +294,19 @@ def with_overdue(obligations: QuerySet[Obligation], today: dt.date | None = None
     return obligations.annotate(overdue=ExpressionWrapper(late, output_field=BooleanField()))
 
 
-def obligation_list_for(*, actor) -> QuerySet[Obligation]:
-    """Obligations `actor` may read, with the organisation's name their rows show (only it: the
-    collaboration and agreement are shown by id, and joining them tripled the list's planning
-    time at national scale)."""
-    return with_overdue(
-        _in_scope(
-            Obligation.objects.select_related("organisation"),
-            actor,
-            "collaboration_id",
-        )
-    )
+def obligation_list_for(*, actor, action: str = "view") -> QuerySet[Obligation]:
+    """Obligations `actor` may `action`, with the organisation's name their rows show (only it:
+    the collaboration and agreement are shown by id, and joining them tripled the list's
+    planning time at national scale). With "mark_met", a partner token's own only."""
+    return restrict(obligation_rows(), actor, action)
+
+
+def obligation_rows() -> QuerySet[Obligation]:
+    return with_overdue(Obligation.objects.select_related("organisation"))
 
 
 def obligations_to_mark_met_for(*, actor) -> QuerySet[Obligation]:
-    """A partner token acts on its own organisation's obligations only; others are a 404."""
-    obligations = obligation_list_for(actor=actor)
-    if is_partner(actor):
-        obligations = obligations.filter(organisation_id=actor.organisation_id)
-    return obligations
+    return obligation_list_for(actor=actor, action="mark_met")
 
 
 def filter_overdue(obligations: QuerySet[Obligation], overdue: bool | None) -> QuerySet:
@@ -582,274 +549,4 @@ def obligation_get_for(*, collaboration: Collaboration, pk: int) -> Obligation:
             collaboration.obligations.select_related("organisation", "agreement", "collaboration")
         ),
         pk=pk,
-    )
-
-
-# History --------------------------------------------------------------------------------------
-
-
-@dataclass
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    date: Any
-    user: Any
-    subject: str  # "Collaboration", "Participation: City of Riverton"
-    action: str  # created / changed / deleted
-    reason: str = ""
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-HISTORY_ACTIONS = {
-    "+": gettext_lazy("created"),
-    "~": gettext_lazy("changed"),
-    "-": gettext_lazy("deleted"),
-}
-# Bookkeeping columns nobody needs to see in a change list.
-HISTORY_IGNORED = {
-    "created_at",
-    "updated_at",
-    "id",
-    "collaboration",
-    "goal",
-    "reported_by_token",
-    "signed_by_token",
-    "reported_at",
-}
-HISTORY_LIMIT = 300
-
-
-@dataclass(frozen=True)
-class HistorySource:
-    model: type
-    records: QuerySet
-    subject: Any  # callable(record, names) -> str
-
-
-def _display(model, field_name: str, value, names: dict) -> str:
-    if value is None or value == "":
-        return "—"
-    model_field = model._meta.get_field(field_name)
-    if model_field.is_relation:
-        return names.get((model_field.related_model, value), f"#{value}")
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    return str(value)
-
-
-def _relation_names(sources_records: list[tuple[HistorySource, list]]) -> dict:
-    """Names of the organisations, contacts, users, goals and agreements that history rows point
-    at: goals' and agreements' titles from their own history rows when those were loaded, the
-    rest with one query per related model."""
-    names: dict = {}
-    for source, records in sources_records:
-        if source.model in (SharedGoal, Agreement):
-            for record in records:  # oldest first: the latest title wins
-                names[(source.model, record.id)] = record.title
-    wanted: dict[type, set] = {}
-    for source, records in sources_records:
-        relations = [
-            f
-            for f in source.model._meta.get_fields()
-            if f.concrete and f.is_relation and f.many_to_one
-        ]
-        for record in records:
-            for relation in relations:
-                value = getattr(record, relation.attname, None)
-                model = relation.related_model
-                if (
-                    value is not None
-                    and model in (Organisation, Contact, User, Agreement, SharedGoal)
-                    and (model, value) not in names
-                ):
-                    wanted.setdefault(model, set()).add(value)
-    for model, ids in wanted.items():
-        if model is User:
-            rows = model.objects.filter(pk__in=ids).values_list("pk", "username")
-        elif model is Agreement or model is SharedGoal:
-            rows = model.objects.filter(pk__in=ids).values_list("pk", "title")
-        else:
-            rows = model.objects.filter(pk__in=ids).values_list("pk", "name")
-        names.update({(model, pk): name for pk, name in rows})
-    return names
-
-
-def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[HistoryEntry]:
-    """Recorded changes of several models, newest first, each with what changed: one query per
-    model plus one per kind of related name, however long the history. Diffs are computed in
-    Python between consecutive records of the same row."""
-    loaded = [
-        (
-            source,
-            list(
-                reversed(
-                    source.records.select_related("history_user").order_by(
-                        "-history_date", "-history_id"
-                    )[:HISTORY_LIMIT]
-                )
-            ),
-        )
-        for source in sources
-    ]
-    names = _relation_names(loaded)
-    entries: list[HistoryEntry] = []
-    for source, records in loaded:
-        previous_by_row: dict[int, Any] = {}
-        for record in records:
-            previous = previous_by_row.get(record.id)
-            previous_by_row[record.id] = record
-            entry = HistoryEntry(
-                date=record.history_date,
-                user=record.history_user,
-                subject=source.subject(record, names),
-                action=str(HISTORY_ACTIONS.get(record.history_type, record.history_type)),
-                reason=record.history_change_reason or "",
-            )
-            if record.history_type == "~" and previous is not None:
-                delta = record.diff_against(previous)
-                for change in delta.changes:
-                    if change.field in HISTORY_IGNORED:
-                        continue
-                    entry.changes.append(
-                        FieldChange(
-                            label=str(source.model._meta.get_field(change.field).verbose_name),
-                            old=_display(source.model, change.field, change.old, names),
-                            new=_display(source.model, change.field, change.new, names),
-                        )
-                    )
-                if not entry.changes and not entry.reason:
-                    continue  # a save that changed nothing a person would notice
-            entries.append(entry)
-    entries.sort(key=lambda e: e.date, reverse=True)
-    return entries[:limit]
-
-
-def _organisation(names, organisation_id) -> str:
-    return names.get((Organisation, organisation_id), f"#{organisation_id}")
-
-
-def _collaboration_source(collaboration_id: int) -> HistorySource:
-    return HistorySource(
-        Collaboration,
-        Collaboration.history.filter(id=collaboration_id),
-        lambda record, names: _("Collaboration"),
-    )
-
-
-def _participation_source(collaboration_id: int) -> HistorySource:
-    return HistorySource(
-        Participation,
-        Participation.history.filter(collaboration_id=collaboration_id),
-        lambda r, names: (
-            _("Participation: %(organisation)s")
-            % {"organisation": _organisation(names, r.organisation_id)}
-        ),
-    )
-
-
-def _goal_source(records) -> HistorySource:
-    return HistorySource(
-        SharedGoal, records, lambda r, names: _("Goal: %(title)s") % {"title": r.title}
-    )
-
-
-def _measurement_source(records) -> HistorySource:
-    return HistorySource(
-        Measurement,
-        records,
-        lambda r, names: (
-            _("Measurement: %(goal)s, period ending %(date)s by %(organisation)s")
-            % {
-                "goal": names.get((SharedGoal, r.goal_id), f"#{r.goal_id}"),
-                "date": r.period_end.isoformat(),
-                "organisation": _organisation(names, r.reported_by_organisation_id),
-            }
-        ),
-    )
-
-
-def _agreement_source(records) -> HistorySource:
-    return HistorySource(
-        Agreement,
-        records,
-        lambda r, names: (
-            _("Agreement: %(title)s v%(version)s") % {"title": r.title, "version": r.version}
-        ),
-    )
-
-
-def _signatory_source(records) -> HistorySource:
-    return HistorySource(
-        Signatory,
-        records,
-        lambda r, names: (
-            _("Signatory: %(organisation)s on %(agreement)s")
-            % {
-                "organisation": _organisation(names, r.organisation_id),
-                "agreement": names.get((Agreement, r.agreement_id), f"#{r.agreement_id}"),
-            }
-        ),
-    )
-
-
-def _obligation_source(records) -> HistorySource:
-    return HistorySource(
-        Obligation,
-        records,
-        lambda r, names: (
-            _("Obligation: %(description)s (%(organisation)s)")
-            % {
-                "description": r.description,
-                "organisation": _organisation(names, r.organisation_id),
-            }
-        ),
-    )
-
-
-def collaboration_history(*, collaboration: Collaboration, limit: int = 100) -> list[HistoryEntry]:
-    """Who changed what, when, on the collaboration and everything in it."""
-    pk = collaboration.pk
-    goal_ids = SharedGoal.history.filter(collaboration_id=pk).values("id")
-    agreement_ids = Agreement.history.filter(collaboration_id=pk).values("id")
-    return history_entries(
-        [
-            _collaboration_source(pk),
-            _participation_source(pk),
-            _goal_source(SharedGoal.history.filter(collaboration_id=pk)),
-            _measurement_source(Measurement.history.filter(goal_id__in=goal_ids)),
-            _agreement_source(Agreement.history.filter(collaboration_id=pk)),
-            _signatory_source(Signatory.history.filter(agreement_id__in=agreement_ids)),
-            _obligation_source(Obligation.history.filter(collaboration_id=pk)),
-        ],
-        limit=limit,
-    )
-
-
-def goal_history(*, goal: SharedGoal, limit: int = 100) -> list[HistoryEntry]:
-    return history_entries(
-        [
-            _goal_source(SharedGoal.history.filter(id=goal.pk)),
-            _measurement_source(Measurement.history.filter(goal_id=goal.pk)),
-        ],
-        limit=limit,
-    )
-
-
-def agreement_history(*, agreement: Agreement, limit: int = 100) -> list[HistoryEntry]:
-    return history_entries(
-        [
-            _agreement_source(Agreement.history.filter(id=agreement.pk)),
-            _signatory_source(Signatory.history.filter(agreement_id=agreement.pk)),
-            _obligation_source(Obligation.history.filter(agreement_id=agreement.pk)),
-        ],
-        limit=limit,
     )

@@ -241,8 +241,8 @@ class World:
         from django.core.exceptions import PermissionDenied
 
         from agreements import services as agreements
-        from collabhub.errors import DomainError
         from commissioner import services as commissioner
+        from core.errors import DomainError
 
         self.clock.now = self.aware(event.at)
         participation = self.participations.get(event.partner)
@@ -289,7 +289,7 @@ class World:
 
     def api_use(self, participation, collaboration_id) -> None:
         """A partner's API request; `collaboration_id` is the collaboration it touched (None:
-        none in particular), as the API views record it (commissioner/api/activity.py)."""
+        none in particular), as the API views record it (core/api.py: CreditsApiUse)."""
         import inspect
 
         from commissioner import services as commissioner

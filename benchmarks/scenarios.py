@@ -14,10 +14,11 @@ from django.http import HttpRequest
 from django.test import Client
 
 from agreements.models import Collaboration, Participation
-from agreements.selectors import _in_scope, collaboration_list_for
+from agreements.selectors import collaboration_list_for
 from commissioner.selectors import flag_api_list_for
+from core.actors import PartnerPrincipal
+from core.scope import restrict
 from partners.models import Organisation, User
-from partners.principals import PartnerPrincipal
 from partners.selectors import organisation_list_for
 from partners.services import api_token_authenticate, api_token_create
 
@@ -137,7 +138,7 @@ class FloorQuery:
 def _obligations(actor):
     from agreements.models import Obligation
 
-    return _in_scope(Obligation.objects.all(), actor, "collaboration_id").order_by("due_date", "pk")
+    return restrict(Obligation.objects.all(), actor).order_by("due_date", "pk")
 
 
 # The same scope and order as each API list, as plain rows of the stored columns (and the

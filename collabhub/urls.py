@@ -6,7 +6,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from commissioner.views import home
+from core.views import healthz
 
 api_v1 = [
     path("", include("partners.api.urls")),
@@ -15,8 +16,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -43,8 +44,8 @@ urlpatterns = [
 ]
 
 # Unknown URLs and unexpected errors: JSON for API clients, the friendly pages for people.
-handler404 = "collabhub.errors.page_not_found"
-handler500 = "collabhub.errors.server_error"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -1,10 +1,10 @@
 """Who may do what in the commissioner app (docs/permissions.md), in the vocabulary of
-partners.principals; managers of a collaboration are decided by agreements.access."""
+core.actors; managers of a collaboration are decided by agreements.access."""
 
 from __future__ import annotations
 
 from agreements.access import may_manage_collaboration
-from partners.principals import is_administrator, is_commissioner, is_partner
+from core.actors import commissions, is_administrator, is_partner, signed_in
 
 __all__ = [
     "may_commission",
@@ -14,16 +14,10 @@ __all__ = [
 ]
 
 
-def signed_in(actor) -> bool:
-    return bool(getattr(actor, "is_authenticated", False))
-
-
 def may_commission(actor) -> bool:
     """The dashboard, flags, interventions, check-ins, "scan now" and per-collaboration policies:
     administrators and commissioners; never staff or partner tokens."""
-    if is_partner(actor) or not signed_in(actor):
-        return False
-    return is_administrator(actor) or is_commissioner(actor)
+    return commissions(actor)
 
 
 def may_set_default_policy(actor) -> bool:

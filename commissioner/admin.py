@@ -6,7 +6,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from collabhub.errors import DomainError
+from core.admin import ReadOnlyAdmin, is_administrator
+from core.errors import DomainError
 
 from . import services
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
@@ -20,27 +21,6 @@ from .models import (
     Meeting,
     Reminder,
 )
-
-
-def _is_administrator(request) -> bool:
-    return bool(getattr(request.user, "is_administrator", False))
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request):
-        return _is_administrator(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_administrator(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EngagementPolicyForm(forms.ModelForm):
@@ -76,19 +56,19 @@ class EngagementPolicyAdmin(admin.ModelAdmin):
     autocomplete_fields = ["collaboration"]
 
     def has_module_permission(self, request):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_view_permission(self, request, obj=None):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_add_permission(self, request):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_change_permission(self, request, obj=None):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_delete_permission(self, request, obj=None):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def save_model(self, request, obj, form, change):
         saved = services.policy_set(

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Participation
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 from .engagement import Policy, default_policy
 from .models import Activity, EngagementSnapshot, Flag, State

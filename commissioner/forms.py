@@ -7,45 +7,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collabhub.bounds import validate_date_range
-from collabhub.errors import DomainError
+from core.forms import AccessibleForm
 
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
 from .models import Attendance, EngagementPolicy, Intervention
-
-
-class AccessibleForm(forms.Form):
-    """Bootstrap classes on every widget; a field with an error is marked invalid (Django adds
-    aria-invalid and aria-describedby pointing at `<id>_error`, which the field partial renders).
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for form_field in self.fields.values():
-            if isinstance(form_field, (forms.DateField, forms.DateTimeField)):
-                # Dates between 1900 and 2200 (collabhub/bounds.py), checked before any service.
-                form_field.validators = [*form_field.validators, validate_date_range]
-            widget = form_field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_domain_error(self, error: DomainError) -> None:
-        """Show a service's refusal next to the field it names (or above the form)."""
-        name = error.field if error.field in self.fields else None
-        self.add_error(name, error.message)
 
 
 class DateInput(forms.DateInput):

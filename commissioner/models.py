@@ -3,22 +3,38 @@ daily engagement snapshots, flags raised on drifting partners and the interventi
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
+from core.scope import COMMISSION, MEMBERS, OWN, ActionRule, Scope
 
 
 class Meeting(models.Model):
+    scope = Scope(
+        via="collaboration",
+        # Attendance is confirmed for one's own organisation, taking an active part.
+        actions={
+            "confirm": ActionRule(
+                lambda org: Q(
+                    collaboration__participations__organisation_id=org,
+                    collaboration__participations__status="active",
+                ),
+                partners_only=False,
+            )
+        },
+    )
+
     collaboration = models.ForeignKey(
         Collaboration, on_delete=models.CASCADE, related_name="meetings"
     )
     title = models.CharField(_("title"), max_length=200)
     held_at = models.DateTimeField(_("held at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), max_length=5000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -30,6 +46,8 @@ class Meeting(models.Model):
 
 
 class Attendance(models.Model):
+    scope = Scope(via="meeting__collaboration")
+
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
         APOLOGIES = "apologies", _("Apologies")
@@ -216,6 +234,8 @@ WARNING_STATES = (State.DRIFTING, State.AT_RISK, State.DISENGAGED)
 class EngagementSnapshot(models.Model):
     """One row per participation per scan day, with every figure that went into the score."""
 
+    scope = Scope(readers=OWN, own="participation__organisation_id")
+
     participation = models.ForeignKey(
         Participation, on_delete=models.CASCADE, related_name="snapshots"
     )
@@ -278,6 +298,8 @@ class Flag(models.Model):
     """Raised when a participation enters at risk or disengaged; at most one open per
     participation."""
 
+    scope = Scope(readers=COMMISSION)
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
@@ -309,7 +331,7 @@ class Flag(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution_note = models.TextField(blank=True)
+    resolution_note = models.TextField(_("resolution note"), max_length=5000, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -348,6 +370,8 @@ class Flag(models.Model):
 
 
 class Intervention(models.Model):
+    scope = Scope(readers=COMMISSION)
+
     class Kind(models.TextChoices):
         CALL = "call", _("Call")
         MEETING = "meeting", _("Meeting")
@@ -356,9 +380,9 @@ class Intervention(models.Model):
 
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="interventions")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    description = models.TextField(_("what was done or planned"))
+    description = models.TextField(_("what was done or planned"), max_length=5000)
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    outcome = models.TextField(_("outcome"), max_length=5000, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -481,6 +505,8 @@ class SurveyStatement(models.Model):
 
 class SurveyRound(models.Model):
     """One run of an instrument in a collaboration, open until the end of `closes_on`."""
+
+    scope = Scope(via="collaboration", readers=MEMBERS)
 
     collaboration = models.ForeignKey(
         Collaboration, on_delete=models.CASCADE, related_name="survey_rounds"

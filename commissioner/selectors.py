@@ -38,12 +38,11 @@ from agreements.models import (
     SharedGoal,
 )
 from agreements.selectors import Progress, goal_progress
-from partners.principals import actor_organisation_id, is_partner, sees_everything
+from core.scope import get_for, restrict
 
 from .access import may_commission
-from .engagement import Policy, count_of
+from .engagement import Policy, count_of, policy_in_force
 from .models import Attendance, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
-from .services import CLOSED_COLLABORATION_STATUSES, policy_in_force
 
 BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
 RANK_BAND = {rank: band for band, rank in BAND_RANK.items()}
@@ -65,42 +64,31 @@ def _band_rank(path: str = "band") -> Case:
 # Scoping --------------------------------------------------------------------------------------
 
 
-def _own_collaborations(organisation_id: int):
-    return Participation.objects.filter(organisation_id=organisation_id).values("collaboration_id")
-
-
 def collaboration_get_for(*, actor, slug: str) -> Collaboration:
-    """A collaboration for a commissioner page: every signed-in person reads every
-    collaboration (docs/permissions.md); what they may do there is checked by the view."""
+    """A collaboration for a commissioner page (core/scope.py; what they may do there is checked
+    by the view)."""
     queryset = Collaboration.objects.select_related("lead_organisation", "commissioner")
-    if not sees_everything(actor):
-        queryset = queryset.none()
-    return get_object_or_404(queryset, slug=slug)
+    return get_for(actor, queryset, slug=slug)
 
 
 def meeting_list_for(*, actor) -> QuerySet[Meeting]:
     """Meetings of the collaborations `actor` may read: all of them for signed-in people; a
     partner token's organisation's collaborations (any participation status)."""
-    meetings = Meeting.objects.all()
-    if is_partner(actor):
-        return meetings.filter(collaboration_id__in=_own_collaborations(actor.organisation_id))
-    if not sees_everything(actor):
-        return meetings.none()
-    return meetings
+    return restrict(Meeting.objects.all(), actor)
 
 
 def meeting_api_list_for(*, actor) -> QuerySet[Meeting]:
+    return restrict(meeting_api_rows(), actor)
+
+
+def meeting_api_rows() -> QuerySet[Meeting]:
     """The API's meetings, each with its attendances and their organisations."""
-    return (
-        meeting_list_for(actor=actor)
-        .select_related("collaboration")
-        .prefetch_related(
-            Prefetch(
-                "attendances",
-                queryset=Attendance.objects.select_related("participation__organisation").order_by(
-                    "participation__organisation__name"
-                ),
-            )
+    return Meeting.objects.select_related("collaboration").prefetch_related(
+        Prefetch(
+            "attendances",
+            queryset=Attendance.objects.select_related("participation__organisation").order_by(
+                "participation__organisation__name"
+            ),
         )
     )
 
@@ -117,39 +105,30 @@ def meeting_get_for(*, actor, pk: int) -> Meeting:
 def meetings_to_confirm_for(*, actor) -> QuerySet[Meeting]:
     """Meetings whose attendance `actor` may confirm for its own organisation: those of the
     collaborations it takes an active part in. Anything else is a 404 for the action."""
-    organisation_id = actor_organisation_id(actor)
-    if organisation_id is None:
-        return Meeting.objects.none()
-    active = Participation.objects.filter(
-        organisation_id=organisation_id, status=Participation.Status.ACTIVE
-    ).values("collaboration_id")
-    return meeting_list_for(actor=actor).filter(collaboration_id__in=active)
+    return restrict(Meeting.objects.all(), actor, "confirm")
 
 
 def snapshot_list_for(*, actor) -> QuerySet[EngagementSnapshot]:
     """Engagement snapshots: administrators and commissioners read all; a staff user and a
     partner token only their own organisation's."""
-    snapshots = EngagementSnapshot.objects.select_related(
+    return restrict(snapshot_rows(), actor)
+
+
+def snapshot_rows() -> QuerySet[EngagementSnapshot]:
+    return EngagementSnapshot.objects.select_related(
         "participation__organisation", "participation__collaboration"
     )
-    if may_commission(actor):
-        return snapshots
-    organisation_id = actor_organisation_id(actor)
-    if organisation_id is None or not getattr(actor, "is_authenticated", False):
-        return snapshots.none()
-    return snapshots.filter(participation__organisation_id=organisation_id)
 
 
 def flag_list_for(*, actor) -> QuerySet[Flag]:
     """Flags: administrators and commissioners only; nobody else sees any."""
-    if not may_commission(actor):
-        return Flag.objects.none()
-    return Flag.objects.select_related(
+    flags = Flag.objects.select_related(
         "participation__organisation",
         "participation__collaboration",
         "acknowledged_by",
         "resolved_by",
-    ).annotate(
+    )
+    return restrict(flags, actor).annotate(
         intervention_count=count_of(Intervention.objects.filter(flag=OuterRef("pk"))),
         open_intervention_count=count_of(
             Intervention.objects.filter(flag=OuterRef("pk"), completed_at__isnull=True)
@@ -160,11 +139,16 @@ def flag_list_for(*, actor) -> QuerySet[Flag]:
 def flag_api_list_for(*, actor) -> QuerySet[Flag]:
     """The API's flags: each names its partner and collaboration and counts its interventions —
     only what the API shows (every join of flag_list_for is planned again on each request)."""
-    if not may_commission(actor):
-        return Flag.objects.none()
-    return Flag.objects.select_related(
+    return restrict(flag_api_rows(), actor)
+
+
+def flag_api_rows() -> QuerySet[Flag]:
+    flags = Flag.objects.select_related(
         "participation__organisation", "participation__collaboration"
-    ).annotate(intervention_count=count_of(Intervention.objects.filter(flag=OuterRef("pk"))))
+    )
+    return flags.annotate(
+        intervention_count=count_of(Intervention.objects.filter(flag=OuterRef("pk")))
+    )
 
 
 def flag_get_for(*, actor, pk: int) -> Flag:
@@ -172,8 +156,10 @@ def flag_get_for(*, actor, pk: int) -> Flag:
 
 
 def intervention_list_for(*, actor) -> QuerySet[Intervention]:
-    if not may_commission(actor):
-        return Intervention.objects.none()
+    return restrict(intervention_rows(), actor)
+
+
+def intervention_rows() -> QuerySet[Intervention]:
     return Intervention.objects.select_related(
         "flag__participation__organisation", "flag__participation__collaboration", "created_by"
     )
@@ -282,7 +268,7 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
     """Counts of partners by band on the latest scan, the worst open flags in scope with their
     reasons, and the collaborations in scope with their worst band, lowest score, open flags and
     next deadline (four queries and a page)."""
-    collaborations = Collaboration.objects.exclude(status__in=CLOSED_COLLABORATION_STATUSES)
+    collaborations = Collaboration.objects.exclude(status__in=Collaboration.CLOSED_STATUSES)
     if scope == "mine":
         collaborations = collaborations.filter(commissioner=actor)
     latest = latest_scan_date()

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collabhub.csv_export import csv_filter_error, csv_response, day
-from collabhub.errors import DomainError
+from core.actors import actor_organisation_id, is_commissioner
+from core.csv_export import csv_filter_error, csv_response, day
+from core.errors import DomainError
 
 from . import selectors, services
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
@@ -38,6 +39,7 @@ from .forms import (
     PolicyForm,
     ResolveForm,
 )
+from .home import staff_home_for
 from .inbox import ORDER as INBOX_ORDER
 from .inbox import inbox_page
 from .models import Flag, State
@@ -527,3 +529,17 @@ def meeting_attendance(request, pk):
         "commissioner/meeting_attendance.html",
         {"meeting": meeting, "collaboration": meeting.collaboration, "form": form},
     )
+
+
+def home(request):
+    """Commissioners land on their dashboard; staff of an organisation on what concerns it."""
+    if is_commissioner(request.user):
+        return redirect("commissioner:portfolio")
+    organisation_id = actor_organisation_id(request.user)
+    context = {}
+    if organisation_id is not None:
+        context = {
+            "organisation": request.user.staff_membership.organisation,
+            "home": staff_home_for(organisation_id=organisation_id),
+        }
+    return render(request, "home.html", context)

@@ -6,12 +6,9 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .forms import AccessibleForm
+from core.forms import FilterForm
+
 from .models import Organisation, User
-
-
-class FilterForm(AccessibleForm):
-    """django-filter's form with the same accessible widgets as every other form."""
 
 
 def _boolean(queryset, name, value: str):

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from collabhub.history import history_user
+from core.history import history_user
+from core.scope import Scope
 
 
 class User(AbstractUser):
@@ -36,6 +37,8 @@ class User(AbstractUser):
 
 
 class Organisation(models.Model):
+    scope = Scope(members=("pk", "participations__collaboration__participations__organisation"))
+
     class Kind(models.TextChoices):
         MUNICIPALITY = "municipality", _("Municipality")
         REGIONAL_GOVERNMENT = "regional_government", _("Regional government")
@@ -89,6 +92,8 @@ class Organisation(models.Model):
 
 
 class Contact(models.Model):
+    scope = Scope(via="organisation")
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="contacts"
     )

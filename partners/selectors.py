@@ -3,18 +3,15 @@ needs in one go, and the organisation's history as people read it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from agreements.models import Participation
+from core.history import HistoryEntry, HistorySource, history_entries
+from core.scope import restrict
+from partners.access import may_manage_organisation, may_manage_people
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
-from .principals import is_partner, may_manage_organisation, may_manage_people, sees_everything
 
 # Directory sort keys (the `sort` query parameter) and the ordering each one means.
 DIRECTORY_SORTS = {
@@ -37,19 +34,7 @@ DEFAULT_DIRECTORY_SORT = "name"
 def organisation_list_for(*, actor) -> QuerySet[Organisation]:
     """Every organisation `actor` may read: all of them for signed-in people (the directory is
     shared); for a partner token its own and those it shares a collaboration with."""
-    organisations = Organisation.objects.all()
-    if is_partner(actor):
-        own_id = actor.organisation_id
-        own_collaborations = Participation.objects.filter(organisation_id=own_id).values(
-            "collaboration_id"
-        )
-        sharing = Participation.objects.filter(collaboration_id__in=own_collaborations).values(
-            "organisation_id"
-        )
-        return organisations.filter(Q(pk=own_id) | Q(pk__in=sharing))
-    if not sees_everything(actor):
-        return organisations.none()
-    return organisations
+    return restrict(Organisation.objects.all(), actor)
 
 
 def organisation_get_for(*, actor, slug: str | None = None, pk: int | None = None) -> Organisation:
@@ -78,8 +63,12 @@ def organisation_export_for(*, actor, sort: str | None = None) -> QuerySet[Organ
 
 
 def organisation_api_list_for(*, actor) -> QuerySet[Organisation]:
+    return restrict(organisation_api_rows(), actor)
+
+
+def organisation_api_rows() -> QuerySet[Organisation]:
     """The API's organisation list and detail: active contacts come with each organisation."""
-    return organisation_list_for(actor=actor).prefetch_related(
+    return Organisation.objects.prefetch_related(
         Prefetch(
             "contacts",
             queryset=Contact.objects.filter(is_active=True),
@@ -111,7 +100,7 @@ def organisation_children(*, organisation: Organisation) -> QuerySet[Organisatio
     return organisation.children.order_by("name")
 
 
-def organisation_participations(*, organisation: Organisation) -> QuerySet[Participation]:
+def organisation_participations(*, organisation: Organisation) -> QuerySet:
     """The collaborations an organisation takes part in, newest first."""
     return organisation.participations.select_related("collaboration").order_by(
         "-joined_on", "collaboration__title"
@@ -169,94 +158,25 @@ def user_get_for(*, actor, pk: int) -> User:
 # History ------------------------------------------------------------------------------------
 
 
-@dataclass
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass
-class HistoryEntry:
-    date: Any
-    user: Any
-    subject: str  # "Organisation" or "Contact: Jane Doe"
-    action: str  # created / changed / deleted
-    changes: list[FieldChange] = field(default_factory=list)
-
-
-HISTORY_ACTIONS = {
-    "+": gettext_lazy("created"),
-    "~": gettext_lazy("changed"),
-    "-": gettext_lazy("deleted"),
-}
-# Bookkeeping columns nobody needs to see in a change list.
-HISTORY_IGNORED = {"created_at", "updated_at", "id", "organisation"}
-
-
-def _display(model, field_name: str, value, names: dict[int, str]) -> str:
-    if value is None or value == "":
-        return "—"
-    model_field = model._meta.get_field(field_name)
-    if model_field.is_relation:
-        return names.get(value, f"#{value}")
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
-
-
 def organisation_history(*, organisation: Organisation, limit: int = 50) -> list[HistoryEntry]:
     """The organisation's and its contacts' recorded changes, newest first, each with what
-    changed. Three queries however long the history is: the diffs are computed in Python between
-    consecutive records of the same row."""
-    org_records = list(
-        Organisation.history.filter(id=organisation.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    contact_records = list(
-        Contact.history.filter(organisation_id=organisation.pk)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    )
-    parent_ids = {r.parent_id for r in org_records if r.parent_id}
-    names = dict(Organisation.objects.filter(pk__in=parent_ids).values_list("pk", "name"))
-
-    entries: list[HistoryEntry] = []
-    for model, records, label in (
-        (Organisation, org_records, None),
-        (Contact, contact_records, _("Contact")),
-    ):
-        previous_by_row: dict[int, Any] = {}
-        for record in records:
-            previous = previous_by_row.get(record.id)
-            previous_by_row[record.id] = record
-            subject = _("Organisation") if label is None else f"{label}: {record.name}"
-            entry = HistoryEntry(
-                date=record.history_date,
-                user=record.history_user,
-                subject=subject,
-                action=str(HISTORY_ACTIONS.get(record.history_type, record.history_type)),
-            )
-            if record.history_type == "~" and previous is not None:
-                delta = record.diff_against(previous)
-                for change in delta.changes:
-                    if change.field in HISTORY_IGNORED:
-                        continue
-                    entry.changes.append(
-                        FieldChange(
-                            label=str(model._meta.get_field(change.field).verbose_name),
-                            old=_display(model, change.field, change.old, names),
-                            new=_display(model, change.field, change.new, names),
-                        )
-                    )
-                if not entry.changes:
-                    continue  # a save that changed nothing a person would notice
-            entries.append(entry)
-    entries.sort(key=lambda e: e.date, reverse=True)
-    return entries[:limit]
+    changed (core/history.py): three queries however long the history is."""
+    ignored = frozenset({"organisation"})
+    sources = [
+        HistorySource(
+            Organisation,
+            Organisation.history.filter(id=organisation.pk),
+            lambda record, names: _("Organisation"),
+            ignored=ignored,
+        ),
+        HistorySource(
+            Contact,
+            Contact.history.filter(organisation_id=organisation.pk),
+            lambda record, names: f"{_('Contact')}: {record.name}",
+            ignored=ignored,
+        ),
+    ]
+    return history_entries(sources, limit=limit)
 
 
 def administrators_to_ask(*, limit: int = 3) -> list[User]:

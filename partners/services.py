@@ -11,25 +11,22 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator, validate_email, validate_slug
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from collabhub.errors import DomainError
-from collabhub.integrity import integrity_conflict
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
+from core import fields
+from core.actors import is_administrator
+from core.errors import DomainError
+from core.integrity import integrity_conflict
+from core.locking import copy_row, lock
+from core.slugs import checked_slug, unique_slug
+from core.versioning import check_version
+from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
 from .models import ApiToken, Contact, Organisation, StaffMembership, User
-from .principals import (
-    is_administrator,
-    may_create_organisation,
-    may_manage_organisation,
-    may_manage_people,
-)
 from .tokens import token_digest, token_generate, token_prefix
 
 # last_used_at is written at most this often, so a busy token does not write on every request.
@@ -48,17 +45,6 @@ def _as_history_user(instance, actor) -> None:
         instance._history_user = actor
 
 
-def _limit(value: str, *, field: str, max_length: int, label: str) -> str:
-    value = (value or "").strip()
-    if len(value) > max_length:
-        raise DomainError(
-            _("%(label)s is too long: at most %(max)s characters.")
-            % {"label": label, "max": max_length},
-            field=field,
-        )
-    return value
-
-
 # Organisations -------------------------------------------------------------------------------
 
 
@@ -68,21 +54,6 @@ def _require_manager(actor, organisation: Organisation) -> None:
             _("Only administrators and staff of %(organisation)s may change it.")
             % {"organisation": organisation}
         )
-
-
-def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
-    base = base[:70].strip("-") or "organisation"
-    taken = set(
-        Organisation.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    taken |= RESERVED_SLUGS
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate = f"{base}-{number}"
-        number += 1
-    return candidate
 
 
 def _check_parent(organisation: Organisation | None, parent: Organisation | None) -> None:
@@ -112,51 +83,39 @@ def _check_parent(organisation: Organisation | None, parent: Organisation | None
 def _clean_organisation(organisation: Organisation | None, values: dict) -> dict:
     """Validated values for an organisation; `organisation` is None when creating one."""
     exclude_pk = organisation.pk if organisation is not None else None
-    name = _limit(values.get("name"), field="name", max_length=200, label=_("Name"))
+    name = fields.text(Organisation, "name", values.get("name"), required=False)
     if not name:
         raise DomainError(_("Enter the organisation's name."), field="name")
-    if Organisation.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+    if Organisation.objects.filter(name__iexact=name).exclude(pk=exclude_pk).exists():  # type: ignore[misc]  # None excludes nothing
         raise DomainError(
             _("An organisation named “%(name)s” already exists.") % {"name": name}, field="name"
         )
-    short_name = _limit(
-        values.get("short_name"), field="short_name", max_length=50, label=_("Short name")
-    )
+    short_name = fields.text(Organisation, "short_name", values.get("short_name"))
     kind = values.get("kind") or ""
     if kind not in Organisation.Kind.values:
         raise DomainError(_("Choose what kind of organisation this is."), field="kind")
-    jurisdiction = _limit(
-        values.get("jurisdiction"),
-        field="jurisdiction",
-        max_length=120,
-        label=_("Jurisdiction or region"),
-    )
+    jurisdiction = fields.text(Organisation, "jurisdiction", values.get("jurisdiction"))
 
     slug = (values.get("slug") or "").strip()
     if not slug:
         if organisation is not None and organisation.slug:
             slug = organisation.slug
         else:
-            slug = _unique_slug(slugify(short_name or name), exclude_pk=exclude_pk)
+            slug = unique_slug(
+                Organisation.objects.all(),
+                short_name or name,
+                exclude_pk=exclude_pk,
+                reserved=RESERVED_SLUGS,
+                fallback="organisation",
+            )
     else:
-        try:
-            validate_slug(slug)
-        except ValidationError as exc:
-            raise DomainError(
-                _("A slug may contain only letters, numbers, hyphens and underscores."),
-                field="slug",
-            ) from exc
-        if len(slug) > 80:
-            raise DomainError(_("A slug has at most 80 characters."), field="slug")
-        if slug.lower() in RESERVED_SLUGS:
-            raise DomainError(
-                _("“%(slug)s” is reserved; choose another slug.") % {"slug": slug}, field="slug"
-            )
-        if Organisation.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-            raise DomainError(
-                _("Another organisation already uses the slug “%(slug)s”.") % {"slug": slug},
-                field="slug",
-            )
+        checked_slug(
+            Organisation.objects.all(),
+            slug,
+            exclude_pk=exclude_pk,
+            reserved=RESERVED_SLUGS,
+            taken_message=_("Another organisation already uses the slug “%(slug)s”."),
+        )
 
     website = (values.get("website") or "").strip()
     if website:
@@ -303,11 +262,11 @@ CONTACT_FIELDS = ("name", "title", "email", "phone", "is_primary", "is_active")
 
 def _clean_contact(contact: Contact | None, organisation: Organisation, values: dict) -> dict:
     exclude_pk = contact.pk if contact is not None else None
-    name = _limit(values.get("name"), field="name", max_length=150, label=_("Name"))
+    name = fields.text(Contact, "name", values.get("name"), required=False)
     if not name:
         raise DomainError(_("Enter the contact's name."), field="name")
-    title = _limit(values.get("title"), field="title", max_length=150, label=_("Title"))
-    phone = _limit(values.get("phone"), field="phone", max_length=40, label=_("Phone"))
+    title = fields.text(Contact, "title", values.get("title"))
+    phone = fields.text(Contact, "phone", values.get("phone"))
     email = (values.get("email") or "").strip()
     if email:
         try:
@@ -318,7 +277,7 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
             ) from exc
         if (
             Contact.objects.filter(organisation=organisation, email__iexact=email)
-            .exclude(pk=exclude_pk)
+            .exclude(pk=exclude_pk)  # type: ignore[misc]  # None excludes nothing
             .exists()
         ):
             raise DomainError(
@@ -344,7 +303,7 @@ def _clean_contact(contact: Contact | None, organisation: Organisation, values: 
 
 def _demote_other_primary(*, actor, organisation: Organisation, keep_pk: int | None) -> None:
     """An organisation has one primary contact: naming a new one demotes the previous one."""
-    for other in organisation.contacts.filter(is_primary=True, is_active=True).exclude(pk=keep_pk):
+    for other in organisation.contacts.filter(is_primary=True, is_active=True).exclude(pk=keep_pk):  # type: ignore[misc]  # None excludes nothing
         other.is_primary = False
         _as_history_user(other, actor)
         other.save(update_fields=["is_primary", "updated_at"])
@@ -363,7 +322,7 @@ def contact_create(
     is_active: bool = True,
 ) -> Contact:
     _require_manager(actor, organisation)
-    # Locked first (collabhub/locking.py): a double-submitted "add contact" waits here, then
+    # Locked first (core/locking.py): a double-submitted "add contact" waits here, then
     # finds the contact the first one added.
     organisation = lock(Organisation, organisation.pk)
     values = _clean_contact(
@@ -459,8 +418,8 @@ def _clean_membership(role: str, organisation: Organisation | None, current_org_
 
 
 def _clean_person_details(user: User | None, first_name: str, last_name: str, email: str):
-    first_name = _limit(first_name, field="first_name", max_length=150, label=_("First name"))
-    last_name = _limit(last_name, field="last_name", max_length=150, label=_("Last name"))
+    first_name = fields.text(User, "first_name", first_name)
+    last_name = fields.text(User, "last_name", last_name)
     email = (email or "").strip()
     if email:
         try:
@@ -521,7 +480,7 @@ def user_create(
         )
     first_name, last_name, email = _clean_person_details(None, first_name, last_name, email)
     _clean_membership(role, organisation)
-    job_title = _limit(job_title, field="job_title", max_length=150, label=_("Job title"))
+    job_title = fields.text(StaffMembership, "job_title", job_title)
     user = User(username=username, first_name=first_name, last_name=last_name, email=email)
     _apply_role(user, role)
     try:
@@ -560,7 +519,7 @@ def user_update(
     membership = getattr(user, "staff_membership", None)
     _clean_membership(role, organisation, membership.organisation_id if membership else None)
     first_name, last_name, email = _clean_person_details(user, first_name, last_name, email)
-    job_title = _limit(job_title, field="job_title", max_length=150, label=_("Job title"))
+    job_title = fields.text(StaffMembership, "job_title", job_title)
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.is_active = bool(is_active)
     _apply_role(user, role)
@@ -623,7 +582,7 @@ def api_token_issue(
             _("%(organisation)s is inactive: reactivate it before issuing tokens.")
             % {"organisation": organisation.name}
         )
-    name = _limit(name, field="name", max_length=100, label=_("Name"))
+    name = fields.text(ApiToken, "name", name, required=False)
     if not name:
         raise DomainError(
             _("Name the token after what will use it, e.g. “Reporting system”."), field="name"
@@ -682,5 +641,5 @@ def api_token_authenticate(*, raw_token: str) -> tuple[ApiToken | None, str]:
         if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
             token.last_used_at = now
     # API use is a sign of life only in the collaboration a request touches: the API views
-    # record it (commissioner/api/activity.py), not authentication.
+    # record it (core/api.py: CreditsApiUse), not authentication.
     return token, ""

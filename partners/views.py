@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from collabhub.csv_export import csv_filter_error, csv_response, day, yes_no
-from collabhub.errors import DomainError
-from collabhub.versioning import edit_data, show_refusal, versioned
+from core.actors import actor_organisation_id, is_administrator
+from core.csv_export import csv_filter_error, csv_response, day, yes_no
+from core.errors import DomainError
+from core.versioning import edit_data, show_refusal, versioned
+from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
 from . import selectors, services
 from .filters import OrganisationDirectoryFilterSet, PeopleFilterSet
@@ -23,13 +25,6 @@ from .forms import (
     OrganisationForm,
     PersonCreateForm,
     PersonEditForm,
-)
-from .principals import (
-    actor_organisation_id,
-    is_administrator,
-    may_create_organisation,
-    may_manage_organisation,
-    may_manage_people,
 )
 
 DIRECTORY_PAGE_SIZE = 25

@@ -22,17 +22,17 @@ from agreements.models import (
     Signatory,
     Structure,
 )
-from agreements.services import MAX_AMOUNT
 from agreements.structures import structure_problems
-from collabhub.errors import DomainError
-from collabhub.serializer_fields import (
+from core.actors import is_partner
+from core.errors import DomainError
+from core.fields import MAX_AMOUNT
+from core.serializer_fields import (
     BoundedDateField,
     ChoiceLabelField,
     FastRepresentation,
     SafeIdMixin,
 )
 from partners.models import Contact, User
-from partners.principals import is_partner
 from partners.selectors import organisation_list_for
 
 

@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
-from rest_framework.response import Response
 
 from agreements import selectors, services
 from agreements.access import may_manage_collaboration
@@ -30,12 +29,9 @@ from agreements.filters import (
     ObligationApiFilterSet,
     ParticipationApiFilterSet,
 )
-from collabhub.api import FilterBackend, SearchFilter
-from collabhub.errors import DomainError
-from collabhub.versioning import etag, version_from_if_match
-from commissioner.api.activity import CreditsApiUse
-from partners.api.views import StrictOrderingFilter
-from partners.principals import actor_organisation_id, is_partner
+from core.actors import actor_organisation_id, is_partner
+from core.errors import DomainError
+from core.viewsets import ScopedViewSet
 
 from . import serializers as s
 
@@ -74,56 +70,12 @@ class PartnerWritePermission(BasePermission):
         return view.action in view.partner_actions
 
 
-class AgreementsViewSet(
-    CreditsApiUse, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    """Shared wiring: scoped reads, strict filters and ordering, integer ids, thin writes."""
+class AgreementsViewSet(ScopedViewSet):
+    """Shared wiring (core/viewsets.py): scoped reads for every action, strict filters and
+    ordering, integer ids, thin writes; partner tokens write only through `partner_actions`."""
 
-    filter_backends = [FilterBackend, SearchFilter, StrictOrderingFilter]
-    lookup_value_regex = r"\d+"
-    permission_classes = [*viewsets.GenericViewSet.permission_classes, PartnerWritePermission]
+    permission_classes = [*ScopedViewSet.permission_classes, PartnerWritePermission]
     partner_actions: frozenset[str] = frozenset()
-    read_serializer_class = None
-    write_serializers: dict = {}
-
-    def read_queryset(self):
-        raise NotImplementedError
-
-    def get_queryset(self):
-        return self.read_queryset()
-
-    def get_serializer_class(self):
-        return self.write_serializers.get(self.action, self.read_serializer_class)
-
-    def validated(self, request, *, instance=None, partial=False) -> dict:
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def if_match(self) -> str | None:
-        """The version a PATCH was made against (its If-Match), checked by the service inside
-        its lock: a stale one is a 412 and nothing is written."""
-        return version_from_if_match(self.request.headers.get("If-Match"))
-
-    def retrieve(self, request, *args, **kwargs):
-        """One object, with its version as the ETag to send back in If-Match."""
-        instance = self.get_object()
-        serializer = self.get_serializer(instance)
-        return Response(serializer.data, headers={"ETag": etag(instance)})
-
-    def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
-        """The written object as readers see it, read back through the scoped selector.
-
-        Every write action is @transaction.atomic: its service and this read-back are one unit,
-        so a failure here (the connection dropping) rolls the write back. A 503 then always
-        means "nothing was saved, try again", never "saved, but the retry is refused"; the
-        services' on_commit side effects wait for that one commit."""
-        fresh = self.read_queryset().get(pk=obj.pk)
-        return Response(
-            self.read_serializer_class(fresh, context=self.get_serializer_context()).data,
-            status=status_code,
-            headers={"ETag": etag(fresh)},
-        )
 
 
 def _transition_schema(serializer, read_serializer, what):
@@ -172,8 +124,8 @@ class CollaborationViewSet(AgreementsViewSet):
     ordering_fields = ["title", "status", "structure", "start_date", "created_at"]
     ordering = ["title"]
 
-    def read_queryset(self):
-        return selectors.collaboration_api_list_for(actor=self.request.user).order_by("title", "pk")
+    def base_queryset(self):
+        return selectors.collaboration_api_rows().order_by("title", "pk")
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -232,8 +184,8 @@ class ParticipationViewSet(AgreementsViewSet):
     ordering_fields = ["joined_on", "role", "status"]
     ordering = ["collaboration_id", "organisation__name"]
 
-    def read_queryset(self):
-        return selectors.participation_list_for(actor=self.request.user).order_by(
+    def base_queryset(self):
+        return selectors.participation_rows().order_by(
             "collaboration_id", "organisation__name", "pk"
         )
 
@@ -294,10 +246,8 @@ class GoalViewSet(AgreementsViewSet):
     ordering_fields = ["title", "target_date", "created_at"]
     ordering = ["collaboration_id", "title"]
 
-    def read_queryset(self):
-        return selectors.goal_list_for(actor=self.request.user).order_by(
-            "collaboration_id", "title", "pk"
-        )
+    def base_queryset(self):
+        return selectors.goal_rows().order_by("collaboration_id", "title", "pk")
 
     @transaction.atomic
     def create(self, request, *args, **kwargs):
@@ -346,13 +296,10 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
     ordering_fields = ["period_end", "reported_at", "value"]
     ordering = ["goal_id", "period_end"]
 
-    def read_queryset(self):
-        return selectors.measurement_list_for(
-            actor=self.request.user, include_withdrawn=True
-        ).order_by("goal_id", "period_end", "pk")
-
-    def get_queryset(self):
-        queryset = self.read_queryset()
+    def base_queryset(self):
+        queryset = selectors.measurement_rows(include_withdrawn=True).order_by(
+            "goal_id", "period_end", "pk"
+        )
         # A withdrawn measurement is still read, corrected (409) or withdrawn (409) by its id;
         # the list leaves it out unless asked.
         if self.action == "list" and self.request.query_params.get("include_withdrawn") not in (
@@ -457,15 +404,10 @@ class AgreementViewSet(AgreementsViewSet):
     ordering_fields = ["title", "status", "effective_date", "expiry_date", "created_at"]
     ordering = ["collaboration_id", "title"]
 
-    def read_queryset(self):
-        return selectors.agreement_list_for(actor=self.request.user).order_by(
-            "collaboration_id", "title", "-version", "pk"
-        )
+    scope_actions = {"sign": "sign"}
 
-    def get_queryset(self):
-        if self.action == "sign":
-            return selectors.agreements_to_sign_for(actor=self.request.user)
-        return self.read_queryset()
+    def base_queryset(self):
+        return selectors.agreement_rows().order_by("collaboration_id", "title", "-version", "pk")
 
     @transaction.atomic
     def create(self, request, *args, **kwargs):
@@ -577,13 +519,10 @@ class ObligationViewSet(AgreementsViewSet):
     ordering_fields = ["due_date", "status", "created_at"]
     ordering = ["due_date"]
 
-    def read_queryset(self):
-        return selectors.obligation_list_for(actor=self.request.user).order_by("due_date", "pk")
+    scope_actions = {"mark_met": "mark_met", "evidence_file": "mark_met"}
 
-    def get_queryset(self):
-        if self.action in ("mark_met", "evidence_file"):
-            return selectors.obligations_to_mark_met_for(actor=self.request.user)
-        return self.read_queryset()
+    def base_queryset(self):
+        return selectors.obligation_rows().order_by("due_date", "pk")
 
     @transaction.atomic
     def create(self, request, *args, **kwargs):

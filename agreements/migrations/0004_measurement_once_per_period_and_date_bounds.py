@@ -4,7 +4,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import collabhub.bounds
+import core.bounds
 
 
 def drop_repeated_reports(apps, schema_editor):
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="circulated on",
             ),
         ),
@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="effective date",
             ),
         ),
@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="expiry date",
             ),
         ),
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="planned end date",
             ),
         ),
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="start date",
             ),
         ),
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="circulated on",
             ),
         ),
@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="effective date",
             ),
         ),
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="expiry date",
             ),
         ),
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="planned end date",
             ),
         ),
@@ -130,7 +130,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="start date",
             ),
         ),
@@ -138,14 +138,14 @@ class Migration(migrations.Migration):
             model_name="historicalmeasurement",
             name="period_end",
             field=models.DateField(
-                validators=[collabhub.bounds.validate_date_range], verbose_name="period ending"
+                validators=[core.bounds.validate_date_range], verbose_name="period ending"
             ),
         ),
         migrations.AlterField(
             model_name="historicalobligation",
             name="due_date",
             field=models.DateField(
-                validators=[collabhub.bounds.validate_date_range], verbose_name="due date"
+                validators=[core.bounds.validate_date_range], verbose_name="due date"
             ),
         ),
         migrations.AlterField(
@@ -153,7 +153,7 @@ class Migration(migrations.Migration):
             name="joined_on",
             field=models.DateField(
                 default=django.utils.timezone.localdate,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="joined on",
             ),
         ),
@@ -163,7 +163,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="left on",
             ),
         ),
@@ -173,7 +173,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="target date",
             ),
         ),
@@ -181,14 +181,14 @@ class Migration(migrations.Migration):
             model_name="measurement",
             name="period_end",
             field=models.DateField(
-                validators=[collabhub.bounds.validate_date_range], verbose_name="period ending"
+                validators=[core.bounds.validate_date_range], verbose_name="period ending"
             ),
         ),
         migrations.AlterField(
             model_name="obligation",
             name="due_date",
             field=models.DateField(
-                validators=[collabhub.bounds.validate_date_range], verbose_name="due date"
+                validators=[core.bounds.validate_date_range], verbose_name="due date"
             ),
         ),
         migrations.AlterField(
@@ -196,7 +196,7 @@ class Migration(migrations.Migration):
             name="joined_on",
             field=models.DateField(
                 default=django.utils.timezone.localdate,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="joined on",
             ),
         ),
@@ -206,7 +206,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="left on",
             ),
         ),
@@ -216,7 +216,7 @@ class Migration(migrations.Migration):
             field=models.DateField(
                 blank=True,
                 null=True,
-                validators=[collabhub.bounds.validate_date_range],
+                validators=[core.bounds.validate_date_range],
                 verbose_name="target date",
             ),
         ),

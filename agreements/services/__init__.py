@@ -27,8 +27,6 @@ from .collaborations import (  # noqa: F401
 from .common import (  # noqa: F401
     COLLABORATION_TRANSITIONS,
     FINAL_COLLABORATION_STATUSES,
-    MAX_AMOUNT,
-    MAX_TEXT,
     RESERVED_SLUGS,
     CollaborationStatus,
 )

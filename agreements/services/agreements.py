@@ -10,14 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import MAX_IDS, check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
-from commissioner.models import Activity
-from commissioner.services import activity_record
+from core import fields
+from core.actors import is_partner
+from core.bounds import MAX_IDS, check_date
+from core.errors import CONFLICT, DomainError
+from core.events import PartnerActed, publish
+from core.locking import copy_row, lock
+from core.versioning import check_version
 from partners.models import Organisation, User
-from partners.principals import is_partner
 
 from ..access import (
     may_manage_collaboration,
@@ -39,7 +39,6 @@ from .common import (
     _require_not_final,
     _stamp,
     _status_label,
-    _text,
     _token,
     _user,
 )
@@ -113,9 +112,7 @@ def _clean_agreement(values: dict) -> dict:
         field="expiry_date",
     )
     return {
-        "title": _text(
-            values.get("title"), field="title", label=_("title"), max_length=200, required=True
-        ),
+        "title": fields.text(Agreement, "title", values.get("title")),
         "kind": kind,
         "version": version,
         "effective_date": values.get("effective_date"),
@@ -172,7 +169,7 @@ def agreement_create(
 
 
 def _lock_agreement(agreement_pk: int, collaboration_id: int) -> Agreement:
-    """Collaboration, then agreement, locked and read afresh (collabhub/locking.py)."""
+    """Collaboration, then agreement, locked and read afresh (core/locking.py)."""
     collaboration = _lock_collaboration(collaboration_id)
     agreement = lock(Agreement, agreement_pk)
     agreement.collaboration = collaboration
@@ -463,13 +460,11 @@ def agreement_sign(
             % {"effective": effective.isoformat(), "expiry": agreement.expiry_date.isoformat()},
             field="expiry_date",
         )
-    signed_by_name = _text(
-        signed_by_name, field="signed_by_name", label=_("signer's name"), max_length=150
+    signed_by_name = fields.text(
+        Signatory, "signed_by_name", signed_by_name, label=_("signer's name")
     ) or _default_signer_name(actor)
     signatory.signed_by_name = signed_by_name[:150]
-    signatory.signed_by_title = _text(
-        signed_by_title, field="signed_by_title", label=_("signer's title"), max_length=150
-    )
+    signatory.signed_by_title = fields.text(Signatory, "signed_by_title", signed_by_title)
     signatory.signed_by_user = _user(actor)
     signatory.signed_by_token = _token(actor)
     signatory.signed_at = _signed_at(signed_on, agreement=agreement, actor=actor)
@@ -489,12 +484,14 @@ def agreement_sign(
         _stamp(agreement, actor, _("in force: every signatory signed"))
         agreement.save(update_fields=["status", "effective_date"])
     copy_row(caller_copy, agreement)
-    activity_record(
-        collaboration_id=agreement.collaboration_id,
-        organisation_id=organisation.pk,
-        kind=Activity.Kind.AGREEMENT_SIGNED,
-        description=_("Signed “%(agreement)s” (version %(version)s)")
-        % {"agreement": agreement.title, "version": agreement.version},
-        recorded_by=_user(actor),
+    publish(
+        PartnerActed(
+            collaboration_id=agreement.collaboration_id,
+            organisation_id=organisation.pk,
+            kind="agreement_signed",
+            description=_("Signed “%(agreement)s” (version %(version)s)")
+            % {"agreement": agreement.title, "version": agreement.version},
+            recorded_by=_user(actor),
+        )
     )
     return signatory

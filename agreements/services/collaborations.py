@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_slug
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import DomainError
-from collabhub.locking import copy_row
-from collabhub.versioning import check_version
-from commissioner.services import flags_close_not_scanned
+from core import fields
+from core.actors import actor_organisation_id, is_administrator, is_commissioner
+from core.bounds import check_date
+from core.errors import DomainError
+from core.events import ScanScopeNarrowed, publish
+from core.locking import copy_row
+from core.slugs import checked_slug, unique_slug
+from core.versioning import check_version
 from partners.models import Organisation, User
-from partners.principals import actor_organisation_id, is_administrator, is_commissioner
 
 from ..access import (
     may_create_collaboration,
@@ -36,7 +36,6 @@ from ..structures import (
 )
 from .common import (
     COLLABORATION_TRANSITIONS,
-    MAX_TEXT,
     RESERVED_SLUGS,
     CollaborationStatus,
     _check_dates,
@@ -45,7 +44,6 @@ from .common import (
     _require_not_final,
     _stamp,
     _status_label,
-    _text,
 )
 
 COLLABORATION_FIELDS = (
@@ -61,49 +59,27 @@ COLLABORATION_FIELDS = (
 )
 
 
-def _unique_slug(base: str, *, exclude_pk: int | None) -> str:
-    base = base[:70].strip("-") or "collaboration"
-    taken = set(
-        Collaboration.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
-        .values_list("slug", flat=True)
-    )
-    taken |= RESERVED_SLUGS
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate = f"{base}-{number}"
-        number += 1
-    return candidate
-
-
 def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> dict:
     exclude_pk = collaboration.pk if collaboration is not None else None
-    title = _text(
-        values.get("title"), field="title", label=_("title"), max_length=200, required=True
-    )
+    title = fields.text(Collaboration, "title", values.get("title"))
     slug = (values.get("slug") or "").strip()
     if not slug:
         slug = collaboration.slug if collaboration is not None else ""
-        slug = slug or _unique_slug(slugify(title), exclude_pk=exclude_pk)
+        slug = slug or unique_slug(
+            Collaboration.objects.all(),
+            title,
+            exclude_pk=exclude_pk,
+            reserved=RESERVED_SLUGS,
+            fallback="collaboration",
+        )
     else:
-        try:
-            validate_slug(slug)
-        except ValidationError as exc:
-            raise DomainError(
-                _("A slug may contain only letters, numbers, hyphens and underscores."),
-                field="slug",
-            ) from exc
-        if len(slug) > 80:
-            raise DomainError(_("A slug has at most 80 characters."), field="slug")
-        if slug.lower() in RESERVED_SLUGS:
-            raise DomainError(
-                _("“%(slug)s” is reserved; choose another slug.") % {"slug": slug}, field="slug"
-            )
-        if Collaboration.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
-            raise DomainError(
-                _("Another collaboration already uses the slug “%(slug)s”.") % {"slug": slug},
-                field="slug",
-            )
+        checked_slug(
+            Collaboration.objects.all(),
+            slug,
+            exclude_pk=exclude_pk,
+            reserved=RESERVED_SLUGS,
+            taken_message=_("Another collaboration already uses the slug “%(slug)s”."),
+        )
     structure = values.get("structure") or ""
     if structure not in Structure.values:
         raise DomainError(_("Choose the collaboration's structure."), field="structure")
@@ -138,15 +114,8 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
     return {
         "title": title,
         "slug": slug,
-        "summary": _text(
-            values.get("summary"), field="summary", label=_("summary"), max_length=MAX_TEXT
-        ),
-        "shared_vision": _text(
-            values.get("shared_vision"),
-            field="shared_vision",
-            label=_("shared vision"),
-            max_length=MAX_TEXT,
-        ),
+        "summary": fields.text(Collaboration, "summary", values.get("summary")),
+        "shared_vision": fields.text(Collaboration, "shared_vision", values.get("shared_vision")),
         "structure": structure,
         "lead_organisation": lead,
         "commissioner": commissioner,
@@ -412,5 +381,5 @@ def collaboration_transition(
     collaboration.save(update_fields=["status", "start_date", "updated_at"])
     # Paused, concluded or dissolved: its partners are no longer scored, so their open flags
     # close now (the scan would close them too, but the dashboard need not wait for it).
-    flags_close_not_scanned(collaboration_id=collaboration.pk)
+    publish(ScanScopeNarrowed(collaboration_id=collaboration.pk))
     return copy_row(caller_copy, collaboration)

@@ -3,16 +3,16 @@ the collaboration lock, the manager check, date order."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import DomainError
-from collabhub.locking import lock
+from core.actors import is_partner
+from core.bounds import check_date
+from core.errors import DomainError
+from core.locking import lock
 from partners.models import Organisation, User
-from partners.principals import is_partner
 
 from ..access import (
     may_manage_collaboration,
@@ -77,7 +77,7 @@ def _stamp(instance, actor, reason: str = "") -> None:
 
 
 def _lock_collaboration(collaboration_id: int) -> Collaboration:
-    """The collaboration, locked and read afresh: first in the lock order (collabhub/locking.py),
+    """The collaboration, locked and read afresh: first in the lock order (core/locking.py),
     so every write inside it sees its current status and queues behind other writes to it."""
     return lock(Collaboration, collaboration_id)
 
@@ -88,38 +88,6 @@ def _user(actor) -> User | None:
 
 def _token(actor):
     return actor.token if is_partner(actor) else None
-
-
-def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(_("Enter the %(label)s.") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise DomainError(
-            _("The %(label)s is too long: at most %(max)s characters.")
-            % {"label": label, "max": max_length},
-            field=field,
-        )
-    return value
-
-
-def _amount(value, *, field: str, label: str, required: bool = True) -> Decimal | None:
-    if value is None or value == "":
-        if required:
-            raise DomainError(_("Enter the %(label)s.") % {"label": label}, field=field)
-        return None
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise DomainError(
-            _("Enter a number for the %(label)s.") % {"label": label}, field=field
-        ) from exc
-    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
-        raise DomainError(
-            _("The %(label)s must be a number below one trillion.") % {"label": label},
-            field=field,
-        )
-    return amount.quantize(Decimal("0.01"))
 
 
 def _status_label(model, status: str) -> str:

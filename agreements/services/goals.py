@@ -8,30 +8,29 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import DomainError
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
+from core import fields
+from core.bounds import check_date
+from core.errors import DomainError
+from core.locking import copy_row, lock
+from core.versioning import check_version
 
 from ..models import (
     Collaboration,
     SharedGoal,
 )
 from .common import (
-    _amount,
     _lock_collaboration,
     _require_manager,
     _require_not_final,
     _stamp,
-    _text,
 )
 
 GOAL_FIELDS = ("title", "indicator", "unit", "baseline", "target", "target_date", "cadence")
 
 
 def _clean_goal(values: dict) -> dict:
-    baseline = _amount(values.get("baseline"), field="baseline", label=_("baseline"))
-    target = _amount(values.get("target"), field="target", label=_("target"))
+    baseline = fields.amount(SharedGoal, "baseline", values.get("baseline"))
+    target = fields.amount(SharedGoal, "target", values.get("target"))
     if target == baseline:
         raise DomainError(
             _("The target must differ from the baseline, or there is no progress to measure."),
@@ -42,19 +41,9 @@ def _clean_goal(values: dict) -> dict:
     if cadence not in SharedGoal.Cadence.values:
         raise DomainError(_("Choose how often progress is reported."), field="cadence")
     return {
-        "title": _text(
-            values.get("title"), field="title", label=_("title"), max_length=200, required=True
-        ),
-        "indicator": _text(
-            values.get("indicator"),
-            field="indicator",
-            label=_("indicator"),
-            max_length=200,
-            required=True,
-        ),
-        "unit": _text(
-            values.get("unit"), field="unit", label=_("unit"), max_length=50, required=True
-        ),
+        "title": fields.text(SharedGoal, "title", values.get("title")),
+        "indicator": fields.text(SharedGoal, "indicator", values.get("indicator")),
+        "unit": fields.text(SharedGoal, "unit", values.get("unit")),
         "baseline": baseline,
         "target": target,
         "target_date": values.get("target_date"),

@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date, shift
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.integrity import integrity_conflict
-from collabhub.locking import copy_row
-from commissioner.engagement import CADENCE_DAYS
-from commissioner.models import Activity
-from commissioner.services import activity_record
+from core import fields
+from core.actors import actor_organisation_id, is_partner
+from core.bounds import check_date, shift
+from core.errors import CONFLICT, DomainError
+from core.events import PartnerActed, publish
+from core.integrity import integrity_conflict
+from core.locking import copy_row
 from partners.models import Organisation
-from partners.principals import actor_organisation_id, is_partner
 
 from ..access import (
     may_manage_collaboration,
@@ -33,13 +33,10 @@ from ..models import (
 )
 from ..rules import require_open_for_partner_writes
 from .common import (
-    MAX_TEXT,
-    _amount,
     _lock_collaboration,
     _not_participating_error,
     _participating,
     _stamp,
-    _text,
     _token,
     _user,
 )
@@ -57,7 +54,7 @@ def goal_reporting_began(goal: SharedGoal) -> dt.date:
 def earliest_period_end(goal: SharedGoal) -> dt.date:
     """The earliest period end a measurement of `goal` may report: one reporting period (of its
     cadence) before reporting on it began, so the period running then may be reported."""
-    return shift(goal_reporting_began(goal), -CADENCE_DAYS.get(goal.cadence, 91))
+    return shift(goal_reporting_began(goal), -goal.cadence_days)
 
 
 def reporting_organisation(
@@ -126,9 +123,9 @@ def measurement_report(
         if not may_manage_collaboration(actor, collaboration):
             raise refusal
         raise _not_participating_error(organisation, collaboration, "reported_by_organisation")
-    value = _amount(value, field="value", label=_("value"))
+    value = fields.amount(Measurement, "value", value)
     _check_period_end(goal, period_end)
-    evidence = _text(evidence, field="evidence", label=_("evidence note"), max_length=MAX_TEXT)
+    evidence = fields.text(Measurement, "evidence", evidence)
     earlier = _measurement_reported(goal, organisation, period_end)
     if earlier is not None:
         return _repeat_or_conflict(earlier, value=value, evidence=evidence)
@@ -154,13 +151,20 @@ def measurement_report(
             raise integrity_conflict(exc) from exc
         return _repeat_or_conflict(earlier, value=value, evidence=evidence)
     measurement.is_repeat = False
-    activity_record(
-        collaboration_id=collaboration.pk,
-        organisation_id=organisation.pk,
-        kind=Activity.Kind.MEASUREMENT_REPORTED,
-        description=_("Reported %(value)s %(unit)s for “%(goal)s” (period ending %(date)s)")
-        % {"value": value, "unit": goal.unit, "goal": goal.title, "date": period_end.isoformat()},
-        recorded_by=_user(actor),
+    publish(
+        PartnerActed(
+            collaboration_id=collaboration.pk,
+            organisation_id=organisation.pk,
+            kind="measurement_reported",
+            description=_("Reported %(value)s %(unit)s for “%(goal)s” (period ending %(date)s)")
+            % {
+                "value": value,
+                "unit": goal.unit,
+                "goal": goal.title,
+                "date": period_end.isoformat(),
+            },
+            recorded_by=_user(actor),
+        )
     )
     return measurement
 
@@ -192,7 +196,7 @@ def _check_period_end(goal: SharedGoal, period_end: dt.date | None) -> None:
 
 def _lock_measurement(measurement_id: int) -> Measurement:
     """The measurement, withdrawn or not, locked and read afresh (after its collaboration, in
-    the lock order of collabhub/locking.py)."""
+    the lock order of core/locking.py)."""
     return (
         Measurement.all_objects.select_for_update(no_key=True, of=("self",))
         .select_related("goal", "reported_by_organisation")
@@ -247,8 +251,8 @@ def measurement_correct(
     with transaction.atomic():
         _measurement_writable(actor=actor, measurement=measurement)
         goal = measurement.goal
-        reason = _text(
-            reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True
+        reason = fields.plain_text(
+            reason, field="reason", label=_("reason"), max_length=fields.MAX_TEXT, required=True
         )
         if value is MEASUREMENT_UNCHANGED and period_end is MEASUREMENT_UNCHANGED:
             raise DomainError(
@@ -257,7 +261,7 @@ def measurement_correct(
         new_value = (
             measurement.value
             if value is MEASUREMENT_UNCHANGED
-            else _amount(value, field="value", label=_("value"))
+            else cast(Decimal, fields.amount(Measurement, "value", value))
         )
         new_period_end = (
             measurement.period_end if period_end is MEASUREMENT_UNCHANGED else period_end
@@ -305,8 +309,8 @@ def measurement_withdraw(*, actor, measurement: Measurement, reason: str) -> Mea
     already withdrawn is a conflict."""
     with transaction.atomic():
         _measurement_writable(actor=actor, measurement=measurement)
-        reason = _text(
-            reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True
+        reason = fields.plain_text(
+            reason, field="reason", label=_("reason"), max_length=fields.MAX_TEXT, required=True
         )
         measurement.withdrawn_at = timezone.now()
         measurement.withdrawn_reason = reason

@@ -10,12 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
-from commissioner.models import Activity
-from commissioner.services import activity_record
+from core import fields
+from core.bounds import check_date
+from core.errors import CONFLICT, DomainError
+from core.events import PartnerActed, publish
+from core.locking import copy_row, lock
+from core.versioning import check_version
 from partners.models import Organisation
 
 from ..access import (
@@ -30,8 +30,6 @@ from ..models import (
 )
 from ..rules import require_open_for_partner_writes
 from .common import (
-    MAX_TEXT,
-    _amount,
     _lock_collaboration,
     _not_participating_error,
     _participating,
@@ -39,7 +37,6 @@ from .common import (
     _require_not_final,
     _stamp,
     _status_label,
-    _text,
     _user,
 )
 
@@ -67,9 +64,7 @@ def _clean_obligation(collaboration, obligation: Obligation | None, values: dict
     kind = values.get("kind") or ""
     if kind not in Obligation.Kind.values:
         raise DomainError(_("Choose the kind of obligation."), field="kind")
-    quantity = _amount(
-        values.get("quantity"), field="quantity", label=_("quantity"), required=False
-    )
+    quantity = fields.amount(Obligation, "quantity", values.get("quantity"))
     if quantity is not None and quantity < 0:
         raise DomainError(_("The quantity cannot be negative."), field="quantity")
     unit = values.get("unit") or ""
@@ -86,13 +81,7 @@ def _clean_obligation(collaboration, obligation: Obligation | None, values: dict
         "organisation": organisation,
         "agreement": agreement,
         "kind": kind,
-        "description": _text(
-            values.get("description"),
-            field="description",
-            label=_("description"),
-            max_length=300,
-            required=True,
-        ),
+        "description": fields.text(Obligation, "description", values.get("description")),
         "quantity": quantity,
         "unit": unit,
         "due_date": values["due_date"],
@@ -135,7 +124,7 @@ def obligation_create(
 
 
 def _lock_obligation(obligation_pk: int, collaboration_id: int) -> Obligation:
-    """Collaboration, then obligation, locked and read afresh (collabhub/locking.py)."""
+    """Collaboration, then obligation, locked and read afresh (core/locking.py)."""
     collaboration = _lock_collaboration(collaboration_id)
     obligation = lock(Obligation, obligation_pk, related=("organisation",))
     obligation.collaboration = collaboration
@@ -183,7 +172,7 @@ def _require_pending(obligation: Obligation) -> None:
 
 
 def _evidence_url(value: str) -> str:
-    value = _text(value, field="evidence_url", label=_("evidence link"), max_length=500)
+    value = fields.text(Obligation, "evidence_url", value)
     if value:
         try:
             WEB_ADDRESS(value)
@@ -228,9 +217,7 @@ def obligation_mark_met(
         collaboration=obligation.collaboration, organisation_id=obligation.organisation_id
     )
     _require_pending(obligation)
-    evidence = _text(
-        evidence, field="evidence", label=_("evidence"), max_length=MAX_TEXT, required=True
-    )
+    evidence = fields.text(Obligation, "evidence", evidence, required=True)
     evidence_url = _evidence_url(evidence_url)
     if evidence_file:
         _attach_evidence_file(obligation, evidence_file)
@@ -248,12 +235,14 @@ def obligation_mark_met(
             *(["evidence_file"] if evidence_file else []),
         ]
     )
-    activity_record(
-        collaboration_id=obligation.collaboration_id,
-        organisation_id=obligation.organisation_id,
-        kind=Activity.Kind.OBLIGATION_MET,
-        description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
-        recorded_by=_user(actor),
+    publish(
+        PartnerActed(
+            collaboration_id=obligation.collaboration_id,
+            organisation_id=obligation.organisation_id,
+            kind="obligation_met",
+            description=_("Met “%(obligation)s”") % {"obligation": obligation.description},
+            recorded_by=_user(actor),
+        )
     )
     return copy_row(caller_copy, obligation)
 
@@ -290,7 +279,9 @@ def obligation_waive(*, obligation: Obligation, actor, reason: str) -> Obligatio
     obligation = _lock_obligation(obligation.pk, obligation.collaboration_id)
     _require_manager(actor, obligation.collaboration)
     _require_pending(obligation)
-    reason = _text(reason, field="reason", label=_("reason"), max_length=MAX_TEXT, required=True)
+    reason = fields.plain_text(
+        reason, field="reason", label=_("reason"), max_length=fields.MAX_TEXT, required=True
+    )
     obligation.status = Obligation.Status.WAIVED
     obligation.evidence = reason
     _stamp(obligation, actor, _("waived"))

@@ -9,12 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.bounds import check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.integrity import integrity_conflict
-from collabhub.locking import copy_row, lock
-from collabhub.versioning import check_version
-from commissioner.services import flags_close_not_scanned
+from core.bounds import check_date
+from core.errors import CONFLICT, DomainError
+from core.events import ScanScopeNarrowed, publish
+from core.integrity import integrity_conflict
+from core.locking import copy_row, lock
+from core.versioning import check_version
 from partners.models import Contact, Organisation
 
 from ..models import (
@@ -204,7 +204,7 @@ def participation_update(
     _stamp(participation, actor)
     participation.save(update_fields=["role", "contact", "joined_on", "status", "left_on"])
     if participation.status != Participation.Status.ACTIVE:
-        flags_close_not_scanned(participation_id=participation.pk)
+        publish(ScanScopeNarrowed(participation_id=participation.pk))
     return copy_row(caller_copy, participation)
 
 
@@ -250,5 +250,5 @@ def participation_withdraw(
     _stamp(participation, actor, _("withdrawn"))
     participation.save(update_fields=["status", "left_on"])
     # Nobody scores a partner that left: its open flag closes now, not never.
-    flags_close_not_scanned(participation_id=participation.pk)
+    publish(ScanScopeNarrowed(participation_id=participation.pk))
     return copy_row(caller_copy, participation)

@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     # CollabHub
-    "collabhub",
+    "core",
     "partners",
     "agreements",
     "commissioner",
@@ -64,18 +64,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Before host validation and the HTTPS redirect: health checks come from inside the network.
-    "collabhub.middleware.HealthCheckMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: an oversized request is refused from its declared length.
-    "collabhub.middleware.RequestBodyLimitMiddleware",
-    "collabhub.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "collabhub.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -99,7 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "collabhub.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -181,7 +181,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # A multipart body may carry one maximal document plus the form's other fields; any other body
-# (JSON, urlencoded) is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (collabhub.middleware).
+# (JSON, urlencoded) is limited to DATA_UPLOAD_MAX_MEMORY_SIZE (core.middleware).
 MAX_REQUEST_BYTES = MAX_UPLOAD_BYTES + 1024 * 1024
 
 # Cache and Celery: Redis when REDIS_URL is set; otherwise a process-local cache and tasks run
@@ -251,7 +251,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
     },
     "clear-expired-sessions": {
-        "task": "collabhub.tasks.clear_expired_sessions",
+        "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
 }
@@ -283,26 +283,26 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "partners.api.permissions.ReadOnlyTokenCannotWrite",
     ],
-    "DEFAULT_PAGINATION_CLASS": "collabhub.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "collabhub.api.FilterBackend",
+        "core.api.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "collabhub.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON only: every operation takes one request body type, so generated clients send what
     # the API reads (a schema offering JSON, multipart and form for each body broke them). DRF's
     # parser, with deeply nested JSON refused as a 400 (a RecursionError otherwise). A file
     # travels only through its own upload operation (`PUT .../document/`), which sets its own.
-    "DEFAULT_PARSER_CLASSES": ["collabhub.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser"],
     # The test client sends what the API reads (DRF's default is multipart).
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per partner token and per signed-in user, counted in the cache (Redis when configured).
-    "DEFAULT_THROTTLE_CLASSES": ["collabhub.api.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "partner": os.environ.get("API_THROTTLE_PARTNER", "1200/min"),
         "user": os.environ.get("API_THROTTLE_USER", "2400/min"),
@@ -348,10 +348,10 @@ SPECTACULAR_SETTINGS = {
         "TokenScopeEnum": "partners.api.serializers.TOKEN_SCOPES",
         "CallerTypeEnum": "partners.api.serializers.CALLER_TYPES",
     },
-    "GET_LIB_DOC_EXCLUDES": "collabhub.api.lib_doc_excludes",
+    "GET_LIB_DOC_EXCLUDES": "core.api.lib_doc_excludes",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "collabhub.api.integer_path_ids",
+        "core.api.integer_path_ids",
     ],
 }
 
@@ -390,7 +390,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"refused_one_line": {"()": "collabhub.log_filters.RefusedRequestOneLine"}},
+    "filters": {"refused_one_line": {"()": "core.log_filters.RefusedRequestOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {

@@ -7,8 +7,8 @@ the terminal's log). Static files are served by whitenoise from the finders eith
 import os
 
 from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, env_bool
 from .base import SECRET_KEY as _SECRET_KEY
-from .base import env_bool
 
 DEBUG = env_bool("DEBUG", False)
 # A fixed key is fine here: local settings never serve the public (production requires its own).
@@ -24,3 +24,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Only production collects static files.
 STATIC_ROOT = None
+# `seed_scale` (benchmarks/scale.py) for national-scale data; never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]

@@ -2,7 +2,7 @@
 when DATABASE_URL / REDIS_URL are set (CI sets both)."""
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE
+from .base import INSTALLED_APPS, MIDDLEWARE
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-with-enough-length-for-hmac-0123456789"  # noqa: S105
@@ -26,3 +26,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = REDIS_URL or "memory://"  # noqa: F405
 # Static files come straight from the finders here; only production collects them.
 STATIC_ROOT = None
+# `seed_scale` (benchmarks/scale.py) for national-scale data; never installed in production.
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]

@@ -6,7 +6,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collabhub.serializer_fields import BoundedDateField, FastRepresentation, SafeIdMixin
 from commissioner.models import (
     Attendance,
     EngagementSnapshot,
@@ -15,6 +14,7 @@ from commissioner.models import (
     Meeting,
 )
 from commissioner.selectors import flag_list_for
+from core.serializer_fields import BoundedDateField, FastRepresentation, SafeIdMixin
 
 
 def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:

@@ -18,8 +18,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from collabhub.api import JSONParser
-from collabhub.errors import DomainError
 from commissioner.models import (
     SurveyInstrument,
     SurveyPrinciple,
@@ -28,8 +26,10 @@ from commissioner.models import (
     SurveyStatement,
 )
 from commissioner.survey import selectors, services
-from partners.api.views import StrictOrderingFilter
-from partners.principals import actor_organisation_id
+from core.actors import actor_organisation_id
+from core.api import JSONParser, StrictOrderingFilter
+from core.errors import DomainError
+from core.viewsets import ScopedViewSet
 
 NOT_FOUND = OpenApiResponse(description="Not found, or outside the caller's scope.")
 BAD_REQUEST = OpenApiResponse(description="Invalid input: each bad field is named.")
@@ -312,7 +312,7 @@ class SurveyRoundFilterSet(filters.FilterSet):
     ),
 )
 @extend_schema(tags=["survey"])
-class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SurveyRoundViewSet(ScopedViewSet):
     """Survey rounds: administrators and commissioners read all; a partner token or staff user
     the rounds of collaborations its organisation takes part in."""
 
@@ -324,13 +324,13 @@ class SurveyRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     parser_classes = [JSONParser]
     lookup_value_regex = r"\d+"
 
-    def get_queryset(self):
+    def base_queryset(self):
         from django.db.models import Case, CharField, Value, When
         from django.utils import timezone
 
         today = timezone.localdate()
         return (
-            selectors.round_list_for(actor=self.request.user)
+            selectors.round_rows()
             .annotate(
                 survey_status=Case(
                     When(opened_on__gt=today, then=Value("upcoming")),

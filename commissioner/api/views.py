@@ -14,9 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
-from rest_framework.response import Response
 
-from collabhub.api import FilterBackend, SearchFilter
 from commissioner import selectors, services
 from commissioner.access import may_commission
 from commissioner.filters import (
@@ -25,10 +23,9 @@ from commissioner.filters import (
     MeetingFilterSet,
     SnapshotFilterSet,
 )
-from partners.api.views import StrictOrderingFilter
+from core.viewsets import ScopedViewSet
 
 from . import serializers as s
-from .activity import CreditsApiUse
 
 FORBIDDEN = OpenApiResponse(
     description="Not allowed: a read-only token, or a caller who is not an administrator or "
@@ -61,23 +58,8 @@ class CommissionersOnly(BasePermission):
         return True
 
 
-class CommissionerViewSet(
-    CreditsApiUse, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
-    filter_backends = [FilterBackend, SearchFilter, StrictOrderingFilter]
-    lookup_value_regex = r"\d+"
-
-    def validated(self, request, serializer_class) -> dict:
-        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def respond(self, obj, status_code=status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=obj.pk)
-        return Response(
-            self.serializer_class(fresh, context=self.get_serializer_context()).data,
-            status=status_code,
-        )
+class CommissionerViewSet(ScopedViewSet):
+    """The commissioner's resources (core/viewsets.py: scoped reads for every action)."""
 
 
 @extend_schema(tags=["meetings"])
@@ -92,8 +74,10 @@ class MeetingViewSet(CommissionerViewSet):
     ordering_fields = ["held_at", "title"]
     ordering = ["-held_at"]
 
-    def get_queryset(self):
-        return selectors.meeting_api_list_for(actor=self.request.user).order_by("-held_at", "-pk")
+    scope_actions = {"confirm_attendance": "confirm"}
+
+    def base_queryset(self):
+        return selectors.meeting_api_rows().order_by("-held_at", "-pk")
 
     @_write_schema(
         s.ConfirmAttendanceSerializer,
@@ -107,7 +91,7 @@ class MeetingViewSet(CommissionerViewSet):
     @action(detail=True, methods=["post"], url_path="confirm-attendance")
     @transaction.atomic  # the write and its answer's read-back are one unit
     def confirm_attendance(self, request, pk=None):
-        meeting = get_object_or_404(selectors.meetings_to_confirm_for(actor=request.user), pk=pk)
+        meeting = get_object_or_404(self.get_queryset(), pk=pk)
         data = self.validated(request, s.ConfirmAttendanceSerializer)
         services.attendance_confirm(actor=request.user, meeting=meeting, status=data["status"])
         return self.respond(meeting)
@@ -124,8 +108,8 @@ class EngagementViewSet(CommissionerViewSet):
     ordering_fields = ["scan_date", "score"]
     ordering = ["-scan_date"]
 
-    def get_queryset(self):
-        return selectors.snapshot_list_for(actor=self.request.user).order_by("-scan_date", "-pk")
+    def base_queryset(self):
+        return selectors.snapshot_rows().order_by("-scan_date", "-pk")
 
 
 @extend_schema_view(
@@ -143,8 +127,8 @@ class FlagViewSet(CommissionerViewSet):
     ordering = ["-raised_on"]
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CommissionersOnly]
 
-    def get_queryset(self):
-        return selectors.flag_api_list_for(actor=self.request.user).order_by("-raised_on", "-pk")
+    def base_queryset(self):
+        return selectors.flag_api_rows().order_by("-raised_on", "-pk")
 
     @_write_schema(None, s.FlagSerializer, description="Acknowledge an open flag.", conflict=True)
     @action(detail=True, methods=["post"])
@@ -184,10 +168,8 @@ class InterventionViewSet(mixins.CreateModelMixin, CommissionerViewSet):
     ordering = ["-created_at"]
     permission_classes = [*viewsets.GenericViewSet.permission_classes, CommissionersOnly]
 
-    def get_queryset(self):
-        return selectors.intervention_list_for(actor=self.request.user).order_by(
-            "-created_at", "-pk"
-        )
+    def base_queryset(self):
+        return selectors.intervention_rows().order_by("-created_at", "-pk")
 
     @transaction.atomic  # the write and its answer's read-back are one unit
     def create(self, request, *args, **kwargs):

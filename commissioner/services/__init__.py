@@ -5,6 +5,7 @@ and the mail it sends (digests, reminders). Each service checks who may act
 out on commit. A refused business rule is a DomainError naming the input at fault; an actor who
 may not act at all gets PermissionDenied."""
 
+from ..engagement import policy_in_force  # noqa: F401
 from .activity import (  # noqa: F401
     activity_record,
     api_use_record,
@@ -12,7 +13,6 @@ from .activity import (  # noqa: F401
 )
 from .common import (  # noqa: F401
     CLOSED_COLLABORATION_STATUSES,
-    MAX_NOTE,
     SCANNED_COLLABORATION_STATUSES,
     site_url,
 )
@@ -39,7 +39,6 @@ from .notices import (  # noqa: F401
 from .policy import (  # noqa: F401
     POLICY_LIMITS,
     WEIGHT_FIELDS,
-    policy_in_force,
     policy_reset,
     policy_set,
     policy_trial,

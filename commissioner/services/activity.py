@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Participation
-from collabhub.errors import DomainError
+from core import fields
+from core.errors import DomainError
 
 from ..models import (
     Activity,
 )
-from .common import _require_commissioner, _text
+from .common import _require_commissioner
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ def activity_record(
     """Record a sign of life. Pass the participation, or the collaboration and organisation ids
     (then nothing is recorded when the organisation does not take part)."""
     if participation is None:
+        if collaboration_id is None or organisation_id is None:
+            return None
         participation = Participation.objects.filter(
             collaboration_id=collaboration_id, organisation_id=organisation_id
         ).first()
@@ -96,7 +99,7 @@ def api_use_record(*, organisation_id: int, collaboration_id: int, when=None) ->
 @transaction.atomic
 def checkin_log(
     *, actor, participation: Participation, description: str, occurred_at=None
-) -> Activity:
+) -> Activity | None:
     """A commissioner logs a check-in with a partner: a sign of life like any other."""
     _require_commissioner(actor)
     if participation.status != Participation.Status.ACTIVE:
@@ -105,12 +108,8 @@ def checkin_log(
             % {"organisation": participation.organisation},
             field="participation",
         )
-    description = _text(
-        description,
-        field="description",
-        label=_("what was discussed"),
-        max_length=300,
-        required=True,
+    description = fields.text(
+        Activity, "description", description, required=True, label=_("what was discussed")
     )
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + dt.timedelta(minutes=5):

@@ -8,31 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration
-from collabhub.errors import DomainError
 
 from ..access import may_commission
 
-MAX_NOTE = 5000
-
-
 # Collaborations whose partners are scanned, and whose obligations and agreements get reminders.
-SCANNED_COLLABORATION_STATUSES = (Collaboration.Status.ACTIVE,)
+SCANNED_COLLABORATION_STATUSES = Collaboration.SCANNED_STATUSES
 
 
-CLOSED_COLLABORATION_STATUSES = (Collaboration.Status.CONCLUDED, Collaboration.Status.DISSOLVED)
-
-
-def _text(value, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(_("Enter %(label)s.") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise DomainError(
-            _("%(label)s is too long: at most %(max)s characters.")
-            % {"label": label[:1].upper() + label[1:], "max": max_length},
-            field=field,
-        )
-    return value
+CLOSED_COLLABORATION_STATUSES = Collaboration.CLOSED_STATUSES
 
 
 def _require_commissioner(actor) -> None:

@@ -8,14 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collabhub.errors import CONFLICT, DomainError
+from core import fields
+from core.errors import CONFLICT, DomainError
 
 from ..models import (
     EngagementSnapshot,
     Flag,
     Intervention,
 )
-from .common import MAX_NOTE, _require_commissioner, _text
+from .common import _require_commissioner
 
 
 @transaction.atomic
@@ -41,8 +42,8 @@ def flag_resolve(*, actor, flag: Flag, note: str) -> Flag:
     """A person closes the flag, saying why. The scan will not raise a new one while the partner
     stays in the same band or improves (docs/engagement.md)."""
     _require_commissioner(actor)
-    note = _text(
-        note, field="note", label=_("how it was resolved"), max_length=MAX_NOTE, required=True
+    note = fields.text(
+        Flag, "resolution_note", note, required=True, label=_("how it was resolved"), field="note"
     )
     flag = Flag.objects.select_for_update().get(pk=flag.pk)
     if not flag.is_open:
@@ -92,13 +93,7 @@ def intervention_add(
         )
     if kind not in Intervention.Kind.values:
         raise DomainError(_("Choose a call, meeting, letter or escalation."), field="kind")
-    description = _text(
-        description,
-        field="description",
-        label=_("what was done or planned"),
-        max_length=MAX_NOTE,
-        required=True,
-    )
+    description = fields.text(Intervention, "description", description)
     if due_date is not None and due_date < flag.raised_on:
         raise DomainError(
             _("The due date cannot be before the flag was raised (%(date)s).")
@@ -119,9 +114,7 @@ def intervention_add(
 @transaction.atomic
 def intervention_complete(*, actor, intervention: Intervention, outcome: str) -> Intervention:
     _require_commissioner(actor)
-    outcome = _text(
-        outcome, field="outcome", label=_("the outcome"), max_length=MAX_NOTE, required=True
-    )
+    outcome = fields.text(Intervention, "outcome", outcome, required=True)
     intervention = Intervention.objects.select_for_update().get(pk=intervention.pk)
     if intervention.completed_at is not None:
         raise DomainError(

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration, Participation
 from agreements.rules import require_open_for_partner_writes
-from collabhub.bounds import check_date
-from collabhub.errors import CONFLICT, DomainError
-from collabhub.locking import lock
-from partners.principals import actor_organisation_id, is_partner
+from core import fields
+from core.actors import actor_organisation_id, is_partner
+from core.bounds import check_date
+from core.errors import CONFLICT, DomainError
+from core.locking import lock
 
 from ..access import may_manage_collaboration
 from ..models import (
@@ -23,7 +24,7 @@ from ..models import (
     Meeting,
 )
 from .activity import activity_record
-from .common import CLOSED_COLLABORATION_STATUSES, MAX_NOTE, _text
+from .common import CLOSED_COLLABORATION_STATUSES
 
 # How long after a meeting a partner may still confirm its attendance.
 PARTNER_CONFIRMATION_DAYS = 30
@@ -41,16 +42,16 @@ def meeting_create(
 ) -> Meeting:
     if not may_manage_collaboration(actor, collaboration):
         raise PermissionDenied(_("Only the collaboration's managers may record its meetings."))
-    # Locked and re-read (collabhub/locking.py): a collaboration concluded at this moment
+    # Locked and re-read (core/locking.py): a collaboration concluded at this moment
     # gets no new meeting.
     collaboration = lock(Collaboration, collaboration.pk)
     if collaboration.status in CLOSED_COLLABORATION_STATUSES:
         raise DomainError(
             _("This collaboration has ended; no more meetings can be recorded."), field=None
         )
-    title = _text(title, field="title", label=_("a title"), max_length=200, required=True)
-    location = _text(location, field="location", label=_("location"), max_length=200)
-    notes = _text(notes, field="notes", label=_("notes"), max_length=MAX_NOTE)
+    title = fields.text(Meeting, "title", title)
+    location = fields.text(Meeting, "location", location)
+    notes = fields.text(Meeting, "notes", notes)
     if held_at is None or timezone.is_naive(held_at):
         raise DomainError(_("Enter the date and time of the meeting."), field="held_at")
     # 9999-12-31 23:59 local is year 10000 in UTC: stored, it broke every page showing it.
@@ -126,7 +127,7 @@ def attendance_record(
             % {"organisation": participation.organisation},
             field="participation",
         )
-    # Lock order (collabhub/locking.py): collaboration, participation, then the attendance row.
+    # Lock order (core/locking.py): collaboration, participation, then the attendance row.
     collaboration = lock(Collaboration, meeting.collaboration_id)
     lock(Participation, participation.pk)
     require_open_for_partner_writes(
@@ -192,7 +193,7 @@ def attendance_confirm(*, actor, meeting: Meeting, status: str) -> Attendance:
     organisation_id = actor_organisation_id(actor)
     if organisation_id is None or (is_partner(actor) and not actor.can_write):
         raise PermissionDenied(_("Only a participating organisation confirms its attendance."))
-    # Lock order (collabhub/locking.py): the collaboration, then the participation, which
+    # Lock order (core/locking.py): the collaboration, then the participation, which
     # serialises twenty identical confirmations: the first writes, the others find it written.
     collaboration = lock(Collaboration, meeting.collaboration_id)
     require_open_for_partner_writes(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement, Obligation, Participation
-from collabhub.bounds import shift
+from core.bounds import shift
 from partners.models import Contact, User
 
 from ..models import (
@@ -188,9 +188,11 @@ def flag_digests_send() -> int:
 
         def unmark(group: list[DigestLine]) -> Callable[[], None]:
             ids = [flag.pk for flag in group]
-            return lambda: Flag.objects.filter(pk__in=ids, notified_at=marked_at).update(
-                notified_at=None
-            )
+
+            def undo() -> None:
+                Flag.objects.filter(pk__in=ids, notified_at=marked_at).update(notified_at=None)
+
+            return undo
 
         outgoing = [
             (_digest_message(commissioners[pk], group), unmark(group))
@@ -342,7 +344,8 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
         agreement
         for agreement in candidates.filter(expiry_date__lte=today + dt.timedelta(days=longest))
         # shift(): an expiry stored before dates were bounded (year 1) must not overflow.
-        if shift(agreement.expiry_date, -agreement.renewal_notice_days) <= today
+        if agreement.expiry_date is not None
+        and shift(agreement.expiry_date, -agreement.renewal_notice_days) <= today
     ]
     recorded_at = timezone.now()
     try:
@@ -380,15 +383,16 @@ def agreement_renewal_reminders_send(*, today: dt.date | None = None) -> int:
 
 
 def _renewal_message(agreement: Agreement, to, cc, today: dt.date) -> mail.EmailMessage:
-    days = (agreement.expiry_date - today).days
+    expiry = agreement.expiry_date or today  # never None: due agreements have an expiry
+    days = (expiry - today).days
     if days >= 0:
         when = ngettext(
             "expires on %(date)s, in %(days)s day",
             "expires on %(date)s, in %(days)s days",
             days,
-        ) % {"date": agreement.expiry_date.isoformat(), "days": days}
+        ) % {"date": expiry.isoformat(), "days": days}
     else:
-        when = _("expired on %(date)s") % {"date": agreement.expiry_date.isoformat()}
+        when = _("expired on %(date)s") % {"date": expiry.isoformat()}
     body = "\n".join(
         [
             _("Hello,"),

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration
-from collabhub.errors import DomainError
+from core.errors import DomainError
 
 from ..access import may_set_default_policy
 from ..engagement import (
@@ -17,7 +17,7 @@ from ..engagement import (
     POLICY_FIELDS,
     SIGNALS,
     Policy,
-    default_policy,
+    policy_in_force,
 )
 from ..models import (
     EngagementPolicy,
@@ -113,12 +113,3 @@ def policy_reset(*, actor, collaboration: Collaboration) -> bool:
     _require_commissioner(actor)
     deleted, _details = EngagementPolicy.objects.filter(collaboration=collaboration).delete()
     return bool(deleted)
-
-
-def policy_in_force(*, collaboration: Collaboration | None) -> tuple[Policy, bool]:
-    """The policy that applies to a collaboration, and whether it is the collaboration's own."""
-    if collaboration is not None:
-        own = EngagementPolicy.objects.filter(collaboration=collaboration).first()
-        if own is not None:
-            return Policy.from_row(own), True
-    return default_policy(), False

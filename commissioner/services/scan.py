@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 
 from agreements.models import Participation
-from collabhub.bulk import Row, upsert
+from core.bulk import Row, upsert
 
 from ..engagement import (
     Assessment,
@@ -157,7 +157,7 @@ def _next_batch(
 def _store_snapshots(day: Day, rows: list[Row]) -> int:
     """Upsert the batch's snapshots in one statement; the database leaves a row whose figures
     are unchanged alone, so a second scan on the same day writes nothing. Returns the rows
-    written. (collabhub.bulk rather than bulk_create(update_conflicts=True): the same
+    written. (core.bulk rather than bulk_create(update_conflicts=True): the same
     statement without the ORM's per-value cost, which dominated the scan at national scale.)"""
     return upsert(
         EngagementSnapshot,
@@ -243,6 +243,7 @@ def _handle_flags(
       out of warning since, or gets worse."""
     ids = sorted(watches)
     in_range = Q(participation_id__gte=ids[0], participation_id__lte=ids[-1])
+    flag: Flag | None
     flags = {
         flag.participation_id: flag
         for flag in Flag.objects.filter(in_range, status__in=Flag.OPEN_STATUSES).only(
@@ -260,7 +261,8 @@ def _handle_flags(
             .only("pk", "participation_id", "status", "state", "closed_on", "reopened_count")
         ):
             latest[flag.participation_id] = flag
-    changed, created = [], []
+    changed: list[Flag] = []
+    created: list[Flag] = []
     for pk, (assessment, state) in watches.items():
         policy = policies[collaboration_of[pk]]
         flag = flags.get(pk)
@@ -536,7 +538,7 @@ def engagement_scan_request(*, actor) -> bool:
     """ "Scan now": queue the scan once the current transaction commits. Returns False when the
     broker could not take it (logged; the page says so) — never an error for the request."""
     _require_commissioner(actor)
-    from .tasks import engagement_scan_task
+    from ..tasks import engagement_scan_task
 
     outcome = {"queued": True}
 

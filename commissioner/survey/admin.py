@@ -5,17 +5,13 @@ commissioner/admin.py."""
 
 from django.contrib import admin
 
-from commissioner.admin import ReadOnlyAdmin
 from commissioner.models import (
     SurveyInstrument,
     SurveyPrinciple,
     SurveyRound,
     SurveyStatement,
 )
-
-
-def _is_administrator(request) -> bool:
-    return bool(getattr(request.user, "is_administrator", False))
+from core.admin import ReadOnlyAdmin, is_administrator
 
 
 class AdministratorsEdit(admin.ModelAdmin):
@@ -23,17 +19,17 @@ class AdministratorsEdit(admin.ModelAdmin):
     so editing an instrument in use would rewrite what partners answered: add a version)."""
 
     def has_module_permission(self, request):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_view_permission(self, request, obj=None):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_add_permission(self, request, obj=None):
-        return _is_administrator(request)
+        return is_administrator(request)
 
     def has_change_permission(self, request, obj=None):
         in_use = obj is not None and _instrument_of(obj).rounds.exists()
-        return _is_administrator(request) and not in_use
+        return is_administrator(request) and not in_use
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)

@@ -31,8 +31,9 @@ from commissioner.models import (
     SurveyRound,
     SurveySchedule,
 )
+from core.actors import actor_organisation_id, is_partner
+from core.scope import restrict
 from partners.models import Organisation
-from partners.principals import actor_organisation_id, is_partner
 
 DIVERGENCE = Fraction(3, 2)
 
@@ -108,15 +109,13 @@ def answer_totals(round_ids, *, submitted_before: dt.datetime | None = None):
 # Scope ------------------------------------------------------------------------------------------
 
 
-def _participating(actor) -> QuerySet:
-    return Participation.objects.filter(organisation_id=actor_organisation_id(actor)).values(
-        "collaboration_id"
-    )
-
-
 def round_list_for(*, actor) -> QuerySet[SurveyRound]:
     """Rounds `actor` may read: every round for administrators and commissioners; for a partner
     token or a staff user, the rounds of collaborations its organisation takes part in."""
+    return restrict(round_rows(), actor)
+
+
+def round_rows() -> QuerySet[SurveyRound]:
     rounds = SurveyRound.objects.select_related("collaboration", "instrument").annotate(
         # distinct: the two joins multiply each other's rows.
         invited_count=Count(
@@ -126,13 +125,7 @@ def round_list_for(*, actor) -> QuerySet[SurveyRound]:
             "responses", filter=Q(responses__submitted_at__isnull=False), distinct=True
         ),
     )
-    if not getattr(actor, "is_authenticated", False):
-        return rounds.none()
-    if may_commission(actor):
-        return rounds
-    if actor_organisation_id(actor) is None:
-        return rounds.none()
-    return rounds.filter(collaboration_id__in=_participating(actor))
+    return rounds
 
 
 def round_get_for(*, actor, pk: int) -> SurveyRound:

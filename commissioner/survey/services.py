@@ -23,7 +23,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from agreements.models import Collaboration, Participation
-from collabhub.errors import DomainError
 from commissioner.access import may_commission
 from commissioner.models import (
     SurveyAnswer,
@@ -35,8 +34,9 @@ from commissioner.models import (
     SurveySchedule,
     SurveyStatement,
 )
+from core.actors import actor_organisation_id, is_partner
+from core.errors import DomainError
 from partners.models import Contact
-from partners.principals import actor_organisation_id, is_partner
 
 from .instrument import DEFAULT_CODE, DEFAULT_DESCRIPTION, DEFAULT_PRINCIPLES, DEFAULT_TITLE
 

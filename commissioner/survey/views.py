@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agreements.selectors import collaboration_get_for
-from collabhub.csv_export import csv_response
-from collabhub.errors import DomainError
 from commissioner.access import may_commission
+from core.csv_export import csv_response
+from core.errors import DomainError
 
 from . import selectors, services
 from .forms import ResponseForm, RoundOpenForm, ScheduleForm

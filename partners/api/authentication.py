@@ -5,7 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -24,7 +24,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from exc
         # Imported here: DRF imports this module while loading its settings, before
-        # partners.services (which needs collabhub.errors, which needs DRF's views) can load.
+        # partners.services (which needs core.errors, which needs DRF's views) can load.
         from partners.services import api_token_authenticate
 
         token, problem = api_token_authenticate(raw_token=raw)

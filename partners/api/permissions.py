@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from partners.principals import is_partner
+from core.actors import is_partner
 
 
 class ReadOnlyTokenCannotWrite(BasePermission):

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from collabhub.serializer_fields import (
+from core.serializer_fields import (
     BoundedDateTimeField,
     ChoiceLabelField,
     FastRepresentation,

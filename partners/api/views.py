@@ -4,71 +4,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
+from rest_framework import mixins, status
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from collabhub.api import FilterBackend, SearchFilter
-from collabhub.versioning import etag, version_from_if_match
+from core.actors import actor_organisation_id, is_partner
+from core.viewsets import ScopedViewSet
 from partners import services
+from partners.access import may_create_organisation, may_manage_organisation
 from partners.filters import OrganisationFilterSet
-from partners.principals import (
-    actor_organisation_id,
-    is_partner,
-    may_create_organisation,
-    may_manage_organisation,
-)
-from partners.selectors import organisation_api_list_for
+from partners.selectors import organisation_api_rows
 
 from .serializers import MeSerializer, OrganisationSerializer, OrganisationWriteSerializer
-
-
-class StrictOrderingFilter(OrderingFilter):
-    """An unknown `ordering` field is a 400 naming `ordering`, not a silently ignored value; ties
-    are broken by id so pages never repeat or skip a row."""
-
-    def get_ordering(self, request, queryset, view):
-        params = request.query_params.get(self.ordering_param)
-        if params:
-            fields = [param.strip() for param in params.split(",") if param.strip()]
-            valid = {
-                name for name, _label in self.get_valid_fields(queryset, view, {"request": request})
-            }
-            unknown = [field for field in fields if field.lstrip("-") not in valid]
-            if unknown:
-                raise ValidationError(
-                    {
-                        self.ordering_param: [
-                            _("Unknown ordering %(fields)s; use one of %(valid)s.")
-                            % {"fields": ", ".join(unknown), "valid": ", ".join(sorted(valid))}
-                        ]
-                    }
-                )
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
-            ordering = [*ordering, "pk"]
-        return ordering
-
-    def get_schema_operation_parameters(self, view):
-        """`ordering` as the enum of the values it accepts: each field, ascending or descending
-        (`-`). Several may be joined with commas; anything else is a 400."""
-        fields = list(getattr(view, "ordering_fields", None) or [])
-        values = [value for name in fields for value in (name, f"-{name}")]
-        return [
-            {
-                "name": self.ordering_param,
-                "required": False,
-                "in": "query",
-                "description": _(
-                    "Order the results by this field (`-` before it: descending). Several "
-                    "fields may be joined with commas."
-                ),
-                "schema": {"type": "string", "enum": values},
-            }
-        ]
 
 
 class OrganisationWritePermission(BasePermission):
@@ -102,51 +50,25 @@ class OrganisationWritePermission(BasePermission):
 
 
 @extend_schema(tags=["organisations"])
-class OrganisationViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class OrganisationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
     """Organisations: a partner token sees its own and those it shares a collaboration with;
     signed-in users see the whole directory. Signed-in administrators and staff may create them,
     and change their own organisation, through the same services as the browser."""
 
-    serializer_class = OrganisationSerializer
+    read_serializer_class = OrganisationSerializer
+    write_serializers = {
+        "create": OrganisationWriteSerializer,
+        "update": OrganisationWriteSerializer,
+        "partial_update": OrganisationWriteSerializer,
+    }
     filterset_class = OrganisationFilterSet
-    filter_backends = [FilterBackend, SearchFilter, StrictOrderingFilter]
     search_fields = ["name", "short_name"]
     ordering_fields = ["name", "kind", "created_at"]
     ordering = ["name"]
-    lookup_value_regex = r"\d+"
-    permission_classes = [
-        *viewsets.GenericViewSet.permission_classes,
-        OrganisationWritePermission,
-    ]
+    permission_classes = [*ScopedViewSet.permission_classes, OrganisationWritePermission]
 
-    def get_queryset(self):
-        return organisation_api_list_for(actor=self.request.user).order_by("name")
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return OrganisationWriteSerializer
-        return OrganisationSerializer
-
-    def _read(self, organisation, status_code=status.HTTP_200_OK):
-        organisation = self.get_queryset().get(pk=organisation.pk)
-        return Response(
-            OrganisationSerializer(organisation).data,
-            status=status_code,
-            headers={"ETag": etag(organisation)},
-        )
-
-    def retrieve(self, request, *args, **kwargs):
-        """One organisation, with its version as the ETag to send back in If-Match."""
-        organisation = self.get_object()
-        return Response(
-            self.get_serializer(organisation).data, headers={"ETag": etag(organisation)}
-        )
+    def base_queryset(self):
+        return organisation_api_rows().order_by("name")
 
     @extend_schema(request=OrganisationWriteSerializer, responses={201: OrganisationSerializer})
     @transaction.atomic  # the write and its answer's read-back are one unit
@@ -154,7 +76,7 @@ class OrganisationViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organisation = services.organisation_create(actor=request.user, **serializer.validated_data)
-        return self._read(organisation, status.HTTP_201_CREATED)
+        return self.respond(organisation, status.HTTP_201_CREATED)
 
     @extend_schema(request=OrganisationWriteSerializer, responses=OrganisationSerializer)
     @transaction.atomic  # the write and its answer's read-back are one unit
@@ -166,10 +88,10 @@ class OrganisationViewSet(
         services.organisation_update(
             actor=request.user,
             organisation=organisation,
-            expected_version=version_from_if_match(request.headers.get("If-Match")),
+            expected_version=self.if_match(),
             **serializer.validated_data,
         )
-        return self._read(organisation)
+        return self.respond(organisation)
 
     @extend_schema(request=OrganisationWriteSerializer, responses=OrganisationSerializer)
     def partial_update(self, request, *args, **kwargs):

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from agreements.models import Collaboration, Obligation
-from collabhub import csv_export
+from core import csv_export
 from tests import factories
 from tests.partners.test_views import csv_body
 from tests.querycount import query_budget

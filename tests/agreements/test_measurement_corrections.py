@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from agreements import selectors, services
 from agreements.models import Collaboration, Measurement, Participation
-from collabhub.errors import CONFLICT, DomainError
 from commissioner.models import Activity
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
+from core.errors import CONFLICT, DomainError
 from tests import factories
 from tests.conftest import token_client
 from tests.querycount import query_budget

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from agreements import selectors, services
+from agreements import history, selectors, services
 from agreements.models import Participation, SharedGoal
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_history_gathers_the_collaboration_and_everything_in_it(
     services.agreement_sign(agreement=circulating, organisation=partner, actor=actor)
     services.obligation_mark_met(obligation=partner_obligation, actor=actor, evidence="EFT 9")
 
-    entries = selectors.collaboration_history(collaboration=collaboration)
+    entries = history.collaboration_history(collaboration=collaboration)
     subjects = [f"{e.subject} {e.action}" for e in entries]
     assert "Collaboration changed" in subjects
     assert "Goal: Riders per month changed" in subjects
@@ -125,7 +125,7 @@ def test_history_of_a_goal_and_of_an_agreement(goal, circulating, lead_staff, le
     factories.SharedGoalFactory(collaboration=goal.collaboration, title="Other goal")
     services.goal_update(actor=lead_staff, goal=goal, title="Riders each month")
     services.agreement_sign(agreement=circulating, organisation=lead, actor=lead_staff)
-    goal_subjects = {e.subject for e in selectors.goal_history(goal=goal)}
+    goal_subjects = {e.subject for e in history.goal_history(goal=goal)}
     assert goal_subjects == {"Goal: Riders per month", "Goal: Riders each month"}
-    agreement_subjects = {e.subject for e in selectors.agreement_history(agreement=circulating)}
+    agreement_subjects = {e.subject for e in history.agreement_history(agreement=circulating)}
     assert "Signatory: City of Riverton on Transit MOU" in agreement_subjects

@@ -23,9 +23,9 @@ from agreements.models import (
     Structure,
 )
 from agreements.selectors import with_overdue
-from collabhub.errors import CONFLICT, DomainError
 from commissioner.models import Activity, Flag
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
+from core.errors import CONFLICT, DomainError
 from tests import factories
 from tests.agreements.conftest import VALID_ROLES, build_collaboration, participation_of
 

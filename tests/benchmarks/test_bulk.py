@@ -1,4 +1,4 @@
-"""collabhub.bulk: the upsert the engagement scan writes with, and COPY's text format."""
+"""core.bulk: the upsert the engagement scan writes with, and COPY's text format."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from collabhub.bulk import Row, copy_text, upsert
 from commissioner.models import EngagementSnapshot
+from core.bulk import Row, copy_text, upsert
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from rest_framework.test import APIRequestFactory
 from agreements import selectors as agreements_read
 from agreements.api import serializers as agreements_api
 from agreements.models import Obligation
-from collabhub.serializer_fields import FastRepresentation
 from commissioner import selectors as commissioner_read
 from commissioner.api import serializers as commissioner_api
+from core.serializer_fields import FastRepresentation
 from partners.api import serializers as partners_api
 from partners.selectors import organisation_api_list_for
 from tests import factories

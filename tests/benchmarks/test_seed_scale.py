@@ -12,7 +12,7 @@ from django.utils import timezone
 from agreements.models import Collaboration, Obligation, Participation
 from agreements.structures import structure_problems
 from benchmarks.floor import FLOOR_SCAN_SQL, floor_scan_params
-from collabhub.scale import Plan
+from benchmarks.scale import Plan
 from commissioner.models import Activity, Attendance, Band, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan
 from partners.models import Organisation

@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from agreements import services as agreements_services
 from agreements.models import Obligation, Participation, SharedGoal
-from collabhub.errors import DomainError
 from commissioner import services
 from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan, scan
 from commissioner.trends import Trend, trend_points
+from core.errors import DomainError
 from partners.models import Contact
 from tests import factories
 from tests.commissioner.conftest import SCAN, at, days_before, goal, partner

@@ -228,7 +228,7 @@ def test_the_query_count_does_not_grow_with_the_participations(commissioner):
     from django.db import connection
 
     # Pinned per engine: on PostgreSQL an upsert is two statements (rows travel by COPY into a
-    # staging table, collabhub.bulk), elsewhere one.
+    # staging table, core.bulk), elsewhere one.
     budget = f"commissioner.engagement_scan.{connection.vendor}"
     build_portfolio(commissioner, prefix="a")
     with query_budget(budget):

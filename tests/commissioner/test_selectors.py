@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agreements.models import Collaboration
 from commissioner import selectors
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
 from tests import factories
 
 pytestmark = pytest.mark.django_db

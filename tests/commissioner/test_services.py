@@ -10,10 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agreements.models import Participation
-from collabhub.errors import DomainError
 from commissioner import services
 from commissioner.models import Activity, Attendance, EngagementPolicy, Flag, Intervention
-from partners.principals import PartnerPrincipal
+from core.actors import PartnerPrincipal
+from core.errors import DomainError
 from tests import factories
 
 pytestmark = pytest.mark.django_db

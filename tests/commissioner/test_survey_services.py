@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agreements.models import Participation
-from collabhub.errors import DomainError
 from commissioner.models import (
     SurveyAnswer,
     SurveyInstrument,
@@ -20,6 +19,7 @@ from commissioner.models import (
 )
 from commissioner.survey import services
 from commissioner.survey.services import DONT_KNOW, LinkProblem
+from core.errors import DomainError
 from tests import factories
 from tests.commissioner.survey_helpers import collaboration_with_partners
 
@@ -305,7 +305,7 @@ def test_one_reminder_to_non_respondents_before_closing(opened, django_capture_o
 def test_the_api_respondent_is_the_callers_organisation(opened):
     survey_round, partners = opened
     token, _raw = factories.api_token(partners[0].organisation, write=True)
-    from partners.principals import PartnerPrincipal
+    from core.actors import PartnerPrincipal
 
     actor = PartnerPrincipal(token)
     respondent = services.survey_api_respondent(actor=actor, survey_round=survey_round)

@@ -21,10 +21,10 @@ from django_celery_beat.models import PeriodicTask
 
 from agreements.models import Agreement, Collaboration, Obligation
 from collabhub.celery import app
-from collabhub.scheduling import beat_schedule_sync, run_due_tasks
 from commissioner import tasks
 from commissioner.models import EngagementSnapshot, Reminder
 from commissioner.services import agreement_renewal_reminders_send, obligation_reminders_send
+from core.scheduling import beat_schedule_sync, run_due_tasks
 from tests import factories
 from tests.commissioner.mailbackends import RefusingBackend
 

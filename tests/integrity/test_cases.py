@@ -31,9 +31,9 @@ from agreements.models import (
     Signatory,
     Structure,
 )
-from collabhub.errors import DomainError
 from commissioner import services as commissioner_services
 from commissioner.models import Meeting
+from core.errors import DomainError
 from tests import factories
 from tests.conftest import token_client
 

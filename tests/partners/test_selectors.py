@@ -6,8 +6,8 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Participation
+from core.actors import PartnerPrincipal
 from partners import selectors, services
-from partners.principals import PartnerPrincipal
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from collabhub.errors import DomainError
+from core.errors import DomainError
 from partners import services
 from partners.models import Contact, Organisation, StaffMembership, User
 from tests import factories

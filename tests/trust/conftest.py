@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from collabhub.api import CallerRateThrottle
+from core.api import CallerRateThrottle
 from tests.trust.world import build_world
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1

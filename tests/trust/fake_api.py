@@ -12,7 +12,7 @@ from rest_framework.routers import SimpleRouter
 
 from agreements.models import Collaboration, Measurement, Obligation, SharedGoal
 from collabhub import urls as project_urls
-from partners.principals import actor_organisation_id, is_administrator, is_partner
+from core.actors import actor_organisation_id, is_administrator, is_partner
 
 
 def visible_collaborations(actor):

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from agreements.models import Collaboration, Obligation
 from collabhub import urls as project_urls
 from commissioner.models import EngagementSnapshot
-from partners.principals import actor_organisation_id
+from core.actors import actor_organisation_id
 
 
 def collaboration_detail(request, slug):

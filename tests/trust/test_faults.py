@@ -11,8 +11,8 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from collabhub.api import CallerRateThrottle
 from collabhub.celery import app as celery_app
+from core.api import CallerRateThrottle
 from tests.trust.apiwalk import fetch_schema, schema_operations
 from tests.trust.conftest import DEAD_CACHES, DEAD_REDIS
 from tests.trust.html import csp_problems
@@ -356,7 +356,7 @@ class TestRedisDown:
         operations = schema_operations(fetch_schema(client, world.administrator))
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.a.raw_token}")
-        with caplog.at_level(logging.ERROR, logger="collabhub.api"):
+        with caplog.at_level(logging.ERROR, logger="core.api"):
             failures = []
             for operation in operations:
                 if operation.method == "get" and not operation.params:

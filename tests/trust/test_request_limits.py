@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from collabhub import urls as project_urls
-from collabhub.api import JSONParser
+from core.api import JSONParser
 from tests.trust.conftest import bearer
 from tests.trust.html import csp_problems
 

@@ -4,7 +4,7 @@ content type answered is documented for the operation, every response body match
 documented schema, and authentication is never ignored.
 
 The error responses (400, 401, 403, 404, 429) are documented for every operation by
-collabhub.api.DocumentedErrors, so status_code_conformance can hold the API to its schema.
+core.api.DocumentedErrors, so status_code_conformance can hold the API to its schema.
 
 Bounded for CI: SCHEMATHESIS_MAX_EXAMPLES (default 12) examples per operation, generation mode
 and caller; derandomised, so a run is reproducible and a failure can be replayed. Failures are

@@ -5,8 +5,8 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Collaboration
-from collabhub.errors import DomainError
 from commissioner.backtest import engagement_backtest
+from core.errors import DomainError
 
 from .engagement_scan import scan_date
 

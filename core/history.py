@@ -1,0 +1,180 @@
+"""The audit history (django-simple-history): who made a change, and the one renderer that turns
+historical records into what people read ("changed: Status — Proposed → Active").
+
+A partner API call authenticates as an organisation principal, not a User row; the history keeps
+who changed what through the change reason that services set, and leaves history_user empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+
+def history_user(instance=None, request=None, **kwargs):
+    user = getattr(request, "user", None)
+    if isinstance(user, get_user_model()):
+        return user
+    return getattr(instance, "_history_user", None)
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    date: Any
+    user: Any
+    subject: str  # "Collaboration", "Participation: City of Riverton", "Contact: Jane Doe"
+    action: str  # created / changed / deleted
+    reason: str = ""
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+HISTORY_ACTIONS = {
+    "+": gettext_lazy("created"),
+    "~": gettext_lazy("changed"),
+    "-": gettext_lazy("deleted"),
+}
+# Bookkeeping columns nobody needs to see in a change list.
+BOOKKEEPING = frozenset({"created_at", "updated_at", "id"})
+# Records read per source: a page shows the newest changes, never a row's whole life.
+HISTORY_LIMIT = 300
+# The column that names a row of a related model, first found wins.
+NAME_FIELDS = ("name", "title", "username")
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """The historical records of one model that make up part of a history, how each is named,
+    and the fields not worth showing."""
+
+    model: type[models.Model]
+    records: QuerySet
+    subject: Callable[[Any, dict], str]  # (record, names) -> str
+    ignored: frozenset = frozenset()
+    # Relations whose rows need no name (default: the ignored ones); a subject may still name
+    # an ignored relation (a measurement names its goal) and then leaves it out of this.
+    unnamed: frozenset | None = None
+
+
+def _name_field(model: type[models.Model]) -> str | None:
+    names = {f.name for f in model._meta.get_fields()}
+    return next((name for name in NAME_FIELDS if name in names), None)
+
+
+def _display(model, field_name: str, value, names: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    model_field = model._meta.get_field(field_name)
+    if model_field.is_relation:
+        return names.get((model_field.related_model, value), f"#{value}")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _relation_names(loaded: list[tuple[HistorySource, list]]) -> dict:
+    """Names of the rows history records point at: from the loaded history itself when a model's
+    own records were read (the latest name wins), the rest with one query per related model."""
+    names: dict = {}
+    for source, records in loaded:
+        name_field = _name_field(source.model)
+        if name_field:
+            for record in records:  # oldest first
+                names[(source.model, record.id)] = getattr(record, name_field)
+    wanted: dict[type[models.Model], set] = {}
+    for source, records in loaded:
+        relations = [
+            f
+            for f in source.model._meta.get_fields()
+            if f.concrete
+            and f.is_relation
+            and f.many_to_one
+            and f.name not in (source.ignored if source.unnamed is None else source.unnamed)
+            and f.name not in BOOKKEEPING
+            and isinstance(f.related_model, type)
+            and _name_field(f.related_model)
+        ]
+        for record in records:
+            for relation in relations:
+                value = getattr(record, relation.attname, None)
+                related: Any = relation.related_model
+                if value is not None and (related, value) not in names:
+                    wanted.setdefault(related, set()).add(value)
+    for model, ids in wanted.items():
+        name_field = _name_field(model) or "pk"
+        rows = model._base_manager.filter(pk__in=ids).values_list("pk", name_field)
+        names.update({(model, pk): name for pk, name in rows})
+    return names
+
+
+def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[HistoryEntry]:
+    """Recorded changes of several models, newest first, each with what changed: one query per
+    model plus one per kind of related name, however long the history. Diffs are computed in
+    Python between consecutive records of the same row."""
+    loaded = [
+        (
+            source,
+            list(
+                reversed(
+                    source.records.select_related("history_user").order_by(
+                        "-history_date", "-history_id"
+                    )[:HISTORY_LIMIT]
+                )
+            ),
+        )
+        for source in sources
+    ]
+    names = _relation_names(loaded)
+    entries: list[HistoryEntry] = []
+    for source, records in loaded:
+        hidden = source.ignored | BOOKKEEPING
+        previous_by_row: dict[int, Any] = {}
+        for record in records:
+            previous = previous_by_row.get(record.id)
+            previous_by_row[record.id] = record
+            entry = HistoryEntry(
+                date=record.history_date,
+                user=record.history_user,
+                subject=source.subject(record, names),
+                action=str(HISTORY_ACTIONS.get(record.history_type, record.history_type)),
+                reason=record.history_change_reason or "",
+            )
+            if record.history_type == "~" and previous is not None:
+                delta = record.diff_against(previous)
+                for change in delta.changes:
+                    if change.field in hidden:
+                        continue
+                    entry.changes.append(
+                        FieldChange(
+                            label=_label(source.model, change.field),
+                            old=_display(source.model, change.field, change.old, names),
+                            new=_display(source.model, change.field, change.new, names),
+                        )
+                    )
+                if not entry.changes and not entry.reason:
+                    continue  # a save that changed nothing a person would notice
+            entries.append(entry)
+    entries.sort(key=lambda e: e.date, reverse=True)
+    return entries[:limit]
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))

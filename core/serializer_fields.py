@@ -1,0 +1,236 @@
+"""Serializer fields and helpers shared by the apps' APIs."""
+
+import copy
+import datetime as dt
+import operator
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from django.core.exceptions import FieldDoesNotExist
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
+
+from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ChoiceLabelField(serializers.ReadOnlyField):
+    """The human label of a choice field's value (`source` names the field, e.g. "kind").
+
+    Replaces `source="get_kind_display"`: Django's get_FOO_display rebuilds a hashable copy of
+    every choice, translating each label, on every call — a few dozen gettext calls per row of a
+    list, which showed at the top of the API list profiles (docs/performance.md)."""
+
+    def __init__(self, choices, **kwargs):
+        self.labels = dict(choices)
+        # Translated once per value: a field lives for one response, in one language.
+        self.translated: dict = {}
+        kwargs.setdefault("help_text", "The value's label, in the request's language.")
+        super().__init__(**kwargs)
+
+    def __deepcopy__(self, memo):
+        # DRF copies a serializer's declared fields for every instance, deep-copying their
+        # arguments: here the choices, a lazy translation proxy per label (a few hundred
+        # copies per API request). The labels are never changed, so the copy shares them.
+        clone = copy.copy(self)
+        clone.translated = {}
+        return clone
+
+    def to_representation(self, value):
+        text = self.translated.get(value)
+        if text is None:
+            label = self.labels.get(value)
+            text = self.translated[value] = str(label) if label is not None else value
+        return text
+
+
+class FastRepresentation:
+    """A read-only serializer's to_representation without DRF's per-value machinery (source
+    walking, callable sniffing, SkipField handling), for the rows of API lists.
+
+    Each field is planned once per serializer: a model column or foreign key is read with
+    operator.attrgetter (a foreign key as its id, which is what PrimaryKeyRelatedField
+    renders); anything else — methods, dotted sources that meet a None, custom fields — takes
+    DRF's own path. The output is DRF's, key for key (tests/benchmarks/test_fast_serializers.py
+    checks it against ModelSerializer.to_representation); it is 3-4x faster, which showed in
+    the API list benchmarks (docs/performance.md)."""
+
+    def to_representation(self, instance):
+        plan = self.__dict__.get("_fast_plan")
+        if plan is None:
+            plan = self.__dict__["_fast_plan"] = self._plan_fields()
+        ret = {}
+        for name, field, get, convert in plan:
+            if get is not None:
+                try:
+                    value = get(instance)
+                except AttributeError:
+                    value = _drf_value(field, instance)
+                    if value is _SKIP:
+                        continue
+            else:
+                value = _drf_value(field, instance)
+                if value is _SKIP:
+                    continue
+            ret[name] = None if value is None else convert(value)
+        return ret
+
+    def _plan_fields(self):
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        plan = []
+        for field in self._readable_fields:
+            get, convert = None, field.to_representation
+            attrs = field.source_attrs
+            if isinstance(field, serializers.PrimaryKeyRelatedField) and len(attrs) == 1:
+                related = _model_field(model, attrs[0])
+                if related is not None and related.is_relation and related.many_to_one:
+                    get, convert = operator.attrgetter(related.attname), _identity
+            elif (
+                attrs
+                and field.source != "*"
+                and not isinstance(field, serializers.BaseSerializer | serializers.RelatedField)
+                and _plain_attribute(model, attrs)
+            ):
+                get = operator.attrgetter(".".join(attrs))
+            plan.append((field.field_name, field, get, convert))
+        return plan
+
+
+_SKIP = object()
+
+
+def _identity(value):
+    return value
+
+
+def _drf_value(field, instance):
+    """What DRF's Serializer.to_representation takes from `field` for `instance`."""
+    try:
+        attribute = field.get_attribute(instance)
+    except SkipField:
+        return _SKIP
+    if isinstance(attribute, PKOnlyObject):
+        return None if attribute.pk is None else attribute
+    return attribute
+
+
+def _model_field(model, name):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _plain_attribute(model, attrs) -> bool:
+    """True when every step of the source is a stored column or a forward relation of the
+    models it walks through (never a method, which DRF would call)."""
+    for index, name in enumerate(attrs):
+        field = _model_field(model, name)
+        if field is None or field.many_to_many or field.one_to_many:
+            return False
+        if index < len(attrs) - 1:
+            if not field.is_relation:
+                return False
+            model = field.related_model
+    return True
+
+
+# Writing: bounded input ------------------------------------------------------------------------
+
+# The largest primary key a bigint column holds.
+MAX_ID = 2**63 - 1
+
+
+class BoundedDateField(serializers.DateField):
+    """A date between 1900 and 2200 (core/bounds.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_date_range)
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A datetime whose UTC value stays between 1900 and 2200."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_date_range)
+
+
+class CappedManyRelatedField(serializers.ManyRelatedField):
+    """A list of ids: at most MAX_IDS of them, the shape checked before any lookup, and all of
+    them resolved with one query (a 100,000-id list used to cost 40 s of lookups before its
+    400)."""
+
+    default_error_messages = {
+        "too_many": "Name at most {max} ids.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bytes | dict) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        data = list(data)
+        if len(data) > MAX_IDS:
+            self.fail("too_many", max=MAX_IDS)
+        if not self.allow_empty and not data:
+            self.fail("empty")
+        child = self.child_relation
+        ids = list(dict.fromkeys(child.id_from(item) for item in data))
+        found = {obj.pk: obj for obj in child.get_queryset().filter(pk__in=ids)}
+        for pk in ids:
+            if pk not in found:
+                child.fail("does_not_exist", pk_value=pk)
+        return [found[pk] for pk in ids]
+
+
+class SafeIdMixin:
+    """For PrimaryKeyRelatedField: only whole numbers in a bigint's range are looked up. JSON's
+    1e400 (infinity), 1.5, true or a 5,000-digit string is a 400 naming the field, never a 500."""
+
+    if TYPE_CHECKING:  # DRF's Field.fail, on the class this is mixed into
+
+        def fail(self, key: str, **kwargs: Any) -> NoReturn: ...
+
+    def id_from(self, data) -> int:
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if isinstance(data, str):
+            text = data.strip()
+            if not text.isdigit() or not text.isascii():
+                self.fail("incorrect_type", data_type="str")
+            if len(text) > 19:
+                self.fail("does_not_exist", pk_value=text[:20])
+            data = int(text)
+        elif not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return data
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(self.id_from(data))
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        return CappedManyRelatedField(**list_kwargs)
+
+
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, except that a datetime outside 1900-2200 (stored before input was
+    bounded) is written in UTC with `Z`: in the local zone, year 1 took Toronto's local mean time
+    offset (-05:17:32, not RFC 3339) and 0001-01-01 00:00 UTC overflowed into year 0 (a 500)."""
+
+    def to_representation(self, value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            utc = value.astimezone(dt.UTC)
+            if not MIN_DATE <= utc.date() <= MAX_DATE:
+                return utc.replace(tzinfo=None).isoformat() + "Z"
+        return super().to_representation(value)
