@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from core.actors import actor_organisation_id
 from partners.models import Organisation
 from partners.pickers import OrganisationChoiceField, UserChoiceField, register_scope, require
-from core.actors import actor_organisation_id
 from partners.selectors import organisation_choices_for
 
 from . import selectors

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agreements", "0006_measurement_corrections"),
-        ("commissioner", "0009_survey_in_the_early_warning"),
+        ("commissioner", "0010_note_lengths_on_the_model"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
