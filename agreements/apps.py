@@ -7,3 +7,6 @@ class AgreementsConfig(AppConfig):
 
     name = "agreements"
     verbose_name = _("Collaborations and agreements")
+
+    def ready(self):
+        from . import pickers  # noqa: F401  (registers the collaboration forms' picker scopes)

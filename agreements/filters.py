@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from core.actors import actor_organisation_id
 from core.forms import FilterForm
 from partners.models import User
+from partners.pickers import PickerTextInput, search_users
 
 from .models import (
     Agreement,
@@ -62,13 +63,15 @@ class CollaborationFilterSet(django_filters.FilterSet):
         method="led_by",
         max_length=200,
         help_text=_("Name, short name or slug of the lead organisation"),
+        widget=PickerTextInput(scope="organisations"),
     )
-    commissioner = django_filters.ModelChoiceFilter(
+    # A text box with suggestions too: hundreds of commissioners at national scale.
+    commissioner = django_filters.CharFilter(
         label=_("Commissioner"),
-        queryset=User.objects.filter(role=User.Role.COMMISSIONER).order_by(
-            "last_name", "first_name", "username"
-        ),
-        empty_label=_("Any commissioner"),
+        method="commissioned_by",
+        max_length=200,
+        help_text=_("Name or user name of the commissioner"),
+        widget=PickerTextInput(scope="commissioners"),
     )
     mine = django_filters.ChoiceFilter(
         label=_("My organisation's"),
@@ -84,9 +87,6 @@ class CollaborationFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["commissioner"].field.label_from_instance = lambda user: (
-            user.get_full_name() or user.get_username()
-        )
         if actor_organisation_id(getattr(self.request, "user", None)) is None:
             # Administrators and commissioners without an organisation have no "mine".
             del self.filters["mine"]
@@ -109,6 +109,18 @@ class CollaborationFilterSet(django_filters.FilterSet):
             | Q(lead_organisation__short_name__iexact=value)
             | Q(lead_organisation__slug=value)
         )
+
+    def commissioned_by(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.isdigit() and int(value) <= MAX_ID:
+            # A commissioner's id, as links from elsewhere and the old list of names sent it.
+            return queryset.filter(commissioner_id=int(value))
+        commissioners = search_users(
+            User.objects.filter(role=User.Role.COMMISSIONER), value
+        ).values("pk")
+        return queryset.filter(commissioner_id__in=commissioners)
 
     def only_mine(self, queryset, name, value):
         if value != "true":

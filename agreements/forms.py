@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from core.fields import MAX_AMOUNT
 from core.forms import AccessibleForm
-from partners.models import Contact, Organisation, User
+from partners.models import Contact, Organisation
+from partners.pickers import OrganisationChoiceField, UserChoiceField
 
 from .documents import check_agreement_document, max_upload_megabytes
 from .models import Agreement, Obligation, Participation, SharedGoal, Structure
@@ -56,12 +57,10 @@ class CollaborationForm(AgreementsForm):
         choices=[("", _("Choose…")), *Structure.choices],
         help_text=_("Which collaborative model this is; each has its own roles and rules."),
     )
-    lead_organisation = forms.ModelChoiceField(
-        label=_("Lead organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose…")
-    )
-    commissioner = forms.ModelChoiceField(
+    lead_organisation = OrganisationChoiceField(label=_("Lead organisation"), scope="lead")
+    commissioner = UserChoiceField(
         label=_("Commissioner"),
-        queryset=User.objects.none(),
+        scope="commissioners",
         required=False,
         empty_label=_("None"),
         help_text=_("The Collaboration Commissioner who watches this partnership."),
@@ -80,13 +79,14 @@ class CollaborationForm(AgreementsForm):
         label=_("Planned end date"), required=False, widget=DateInput()
     )
 
-    def __init__(self, *args, lead_choices, commissioner_choices, **kwargs):
+    def __init__(self, *args, lead_choices, commissioner_choices, collaboration=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_organisation"].queryset = lead_choices
         self.fields["commissioner"].queryset = commissioner_choices
-        self.fields["commissioner"].label_from_instance = lambda user: (
-            user.get_full_name() or user.get_username()
-        )
+        if collaboration is not None:
+            # Editing: the lead is one of the organisations taking part.
+            self.fields["lead_organisation"].scope = "participants"
+            self.fields["lead_organisation"].scope_params = {"collaboration": collaboration.slug}
 
     def clean(self):
         cleaned = super().clean()
@@ -107,9 +107,7 @@ class StatusForm(AgreementsForm):
 
 
 class ParticipationForm(AgreementsForm):
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose…")
-    )
+    organisation = OrganisationChoiceField(label=_("Organisation"), scope="new-participants")
     role = forms.ChoiceField(label=_("Role"))
     status = forms.ChoiceField(
         label=_("Status"),
@@ -130,13 +128,23 @@ class ParticipationForm(AgreementsForm):
         label=_("Joined on"), required=False, widget=DateInput(), help_text=_("Today if empty.")
     )
 
-    def __init__(self, *args, structure, organisation_choices=None, contact_choices, **kwargs):
+    def __init__(
+        self,
+        *args,
+        structure,
+        organisation_choices=None,
+        contact_choices,
+        collaboration=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", _("Choose…")), *role_choices(structure)]
         if organisation_choices is None:
             del self.fields["organisation"]
         else:
             self.fields["organisation"].queryset = organisation_choices
+            if collaboration is not None:
+                self.fields["organisation"].scope_params = {"collaboration": collaboration.slug}
         self.fields["contact"].queryset = contact_choices
 
 

@@ -412,6 +412,13 @@ class Flag(models.Model):
             # The flag lists' order (newest first, then by id, as the API pages them): a page
             # off the index.
             models.Index(fields=["-raised_on", "id"], name="flag_raised_order"),
+            # The inbox (open and acknowledged flags, newest first, keyset pages): only open
+            # flags in it, so the closed ones that pile up year after year stay out of its path.
+            models.Index(
+                fields=["-raised_on", "id"],
+                condition=models.Q(status__in=["open", "acknowledged"]),
+                name="flag_open_inbox_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,10 +40,11 @@ from .forms import (
     ResolveForm,
 )
 from .home import staff_home_for
+from .inbox import ORDER as INBOX_ORDER
+from .inbox import inbox_page
 from .models import Flag, State
 
 PORTFOLIO_PAGE_SIZE = 25
-FLAG_PAGE_SIZE = 25
 MEETING_PAGE_SIZE = 25
 
 
@@ -131,12 +132,16 @@ def scan_now(request):
 def flag_list(request):
     _require_commissioner(request)
     filterset = FlagInboxFilterSet(
-        request.GET or None,
-        queryset=selectors.flag_list_for(actor=request.user).order_by("-raised_on", "-pk"),
-        request=request,
+        request.GET or None, queryset=selectors.flag_list_for(actor=request.user), request=request
     )
-    page = Paginator(filterset.qs, FLAG_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filterset": filterset, "page_obj": page, "flags": page.object_list}
+    # Keyset pages and a bounded count (commissioner/inbox.py): no page counts every flag.
+    page = inbox_page(
+        filterset.qs,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        count=not (request.GET.get("q") or "").strip(),
+    )
+    context = {"filterset": filterset, "inbox": page, "flags": page.flags}
     if request.htmx and not request.htmx.boosted:
         return render(request, "commissioner/partials/flag_results.html", context)
     return render(request, "commissioner/flag_list.html", context)
@@ -183,7 +188,7 @@ def flag_export(request):
     _require_commissioner(request)
     filterset = FlagInboxFilterSet(
         request.GET or None,
-        queryset=selectors.flag_list_for(actor=request.user).order_by("-raised_on", "-pk"),
+        queryset=selectors.flag_list_for(actor=request.user).order_by(*INBOX_ORDER),
         request=request,
     )
     if filterset.is_bound and not filterset.is_valid():

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import AccessibleForm
 
 from .models import LANGUAGE_CHOICES, Organisation, User
+from .pickers import OrganisationChoiceField
 from .services import MAX_TOKEN_DAYS
 
 
@@ -32,9 +33,9 @@ class OrganisationForm(AccessibleForm):
     jurisdiction = forms.CharField(
         label=_("Jurisdiction or region"), max_length=120, required=False
     )
-    parent = forms.ModelChoiceField(
+    parent = OrganisationChoiceField(
         label=_("Parent organisation"),
-        queryset=Organisation.objects.none(),
+        scope="organisations",
         required=False,
         empty_label=_("None"),
         help_text=_("For a department or agency inside a larger government."),
@@ -100,9 +101,9 @@ class PersonForm(AccessibleForm):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices, initial=User.Role.STAFF)
-    organisation = forms.ModelChoiceField(
+    organisation = OrganisationChoiceField(
         label=_("Organisation"),
-        queryset=Organisation.objects.none(),
+        scope="organisations",
         required=False,
         empty_label=_("None"),
         help_text=_("Required for staff users: the organisation they work for."),

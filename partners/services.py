@@ -32,7 +32,7 @@ from .tokens import token_digest, token_generate, token_prefix
 # last_used_at is written at most this often, so a busy token does not write on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 # Paths under /organisations/ that are pages, not organisations: no slug may take them.
-RESERVED_SLUGS = frozenset({"new", "people", "export", "import", "imports"})
+RESERVED_SLUGS = frozenset({"new", "people", "export", "import", "imports", "pick"})
 MAX_TOKEN_DAYS = 3650
 # Fresh prefixes tried before giving up; five collisions in a row would mean a broken generator.
 TOKEN_CREATE_ATTEMPTS = 5

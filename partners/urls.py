@@ -4,7 +4,7 @@ Fixed paths come before `<slug>/`; services.RESERVED_SLUGS keeps organisations o
 
 from django.urls import path
 
-from . import import_views, views
+from . import import_views, pickers, views
 
 app_name = "partners"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("people/", views.people_list, name="people_list"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    # The suggestions of the pickers (partners/pickers.py), one route for every scope.
+    path("pick/", pickers.picker_suggestions, name="picker_suggestions"),
     path("<slug:slug>/", views.organisation_detail, name="organisation_detail"),
     path("<slug:slug>/edit/", views.organisation_edit, name="organisation_edit"),
     path("<slug:slug>/deactivate/", views.organisation_deactivate, name="organisation_deactivate"),

@@ -193,6 +193,7 @@ def organisation_edit(request, slug):
             actor=request.user, keep_pk=organisation.parent_id
         ).exclude(pk=organisation.pk),
     )
+    form.fields["parent"].scope_params = {"exclude": organisation.pk}
     versioned(form, organisation)
     if request.method == "POST" and form.is_valid():
         data, version = edit_data(form)

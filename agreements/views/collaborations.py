@@ -12,10 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.actors import actor_organisation_id
 from core.errors import DomainError
 from core.versioning import edit_data, show_refusal, versioned
-from partners.models import Organisation
-from partners.selectors import organisation_choices_for
 
-from .. import history, selectors, services
+from .. import history, pickers, selectors, services
 from ..access import (
     may_create_collaboration,
     may_manage_collaboration,
@@ -68,15 +66,6 @@ def collaboration_list(request):
     return render(request, "agreements/collaboration_list.html", context)
 
 
-def _lead_choices(request, keep_pk=None):
-    """Staff lead with their own organisation; administrators and commissioners choose."""
-    user = request.user
-    if not (user.is_administrator or user.role == "commissioner"):
-        own = actor_organisation_id(user)
-        return Organisation.objects.filter(pk=own).only("pk", "name", "slug")
-    return organisation_choices_for(actor=user, keep_pk=keep_pk)
-
-
 @require_http_methods(["GET", "POST"])
 def collaboration_create(request):
     if not may_create_collaboration(request.user):
@@ -88,7 +77,7 @@ def collaboration_create(request):
     form = CollaborationForm(
         _posted(request),
         initial={"lead_organisation": own, "structure": chosen},
-        lead_choices=_lead_choices(request),
+        lead_choices=pickers.lead_choices(request.user),
         commissioner_choices=selectors.commissioner_choices(),
     )
     if request.method == "POST" and form.is_valid():
@@ -119,10 +108,9 @@ def collaboration_edit(request, slug):
     form = CollaborationForm(
         _posted(request),
         initial=initial,
-        lead_choices=selectors.participant_organisations(
-            collaboration=collaboration, also=(collaboration.lead_organisation_id,)
-        ),
+        lead_choices=pickers.lead_choices_when_editing(collaboration),
         commissioner_choices=selectors.commissioner_choices(),
+        collaboration=collaboration,
     )
     form.fields["lead_organisation"].help_text = _(
         "One of the organisations taking part in the collaboration."

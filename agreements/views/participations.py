@@ -10,9 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.errors import DomainError
 from core.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact
-from partners.selectors import organisation_choices_for
 
-from .. import selectors, services
+from .. import pickers, selectors, services
 from ..filters import MAX_ID
 from ..forms import (
     ParticipationForm,
@@ -43,14 +42,6 @@ def _contacts_of(organisation_id) -> list | object:
     )
 
 
-def _new_participant_choices(request, collaboration):
-    return (
-        organisation_choices_for(actor=request.user)
-        .exclude(participations__collaboration=collaboration)
-        .filter(is_active=True)
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def participation_add(request, slug):
     collaboration = _collaboration(request, slug)
@@ -62,8 +53,9 @@ def participation_add(request, slug):
         _posted(request),
         initial={"organisation": organisation_id},
         structure=collaboration.structure,
-        organisation_choices=_new_participant_choices(request, collaboration),
+        organisation_choices=pickers.new_participant_choices(request.user, collaboration),
         contact_choices=_contacts_of(organisation_id),
+        collaboration=collaboration,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,8 +95,9 @@ def participation_contact_options(request, slug):
     form = ParticipationForm(
         initial={"organisation": organisation_id},
         structure=collaboration.structure,
-        organisation_choices=_new_participant_choices(request, collaboration),
+        organisation_choices=pickers.new_participant_choices(request.user, collaboration),
         contact_choices=_contacts_of(organisation_id),
+        collaboration=collaboration,
     )
     return render(request, "forms/field.html", {"field": form["contact"]})
 

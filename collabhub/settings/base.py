@@ -130,6 +130,15 @@ SQLITE_OPTIONS = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+# PostgreSQL: no JIT compilation. The planner's cost estimates on the portfolio and inbox
+# queries cross JIT's thresholds, and compiling costs more than the query saves (0.5 s on the
+# "all collaborations" portfolio at national scale; docs/performance.md, "JIT"). A DATABASE_URL
+# that sets `options` keeps them, and one that sets jit itself wins.
+POSTGRES_CONNECTION_OPTIONS = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    if "jit=" not in _options.get("options", ""):
+        _options["options"] = f"{_options.get('options', '')} {POSTGRES_CONNECTION_OPTIONS}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "partners.User"

@@ -68,16 +68,20 @@
     });
   }
 
-  // The participation form: choosing an organisation reloads the named-contact list with that
-  // organisation's contacts (without JavaScript the contact can be named after saving).
+  // The participation form: choosing an organisation (a suggestion of its picker, or one of the
+  // radio buttons a search showed) reloads the named-contact list with that organisation's
+  // contacts (without JavaScript the contact can be named after saving).
   function setUpContactOptions() {
-    document.querySelectorAll(".contact-source select").forEach(function (select) {
-      var source = select.closest(".contact-source");
+    document.querySelectorAll(".contact-source").forEach(function (source) {
       var target = document.getElementById("contact-field");
-      if (!source || !target || !window.htmx) { return; }
-      select.addEventListener("change", function () {
-        var url = source.dataset.contactOptionsUrl + "?organisation=" + encodeURIComponent(select.value);
+      if (!target || !window.htmx) { return; }
+      function reload(value) {
+        var url = source.dataset.contactOptionsUrl + "?organisation=" + encodeURIComponent(value || "");
         window.htmx.ajax("GET", url, { target: target, swap: "innerHTML" });
+      }
+      source.addEventListener("picker:change", function (event) { reload(event.detail.value); });
+      source.addEventListener("change", function (event) {
+        if (event.target.type === "radio") { reload(event.target.value); }
       });
     });
   }

@@ -110,6 +110,9 @@ class Form:
     action: str
     method: str
     controls: list[Control] = field(default_factory=list)
+    # Pickers (partners/pickers.py): field name -> the URL of its suggestions, whose options are
+    # the values its radio group could send (pagewalk.add_picker_options fetches them).
+    pickers: dict[str, str] = field(default_factory=dict)
 
     @property
     def fields(self) -> list[tuple[str, str]]:
@@ -236,15 +239,23 @@ class _FormFinder(HTMLParser):
                 if "checked" in a:
                     self._form.controls.append(Control(name, kind, value or "on"))
             elif kind == "radio":
+                # A radio button sends "on" only when it has no value attribute at all.
+                value = "on" if a.get("value") is None else value
                 group = self._radios.get(name)
                 if group is None:
-                    group = self._radios[name] = Control(name, kind, value or "on")
+                    group = self._radios[name] = Control(name, kind, value)
                     self._form.controls.append(group)
                 elif "checked" in a:
-                    group.value = value or "on"
-                group.options.append(value or "on")
+                    group.value = value
+                group.options.append(value)
             elif kind in ("submit", "button", "image", "reset", "file"):
                 return
+            elif "data-picker-input" in a:
+                # A picker's search box: a person who picks leaves it as it is (a search text
+                # would make the submission a search); its choices are fetched separately.
+                self._form.controls.append(Control(name, "picker-search", value))
+                if a.get("data-picker-field") and a.get("hx-get"):
+                    self._form.pickers[a["data-picker-field"]] = a["hx-get"]
             else:
                 edited = self.edited(kind, name, value, a)
                 self._form.controls.append(Control(name, kind, edited, self.others(kind, edited)))

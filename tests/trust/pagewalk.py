@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from tests.trust.apiwalk import rolled_back
-from tests.trust.html import Form, htmx_actions, post_forms
+from tests.trust.html import Control, Form, htmx_actions, post_forms
 from tests.trust.pages import all_pages
 
 # The part of a route after its last parameter says what the page does; these words mean it
@@ -143,6 +143,7 @@ def harvest(world, administrator, pages=None) -> list[HarvestedForm]:
             if seen.status_code != 200 or "html" not in seen.get("Content-Type", ""):
                 continue
             for position, form in enumerate(post_forms(seen.content.decode())):
+                add_picker_options(form, administrator, url)
                 target = urljoin(url, form.action) if form.action else url
                 if target.rstrip("/").endswith((LOGOUT, LANGUAGE)):
                     continue
@@ -158,6 +159,22 @@ def harvest(world, administrator, pages=None) -> list[HarvestedForm]:
                     item.note = f"{response.status_code} {_form_errors(response)}"
                 harvested.append(item)
     return harvested
+
+
+def add_picker_options(form: Form, client, url: str) -> None:
+    """A picker's radio group shows only its chosen value until someone searches: its other
+    values are the suggestions its page offers (as `client`), the first ten of them."""
+    for name, suggestions in form.pickers.items():
+        response = client.get(urljoin(url, suggestions))
+        if response.status_code != 200:
+            continue
+        values = re.findall(r'data-value="([^"]*)"', response.content.decode())
+        group = next((c for c in form.controls if c.name == name and c.kind == "radio"), None)
+        if group is None:
+            if values:
+                form.controls.append(Control(name, "radio", values[0], options=values))
+            continue
+        group.options += [value for value in values if value not in group.options]
 
 
 def _form_errors(response) -> str:

@@ -32,6 +32,8 @@ NOT_PAGES = {
     "agreements:agreement_document": "a file download (404 when there is no document)",
     "agreements:obligation_evidence_file": "a file download (404 when there is no file)",
     "agreements:participation_contact_options": "an htmx fragment, checked inside its page",
+    "partners:picker_suggestions": "an htmx fragment (a listbox's options), checked inside its "
+    "page by tests/partners/test_pickers_browser.py",
     "commissioner:flag_acknowledge": "POST only (a button on the flag pages)",
     "commissioner:scan_now": "POST only (a button on the dashboard)",
     "set_language": "POST only (the language switcher's button on every page)",
@@ -252,7 +254,11 @@ def test_set_up_a_collaboration_and_draft_its_agreement_with_the_keyboard_only(p
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Add a partner").wait_for()
     tab_to(page, "Organisation")
-    page.keyboard.type("Town")  # (a space would open the closed <select>)
+    page.keyboard.type("Town")  # a combobox: its suggestions come as one types
+    page.get_by_role("option", name=re.compile("^Town of Lakeside")).wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks the suggestion, does not submit the form
+    assert page.get_by_role("radio", name=re.compile("^Town of Lakeside")).is_checked()
     tab_to(page, "Role")
     page.keyboard.type("Member")
     tab_to(page, "Add partner")
