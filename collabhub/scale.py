@@ -67,6 +67,8 @@ PORTFOLIO_SIZE = 50
 ORGANISATIONS_PER_STAFF = 5
 SCALE_PASSWORD = "collabhub-scale"  # noqa: S105 - benchmark data only, printed by the command
 HISTORY_WEEKS = 4
+# The reason the seeded history gives partners below engaged (commissioner/reasons.py).
+MISSED_TWO = {"code": "attendance", "figures": {"missed": 2, "held": 3, "apologies": 0, "in_a_row": 0}}
 
 ENGAGED, DRIFTING, DISENGAGED = "engaged", "drifting", "disengaged"
 PROFILE_WEIGHTS = {ENGAGED: 0.70, DRIFTING: 0.18, DISENGAGED: 0.12}
@@ -1148,7 +1150,7 @@ class ScaleSeeder:
                     if day < part.joined_on:
                         continue
                     score = rng.randint(low, high)
-                    reasons = [] if score >= 70 else ["missed 2 of the last 3 meetings"]
+                    reasons = [] if score >= 70 else [MISSED_TWO]
                     entered = None if score >= 70 else entered or day
                     yield (
                         snapshot_id,
@@ -1188,7 +1190,7 @@ class ScaleSeeder:
                             band(score),
                             band(score),
                             score,
-                            ["missed 2 of the last 3 meetings"],
+                            [MISSED_TWO],
                             Flag.Status.OPEN,
                             entered,
                             self._at(entered, 6),
@@ -1208,7 +1210,7 @@ class ScaleSeeder:
             "band",
             "state",
             "score",
-            "reasons",
+            "reason_codes",
             "status",
             "raised_on",
             "notified_at",

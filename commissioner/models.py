@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, Collaboration, Obligation, Participation
 
+from .reasons import render_all
+
 
 class Meeting(models.Model):
     collaboration = models.ForeignKey(
@@ -252,7 +254,8 @@ class EngagementSnapshot(models.Model):
     trend = models.JSONField(default=dict, blank=True)
     # {"attendance": {"value": 0.75, "weight": 30}, ...}: each component in [0, 1] and its weight.
     components = models.JSONField(default=dict, blank=True)
-    reasons = models.JSONField(default=list, blank=True)
+    # Why it lost points, as codes and figures (commissioner/reasons.py); `reasons` renders them.
+    reason_codes = models.JSONField(default=list, blank=True, db_column="reasons")
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -272,6 +275,15 @@ class EngagementSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participation} {self.scan_date}: {self.score}"
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language, as of the scan date."""
+        return render_all(self.reason_codes, self.scan_date)
+
+    @reasons.setter
+    def reasons(self, value) -> None:
+        self.reason_codes = list(value)
 
 
 class Flag(models.Model):
@@ -298,7 +310,9 @@ class Flag(models.Model):
     # a person resolved it (the flags' rules compare scan dates, not clock times).
     closed_on = models.DateField(null=True, blank=True)
     score = models.PositiveSmallIntegerField()
-    reasons = models.JSONField(default=list, blank=True)
+    # As the snapshot's: codes and figures, a growing day count stored as the date it counts
+    # from, so an unchanged partner's open flag is not rewritten every day.
+    reason_codes = models.JSONField(default=list, blank=True, db_column="reasons")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     raised_on = models.DateField()
     notified_at = models.DateTimeField(null=True, blank=True)
@@ -338,6 +352,24 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def reasons_as_of(self, day) -> list[str]:
+        """The reasons in the active language, day counts as of `day`."""
+        return render_all(self.reason_codes, day)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language: an open flag's day counts as of today (the scan
+        left it unchanged because its partner's figures were), a closed one's as of its close."""
+        if self.closed_on is not None:
+            return self.reasons_as_of(self.closed_on)
+        if self.closed_at is not None:
+            return self.reasons_as_of(timezone.localdate(self.closed_at))
+        return self.reasons_as_of(timezone.localdate())
+
+    @reasons.setter
+    def reasons(self, value) -> None:
+        self.reason_codes = list(value)
 
 
 class Intervention(models.Model):

@@ -165,7 +165,7 @@ def _flag_row(flag: Flag) -> list:
         flag.participation.collaboration.title,
         flag.get_band_display(),
         flag.score,
-        "; ".join(str(reason) for reason in flag.reasons or ()),
+        "; ".join(flag.reasons),
         day(flag.raised_on),
         flag.get_status_display(),
         _person(flag.acknowledged_by),

@@ -19,6 +19,8 @@ from django.utils import timezone, translation
 from agreements.models import Participation
 from collabhub.bulk import Row, upsert
 
+from ..reasons import anchored
+
 from ..engagement import (
     Assessment,
     Day,
@@ -94,7 +96,7 @@ SNAPSHOT_FIELDS = [
     "clear_streak",
     "drift_evidence",
     "trend",
-    "reasons",
+    "reason_codes",
 ]
 
 
@@ -246,7 +248,14 @@ def _handle_flags(
     flags = {
         flag.participation_id: flag
         for flag in Flag.objects.filter(in_range, status__in=Flag.OPEN_STATUSES).only(
-            "pk", "participation_id", "band", "state", "score", "reasons", "notified_at", "status"
+            "pk",
+            "participation_id",
+            "band",
+            "state",
+            "score",
+            "reason_codes",
+            "notified_at",
+            "status",
         )
     }
     wanted = [
@@ -271,13 +280,15 @@ def _handle_flags(
                 changed.append(flag)
                 result.flags_auto_closed += 1
             elif state.is_warning and (
-                (flag.state, flag.band, flag.score, flag.reasons)
-                != (state.state, assessment.band, assessment.score, assessment.reasons)
+                (flag.state, flag.band, flag.score, flag.reason_codes)
+                != (state.state, assessment.band, assessment.score, assessment.codes)
             ):
+                # Rewritten only when the band, the state or a figure changed: a growing day
+                # count is stored as the date it counts from (commissioner/reasons.py).
                 if SEVERITY[state.state] > SEVERITY[flag.state]:
                     flag.notified_at = None  # worse: the next digest says so
                 flag.state, flag.band = state.state, assessment.band
-                flag.score, flag.reasons = assessment.score, assessment.reasons
+                flag.score, flag.reason_codes = assessment.score, assessment.codes
                 changed.append(flag)
                 result.flags_updated += 1
             continue
@@ -310,7 +321,7 @@ def _handle_flags(
             before.reopened_count += 1
             before.reopened_on = day.date
             before.state, before.band = state.state, assessment.band
-            before.score, before.reasons = assessment.score, assessment.reasons
+            before.score, before.reason_codes = assessment.score, assessment.codes
             changed.append(before)
             result.flags_reopened += 1
             continue
@@ -320,7 +331,7 @@ def _handle_flags(
                 band=assessment.band,
                 state=state.state,
                 score=assessment.score,
-                reasons=assessment.reasons,
+                reason_codes=assessment.codes,
                 status=Flag.Status.OPEN,
                 raised_on=day.date,
             )
@@ -335,7 +346,7 @@ def _handle_flags(
                 "state",
                 "band",
                 "score",
-                "reasons",
+                "reason_codes",
                 "notified_at",
                 "reopened_count",
                 "reopened_on",
@@ -399,12 +410,15 @@ def _scan_batch(
             key = (figures[row.pk], row_policy)
             if key not in memo:
                 assessment = assess(figures[row.pk], row_policy)
+                # Anchored once per distinct figures (the memo lives for one scan date).
+                assessment = replace(assessment, codes=anchored(assessment.codes, day.date))
                 memo[key] = (assessment, snapshot_values(assessment, row_policy))
             assessment, values = memo[key]
             state = watch(assessment, row_policy, previous.get(row.pk), score_then.get(row.pk))
-            reasons = [*assessment.reasons, *state.reasons]
-            if state.reasons:
-                assessment = replace(assessment, reasons=reasons)
+            codes = assessment.codes
+            if state.codes:
+                codes = [*codes, *anchored(state.codes, day.date)]
+                assessment = replace(assessment, codes=codes)
             watches[row.pk] = (assessment, state)
             snapshots.append(
                 Row(
@@ -420,7 +434,7 @@ def _scan_batch(
                             **trend_figures(figures[row.pk].trend, state),
                             "survey": json_safe(thaw(figures[row.pk].survey)),
                         },
-                        "reasons": reasons,
+                        "reason_codes": codes,
                     },
                     values,
                 )
@@ -478,7 +492,7 @@ def engagement_scan(
             result.flags_closed_not_scanned = flags_close_not_scanned()
             _refresh_statistics()
         if send_digests:
-            result.digests_sent = flag_digests_send()
+            result.digests_sent = flag_digests_send(as_of=day.date)
     logger.info("%s", result)
     return result
 
