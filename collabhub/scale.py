@@ -68,7 +68,10 @@ ORGANISATIONS_PER_STAFF = 5
 SCALE_PASSWORD = "collabhub-scale"  # noqa: S105 - benchmark data only, printed by the command
 HISTORY_WEEKS = 4
 # The reason the seeded history gives partners below engaged (commissioner/reasons.py).
-MISSED_TWO = {"code": "attendance", "figures": {"missed": 2, "held": 3, "apologies": 0, "in_a_row": 0}}
+MISSED_TWO = {
+    "code": "attendance",
+    "figures": {"missed": 2, "held": 3, "apologies": 0, "in_a_row": 0},
+}
 
 ENGAGED, DRIFTING, DISENGAGED = "engaged", "drifting", "disengaged"
 PROFILE_WEIGHTS = {ENGAGED: 0.70, DRIFTING: 0.18, DISENGAGED: 0.12}

@@ -412,9 +412,7 @@ def trend_code(code: str, trend: Trend, figures, policy, score_change) -> dict:
             usual=round(trend.days_recent / trend.usual_gap),
         )
     if code == "silence":
-        return coded(
-            "trend_silence", days=figures.days_since_activity, gap=round(trend.usual_gap)
-        )
+        return coded("trend_silence", days=figures.days_since_activity, gap=round(trend.usual_gap))
     if code in ("obligation_late", "report_delay"):
         return coded(
             f"trend_{code}",

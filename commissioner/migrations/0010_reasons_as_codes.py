@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioner', '0009_survey_in_the_early_warning'),
+        ("commissioner", "0009_survey_in_the_early_warning"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='engagementsnapshot',
-            name='reasons',
-            field=models.JSONField(blank=True, db_column='reasons', default=list),
+            model_name="engagementsnapshot",
+            name="reasons",
+            field=models.JSONField(blank=True, db_column="reasons", default=list),
         ),
         migrations.RenameField(
-            model_name='engagementsnapshot',
-            old_name='reasons',
-            new_name='reason_codes',
+            model_name="engagementsnapshot",
+            old_name="reasons",
+            new_name="reason_codes",
         ),
         migrations.AlterField(
-            model_name='flag',
-            name='reasons',
-            field=models.JSONField(blank=True, db_column='reasons', default=list),
+            model_name="flag",
+            name="reasons",
+            field=models.JSONField(blank=True, db_column="reasons", default=list),
         ),
         migrations.RenameField(
-            model_name='flag',
-            old_name='reasons',
-            new_name='reason_codes',
+            model_name="flag",
+            old_name="reasons",
+            new_name="reason_codes",
         ),
     ]

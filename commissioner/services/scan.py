@@ -19,8 +19,6 @@ from django.utils import timezone, translation
 from agreements.models import Participation
 from collabhub.bulk import Row, upsert
 
-from ..reasons import anchored
-
 from ..engagement import (
     Assessment,
     Day,
@@ -37,6 +35,7 @@ from ..models import (
     EngagementSnapshot,
     Flag,
 )
+from ..reasons import anchored
 from ..trends import SEVERITY, Previous, Watch, trend_figures, watch
 from .common import SCANNED_COLLABORATION_STATUSES, _require_commissioner
 from .notices import flag_digests_send
