@@ -1205,7 +1205,8 @@ class ScaleSeeder:
                     flag_id += 1
 
         # The rows above give the snapshot's figures in SNAPSHOT_FIELDS' order.
-        columns = ["id", "participation_id", "scan_date", *SNAPSHOT_FIELDS, "computed_at"]
+        snapshot_columns = [EngagementSnapshot._meta.get_field(f).column for f in SNAPSHOT_FIELDS]
+        columns = ["id", "participation_id", "scan_date", *snapshot_columns, "computed_at"]
         self._copy(EngagementSnapshot, columns, rows(), HISTORY_WEEKS * len(parts))
         columns = [
             "id",
@@ -1213,7 +1214,7 @@ class ScaleSeeder:
             "band",
             "state",
             "score",
-            "reason_codes",
+            "reasons",  # the column of Flag.reason_codes
             "status",
             "raised_on",
             "notified_at",
