@@ -671,3 +671,95 @@ class SurveySchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collaboration}: every {self.every_months} months"
+
+
+# The scan's own records (issue 18) --------------------------------------------------------------
+
+
+class ScanRun(models.Model):
+    """One day's engagement scan: planned once into batches of participations (ScanBatch), which
+    Celery workers share; finished once (flags of partners no longer scanned closed, the
+    portfolio summary written, digests sent). A finished day is not scanned again by the task,
+    and "Scan now" queues at most one scan a day."""
+
+    scan_date = models.DateField(unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    # Set when the batches are planned (None: queued, not planned yet).
+    planned_at = models.DateTimeField(null=True, blank=True)
+    batch_size = models.PositiveIntegerField(default=5000)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The whole scan's counts (ScanResult), summed from the batches when it finishes.
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-scan_date"]
+
+    def __str__(self) -> str:
+        return f"Engagement scan {self.scan_date}"
+
+
+class ScanBatch(models.Model):
+    """One batch of a day's scan: the scanned participations with ids from `first_id` to
+    `last_id` (the last batch open-ended). Its snapshots, its flags and `finished_at` commit
+    together, so a batch killed part-way left nothing and is redone, and a finished one is not."""
+
+    run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="scan_batch_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} batch {self.number}"
+
+
+class CollaborationSummary(models.Model):
+    """What the portfolio shows of a collaboration, written by each scan as it finishes: its
+    partners' worst band and lowest score on that scan, its open flags, its next deadline and its
+    partners by state. The portfolio pages read and order these rows instead of computing them
+    for every collaboration on every request (docs/performance.md)."""
+
+    collaboration = models.OneToOneField(
+        Collaboration, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_summary"
+    )
+    scan_date = models.DateField()
+    # The collaboration's title when summarised: the portfolio's last sort key, on the index.
+    title = models.CharField(max_length=200)
+    # 0 none scored, 1 engaged, 2 at risk, 3 disengaged (selectors.BAND_RANK).
+    worst_rank = models.PositiveSmallIntegerField(default=0)
+    lowest_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    open_flags = models.PositiveIntegerField(default=0)
+    next_deadline = models.DateField(null=True, blank=True)
+    partner_count = models.PositiveIntegerField(default=0)
+    # The active partners by state on the scan (the dashboard's cards).
+    too_early = models.PositiveIntegerField(default=0)
+    engaged = models.PositiveIntegerField(default=0)
+    drifting = models.PositiveIntegerField(default=0)
+    at_risk = models.PositiveIntegerField(default=0)
+    disengaged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The portfolio's order, worst first: a page is read off the index.
+            models.Index(
+                models.F("worst_rank").desc(),
+                models.F("open_flags").desc(),
+                models.F("lowest_score").asc(nulls_last=True),
+                "title",
+                "collaboration",
+                name="summary_portfolio_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} on {self.scan_date}"

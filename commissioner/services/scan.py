@@ -1,5 +1,6 @@
 """The daily engagement scan: snapshots in batches, flags raised, kept and released, the scan
-finished when a worker stopped part-way, and "Scan now"."""
+finished when a worker stopped part-way. The same day shared by Celery workers, and "Scan now",
+are in fanout.py."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ from ..models import (
 )
 from ..reasons import anchored
 from ..trends import SEVERITY, Previous, Watch, trend_figures, watch
-from .common import SCANNED_COLLABORATION_STATUSES, _require_commissioner
+from .common import SCANNED_COLLABORATION_STATUSES
 from .notices import flag_digests_send
+from .summary import portfolio_summary_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -489,6 +491,8 @@ def engagement_scan(
         if collaboration_ids is None:
             # The batches visit only scanned participations: close the flags they cannot reach.
             result.flags_closed_not_scanned = flags_close_not_scanned()
+            # The portfolio pages read this, not the snapshots (services/summary.py).
+            portfolio_summary_refresh(scan_date=day.date)
             _refresh_statistics()
         if send_digests:
             result.digests_sent = flag_digests_send(as_of=day.date)
@@ -529,7 +533,10 @@ def _refresh_statistics() -> None:
     33 s instead of milliseconds for a portfolio at F=0.1 (docs/performance.md)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE commissioner_engagementsnapshot, commissioner_flag")
+            cursor.execute(
+                "ANALYZE commissioner_engagementsnapshot, commissioner_flag, "
+                "commissioner_collaborationsummary"
+            )
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -543,26 +550,3 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover - redis is a dependency
         pass
     return tuple(errors)
-
-
-def engagement_scan_request(*, actor) -> bool:
-    """ "Scan now": queue the scan once the current transaction commits. Returns False when the
-    broker could not take it (logged; the page says so) — never an error for the request."""
-    _require_commissioner(actor)
-    from .tasks import engagement_scan_task
-
-    outcome = {"queued": True}
-
-    def enqueue() -> None:
-        try:
-            engagement_scan_task.delay()
-        except _broker_errors() as exc:
-            outcome["queued"] = False
-            logger.error("Could not queue the engagement scan (%s: %s)", type(exc).__name__, exc)
-        except Exception:
-            # Without a broker the task runs in-process; its failure must not fail the page.
-            outcome["queued"] = False
-            logger.exception("The engagement scan requested by %s failed", actor)
-
-    transaction.on_commit(enqueue)
-    return outcome["queued"]
