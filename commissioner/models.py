@@ -754,7 +754,9 @@ class CollaborationSummary(models.Model):
             models.Index(
                 models.F("worst_rank").desc(),
                 models.F("open_flags").desc(),
-                models.F("lowest_score").asc(nulls_last=True),
+                # Ascending puts NULLs last on PostgreSQL, as the portfolio orders them
+                # (SQLite refuses NULLS LAST in an index).
+                "lowest_score",
                 "title",
                 "collaboration",
                 name="summary_portfolio_order",

@@ -7,11 +7,14 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="commissioner.tasks.engagement_scan_task")
+@shared_task(
+    name="commissioner.tasks.engagement_scan_task", acks_late=True, reject_on_worker_lost=True
+)
 def engagement_scan_task(scan_date: str | None = None) -> dict:
     """The daily engagement scan (beat) and "Scan now": plan the day into batches and queue one
     task per unfinished batch (services/fanout.py), so every worker takes a share. A day already
-    finished queues nothing (two queries)."""
+    finished queues nothing (two queries). Idempotent, so acknowledged late: a worker lost while
+    planning leaves the message to be redelivered."""
     day = dt.date.fromisoformat(scan_date) if scan_date else None
     return services.engagement_scan_fan_out(scan_date=day)
 
