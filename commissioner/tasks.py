@@ -83,3 +83,9 @@ def open_scheduled_survey_rounds_task() -> int:
     from .survey.services import survey_rounds_open_due
 
     return survey_rounds_open_due()
+
+
+@shared_task(name="commissioner.tasks.snapshots_thin_task")
+def snapshots_thin_task() -> int:
+    """Daily: snapshots older than 13 months thinned to one a week (idempotent)."""
+    return services.snapshots_thin()

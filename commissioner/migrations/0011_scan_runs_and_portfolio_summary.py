@@ -7,65 +7,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0006_measurement_corrections'),
-        ('commissioner', '0010_reasons_as_codes'),
+        ("agreements", "0006_measurement_corrections"),
+        ("commissioner", "0010_reasons_as_codes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CollaborationSummary',
+            name="CollaborationSummary",
             fields=[
-                ('collaboration', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='portfolio_summary', serialize=False, to='agreements.collaboration')),
-                ('scan_date', models.DateField()),
-                ('title', models.CharField(max_length=200)),
-                ('worst_rank', models.PositiveSmallIntegerField(default=0)),
-                ('lowest_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('open_flags', models.PositiveIntegerField(default=0)),
-                ('next_deadline', models.DateField(blank=True, null=True)),
-                ('partner_count', models.PositiveIntegerField(default=0)),
-                ('too_early', models.PositiveIntegerField(default=0)),
-                ('engaged', models.PositiveIntegerField(default=0)),
-                ('drifting', models.PositiveIntegerField(default=0)),
-                ('at_risk', models.PositiveIntegerField(default=0)),
-                ('disengaged', models.PositiveIntegerField(default=0)),
+                (
+                    "collaboration",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="portfolio_summary",
+                        serialize=False,
+                        to="agreements.collaboration",
+                    ),
+                ),
+                ("scan_date", models.DateField()),
+                ("title", models.CharField(max_length=200)),
+                ("worst_rank", models.PositiveSmallIntegerField(default=0)),
+                ("lowest_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("open_flags", models.PositiveIntegerField(default=0)),
+                ("next_deadline", models.DateField(blank=True, null=True)),
+                ("partner_count", models.PositiveIntegerField(default=0)),
+                ("too_early", models.PositiveIntegerField(default=0)),
+                ("engaged", models.PositiveIntegerField(default=0)),
+                ("drifting", models.PositiveIntegerField(default=0)),
+                ("at_risk", models.PositiveIntegerField(default=0)),
+                ("disengaged", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(models.OrderBy(models.F('worst_rank'), descending=True), models.OrderBy(models.F('open_flags'), descending=True), models.F('lowest_score'), models.F('title'), models.F('collaboration'), name='summary_portfolio_order')],
+                "indexes": [
+                    models.Index(
+                        models.OrderBy(models.F("worst_rank"), descending=True),
+                        models.OrderBy(models.F("open_flags"), descending=True),
+                        models.F("lowest_score"),
+                        models.F("title"),
+                        models.F("collaboration"),
+                        name="summary_portfolio_order",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ScanRun',
+            name="ScanRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scan_date', models.DateField(unique=True)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('planned_at', models.DateTimeField(blank=True, null=True)),
-                ('batch_size', models.PositiveIntegerField(default=5000)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('figures', models.JSONField(blank=True, default=dict)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scan_date", models.DateField(unique=True)),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("planned_at", models.DateTimeField(blank=True, null=True)),
+                ("batch_size", models.PositiveIntegerField(default=5000)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("figures", models.JSONField(blank=True, default=dict)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-scan_date'],
+                "ordering": ["-scan_date"],
             },
         ),
         migrations.CreateModel(
-            name='ScanBatch',
+            name="ScanBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('first_id', models.BigIntegerField()),
-                ('last_id', models.BigIntegerField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('figures', models.JSONField(blank=True, default=dict)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='batches', to='commissioner.scanrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("first_id", models.BigIntegerField()),
+                ("last_id", models.BigIntegerField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("figures", models.JSONField(blank=True, default=dict)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="batches",
+                        to="commissioner.scanrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'number'), name='scan_batch_once_per_run')],
+                "ordering": ["run", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "number"), name="scan_batch_once_per_run"
+                    )
+                ],
             },
         ),
     ]

@@ -52,6 +52,7 @@ from .policy import (  # noqa: F401
     policy_set,
     policy_trial,
 )
+from .retention import retention_cutoff, snapshots_thin  # noqa: F401
 from .scan import (  # noqa: F401
     MEMO_SIZE,
     PREVIOUS_SCAN_DAYS,
