@@ -257,6 +257,12 @@ def _handle_flags(
             "reason_codes",
             "notified_at",
             "status",
+            # Every field bulk_update writes below: a deferred one would be read back with a
+            # query per flag (12,000 queries for 3,000 refreshed flags at F=0.1).
+            "closed_at",
+            "closed_on",
+            "reopened_count",
+            "reopened_on",
         )
     }
     wanted = [
@@ -267,7 +273,21 @@ def _handle_flags(
         for flag in (
             Flag.objects.filter(participation_id__in=wanted)
             .order_by("participation_id", "created_at", "pk")
-            .only("pk", "participation_id", "status", "state", "closed_on", "reopened_count")
+            # Everything bulk_update writes when one reopens (no query per flag).
+            .only(
+                "pk",
+                "participation_id",
+                "status",
+                "state",
+                "band",
+                "score",
+                "reason_codes",
+                "notified_at",
+                "closed_at",
+                "closed_on",
+                "reopened_count",
+                "reopened_on",
+            )
         ):
             latest[flag.participation_id] = flag
     changed, created = [], []

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from agreements.models import Obligation, Participation
@@ -238,3 +239,21 @@ def test_two_workers_on_one_batch_score_it_once(commissioner):
         assert engagement_scan_batch(scan_date=SCAN, number=0) is None  # finished: not redone
     finally:
         other.close()
+
+
+def test_refreshing_open_flags_costs_no_query_per_flag(commissioner):
+    """Flags read with every field the refresh writes: a deferred one cost a query per flag."""
+
+    def rescan_queries() -> tuple[int, int]:
+        engagement_scan(scan_date=SCAN)
+        Flag.objects.update(reason_codes=["stale"])
+        with CaptureQueriesContext(connection) as captured:
+            result = engagement_scan(scan_date=SCAN)
+        return result.flags_updated, len(captured)
+
+    build_portfolio(commissioner, prefix="a")
+    few, cost_few = rescan_queries()
+    build_portfolio(commissioner, prefix="b", copies=3)
+    many, cost_many = rescan_queries()
+    assert (few, many) == (4, 16)
+    assert cost_many == cost_few
