@@ -169,27 +169,3 @@ FLOOR_QUERIES = {
          "raised_on", "notified_at", "acknowledged_at", "closed_at", "resolution_note"),
     ),
 }  # fmt: skip
-
-
-# Pages --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    who: str  # "staff" or "commissioner"
-    url: Callable[[Actors], str]
-    commissioner_view: bool = False
-
-
-PAGES = [
-    Page("organisation directory", "staff", lambda a: "/organisations/"),
-    Page("collaboration list", "staff", lambda a: "/collaborations/"),
-    Page("commissioner portfolio", "commissioner", lambda a: "/commissioner/", True),
-    Page(
-        "collaboration health",
-        "commissioner",
-        lambda a: f"/commissioner/collaborations/{a.health_slug}/health/",
-        True,
-    ),
-]
