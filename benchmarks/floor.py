@@ -237,10 +237,7 @@ def floor_scan_into(cursor, table: str, scan_date: dt.date) -> int:
     with PostgreSQL's JIT off: compiling the statement's badly estimated plan cost 1.1-1.4 s at
     F=1 (issue 18). Returns the rows written."""
     cursor.execute("SET LOCAL jit = off")
-    cursor.execute(
-        f"CREATE TABLE {table} (LIKE commissioner_engagementsnapshot INCLUDING DEFAULTS "
-        "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
-    )
+    cursor.execute(f"CREATE TABLE {table} (LIKE commissioner_engagementsnapshot INCLUDING ALL)")
     sql = FLOOR_SCAN_SQL.replace(
         "INSERT INTO commissioner_engagementsnapshot", f"INSERT INTO {table}"
     )

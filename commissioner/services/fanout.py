@@ -126,7 +126,9 @@ def engagement_scan_batch(*, scan_date: dt.date, number: int) -> ScanResult | No
     result = ScanResult(scan_date=scan_date)
     with transaction.atomic():
         batch = (
-            ScanBatch.objects.select_for_update(skip_locked=True)
+            # The batch's row only (`of`): the join would lock the day's row too, and every
+            # other batch of the day, finding it locked, would skip itself.
+            ScanBatch.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(run__scan_date=scan_date, number=number, finished_at__isnull=True)
             .first()
         )

@@ -257,3 +257,31 @@ def test_refreshing_open_flags_costs_no_query_per_flag(commissioner):
     many, cost_many = rescan_queries()
     assert (few, many) == (4, 16)
     assert cost_many == cost_few
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_of_one_day_run_side_by_side(commissioner):
+    """Two workers on two batches of the same day: one holding its batch (and, as a join would
+    lock it, the day's row) does not make the other skip its own."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    build_portfolio(commissioner)
+    scan_plan(scan_date=SCAN, batch_size=3)  # two batches
+    database = settings.DATABASES["default"]
+    other = psycopg2.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        password=quote(database.get("PASSWORD") or ""),
+        host=database["HOST"] or "127.0.0.1",
+        port=database["PORT"] or 5432,
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM commissioner_scanbatch b JOIN commissioner_scanrun r "
+                "ON r.id = b.run_id WHERE b.number = 0 FOR UPDATE"
+            )
+            assert engagement_scan_batch(scan_date=SCAN, number=1).participations_scored == 3
+        other.rollback()
+    finally:
+        other.close()
