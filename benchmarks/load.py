@@ -83,7 +83,7 @@ def wrk_path() -> str:
 
 def load(url: str, headers: dict[str, str], *, seconds: int, connections: int) -> LoadResult:
     command = [
-        wrk_path(), "--threads", "2", "--connections", str(connections),
+        wrk_path(), "--threads", str(min(2, connections)), "--connections", str(connections),
         "--duration", f"{seconds}s", "--timeout", "10s", "--script", str(REPORT_LUA),
     ]  # fmt: skip
     for name, value in headers.items():
