@@ -531,7 +531,7 @@ def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
     # The first batch is committed; the second batch's snapshot, written, died with it, and
     # last week's flag is as it was.
     assert list(EngagementSnapshot.objects.values_list("participation", flat=True)) == [first.pk]
-    assert list(Flag.objects.values_list("pk", "score", "reasons")) == [
+    assert list(Flag.objects.values_list("pk", "score", "reason_codes")) == [
         (held.pk, 1, ["from last week"])
     ]
 
