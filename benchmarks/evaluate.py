@@ -305,6 +305,7 @@ class World:
 
     def replay(self, *, verbose: bool):
         from commissioner.models import Flag
+        from commissioner.reasons import render_all
         from commissioner.services import engagement_scan
 
         plan = self.plan
@@ -320,10 +321,10 @@ class World:
                 engagement_scan(scan_date=day, send_digests=False)
                 for pk, state, reasons in Flag.objects.filter(
                     status__in=Flag.OPEN_STATUSES
-                ).values_list("participation_id", flag_state_field(), "reasons"):
+                ).values_list("participation_id", flag_state_field(), "reason_codes"):
                     partner_series = series[key_of[pk]]
                     if day - dt.timedelta(days=1) not in partner_series.up:
-                        partner_series.reasons[day] = reasons
+                        partner_series.reasons[day] = render_all(reasons, day)
                     partner_series.up[day] = state
                 scanned_days[day] = True
                 if verbose and day.day == 1:

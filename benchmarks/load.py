@@ -23,9 +23,11 @@ REPORT_LUA = Path(__file__).with_name("wrk_report.lua")
 class LoadResult:
     p50_ms: float
     p95_ms: float
+    p99_ms: float
     rps: float
     requests: int
     errors: int  # non-2xx answers, socket errors, timeouts
+    load: float = 0.0  # the machine's 1-minute load average when the run ended
 
 
 def free_port() -> int:
@@ -81,7 +83,7 @@ def wrk_path() -> str:
 
 def load(url: str, headers: dict[str, str], *, seconds: int, connections: int) -> LoadResult:
     command = [
-        wrk_path(), "--threads", "2", "--connections", str(connections),
+        wrk_path(), "--threads", str(min(2, connections)), "--connections", str(connections),
         "--duration", f"{seconds}s", "--timeout", "10s", "--script", str(REPORT_LUA),
     ]  # fmt: skip
     for name, value in headers.items():
@@ -91,8 +93,10 @@ def load(url: str, headers: dict[str, str], *, seconds: int, connections: int) -
     ).stdout
     report = json.loads(output[output.index("{") :])
     return LoadResult(
+        load=os.getloadavg()[0],
         p50_ms=report["p50_us"] / 1000,
         p95_ms=report["p95_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
         rps=report["requests"] / (report["duration_us"] / 1e6),
         requests=report["requests"],
         errors=report["non2xx"] + report["socket_errors"],

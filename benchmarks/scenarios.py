@@ -166,31 +166,7 @@ FLOOR_QUERIES = {
         lambda actor: flag_api_list_for(actor=actor).order_by("-raised_on", "pk"),
         ("id", "participation_id", "participation__organisation_id",
          "participation__organisation__name", "participation__collaboration_id",
-         "participation__collaboration__title", "band", "score", "reasons", "status",
+         "participation__collaboration__title", "band", "score", "reason_codes", "status",
          "raised_on", "notified_at", "acknowledged_at", "closed_at", "resolution_note"),
     ),
 }  # fmt: skip
-
-
-# Pages --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    who: str  # "staff" or "commissioner"
-    url: Callable[[Actors], str]
-    commissioner_view: bool = False
-
-
-PAGES = [
-    Page("organisation directory", "staff", lambda a: "/organisations/"),
-    Page("collaboration list", "staff", lambda a: "/collaborations/"),
-    Page("commissioner portfolio", "commissioner", lambda a: "/commissioner/", True),
-    Page(
-        "collaboration health",
-        "commissioner",
-        lambda a: f"/commissioner/collaborations/{a.health_slug}/health/",
-        True,
-    ),
-]

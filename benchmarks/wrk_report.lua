@@ -2,7 +2,7 @@
 done = function(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "non2xx": %d, "socket_errors": %d}\n',
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "bytes": %d, "non2xx": %d, "socket_errors": %d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    errors.status, errors.connect + errors.read + errors.write + errors.timeout))
+    latency:percentile(99), summary.bytes, errors.status, errors.connect + errors.read + errors.write + errors.timeout))
 end

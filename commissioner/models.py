@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Agreement, Collaboration, Obligation, Participation
 from core.scope import COMMISSION, OWN, ActionRule, Scope
 
+from .reasons import render_all
+
 
 class Meeting(models.Model):
     scope = Scope(
@@ -312,7 +314,8 @@ class EngagementSnapshot(models.Model):
     trend = models.JSONField(_("trend"), default=dict, blank=True)
     # {"attendance": {"value": 0.75, "weight": 30}, ...}: each component in [0, 1] and its weight.
     components = models.JSONField(_("components"), default=dict, blank=True)
-    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Why it lost points, as codes and figures (commissioner/reasons.py); `reasons` renders them.
+    reason_codes = models.JSONField(_("reasons"), default=list, blank=True, db_column="reasons")
     computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
 
     class Meta:
@@ -334,6 +337,15 @@ class EngagementSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participation} {self.scan_date}: {self.score}"
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language, as of the scan date."""
+        return render_all(self.reason_codes, self.scan_date)
+
+    @reasons.setter
+    def reasons(self, value) -> None:
+        self.reason_codes = list(value)
 
 
 class Flag(models.Model):
@@ -369,7 +381,9 @@ class Flag(models.Model):
     # a person resolved it (the flags' rules compare scan dates, not clock times).
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("score"))
-    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # As the snapshot's: codes and figures, a growing day count stored as the date it counts
+    # from, so an unchanged partner's open flag is not rewritten every day.
+    reason_codes = models.JSONField(_("reasons"), default=list, blank=True, db_column="reasons")
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
@@ -430,6 +444,24 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def reasons_as_of(self, day) -> list[str]:
+        """The reasons in the active language, day counts as of `day`."""
+        return render_all(self.reason_codes, day)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language: an open flag's day counts as of today (the scan
+        left it unchanged because its partner's figures were), a closed one's as of its close."""
+        if self.closed_on is not None:
+            return self.reasons_as_of(self.closed_on)
+        if self.closed_at is not None:
+            return self.reasons_as_of(timezone.localdate(self.closed_at))
+        return self.reasons_as_of(timezone.localdate())
+
+    @reasons.setter
+    def reasons(self, value) -> None:
+        self.reason_codes = list(value)
 
 
 class Intervention(models.Model):
@@ -529,3 +561,94 @@ from .survey.models import (  # noqa: E402, F401
     SurveySchedule,
     SurveyStatement,
 )
+
+
+class ScanRun(models.Model):
+    """One day's engagement scan: planned once into batches of participations (ScanBatch), which
+    Celery workers share; finished once (flags of partners no longer scanned closed, the
+    portfolio summary written, digests sent). A finished day is not scanned again by the task,
+    and "Scan now" queues at most one scan a day."""
+
+    scan_date = models.DateField(unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    # Set when the batches are planned (None: queued, not planned yet).
+    planned_at = models.DateTimeField(null=True, blank=True)
+    batch_size = models.PositiveIntegerField(default=5000)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The whole scan's counts (ScanResult), summed from the batches when it finishes.
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-scan_date"]
+
+    def __str__(self) -> str:
+        return f"Engagement scan {self.scan_date}"
+
+
+class ScanBatch(models.Model):
+    """One batch of a day's scan: the scanned participations with ids from `first_id` to
+    `last_id` (the last batch open-ended). Its snapshots, its flags and `finished_at` commit
+    together, so a batch killed part-way left nothing and is redone, and a finished one is not."""
+
+    run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    figures = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="scan_batch_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} batch {self.number}"
+
+
+class CollaborationSummary(models.Model):
+    """What the portfolio shows of a collaboration, written by each scan as it finishes: its
+    partners' worst band and lowest score on that scan, its open flags, its next deadline and its
+    partners by state. The portfolio pages read and order these rows instead of computing them
+    for every collaboration on every request (docs/performance.md)."""
+
+    collaboration = models.OneToOneField(
+        Collaboration, on_delete=models.CASCADE, primary_key=True, related_name="portfolio_summary"
+    )
+    scan_date = models.DateField()
+    # The collaboration's title when summarised: the portfolio's last sort key, on the index.
+    title = models.CharField(max_length=200)
+    # 0 none scored, 1 engaged, 2 at risk, 3 disengaged (selectors.BAND_RANK).
+    worst_rank = models.PositiveSmallIntegerField(default=0)
+    lowest_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    open_flags = models.PositiveIntegerField(default=0)
+    next_deadline = models.DateField(null=True, blank=True)
+    partner_count = models.PositiveIntegerField(default=0)
+    # The active partners by state on the scan (the dashboard's cards).
+    too_early = models.PositiveIntegerField(default=0)
+    engaged = models.PositiveIntegerField(default=0)
+    drifting = models.PositiveIntegerField(default=0)
+    at_risk = models.PositiveIntegerField(default=0)
+    disengaged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The portfolio's order, worst first: a page is read off the index.
+            models.Index(
+                models.F("worst_rank").desc(),
+                models.F("open_flags").desc(),
+                # Ascending puts NULLs last on PostgreSQL, as the portfolio orders them
+                # (SQLite refuses NULLS LAST in an index).
+                "lowest_score",
+                "title",
+                "collaboration",
+                name="summary_portfolio_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} on {self.scan_date}"

@@ -20,6 +20,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     Window,
@@ -42,7 +43,16 @@ from core.scope import get_for, restrict
 
 from .access import may_commission
 from .engagement import Policy, count_of, policy_in_force
-from .models import Attendance, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
+from .models import (
+    Attendance,
+    Band,
+    CollaborationSummary,
+    EngagementSnapshot,
+    Flag,
+    Intervention,
+    Meeting,
+    State,
+)
 
 BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
 RANK_BAND = {rank: band for band, rank in BAND_RANK.items()}
@@ -265,9 +275,12 @@ def portfolio_scope(*, actor, requested: str | None) -> str:
 
 
 def portfolio_for(*, actor, scope: str) -> Portfolio:
-    """Counts of partners by band on the latest scan, the worst open flags in scope with their
+    """Counts of partners by state on the latest scan, the worst open flags in scope with their
     reasons, and the collaborations in scope with their worst band, lowest score, open flags and
-    next deadline (four queries and a page)."""
+    next deadline — all as the latest scan summarised them (services/summary.py): the
+    collaborations are ordered on the summary's columns, not on figures computed for each of
+    them on every request (three queries and a page). A collaboration created since the scan
+    has no summary yet: it is listed last, with no figures."""
     collaborations = Collaboration.objects.exclude(status__in=Collaboration.CLOSED_STATUSES)
     if scope == "mine":
         collaborations = collaborations.filter(commissioner=actor)
@@ -275,56 +288,19 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
     # Counted by state: the bands, with drifting (engaged, falling) and too early to tell apart.
     band_counts = dict.fromkeys(State.values, 0)
     if latest is not None:
-        counted = (
-            EngagementSnapshot.objects.filter(
-                scan_date=latest,
-                participation__status=Participation.Status.ACTIVE,
-                participation__collaboration__in=collaborations,
-            )
-            .values("state")
-            .annotate(n=Count("pk"))
-            .order_by()
+        counted = CollaborationSummary.objects.filter(collaboration__in=collaborations).aggregate(
+            **{state: Coalesce(Sum(state), 0) for state in State.values}
         )
-        band_counts.update({row["state"]: row["n"] for row in counted})
-    latest_snapshots = EngagementSnapshot.objects.filter(
-        participation__collaboration=OuterRef("pk"),
-        participation__status=Participation.Status.ACTIVE,
-        scan_date=latest,
-    )
+        band_counts.update(counted)
+    summary = "portfolio_summary__"
     annotated = (
         collaborations.select_related("lead_organisation", "commissioner")
         .annotate(
-            worst_rank=Coalesce(
-                Subquery(
-                    latest_snapshots.annotate(rank=_band_rank())
-                    .order_by("-rank")
-                    .values("rank")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            lowest_score=Subquery(latest_snapshots.order_by("score").values("score")[:1]),
-            # Only active partners' flags count (the scan and the status services close the
-            # others; this holds even before they have).
-            open_flags=count_of(
-                Flag.objects.filter(
-                    participation__collaboration=OuterRef("pk"),
-                    participation__status=Participation.Status.ACTIVE,
-                    status__in=Flag.OPEN_STATUSES,
-                )
-            ),
-            next_deadline=Subquery(
-                Obligation.objects.filter(
-                    collaboration=OuterRef("pk"), status=Obligation.Status.PENDING
-                )
-                .order_by("due_date")
-                .values("due_date")[:1]
-            ),
-            partner_count=count_of(
-                Participation.objects.filter(
-                    collaboration=OuterRef("pk"), status=Participation.Status.ACTIVE
-                )
-            ),
+            worst_rank=Coalesce(F(f"{summary}worst_rank"), 0),
+            lowest_score=F(f"{summary}lowest_score"),
+            open_flags=Coalesce(F(f"{summary}open_flags"), 0),
+            next_deadline=F(f"{summary}next_deadline"),
+            partner_count=Coalesce(F(f"{summary}partner_count"), 0),
         )
         .order_by("-worst_rank", "-open_flags", F("lowest_score").asc(nulls_last=True), "title")
     )

@@ -11,24 +11,49 @@ from . import services
     name="commissioner.tasks.engagement_scan_task", acks_late=True, reject_on_worker_lost=True
 )
 def engagement_scan_task(scan_date: str | None = None) -> dict:
-    """The daily engagement scan (beat) and "Scan now"; the scan is idempotent and safe to
-    interrupt, so a rerun is harmless.
-
-    acks_late: the message is acknowledged only once the scan has finished, so a worker that
-    dies mid-scan (killed, out of memory, the machine lost) leaves it unacknowledged and Redis
-    redelivers it after the visibility timeout. reject_on_worker_lost: without it, a prefork
-    worker whose child process is killed acknowledges the message anyway (Celery's default),
-    and the scan would be lost; with it, the message is requeued. A scan that runs past the
-    time limits (CELERY_TASK_SOFT_TIME_LIMIT / CELERY_TASK_TIME_LIMIT, both below the broker's
-    visibility timeout) fails and is acknowledged, so a second copy never starts while the first
-    still runs; tomorrow's scan, or "Scan now", completes the day."""
+    """The daily engagement scan (beat) and "Scan now": plan the day into batches and queue one
+    task per unfinished batch (services/fanout.py), so every worker takes a share. A day already
+    finished queues nothing (two queries). Idempotent, so acknowledged late: a worker lost while
+    planning leaves the message to be redelivered."""
     day = dt.date.fromisoformat(scan_date) if scan_date else None
-    return services.engagement_scan(scan_date=day).as_dict()
+    return services.engagement_scan_fan_out(scan_date=day)
+
+
+@shared_task(
+    name="commissioner.tasks.engagement_scan_batch_task", acks_late=True, reject_on_worker_lost=True
+)
+def engagement_scan_batch_task(scan_date: str, number: int) -> dict | None:
+    """One batch of a day's scan; the last batch to finish queues the finishing step.
+
+    acks_late and reject_on_worker_lost: a worker that dies mid-batch leaves the message
+    unacknowledged and Redis redelivers it (after the visibility timeout; the hourly
+    engagement_scan_finish_task queues it again sooner). The batch is idempotent: its writes and
+    its "finished" mark commit together, so a redelivered finished batch does nothing."""
+    result = services.engagement_scan_batch(
+        scan_date=dt.date.fromisoformat(scan_date), number=number
+    )
+    return result.as_dict() if result is not None else None
+
+
+@shared_task(
+    name="commissioner.tasks.engagement_scan_complete_task",
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def engagement_scan_complete_task(scan_date: str) -> dict | None:
+    """The day's finishing step (flags no longer scanned, portfolio summary, digests), once."""
+    result = services.engagement_scan_complete(scan_date=dt.date.fromisoformat(scan_date))
+    return result.as_dict() if result is not None else None
 
 
 @shared_task(name="commissioner.tasks.engagement_scan_finish_task")
 def engagement_scan_finish_task() -> dict | None:
-    """Hourly: complete today's scan if it stopped part-way (a no-op when it is whole)."""
+    """Hourly: queue what is left of today's scan if it stopped part-way (a no-op, one query,
+    when it is finished or has not begun); a scan run in one process (manage.py
+    engagement_scan) stopped part-way is completed as before."""
+    resumed = services.engagement_scan_resume()
+    if resumed is not None:
+        return resumed
     result = services.engagement_scan_finish()
     return result.as_dict() if result is not None else None
 
@@ -58,3 +83,9 @@ def open_scheduled_survey_rounds_task() -> int:
     from .survey.services import survey_rounds_open_due
 
     return survey_rounds_open_due()
+
+
+@shared_task(name="commissioner.tasks.snapshots_thin_task")
+def snapshots_thin_task() -> int:
+    """Daily: snapshots older than 13 months thinned to one a week (idempotent)."""
+    return services.snapshots_thin()

@@ -326,7 +326,8 @@ class Watch:
     warning_streak: int
     clear_streak: int
     points: dict
-    reasons: list
+    # The trend reasons, as codes and figures (commissioner/reasons.py).
+    codes: list
     score_change: int | None
     previous_score: int | None
     evidence: int = 0
@@ -386,50 +387,39 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         warning_streak=(previous.warning_streak if previous else 0) + 1 if warning else 0,
         clear_streak=(previous.clear_streak if previous else 0) + 1 if clear else 0,
         points=points,
-        reasons=[trend_reason(code, trend, figures, policy, score_change) for code in points],
+        codes=[trend_code(code, trend, figures, policy, score_change) for code in points],
         score_change=score_change,
         previous_score=previous.score if previous else None,
         evidence=evidence,
     )
 
 
-def trend_reason(code: str, trend: Trend, figures, policy, score_change) -> str:
-    from django.utils.translation import gettext as _
+def trend_code(code: str, trend: Trend, figures, policy, score_change) -> dict:
+    """A trend reason as a code and the figures its text quotes (rendered by reasons.py)."""
+    from .reasons import coded
 
     if code == "attendance":
-        return _("attendance fell from %(before)s%% to %(recent)s%% over the last 3 meetings") % {
-            "before": round(100 * trend.attendance_before),
-            "recent": round(100 * trend.attendance_recent),
-        }
+        return coded(
+            "trend_attendance",
+            before=round(100 * trend.attendance_before),
+            recent=round(100 * trend.attendance_recent),
+        )
     if code == "contact":
-        return _(
-            "signs of life on %(recent)s days in the last %(days)s days, usually about %(usual)s"
-        ) % {
-            "recent": trend.contact_days_recent,
-            "days": trend.days_recent,
-            "usual": round(trend.days_recent / trend.usual_gap),
-        }
+        return coded(
+            "trend_contact",
+            recent=trend.contact_days_recent,
+            days=trend.days_recent,
+            usual=round(trend.days_recent / trend.usual_gap),
+        )
     if code == "silence":
-        return _("no sign of life in %(days)s days, usually one every %(gap)s days") % {
-            "days": figures.days_since_activity,
-            "gap": round(trend.usual_gap),
-        }
-    if code == "obligation_late":
-        return _("obligations now met %(recent)s days late on average, were %(before)s") % {
-            "recent": round(trend.obligation_late_recent),
-            "before": round(trend.obligation_late_before),
-        }
-    if code == "report_delay":
-        return _(
-            "goal reports now %(recent)s days after the period on average, were %(before)s"
-        ) % {
-            "recent": round(trend.report_delay_recent),
-            "before": round(trend.report_delay_before),
-        }
-    return _("score down %(points)s points in %(days)s days") % {
-        "points": -score_change,
-        "days": policy.trend_days,
-    }
+        return coded("trend_silence", days=figures.days_since_activity, gap=round(trend.usual_gap))
+    if code in ("obligation_late", "report_delay"):
+        return coded(
+            f"trend_{code}",
+            recent=round(getattr(trend, f"{code}_recent")),
+            before=round(getattr(trend, f"{code}_before")),
+        )
+    return coded("trend_score", points=-score_change, days=policy.trend_days)
 
 
 def trend_figures(trend: Trend, watch_: Watch) -> dict:

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -109,10 +110,29 @@ def portfolio(request):
 @require_POST
 def scan_now(request):
     _require_commissioner(request)
-    if services.engagement_scan_request(actor=request.user):
+    status, run = services.engagement_scan_request(actor=request.user)
+    if status == "queued":
         messages.success(
             request,
             _("The engagement scan was started; refresh this page in a minute to see its results."),
+        )
+    elif status == "running":
+        messages.info(
+            request,
+            _(
+                "Today's engagement scan is already running (started at %(time)s); refresh this "
+                "page in a minute to see its results."
+            )
+            % {"time": date_format(timezone.localtime(run.started_at), "TIME_FORMAT")},
+        )
+    elif status == "finished":
+        messages.info(
+            request,
+            _(
+                "Today's engagement scan finished at %(time)s: the figures on this page are "
+                "today's. The next scan runs tomorrow."
+            )
+            % {"time": date_format(timezone.localtime(run.finished_at), "TIME_FORMAT")},
         )
     else:
         messages.error(
@@ -172,7 +192,7 @@ def _flag_row(flag: Flag) -> list:
         flag.participation.collaboration.title,
         flag.get_band_display(),
         flag.score,
-        "; ".join(str(reason) for reason in flag.reasons or ()),
+        "; ".join(flag.reasons),
         day(flag.raised_on),
         flag.get_status_display(),
         _person(flag.acknowledged_by),

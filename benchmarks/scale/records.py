@@ -42,6 +42,12 @@ from .data import (
     _pick,
 )
 
+# The reason the seeded history gives partners below engaged (commissioner/reasons.py).
+MISSED_TWO = {
+    "code": "attendance",
+    "figures": {"missed": 2, "held": 3, "apologies": 0, "in_a_row": 0},
+}
+
 
 class ScaleRecords:
     """Mixed into ScaleSeeder (seeder.py): the rows that hang off participations."""
@@ -482,7 +488,7 @@ class ScaleRecords:
                     if day < part.joined_on:
                         continue
                     score = rng.randint(low, high)
-                    reasons = [] if score >= 70 else ["missed 2 of the last 3 meetings"]
+                    reasons = [] if score >= 70 else [MISSED_TWO]
                     entered = None if score >= 70 else entered or day
                     yield (
                         snapshot_id,
@@ -522,7 +528,7 @@ class ScaleRecords:
                             band(score),
                             band(score),
                             score,
-                            ["missed 2 of the last 3 meetings"],
+                            [MISSED_TWO],
                             Flag.Status.OPEN,
                             entered,
                             self._at(entered, 6),
@@ -534,7 +540,8 @@ class ScaleRecords:
                     flag_id += 1
 
         # The rows above give the snapshot's figures in SNAPSHOT_FIELDS' order.
-        columns = ["id", "participation_id", "scan_date", *SNAPSHOT_FIELDS, "computed_at"]
+        snapshot_columns = [EngagementSnapshot._meta.get_field(f).column for f in SNAPSHOT_FIELDS]
+        columns = ["id", "participation_id", "scan_date", *snapshot_columns, "computed_at"]
         self._copy(EngagementSnapshot, columns, rows(), HISTORY_WEEKS * len(parts))
         columns = [
             "id",
@@ -542,7 +549,7 @@ class ScaleRecords:
             "band",
             "state",
             "score",
-            "reasons",
+            "reasons",  # the column of Flag.reason_codes
             "status",
             "raised_on",
             "notified_at",

@@ -247,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commissioner.tasks.engagement_scan_finish_task",
         "schedule": crontab(minute=30),
     },
+    # Snapshots older than 13 months thinned to one a week (commissioner/services/retention.py).
+    "snapshot-retention": {
+        "task": "commissioner.tasks.snapshots_thin_task",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "obligation-reminders": {
         "task": "commissioner.tasks.send_obligation_reminders_task",
         "schedule": crontab(hour=7, minute=0),

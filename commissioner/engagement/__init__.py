@@ -36,9 +36,10 @@ from .scoring import (  # noqa: F401
     band_for,
     freeze,
     ratios_for,
+    reason_code,
     reason_for,
+    relationship_code,
     relationship_penalties,
-    relationship_reason,
     survey_penalties,
     thaw,
 )

@@ -3,6 +3,7 @@ functions, in integers, the same in the scan, the backtest and the evaluation.""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from ..models import Band
-from ..survey.signals import survey_reasons
+from ..reasons import SIGNAL_FIGURES, coded, render_all
 from ..trends import Trend
 from .policy import SIGNALS, SURVEY_LOW, Policy
 
@@ -76,7 +77,13 @@ class Assessment:
     ratios: dict[str, tuple[int, int]]
     score: int
     band: str
-    reasons: list[str] = field(default_factory=list)
+    # Why it lost points, as codes and figures (commissioner/reasons.py).
+    codes: list[dict] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reasons in the active language."""
+        return render_all(self.codes)
 
     @property
     def components(self) -> dict[str, Fraction]:
@@ -147,6 +154,12 @@ def reason_for(signal: str, figures: Figures, language: str | None = None) -> st
     """Why `signal` lost points, in words, in `language` (by default the active one)."""
     numbers = tuple(getattr(figures, name) for name in REASON_FIGURES[signal])
     return _reason_text(language or get_language(), signal, numbers)
+
+
+def reason_code(signal: str, figures: Figures) -> dict:
+    """Why `signal` lost points, as a code and the figures its text quotes (reasons.py)."""
+    numbers = (getattr(figures, name) for name in REASON_FIGURES[signal])
+    return coded(signal, **dict(zip(SIGNAL_FIGURES[signal], numbers, strict=True)))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -255,21 +268,20 @@ def assess(figures: Figures, policy: Policy) -> Assessment:
         if numerator < denominator and weight > 0
     ]
     lost.sort(key=lambda item: (-item[0], item[1]))
-    language = get_language()
-    reasons = [reason_for(signal, figures, language) for _lost, _index, signal in lost]
-    reasons += [
-        relationship_reason(code, figures.trend)
+    codes = [reason_code(signal, figures) for _lost, _index, signal in lost]
+    codes += [
+        relationship_code(code, figures.trend)
         for code, _points in penalties
         if not code.startswith("survey")
     ]
     if any(code.startswith("survey") for code, _points in penalties):
-        reasons += survey_reasons(survey)
+        codes.append(coded("survey", **_survey_reason_figures(survey)))
     return Assessment(
         figures=figures,
         ratios=ratios,
         score=score,
         band=band_for(score, policy),
-        reasons=reasons,
+        codes=codes,
     )
 
 
@@ -321,16 +333,18 @@ def thaw(value):
     return value
 
 
-def relationship_reason(code: str, trend: Trend) -> str:
-    if code == "contact_left":
-        return _("the named contact left or changed in the last 90 days")
-    if code == "single_contact":
-        return _("only one active contact at the organisation")
-    return ngettext(
-        "%(count)s other partner withdrew in the last 90 days",
-        "%(count)s other partners withdrew in the last 90 days",
-        trend.partners_withdrawn,
-    ) % {"count": trend.partners_withdrawn}
+def relationship_code(code: str, trend: Trend) -> dict:
+    if code == "partner_withdrew":
+        return coded(code, count=trend.partners_withdrawn)
+    return coded(code)
+
+
+def _survey_reason_figures(survey: dict) -> dict:
+    """The survey figures its reasons quote (already _scored_survey's), as JSON."""
+    return {
+        key: value.isoformat() if isinstance(value, dt.date) else value
+        for key, value in survey.items()
+    }
 
 
 def _scored_survey(figures: dict | None) -> dict:

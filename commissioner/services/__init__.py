@@ -16,6 +16,14 @@ from .common import (  # noqa: F401
     SCANNED_COLLABORATION_STATUSES,
     site_url,
 )
+from .fanout import (  # noqa: F401
+    engagement_scan_batch,
+    engagement_scan_complete,
+    engagement_scan_fan_out,
+    engagement_scan_request,
+    engagement_scan_resume,
+    scan_plan,
+)
 from .flags import (  # noqa: F401
     flag_acknowledge,
     flag_resolve,
@@ -43,6 +51,7 @@ from .policy import (  # noqa: F401
     policy_set,
     policy_trial,
 )
+from .retention import retention_cutoff, snapshots_thin  # noqa: F401
 from .scan import (  # noqa: F401
     MEMO_SIZE,
     PREVIOUS_SCAN_DAYS,
@@ -50,8 +59,8 @@ from .scan import (  # noqa: F401
     ScanResult,
     engagement_scan,
     engagement_scan_finish,
-    engagement_scan_request,
     flags_close_not_scanned,
     json_safe,
     snapshot_values,
 )
+from .summary import portfolio_summary_refresh  # noqa: F401

@@ -28,6 +28,7 @@ from ..models import (
     Reminder,
     State,
 )
+from ..reasons import render_all
 from .common import CLOSED_COLLABORATION_STATUSES, SCANNED_COLLABORATION_STATUSES, site_url
 
 logger = logging.getLogger(__name__)
@@ -40,12 +41,14 @@ class DigestLine:
     pk: int
     band: str
     score: int
-    reasons: list[str]
+    reasons: list  # codes and figures (commissioner/reasons.py)
     organisation: str
     collaboration: str
 
 
-def _digest_message(commissioner: User, lines_of: list[DigestLine]) -> mail.EmailMessage:
+def _digest_message(
+    commissioner: User, lines_of: list[DigestLine], as_of: dt.date | None = None
+) -> mail.EmailMessage:
     count = len(lines_of)
     subject = ngettext(
         "CollabHub: %(count)s partner needs attention",
@@ -75,7 +78,7 @@ def _digest_message(commissioner: User, lines_of: list[DigestLine]) -> mail.Emai
             f"- {flag.organisation} — {flag.collaboration}: {bands[flag.band]} ({score} "
             f"{flag.score})"
         )
-        lines.extend(f"    · {reason}" for reason in flag.reasons)
+        lines.extend(f"    · {reason}" for reason in render_all(flag.reasons, as_of))
         lines.append(f"    {before}/{flag.pk}/{after}")
     lines += [
         "",
@@ -134,13 +137,15 @@ def _send_on_commit(outgoing: list[Outgoing], what: str) -> list[bool]:
     return delivered
 
 
-def flag_digests_send() -> int:
+def flag_digests_send(*, as_of: dt.date | None = None) -> int:
     """One e-mail per commissioner listing the open flags of their collaborations nobody has
     been told about. The flags are marked notified in the same transaction that locks them, and
     the mail leaves only after that commits: a flag is never announced twice. Digests are sent
     one by one; the flags of a digest the mail server refused are unmarked (only those), so the
-    next scan announces them and nothing twice. Returns the digests sent."""
+    next scan announces them and nothing twice. Returns the digests sent. The reasons' day
+    counts are as of `as_of` (the scan's date; today by default)."""
     marked_at = timezone.now()
+    as_of = as_of or timezone.localdate()
     with transaction.atomic():
         rows = list(
             Flag.objects.select_for_update(of=("self",))
@@ -166,7 +171,7 @@ def flag_digests_send() -> int:
                 "pk",
                 "state",
                 "score",
-                "reasons",
+                "reason_codes",
                 "participation__organisation__name",
                 "participation__collaboration__title",
             )
@@ -204,6 +209,7 @@ def flag_digests_send() -> int:
                     _digest_message,
                     commissioners[pk],
                     group,
+                    as_of,
                 ),
                 unmark(group),
             )

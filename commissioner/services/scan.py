@@ -1,5 +1,6 @@
 """The daily engagement scan: snapshots in batches, flags raised, kept and released, the scan
-finished when a worker stopped part-way, and "Scan now"."""
+finished when a worker stopped part-way. The same day shared by Celery workers, and "Scan now",
+are in fanout.py."""
 
 from __future__ import annotations
 
@@ -35,9 +36,11 @@ from ..models import (
     EngagementSnapshot,
     Flag,
 )
+from ..reasons import anchored
 from ..trends import SEVERITY, Previous, Watch, trend_figures, watch
-from .common import SCANNED_COLLABORATION_STATUSES, _require_commissioner
+from .common import SCANNED_COLLABORATION_STATUSES
 from .notices import flag_digests_send
+from .summary import portfolio_summary_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +97,7 @@ SNAPSHOT_FIELDS = [
     "clear_streak",
     "drift_evidence",
     "trend",
-    "reasons",
+    "reason_codes",
 ]
 
 
@@ -247,7 +250,20 @@ def _handle_flags(
     flags = {
         flag.participation_id: flag
         for flag in Flag.objects.filter(in_range, status__in=Flag.OPEN_STATUSES).only(
-            "pk", "participation_id", "band", "state", "score", "reasons", "notified_at", "status"
+            "pk",
+            "participation_id",
+            "band",
+            "state",
+            "score",
+            "reason_codes",
+            "notified_at",
+            "status",
+            # Every field bulk_update writes below: a deferred one would be read back with a
+            # query per flag (12,000 queries for 3,000 refreshed flags at F=0.1).
+            "closed_at",
+            "closed_on",
+            "reopened_count",
+            "reopened_on",
         )
     }
     wanted = [
@@ -258,7 +274,21 @@ def _handle_flags(
         for flag in (
             Flag.objects.filter(participation_id__in=wanted)
             .order_by("participation_id", "created_at", "pk")
-            .only("pk", "participation_id", "status", "state", "closed_on", "reopened_count")
+            # Everything bulk_update writes when one reopens (no query per flag).
+            .only(
+                "pk",
+                "participation_id",
+                "status",
+                "state",
+                "band",
+                "score",
+                "reason_codes",
+                "notified_at",
+                "closed_at",
+                "closed_on",
+                "reopened_count",
+                "reopened_on",
+            )
         ):
             latest[flag.participation_id] = flag
     changed: list[Flag] = []
@@ -273,13 +303,15 @@ def _handle_flags(
                 changed.append(flag)
                 result.flags_auto_closed += 1
             elif state.is_warning and (
-                (flag.state, flag.band, flag.score, flag.reasons)
-                != (state.state, assessment.band, assessment.score, assessment.reasons)
+                (flag.state, flag.band, flag.score, flag.reason_codes)
+                != (state.state, assessment.band, assessment.score, assessment.codes)
             ):
+                # Rewritten only when the band, the state or a figure changed: a growing day
+                # count is stored as the date it counts from (commissioner/reasons.py).
                 if SEVERITY[state.state] > SEVERITY[flag.state]:
                     flag.notified_at = None  # worse: the next digest says so
                 flag.state, flag.band = state.state, assessment.band
-                flag.score, flag.reasons = assessment.score, assessment.reasons
+                flag.score, flag.reason_codes = assessment.score, assessment.codes
                 changed.append(flag)
                 result.flags_updated += 1
             continue
@@ -312,7 +344,7 @@ def _handle_flags(
             before.reopened_count += 1
             before.reopened_on = day.date
             before.state, before.band = state.state, assessment.band
-            before.score, before.reasons = assessment.score, assessment.reasons
+            before.score, before.reason_codes = assessment.score, assessment.codes
             changed.append(before)
             result.flags_reopened += 1
             continue
@@ -322,7 +354,7 @@ def _handle_flags(
                 band=assessment.band,
                 state=state.state,
                 score=assessment.score,
-                reasons=assessment.reasons,
+                reason_codes=assessment.codes,
                 status=Flag.Status.OPEN,
                 raised_on=day.date,
             )
@@ -337,7 +369,7 @@ def _handle_flags(
                 "state",
                 "band",
                 "score",
-                "reasons",
+                "reason_codes",
                 "notified_at",
                 "reopened_count",
                 "reopened_on",
@@ -401,12 +433,15 @@ def _scan_batch(
             key = (figures[row.pk], row_policy)
             if key not in memo:
                 assessment = assess(figures[row.pk], row_policy)
+                # Anchored once per distinct figures (the memo lives for one scan date).
+                assessment = replace(assessment, codes=anchored(assessment.codes, day.date))
                 memo[key] = (assessment, snapshot_values(assessment, row_policy))
             assessment, values = memo[key]
             state = watch(assessment, row_policy, previous.get(row.pk), score_then.get(row.pk))
-            reasons = [*assessment.reasons, *state.reasons]
-            if state.reasons:
-                assessment = replace(assessment, reasons=reasons)
+            codes = assessment.codes
+            if state.codes:
+                codes = [*codes, *anchored(state.codes, day.date)]
+                assessment = replace(assessment, codes=codes)
             watches[row.pk] = (assessment, state)
             snapshots.append(
                 Row(
@@ -422,7 +457,7 @@ def _scan_batch(
                             **trend_figures(figures[row.pk].trend, state),
                             "survey": json_safe(thaw(figures[row.pk].survey)),
                         },
-                        "reasons": reasons,
+                        "reason_codes": codes,
                     },
                     values,
                 )
@@ -478,9 +513,11 @@ def engagement_scan(
         if collaboration_ids is None:
             # The batches visit only scanned participations: close the flags they cannot reach.
             result.flags_closed_not_scanned = flags_close_not_scanned()
+            # The portfolio pages read this, not the snapshots (services/summary.py).
+            portfolio_summary_refresh(scan_date=day.date)
             _refresh_statistics()
         if send_digests:
-            result.digests_sent = flag_digests_send()
+            result.digests_sent = flag_digests_send(as_of=day.date)
     logger.info("%s", result)
     return result
 
@@ -518,7 +555,10 @@ def _refresh_statistics() -> None:
     33 s instead of milliseconds for a portfolio at F=0.1 (docs/performance.md)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE commissioner_engagementsnapshot, commissioner_flag")
+            cursor.execute(
+                "ANALYZE commissioner_engagementsnapshot, commissioner_flag, "
+                "commissioner_collaborationsummary"
+            )
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
@@ -532,26 +572,3 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover - redis is a dependency
         pass
     return tuple(errors)
-
-
-def engagement_scan_request(*, actor) -> bool:
-    """ "Scan now": queue the scan once the current transaction commits. Returns False when the
-    broker could not take it (logged; the page says so) — never an error for the request."""
-    _require_commissioner(actor)
-    from ..tasks import engagement_scan_task
-
-    outcome = {"queued": True}
-
-    def enqueue() -> None:
-        try:
-            engagement_scan_task.delay()
-        except _broker_errors() as exc:
-            outcome["queued"] = False
-            logger.error("Could not queue the engagement scan (%s: %s)", type(exc).__name__, exc)
-        except Exception:
-            # Without a broker the task runs in-process; its failure must not fail the page.
-            outcome["queued"] = False
-            logger.exception("The engagement scan requested by %s failed", actor)
-
-    transaction.on_commit(enqueue)
-    return outcome["queued"]

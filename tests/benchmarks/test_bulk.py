@@ -22,7 +22,7 @@ METHODS = [
         ),
     ),
 ]
-FIELDS = ["score", "band", "attendance_rate", "components", "reasons"]
+FIELDS = ["score", "band", "attendance_rate", "components", "reason_codes"]
 
 
 def row(participation, day, score, *, reasons=("missed 2 of 3 meetings\twith a tab",)):
@@ -40,7 +40,7 @@ def row(participation, day, score, *, reasons=("missed 2 of 3 meetings\twith a t
         "band": "engaged" if score >= 70 else "at_risk",
         "attendance_rate": Decimal("0.6667"),
         "components": {"attendance": {"value": 0.6667, "weight": 30}},
-        "reasons": list(reasons),
+        "reason_codes": list(reasons),
         "computed_at": timezone.now(),
     }
 

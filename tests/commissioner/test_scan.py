@@ -143,7 +143,8 @@ def test_the_scan_scores_flags_and_sends_one_digest(
     assert EngagementSnapshot.objects.get(participation=people["slipping-0-0"]).score == 65
     flag = Flag.objects.get(participation=people["drifting-0-0"])
     assert (flag.status, flag.band, flag.raised_on) == ("open", "disengaged", SCAN)
-    assert flag.reasons == [
+    # Day counts are rendered as of a date (an open flag's as of today when shown).
+    assert flag.reasons_as_of(SCAN) == [
         "missed 3 of the last 3 meetings",
         "1 obligation overdue by 70 days",
         "no activity in 100 days",
@@ -306,7 +307,7 @@ def test_an_open_flag_follows_the_partner_without_a_second_flag(commissioner):
     flag.refresh_from_db()
     assert (flag.band, flag.score) == ("disengaged", 39)
     assert flag.raised_on == SCAN
-    assert "1 obligation overdue by 82 days" in flag.reasons
+    assert "1 obligation overdue by 82 days" in flag.reasons_as_of(SCAN + dt.timedelta(days=2))
     assert result.flags_updated == 1
 
 
@@ -530,7 +531,7 @@ def test_a_scan_process_killed_mid_batch_is_completed_by_a_rerun(commissioner):
     # The first batch is committed; the second batch's snapshot, written, died with it, and
     # last week's flag is as it was.
     assert list(EngagementSnapshot.objects.values_list("participation", flat=True)) == [first.pk]
-    assert list(Flag.objects.values_list("pk", "score", "reasons")) == [
+    assert list(Flag.objects.values_list("pk", "score", "reason_codes")) == [
         (held.pk, 1, ["from last week"])
     ]
 
@@ -591,9 +592,10 @@ def test_a_flag_that_gets_worse_is_announced_again(
         engagement_scan(scan_date=SCAN)
     assert len(mail.outbox) == 1 and "At risk (score 65)" in mail.outbox[0].body
 
-    # The same band with other figures the next day: refreshed, not announced again.
+    # The next day, nothing changed but the date: the flag is left alone (its reasons count
+    # days from a date) and not announced again.
     with django_capture_on_commit_callbacks(execute=True):
-        assert engagement_scan(scan_date=NEXT_DAY).flags_updated == 1
+        assert engagement_scan(scan_date=NEXT_DAY).flags_updated == 0
     assert len(mail.outbox) == 1
 
     # Disengaged: the commissioner is told in the next digest (see

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agreements.models import Collaboration
 from commissioner import selectors
+from commissioner.services import portfolio_summary_refresh
 from core.actors import PartnerPrincipal
 from tests import factories
 
@@ -85,6 +86,8 @@ def test_the_portfolio_counts_partners_on_the_latest_scan(collaboration, commiss
     factories.ObligationFactory(collaboration=collaboration, due_date=today + dt.timedelta(days=9))
     factories.ObligationFactory(collaboration=collaboration, due_date=today + dt.timedelta(days=3))
 
+    # What the scan of today writes when it finishes; the portfolio reads it.
+    portfolio_summary_refresh(scan_date=today)
     assert selectors.portfolio_scope(actor=commissioner, requested=None) == "mine"
     portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
     assert portfolio.latest_scan == today

@@ -22,7 +22,7 @@ from django_celery_beat.models import PeriodicTask
 from agreements.models import Agreement, Collaboration, Obligation
 from collabhub.celery import app
 from commissioner import tasks
-from commissioner.models import EngagementSnapshot, Reminder
+from commissioner.models import EngagementSnapshot, Reminder, ScanRun
 from commissioner.services import agreement_renewal_reminders_send, obligation_reminders_send
 from core.scheduling import beat_schedule_sync, run_due_tasks
 from tests import factories
@@ -93,22 +93,29 @@ def test_the_scan_time_comes_from_the_environment():
 
 
 @pytest.mark.django_db
-def test_the_scan_task_calls_the_service(collaboration):
+def test_the_scan_task_calls_the_service(collaboration, django_capture_on_commit_callbacks):
     factories.ParticipationFactory(collaboration=collaboration)
-    result = tasks.engagement_scan_task.apply(kwargs={"scan_date": "2026-03-31"}).get()
-    assert result["scan_date"] == "2026-03-31"
-    assert result["participations_scored"] == 1
+    # Tasks run eagerly: the fan-out queues its one batch on commit, which scores it and
+    # queues the finishing step.
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tasks.engagement_scan_task.apply(kwargs={"scan_date": "2026-03-31"}).get()
+    assert (result["scan_date"], result["queued"]) == ("2026-03-31", 1)
     assert EngagementSnapshot.objects.get().scan_date == dt.date(2026, 3, 31)
+    run = ScanRun.objects.get()
+    assert run.finished_at is not None and run.figures["participations_scored"] == 1
 
 
 @pytest.mark.django_db
-def test_the_daily_scan_runs_from_the_in_process_scheduler(collaboration):
+def test_the_daily_scan_runs_from_the_in_process_scheduler(
+    collaboration, django_capture_on_commit_callbacks
+):
     factories.ParticipationFactory(collaboration=collaboration)
     beat_schedule_sync()
     PeriodicTask.objects.filter(name="engagement-scan").update(
         last_run_at=timezone.now() - dt.timedelta(days=2)
     )
-    assert "engagement-scan" in run_due_tasks(timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "engagement-scan" in run_due_tasks(timezone.now())
     assert EngagementSnapshot.objects.filter(scan_date=timezone.localdate()).count() == 1
 
 

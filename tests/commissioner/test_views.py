@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag, Meeting
+from commissioner.services import portfolio_summary_refresh
 from tests import factories
 from tests.querycount import query_budget
 
@@ -63,6 +64,7 @@ def flagged(collaboration):
         score=25,
         reasons=["missed 3 of the last 3 meetings", "no activity in 100 days"],
     )
+    portfolio_summary_refresh(scan_date=today)  # as the scan does when it finishes
     return {"drifting": drifting, "steady": steady, "flag": flag}
 
 
@@ -105,6 +107,7 @@ def test_the_portfolio_shows_bands_and_the_worst_collaborations_first(
     factories.ObligationFactory(
         collaboration=collaboration, due_date=timezone.localdate() - dt.timedelta(days=3)
     )
+    portfolio_summary_refresh(scan_date=timezone.localdate())
     response = commissioner_client.get(reverse("commissioner:portfolio"))
     assert response.status_code == 200
     page = text(response)
@@ -209,6 +212,7 @@ def test_the_portfolio_query_count_does_not_grow(commissioner_client, commission
             factories.EngagementSnapshotFactory(participation=participation)
             factories.FlagFactory(participation=participation)
             factories.ObligationFactory(collaboration=collaboration)
+        portfolio_summary_refresh(scan_date=timezone.localdate())
         with query_budget("commissioner.portfolio"):
             assert commissioner_client.get(reverse("commissioner:portfolio")).status_code == 200
 
