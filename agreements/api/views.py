@@ -104,6 +104,21 @@ def _write_schema(request, response, code=200):
     return extend_schema(request=request, responses=responses)
 
 
+def _action_schema(request, response, description):
+    """An action on one object (sign, withdraw, mark met…): refused moves are a 409."""
+    return extend_schema(
+        request=request,
+        responses={
+            200: response,
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+        description=description,
+    )
+
+
 # Collaborations -----------------------------------------------------------------------------
 
 
@@ -337,16 +352,10 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
         repeat = getattr(measurement, "is_repeat", False)
         return self.respond(measurement, status.HTTP_200_OK if repeat else status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=s.MeasurementCorrectSerializer,
-        responses={
-            200: s.MeasurementSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
-        description=gettext_lazy(
+    @_action_schema(
+        s.MeasurementCorrectSerializer,
+        s.MeasurementSerializer,
+        gettext_lazy(
             "Correct a measurement's value, period end or both, with a reason. The "
             "reporting organisation (its staff or a read-write token) or a manager may; the "
             "history "
@@ -368,16 +377,10 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
         )
         return self.respond(measurement)
 
-    @extend_schema(
-        request=s.MeasurementWithdrawSerializer,
-        responses={
-            200: s.MeasurementSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
-        description=gettext_lazy(
+    @_action_schema(
+        s.MeasurementWithdrawSerializer,
+        s.MeasurementSerializer,
+        gettext_lazy(
             "Withdraw a measurement reported in error, with a reason. It no longer "
             "counts anywhere (lists leave it out unless `include_withdrawn=true`) and its period "
             "may "
@@ -479,16 +482,10 @@ class AgreementViewSet(AgreementsViewSet):
         )
         return self.respond(agreement)
 
-    @extend_schema(
-        request=s.SignSerializer,
-        responses={
-            200: s.AgreementSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
-        description=gettext_lazy(
+    @_action_schema(
+        s.SignSerializer,
+        s.AgreementSerializer,
+        gettext_lazy(
             "Sign a circulating agreement, with the signer's name and title. A partner "
             "token signs for its own organisation, which must be a signatory (other agreements are "
             "a 404 for it). A signatory signs once: signing again, or signing an agreement that is "
@@ -561,16 +558,10 @@ class ObligationViewSet(AgreementsViewSet):
         )
         return self.respond(obligation)
 
-    @extend_schema(
-        request=s.MarkMetSerializer,
-        responses={
-            200: s.ObligationSerializer,
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-            404: NOT_FOUND,
-            409: CONFLICT,
-        },
-        description=gettext_lazy(
+    @_action_schema(
+        s.MarkMetSerializer,
+        s.ObligationSerializer,
+        gettext_lazy(
             "Record that a pending obligation was met, with the evidence: a description "
             "and optionally a link; attach a file afterwards with `evidence-file`. A partner token "
             "may do this for its own organisation's obligations only (others are a 404). An "
