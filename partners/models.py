@@ -262,6 +262,8 @@ class Jurisdiction(models.Model):
     )
 
     class Meta:
+        verbose_name = _("jurisdiction")
+        verbose_name_plural = _("jurisdictions")
         ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint("kind", Lower("name"), name="jurisdiction_name_unique_ci"),
@@ -289,6 +291,8 @@ class ElectionDate(models.Model):
     )
 
     class Meta:
+        verbose_name = _("election date")
+        verbose_name_plural = _("election dates")
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(
@@ -342,6 +346,8 @@ class ImportRun(models.Model):
     message = models.TextField(_("message"), blank=True)
 
     class Meta:
+        verbose_name = _("CSV import")
+        verbose_name_plural = _("CSV imports")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(

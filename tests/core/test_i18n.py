@@ -143,10 +143,10 @@ class VisibleText(HTMLParser):
             self.skipping += 1
             self.skipped_tags.append(tag)
             return
+        # An <input type="submit">'s value is its label; a <button>'s value is never shown.
+        shown_value = tag == "input" and dict(attrs).get("type") == "submit"
         for name, value in attrs:
-            if value and (
-                name in self.READ or (name == "value" and dict(attrs).get("type") == "submit")
-            ):
+            if value and (name in self.READ or (name == "value" and shown_value)):
                 self.parts.append(value)
 
     def handle_endtag(self, tag):
