@@ -41,7 +41,7 @@ def test_staff_filter_the_directory_issue_and_revoke_a_token(page, riverton):
     page.get_by_role("link", name="Organisations").first.click()
     page.get_by_role("heading", name="Organisations").wait_for()
 
-    page.get_by_label("Search").fill("wolf")
+    page.get_by_label("Search", exact=True).fill("wolf")
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**q=wolf**")
     results = page.locator("#organisation-results tbody")

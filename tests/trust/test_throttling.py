@@ -101,11 +101,14 @@ def redis_url():
     return url
 
 
-def test_the_count_lives_in_redis(organisation, rates, redis_url, settings):
+def test_the_count_lives_in_redis(organisation, rates, redis_url, settings, monkeypatch):
     """With REDIS_URL set the throttle counts in Redis itself: the key is read back from Redis
     with its own client (not through Django's cache), and another process's view of it (a
     separate Python reading Redis) sees the same count, as a second web process would."""
     import redis
+
+    # One fixed window for the whole test (a slow machine may cross a minute boundary).
+    monkeypatch.setattr("core.api.time.time", lambda: 6_000_060.0)
 
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
