@@ -269,10 +269,19 @@ def bench_pages(
                     if measured_load.errors:
                         raise RuntimeError(f"{url}: {measured_load.errors} failed requests")
                     runs[page.name][connections].append(measured_load)
+                    _drain(measured_load)
             print(f"  pages, round {round_ + 1} of {repeat}", flush=True)
     for name, by_connections in runs.items():
         for connections, loads in by_connections.items():
             result.pages[name][connections] = _median_load(loads)
+
+
+def _drain(measured_load) -> None:
+    """Let the server finish what wrk left in flight (at eight connections, up to eight slow
+    requests queued on four workers), so the next measure does not start behind them: a page of
+    4 s at eight connections otherwise left the next page's one-connection run no completed
+    request at all."""
+    time.sleep(min(10.0, 2 * measured_load.p99_ms / 1000))
 
 
 def _median_load(loads) -> dict:
