@@ -233,16 +233,24 @@ def bench_workers(result: FactorResult, env: dict[str, str], repeat: int) -> Non
     result.rerun_seconds = rerun_seconds()
 
 
-def bench_pages(result: FactorResult, env, targets, *, seconds: int, repeat: int) -> None:
+def bench_pages(
+    result: FactorResult, env, targets, *, seconds: int, repeat: int, only: str = ""
+) -> None:
     """Every page through gunicorn: weight and queries once, then wrk at 1 and 8 connections,
-    every page in turn, `repeat` times; the median of the repeats."""
+    every page in turn, `repeat` times; the median of the repeats. `only`: the pages whose
+    name contains one of these comma-separated words (and the floor)."""
     from benchmarks.load import gunicorn, load
     from benchmarks.pages import PAGES
+
+    words = [word for word in only.split(",") if word]
+    pages = [
+        page for page in PAGES if page.floor or not words or any(w in page.name for w in words)
+    ]
     from benchmarks.web import page_queries, page_weight
 
-    runs: dict[str, dict[int, list]] = {page.name: {c: [] for c in CONNECTIONS} for page in PAGES}
+    runs: dict[str, dict[int, list]] = {page.name: {c: [] for c in CONNECTIONS} for page in pages}
     with gunicorn(env, workers=4) as base:
-        for page in PAGES:
+        for page in pages:
             url, headers = page.url(targets), targets.headers(page.who)
             result.pages[page.name] = {
                 "url": url,
@@ -252,7 +260,7 @@ def bench_pages(result: FactorResult, env, targets, *, seconds: int, repeat: int
             }
             load(base + url, headers, seconds=1, connections=2)  # warm-up
         for round_ in range(repeat):
-            for page in PAGES:
+            for page in pages:
                 url, headers = page.url(targets), targets.headers(page.who)
                 for connections in CONNECTIONS:
                     measured_load = load(
@@ -261,10 +269,19 @@ def bench_pages(result: FactorResult, env, targets, *, seconds: int, repeat: int
                     if measured_load.errors:
                         raise RuntimeError(f"{url}: {measured_load.errors} failed requests")
                     runs[page.name][connections].append(measured_load)
+                    _drain(measured_load)
             print(f"  pages, round {round_ + 1} of {repeat}", flush=True)
     for name, by_connections in runs.items():
         for connections, loads in by_connections.items():
             result.pages[name][connections] = _median_load(loads)
+
+
+def _drain(measured_load) -> None:
+    """Let the server finish what wrk left in flight (at eight connections, up to eight slow
+    requests queued on four workers), so the next measure does not start behind them: a page of
+    4 s at eight connections otherwise left the next page's one-connection run no completed
+    request at all."""
+    time.sleep(min(10.0, 2 * measured_load.p99_ms / 1000))
 
 
 def _median_load(loads) -> dict:
@@ -520,7 +537,7 @@ def measure_factor(factor: float, args, env: dict[str, str]) -> FactorResult:
     targets = targets_prepare()
     if "pages" in args.parts:
         print("pages...", flush=True)
-        bench_pages(result, env, targets, seconds=args.seconds, repeat=args.repeat)
+        bench_pages(result, env, targets, seconds=args.seconds, repeat=args.repeat, only=args.pages)
     if "api" in args.parts:
         print("API lists...", flush=True)
         bench_api(result, actors_prepare(), env, seconds=args.seconds, repeat=args.repeat)
@@ -539,6 +556,7 @@ def main(argv: list[str] | None = None) -> None:
         "--databases", default="", help="F=URL,...: a database per factor (implies --no-seed)"
     )
     parser.add_argument("--parts", default="scan,workers,pages,api", help="what to measure")
+    parser.add_argument("--pages", default="", help="only pages whose name has one of these")
     parser.add_argument("--no-report", action="store_true", help="do not write the docs page")
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)

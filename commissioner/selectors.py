@@ -248,7 +248,7 @@ class Portfolio:
     scope: str  # "mine" or "all"
     latest_scan: dt.date | None
     band_counts: dict[str, int]
-    collaborations: QuerySet[Collaboration]
+    collaborations: PortfolioRows
     flags: list[Flag]  # the worst open flags in scope, at most PORTFOLIO_FLAGS of them
     flag_count: int  # every open flag in scope
 
@@ -259,6 +259,77 @@ class Portfolio:
     @property
     def scored(self) -> int:
         return sum(self.band_counts.values())
+
+
+# The figures a collaboration without a summary yet (created since the scan) is listed with.
+UNSUMMARISED = {"worst_rank": 0, "lowest_score": None, "open_flags": 0, "next_deadline": None}
+
+
+class PortfolioRows:
+    """The portfolio's collaborations for a Paginator: first those the latest scan summarised,
+    read in the order of the summary's index (worst band, most open flags, lowest score,
+    title) — a page is the index's next 25 entries, not a sort of every collaboration — then
+    those created since the scan, by title. Each is a Collaboration with `worst_rank`,
+    `lowest_score`, `open_flags`, `next_deadline` and `partner_count` set. Two queries a page:
+    one count of both parts, one read (two for the page where the parts meet)."""
+
+    def __init__(self, collaborations: QuerySet[Collaboration], *, scope_filter: dict):
+        self.collaborations = collaborations
+        excluded = {"collaboration__status__in": Collaboration.CLOSED_STATUSES}
+        self.summaries = (
+            CollaborationSummary.objects.exclude(**excluded)
+            .filter(**{f"collaboration__{key}": value for key, value in scope_filter.items()})
+            .select_related("collaboration")
+            .order_by(
+                "-worst_rank", "-open_flags", F("lowest_score").asc(nulls_last=True), "title",
+                "collaboration_id",
+            )
+        )  # fmt: skip
+        self.unsummarised = (
+            collaborations.filter(portfolio_summary__isnull=True)
+            .annotate(
+                partner_count=count_of(
+                    Participation.objects.filter(
+                        collaboration=OuterRef("pk"), status=Participation.Status.ACTIVE
+                    )
+                )
+            )
+            .order_by("title", "pk")
+        )
+        self._counts: tuple[int, int] | None = None
+
+    def _count(self) -> tuple[int, int]:
+        if self._counts is None:
+            counted = self.collaborations.aggregate(
+                total=Count("pk"), summarised=Count("portfolio_summary")
+            )
+            self._counts = (counted["total"], counted["summarised"])
+        return self._counts
+
+    def count(self) -> int:
+        return self._count()[0]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        total, summarised = self._count()
+        start, stop = index.start or 0, min(index.stop if index.stop is not None else total, total)
+        rows: list[Collaboration] = []
+        if start < summarised:
+            for summary in self.summaries[start : min(stop, summarised)]:
+                collaboration = summary.collaboration
+                for name in (*UNSUMMARISED, "partner_count"):
+                    setattr(collaboration, name, getattr(summary, name))
+                rows.append(collaboration)
+        if stop > summarised:
+            for collaboration in self.unsummarised[max(0, start - summarised) : stop - summarised]:
+                for name, value in UNSUMMARISED.items():
+                    setattr(collaboration, name, value)
+                rows.append(collaboration)
+        return rows
 
 
 def portfolio_scope(*, actor, requested: str | None) -> str:
@@ -292,24 +363,15 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
             **{state: Coalesce(Sum(state), 0) for state in State.values}
         )
         band_counts.update(counted)
-    summary = "portfolio_summary__"
-    annotated = (
-        collaborations.select_related("lead_organisation", "commissioner")
-        .annotate(
-            worst_rank=Coalesce(F(f"{summary}worst_rank"), 0),
-            lowest_score=F(f"{summary}lowest_score"),
-            open_flags=Coalesce(F(f"{summary}open_flags"), 0),
-            next_deadline=F(f"{summary}next_deadline"),
-            partner_count=Coalesce(F(f"{summary}partner_count"), 0),
-        )
-        .order_by("-worst_rank", "-open_flags", F("lowest_score").asc(nulls_last=True), "title")
+    rows = PortfolioRows(
+        collaborations, scope_filter={"commissioner": actor} if scope == "mine" else {}
     )
     flags, flag_count = portfolio_flags(actor=actor, collaborations=collaborations)
     return Portfolio(
         scope=scope,
         latest_scan=latest,
         band_counts=band_counts,
-        collaborations=annotated,
+        collaborations=rows,
         flags=flags,
         flag_count=flag_count,
     )

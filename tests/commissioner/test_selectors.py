@@ -98,7 +98,7 @@ def test_the_portfolio_counts_partners_on_the_latest_scan(collaboration, commiss
         "at_risk": 1,
         "disengaged": 1,
     }
-    row = portfolio.collaborations.get()
+    (row,) = portfolio.collaborations[0:5]
     assert selectors.worst_band(row.worst_rank) == "disengaged"
     assert (row.open_flags, row.partner_count) == (1, 3)
     assert row.next_deadline == today + dt.timedelta(days=3)
@@ -186,3 +186,30 @@ def test_the_health_page_shows_the_same_goal_progress_as_the_collaboration_page(
     assert row.goal == goal
     assert (row.percent, row.bar_percent) == (2, 2)
     assert row.percent == goal_progress(goal, row.latest_value).percent
+
+
+def test_the_portfolio_pages_the_summary_then_collaborations_created_since(commissioner):
+    from commissioner.services import portfolio_summary_refresh
+
+    today = timezone.localdate()
+    worst, calm = (
+        factories.CollaborationFactory(commissioner=commissioner, title=title)
+        for title in ("Worst", "Calm")
+    )
+    for collaboration, band, score in ((worst, "disengaged", 20), (calm, "engaged", 90)):
+        factories.EngagementSnapshotFactory(
+            participation=factories.ParticipationFactory(collaboration=collaboration),
+            scan_date=today,
+            band=band,
+            score=score,
+        )
+    portfolio_summary_refresh(scan_date=today)
+    newer = factories.CollaborationFactory(commissioner=commissioner, title="Aardvark (new)")
+    factories.ParticipationFactory(collaboration=newer)
+    rows = selectors.portfolio_for(actor=commissioner, scope="mine").collaborations
+    assert rows.count() == 3
+    assert [c.title for c in rows[0:3]] == ["Worst", "Calm", "Aardvark (new)"]
+    assert [c.title for c in rows[1:2]] == ["Calm"]
+    assert [(c.title, c.worst_rank, c.partner_count) for c in rows[2:3]] == [
+        ("Aardvark (new)", 0, 1)
+    ]
