@@ -39,7 +39,7 @@ from agreements.models import (
     SharedGoal,
 )
 from agreements.selectors import Progress, goal_progress
-from core.scope import get_for, restrict
+from core.scope import restrict
 
 from .access import may_commission
 from .engagement import Policy, count_of, policy_in_force
@@ -72,13 +72,6 @@ def _band_rank(path: str = "band") -> Case:
 
 
 # Scoping --------------------------------------------------------------------------------------
-
-
-def collaboration_get_for(*, actor, slug: str) -> Collaboration:
-    """A collaboration for a commissioner page (core/scope.py; what they may do there is checked
-    by the view)."""
-    queryset = Collaboration.objects.select_related("lead_organisation", "commissioner")
-    return get_for(actor, queryset, slug=slug)
 
 
 def meeting_list_for(*, actor) -> QuerySet[Meeting]:

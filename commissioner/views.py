@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from agreements.selectors import collaboration_get_for
 from core.actors import actor_organisation_id, is_commissioner
 from core.csv_export import csv_filter_error, csv_response, day
 from core.errors import DomainError
@@ -319,7 +320,7 @@ def intervention_complete(request, pk):
 @require_GET
 def collaboration_health(request, slug):
     _require_commissioner(request)
-    collaboration = selectors.collaboration_get_for(actor=request.user, slug=slug)
+    collaboration = collaboration_get_for(actor=request.user, slug=slug)
     health = selectors.collaboration_health(collaboration=collaboration)
     return render(
         request,
@@ -339,7 +340,7 @@ def collaboration_health(request, slug):
 @require_http_methods(["GET", "POST"])
 def checkin_create(request, slug):
     _require_commissioner(request)
-    collaboration = selectors.collaboration_get_for(actor=request.user, slug=slug)
+    collaboration = collaboration_get_for(actor=request.user, slug=slug)
     form = CheckinForm(
         request.POST or None,
         participations=selectors.participation_choices(collaboration=collaboration),
@@ -434,7 +435,7 @@ def _bounded_int(value, *, default: int, low: int, high: int) -> int:
 @require_http_methods(["GET", "POST"])
 def policy_edit(request, slug):
     _require_commissioner(request)
-    collaboration = selectors.collaboration_get_for(actor=request.user, slug=slug)
+    collaboration = collaboration_get_for(actor=request.user, slug=slug)
     return _policy_page(request, collaboration)
 
 
@@ -450,7 +451,7 @@ def default_policy_edit(request):
 
 @require_GET
 def meeting_list(request, slug):
-    collaboration = selectors.collaboration_get_for(actor=request.user, slug=slug)
+    collaboration = collaboration_get_for(actor=request.user, slug=slug)
     page = Paginator(
         selectors.collaboration_meetings(collaboration=collaboration), MEETING_PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -492,7 +493,7 @@ def collaboration_meetings_section(request, collaboration, can_manage: bool) -> 
 
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, slug):
-    collaboration = selectors.collaboration_get_for(actor=request.user, slug=slug)
+    collaboration = collaboration_get_for(actor=request.user, slug=slug)
     _require_manager(request, collaboration)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
