@@ -267,10 +267,21 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
         due += dt.timedelta(days=rng.randrange(60, 121))
 
 
+def _catch_up(rng, partner: Partner, on: dt.date | None, due: dt.date) -> dt.date | None:
+    """A partner back to its usual self after a dip settles what it let slip during it, within
+    a few weeks (a drifter never does)."""
+    if partner.kind != RECOVERER or not partner.dip[0] <= due <= partner.dip[1]:
+        return on
+    latest = partner.dip[1] + dt.timedelta(days=28)
+    if on is None or on > latest:
+        return partner.dip[1] + dt.timedelta(days=rng.randrange(3, 29))
+    return on
+
+
 def _met_on(rng, partner: Partner, due: dt.date) -> dt.date | None:
     v = vigour(partner, due, "obligations")
     if v < 0.25 and rng.random() > v:
-        return None  # never met
+        return _catch_up(rng, partner, None, due)  # never met, unless the dip ends
     # Usually on time (a few days early or late); now and then a few weeks late; a slipping
     # partner later and later.
     late = rng.gauss(-3, 4)
@@ -280,7 +291,7 @@ def _met_on(rng, partner: Partner, due: dt.date) -> dt.date | None:
     met = due + dt.timedelta(days=round(late))
     if vigour(partner, met, "obligations") == 0.0:
         return None
-    return met
+    return _catch_up(rng, partner, met, due)
 
 
 def _plan_meetings(rng, collaboration: Collaboration, members, end, events) -> None:
@@ -341,18 +352,24 @@ def _plan_reports(rng, partner, goal: int, cadence: int, start, end, events) -> 
     while period_end <= end:
         if period_end >= partner.joined:
             v = vigour(partner, period_end, "reports")
+            reported = None
             if not (v < 0.3 and rng.random() > v):
                 late = rng.randrange(2, 15) if rng.random() < 0.88 else rng.randrange(20, 40)
                 late += round((1 - v) * rng.uniform(15, 45))
                 reported = period_end + dt.timedelta(days=late)
-                if reported <= end and vigour(partner, reported, "reports") > 0:
-                    events.append(
-                        Event(
-                            _at(reported, rng),
-                            "measurement",
-                            partner=partner.key,
-                            collaboration=partner.collaboration,
-                            data={"goal": goal, "period_end": period_end},
-                        )
+            reported = _catch_up(rng, partner, reported, period_end)
+            if (
+                reported is not None
+                and reported <= end
+                and vigour(partner, reported, "reports") > 0
+            ):
+                events.append(
+                    Event(
+                        _at(reported, rng),
+                        "measurement",
+                        partner=partner.key,
+                        collaboration=partner.collaboration,
+                        data={"goal": goal, "period_end": period_end},
                     )
+                )
         period_end += dt.timedelta(days=cadence)

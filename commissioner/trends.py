@@ -24,6 +24,9 @@ RELATIONSHIP_DAYS = 90
 # Fewer contacts than this in the earlier period and the partner has no rhythm to compare with.
 MIN_RHYTHM_CONTACTS = 3
 MIN_RHYTHM_DAYS = 28
+# The partner is back to its usual self when the last BACK_DAYS hold at least its usual number
+# of days with a sign of life, and its silence since is under 1.5 usual gaps.
+BACK_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class Trend:
     obligation_late_before: float | None = None
     report_delay_recent: float | None = None
     report_delay_before: float | None = None
+    # Days with a sign of life in the last 14 days: is the partner back at its usual rhythm?
+    contact_14: int = 0
+    # Was the partner there in person at the latest counted meeting?
+    last_present: bool = False
     # Relationship.
     contact_left: bool = False
     single_contact: bool = False
@@ -102,7 +109,8 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
         ids = {row.pk for row in group}
         filters = in_batch(group) if len(group) == len(rows) else {"participation_id__in": ids}
         local_day = TruncDate("occurred_at")
-        for pk, last, recent_days, before_days in (
+        fortnight = start_of(day.date - dt.timedelta(days=BACK_DAYS - 1))
+        for pk, last, recent_days, before_days, c14 in (
             Activity.objects.filter(**filters, occurred_at__lt=day.end, recorded_at__lt=day.end)
             .exclude(withdrawn_at__lt=day.end)
             .values("participation_id")
@@ -116,12 +124,18 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
                     distinct=True,
                     filter=Q(occurred_at__gte=start_of(before), occurred_at__lt=start_of(recent)),
                 ),
+                c14=Count(local_day, distinct=True, filter=Q(occurred_at__gte=fortnight)),
             )
             .order_by()
-            .values_list("participation_id", "last", "recent_days", "before_days")
+            .values_list("participation_id", "last", "recent_days", "before_days", "c14")
         ):
             if pk in ids:
-                result[pk] = {"last": last, "recent": recent_days, "before": before_days}
+                result[pk] = {
+                    "last": last,
+                    "recent": recent_days,
+                    "before": before_days,
+                    "c14": c14,
+                }
     return result
 
 
@@ -269,9 +283,15 @@ def trend_points(trend: Trend, days_since_activity: int, score_change: int | Non
     """Points for each way the partner's recent record has fallen against its own earlier one;
     0 where it has not, or where there is too little to compare."""
     points: dict[str, int] = {}
-    if trend.attendance_recent is not None and trend.attendance_before is not None:
+    if (
+        trend.attendance_recent is not None
+        and trend.attendance_before is not None
+        and not trend.last_present
+    ):
         # Meetings attended (present 1, apologies 1/2) in the last ones, against the partner's
-        # own earlier rate (smoothed: a perfect record of 4 is not a certainty).
+        # own earlier rate (smoothed: a perfect record of 4 is not a certainty). A partner that
+        # was there in person at the latest meeting is not falling away from them, whatever
+        # the three before said: a dip that is over stops counting at the next meeting.
         n = trend.attendance_recent_meetings
         earlier = trend.attendance_before_meetings
         rate = (trend.attendance_before * earlier + 1) / (earlier + 2)
@@ -331,6 +351,7 @@ class Watch:
     score_change: int | None
     previous_score: int | None
     evidence: int = 0
+    back: bool = False
 
     @property
     def is_warning(self) -> bool:
@@ -361,9 +382,16 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         and figures.meetings_since_joining < policy.new_partner_meetings
     )
     days = previous.days_before if previous else 1
+    back = is_back(trend, figures.days_since_activity)
     evidence = 0
     if not too_early:
-        evidence = (previous.evidence if previous else 0) + (today - EVIDENCE_ALLOWANCE) * days
+        evidence = previous.evidence if previous else 0
+        if back:
+            # Back at its usual rhythm: the evidence of an earlier dip halves every day, so a
+            # partner that recovers is released in days rather than when the trend windows
+            # have forgotten the dip (a drifter is rarely back for a whole fortnight).
+            evidence //= 2**days
+        evidence += (today - EVIDENCE_ALLOWANCE) * days
         evidence = max(0, min(evidence, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
     if too_early:
         state = "too_early"
@@ -391,7 +419,17 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         score_change=score_change,
         previous_score=previous.score if previous else None,
         evidence=evidence,
+        back=back,
     )
+
+
+def is_back(trend: Trend, days_since_activity: int) -> bool:
+    """The last BACK_DAYS hold at least the partner's usual number of days with a sign of
+    life, and it has not been silent for 1.5 usual gaps since."""
+    gap = trend.usual_gap
+    if gap is None:
+        return False
+    return trend.contact_14 * gap >= BACK_DAYS and days_since_activity < 1.5 * gap
 
 
 def trend_code(code: str, trend: Trend, figures, policy, score_change) -> dict:
@@ -436,6 +474,9 @@ def trend_figures(trend: Trend, watch_: Watch) -> dict:
         "obligation_late_before": _round(trend.obligation_late_before),
         "report_delay_recent": _round(trend.report_delay_recent),
         "report_delay_before": _round(trend.report_delay_before),
+        "contact_14": trend.contact_14,
+        "last_present": trend.last_present,
+        "back": watch_.back,
         "contact_left": trend.contact_left,
         "single_contact": trend.single_contact,
         "partners_withdrawn": trend.partners_withdrawn,

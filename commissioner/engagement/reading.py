@@ -165,6 +165,7 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
             "attendance_before": _share(before) if len(before) >= 2 else None,
             "attendance_recent_meetings": len(recent),
             "attendance_before_meetings": len(before),
+            "last_present": bool(counted) and counted[-1][1] == 2,
         }
     return result
 
@@ -345,6 +346,8 @@ def read_figures(
             attendance_before=seen.pop("attendance_before", None),
             attendance_recent_meetings=seen.pop("attendance_recent_meetings", 0),
             attendance_before_meetings=seen.pop("attendance_before_meetings", 0),
+            last_present=seen.pop("last_present", False),
+            contact_14=heard.get("c14", 0),
             contact_days_recent=heard.get("recent", 0),
             contact_days_before=heard.get("before", 0),
             days_recent=min(policy.trend_days, (day.date - row.joined_on).days + 1),

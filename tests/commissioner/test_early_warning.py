@@ -21,7 +21,8 @@ from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan, scan
-from commissioner.trends import Trend, trend_points
+from commissioner.engagement.scoring import Figures
+from commissioner.trends import Previous, Trend, trend_points, watch
 from core.errors import DomainError
 from partners.models import Contact
 from tests import factories
@@ -230,6 +231,53 @@ def test_trend_points_by_hand():
     assert trend_points(trend, 0, -30) == {"report_delay": 8, "score": 10}
     # Too little to compare: nothing.
     assert trend_points(Trend(), 100, None) == {}
+
+
+def test_a_dip_in_attendance_stops_counting_once_the_partner_is_there_again():
+    """The 3 meetings missed above, but the partner came in person to the latest one (the
+    fourth): its attendance is not falling away, whatever the three before said."""
+    missed = Trend(
+        attendance_recent=0.0,
+        attendance_before=1.0,
+        attendance_recent_meetings=3,
+        attendance_before_meetings=10,
+    )
+    assert trend_points(missed, 0, None) == {"attendance": 32}
+    back = Trend(
+        attendance_recent=1 / 3,
+        attendance_before=0.8,
+        attendance_recent_meetings=3,
+        attendance_before_meetings=10,
+        last_present=True,
+    )
+    assert trend_points(back, 0, None) == {}
+
+
+def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
+    """Usually heard from every 6 days (15 days in 90); 7 days with a sign of life in the last
+    42 (as usual: no contact points) and last heard from 2 days ago (no silence points): the
+    day adds 0 - 8 = -8 to the accumulated evidence of 200. With 3 days in the last 14
+    (3 x 6 >= 14) the partner is back, and the evidence halves first: 100 - 8 = 92, under the
+    120 of drifting. With 2 (2 x 6 < 14) it is not: 200 - 8 = 192, still drifting."""
+    policy = Policy.model_defaults()
+    previous = Previous(state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=200)
+
+    def day_with(contact_14: int):
+        trend = Trend(
+            contact_days_recent=7,
+            contact_days_before=15,
+            days_recent=42,
+            days_before=90,
+            contact_14=contact_14,
+        )
+        figures = Figures(days_since_activity=2, trend=trend, days_since_joining=400)
+        assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
+        return watch(assessment, policy, previous, None)
+
+    back = day_with(3)
+    assert (back.back, back.points, back.evidence, back.state) == (True, {}, 92, "engaged")
+    still = day_with(2)
+    assert (still.back, still.evidence, still.state) == (False, 192, "drifting")
 
 
 # The watch state and flags ---------------------------------------------------------------------
