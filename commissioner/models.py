@@ -248,6 +248,20 @@ class Band(models.TextChoices):
     DISENGAGED = "disengaged", _("Disengaged")
 
 
+# The worst band first: the portfolio's order of flags and collaborations.
+BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
+
+
+def band_rank(path: str = "band") -> models.Case:
+    """The band's rank as an expression (0 when there is none), for ordering and for index
+    `flag_open_worst_first`, which must be this very expression to serve the order."""
+    return models.Case(
+        *[models.When(**{path: band}, then=models.Value(rank)) for band, rank in BAND_RANK.items()],
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 class State(models.TextChoices):
     """What the commissioner is told of a partner: its band, or the watch state *drifting* (still
     engaged, but falling against its own record), or too early to tell (a new partner)."""
@@ -432,6 +446,16 @@ class Flag(models.Model):
                 fields=["-raised_on", "id"],
                 condition=models.Q(status__in=["open", "acknowledged"]),
                 name="flag_open_inbox_order",
+            ),
+            # The portfolio's worst open flags (commissioner.selectors.portfolio_flags): the
+            # first ten off the index, not a sort of every open flag.
+            models.Index(
+                band_rank().desc(),
+                models.F("score"),
+                models.F("raised_on").desc(),
+                models.F("id").desc(),
+                condition=models.Q(status__in=["open", "acknowledged"]),
+                name="flag_open_worst_first",
             ),
         ]
 

@@ -11,19 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -44,31 +39,24 @@ from core.scope import restrict
 from .access import may_commission
 from .engagement import Policy, count_of, policy_in_force
 from .models import (
+    BAND_RANK,
     Attendance,
-    Band,
     CollaborationSummary,
     EngagementSnapshot,
     Flag,
     Intervention,
     Meeting,
     State,
+    band_rank,
 )
 
-BAND_RANK = {Band.ENGAGED: 1, Band.AT_RISK: 2, Band.DISENGAGED: 3}
 RANK_BAND = {rank: band for band, rank in BAND_RANK.items()}
 TREND_DAYS = 182
 MATRIX_MEETINGS = 8
 DEADLINE_DAYS = 30
 EXPIRY_DAYS = 180
 PORTFOLIO_FLAGS = 10
-
-
-def _band_rank(path: str = "band") -> Case:
-    return Case(
-        *[When(**{path: band}, then=Value(rank)) for band, rank in BAND_RANK.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+FLAG_COUNT_CAP = 1000
 
 
 # Scoping --------------------------------------------------------------------------------------
@@ -250,6 +238,15 @@ class Portfolio:
         return self.flag_count > len(self.flags)
 
     @property
+    def flag_count_capped(self) -> bool:
+        """More open flags than were counted (see portfolio_flags)."""
+        return self.flag_count > FLAG_COUNT_CAP
+
+    @property
+    def flag_count_cap(self) -> int:
+        return FLAG_COUNT_CAP
+
+    @property
     def scored(self) -> int:
         return sum(self.band_counts.values())
 
@@ -375,23 +372,29 @@ def portfolio_flags(
 ) -> tuple[list[Flag], int]:
     """The open flags of the active partners of `collaborations`, the worst first (disengaged
     before at risk, then the lowest score, then the newest), each with its partner and
-    collaboration, and how many there are in all. One query however many flags there are: the
-    total is a window count over the same rows, taken before the limit."""
+    collaboration, and how many there are in all. The first `limit` are read in the order of
+    index `flag_open_worst_first`, so PostgreSQL stops after them instead of sorting every open
+    flag (38,000 at national scale: a window count over all of them cost 475 ms); the total is
+    counted only when there are more than shown, and only up to FLAG_COUNT_CAP + 1."""
     if not may_commission(actor):
         return [], 0
+    open_flags = Flag.objects.filter(
+        status__in=Flag.OPEN_STATUSES,
+        # As the collaborations' open_flags count: a withdrawn partner's flag left open
+        # (before a scan closed it) is not the commissioner's business any more.
+        participation__status=Participation.Status.ACTIVE,
+        participation__collaboration__in=collaborations,
+    )
     flags = list(
-        Flag.objects.filter(
-            status__in=Flag.OPEN_STATUSES,
-            # As the collaborations' open_flags count: a withdrawn partner's flag left open
-            # (before a scan closed it) is not the commissioner's business any more.
-            participation__status=Participation.Status.ACTIVE,
-            participation__collaboration__in=collaborations,
-        )
-        .select_related("participation__organisation", "participation__collaboration")
-        .annotate(band_rank=_band_rank(), total=Window(Count("pk")))
+        open_flags.select_related("participation__organisation", "participation__collaboration")
+        .annotate(band_rank=band_rank())
         .order_by("-band_rank", "score", "-raised_on", "-pk")[:limit]
     )
-    return flags, flags[0].total if flags else 0
+    # Counted up to FLAG_COUNT_CAP: past it, the page says "more than 1,000" — a count of
+    # every open flag at national scale joins 38,000 flags to 200,000 participations (90 ms)
+    # to print a number nobody reads to the unit.
+    total = len(flags) if len(flags) < limit else open_flags[: FLAG_COUNT_CAP + 1].count()
+    return flags, total
 
 
 def worst_band(rank: int) -> str | None:

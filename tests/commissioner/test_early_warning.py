@@ -19,9 +19,9 @@ from agreements.models import Obligation, Participation, SharedGoal
 from commissioner import services
 from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
+from commissioner.engagement.scoring import Figures
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan, scan
-from commissioner.engagement.scoring import Figures
 from commissioner.trends import Previous, Trend, trend_points, watch
 from core.errors import DomainError
 from partners.models import Contact

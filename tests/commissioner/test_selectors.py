@@ -213,3 +213,26 @@ def test_the_portfolio_pages_the_summary_then_collaborations_created_since(commi
     assert [(c.title, c.worst_rank, c.partner_count) for c in rows[2:3]] == [
         ("Aardvark (new)", 0, 1)
     ]
+
+
+def test_the_portfolio_counts_open_flags_up_to_a_cap(collaboration, commissioner, monkeypatch):
+    """Past the cap the total is not counted to the unit: "more than" the cap."""
+    monkeypatch.setattr(selectors, "FLAG_COUNT_CAP", 3)
+    for n in range(12):
+        factories.FlagFactory(
+            participation=factories.ParticipationFactory(collaboration=collaboration),
+            band="at_risk",
+            score=40 + n,
+        )
+    ours = Collaboration.objects.filter(pk=collaboration.pk)
+    flags, total = selectors.portfolio_flags(actor=commissioner, collaborations=ours, limit=2)
+    assert ([f.score for f in flags], total) == ([40, 41], 4)
+    portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
+    assert (len(portfolio.flags), portfolio.flag_count, portfolio.flag_count_capped) == (
+        10,
+        4,
+        True,
+    )
+    monkeypatch.setattr(selectors, "FLAG_COUNT_CAP", 20)
+    portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
+    assert (portfolio.flag_count, portfolio.flag_count_capped) == (12, False)
