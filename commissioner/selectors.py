@@ -375,7 +375,7 @@ def portfolio_flags(
     collaboration, and how many there are in all. The first `limit` are read in the order of
     index `flag_open_worst_first`, so PostgreSQL stops after them instead of sorting every open
     flag (38,000 at national scale: a window count over all of them cost 475 ms); the total is
-    counted only when there are more than shown, and only up to FLAG_COUNT_CAP + 1."""
+    counted apart, up to FLAG_COUNT_CAP + 1."""
     if not may_commission(actor):
         return [], 0
     open_flags = Flag.objects.filter(
@@ -393,7 +393,7 @@ def portfolio_flags(
     # Counted up to FLAG_COUNT_CAP: past it, the page says "more than 1,000" — a count of
     # every open flag at national scale joins 38,000 flags to 200,000 participations (90 ms)
     # to print a number nobody reads to the unit.
-    total = len(flags) if len(flags) < limit else open_flags[: FLAG_COUNT_CAP + 1].count()
+    total = open_flags[: FLAG_COUNT_CAP + 1].count() if flags else 0
     return flags, total
 
 
