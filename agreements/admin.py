@@ -7,6 +7,7 @@ admin only looks."""
 from django.contrib import admin
 
 from core.admin import ReadOnlyHistoryAdmin, ReadOnlyInline
+from core.translated import version_names
 
 from .models import (
     Agreement,
@@ -40,7 +41,8 @@ class CollaborationAdmin(ReadOnlyHistoryAdmin):
         "start_date",
     )
     list_filter = ("structure", "status")
-    search_fields = ("title", "slug", "lead_organisation__name")
+    # Titles in every language (core/translated.py), not only the reader's.
+    search_fields = (*version_names("title"), "slug", "lead_organisation__name")
     list_select_related = ("lead_organisation", "commissioner")
     inlines = [ParticipationInline]
 
@@ -49,7 +51,7 @@ class CollaborationAdmin(ReadOnlyHistoryAdmin):
 class ParticipationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("organisation", "collaboration", "role", "status", "joined_on", "left_on")
     list_filter = ("role", "status")
-    search_fields = ("organisation__name", "collaboration__title")
+    search_fields = ("organisation__name", *version_names("collaboration__title"))
     list_select_related = ("organisation", "collaboration")
 
 
@@ -57,7 +59,11 @@ class ParticipationAdmin(ReadOnlyHistoryAdmin):
 class SharedGoalAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "collaboration", "indicator", "baseline", "target", "cadence")
     list_filter = ("cadence",)
-    search_fields = ("title", "indicator", "collaboration__title")
+    search_fields = (
+        *version_names("title"),
+        *version_names("indicator"),
+        *version_names("collaboration__title"),
+    )
     list_select_related = ("collaboration",)
 
 
@@ -72,7 +78,7 @@ class MeasurementAdmin(ReadOnlyHistoryAdmin):
         "corrected_at",
         "withdrawn_at",
     )
-    search_fields = ("goal__title", "reported_by_organisation__name")
+    search_fields = (*version_names("goal__title"), "reported_by_organisation__name")
     list_select_related = ("goal", "reported_by_organisation")
     date_hierarchy = "period_end"
 
@@ -85,7 +91,7 @@ class MeasurementAdmin(ReadOnlyHistoryAdmin):
 class AgreementAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "version", "kind", "status", "collaboration", "effective_date")
     list_filter = ("kind", "status")
-    search_fields = ("title", "collaboration__title")
+    search_fields = ("title", *version_names("collaboration__title"))
     list_select_related = ("collaboration",)
     inlines = [SignatoryInline]
 
@@ -94,6 +100,6 @@ class AgreementAdmin(ReadOnlyHistoryAdmin):
 class ObligationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("description", "organisation", "collaboration", "kind", "due_date", "status")
     list_filter = ("kind", "status", "unit")
-    search_fields = ("description", "organisation__name", "collaboration__title")
+    search_fields = ("description", "organisation__name", *version_names("collaboration__title"))
     list_select_related = ("organisation", "collaboration")
     date_hierarchy = "due_date"

@@ -1,7 +1,8 @@
 """Demo collaborations for `manage.py seed_demo` (idempotent): one of each structure among the
 partners demo's organisations, active and valid for its structure, with goals and a year of
 measurements, agreements (most in force, one waiting for a signature) and obligations (some met,
-some overdue, some due within two weeks).
+some overdue, some due within two weeks). The coast's partnership is written in English and
+French; Beaulac's fire-service consortium, still forming, in French only (docs/translations.md).
 
 The demo writes rows directly, with the dates a year of real use would have left (a service
 would stamp everything "now"), and records the partners' signs of life (measurements reported,
@@ -38,7 +39,7 @@ A, K, U = Agreement.Kind, Obligation.Kind, Obligation.Unit
 
 @dataclass
 class GoalSpec:
-    title: str
+    title: str  # in English ("" for a goal its partners write in French only)
     indicator: str
     unit: str
     baseline: str
@@ -47,6 +48,8 @@ class GoalSpec:
     values: list[str]
     cadence: str = SharedGoal.Cadence.MONTHLY
     target_months: int = 18
+    title_fr: str = ""
+    indicator_fr: str = ""
 
 
 @dataclass
@@ -77,6 +80,9 @@ class ObligationSpec:
 
 @dataclass
 class CollaborationSpec:
+    """Title, summary and vision in English; their French versions where the partners write
+    French too (the coast is bilingual; Beaulac's partners write French only)."""
+
     slug: str
     title: str
     structure: str
@@ -91,6 +97,10 @@ class CollaborationSpec:
     # Every member reports on every goal each period (docs/engagement.md), except these: slug ->
     # how many days ago it stopped reporting (a partner drifting away stops reporting too).
     stopped_reporting: dict[str, int] = field(default_factory=dict)
+    title_fr: str = ""
+    summary_fr: str = ""
+    vision_fr: str = ""
+    status: str = Collaboration.Status.ACTIVE
 
 
 COLLABORATIONS = [
@@ -212,13 +222,18 @@ COLLABORATIONS = [
     ),
     CollaborationSpec(
         slug="coastal-watershed-partnership",
-        # Bilingual, as the coast's partners write it.
-        title="Coastal Watershed Stewardship Partnership / "
-        "Partenariat d'intendance du bassin versant côtier",
+        # Bilingual, as the coast's partners write it: each reader gets their own language.
+        title="Coastal Watershed Stewardship Partnership",
+        title_fr="Partenariat d'intendance du bassin versant côtier",
         structure=Structure.COLLABORATIVE_PARTNERSHIP,
         summary="Two coastal municipalities, an environmental firm and the university restore "
         "the estuary and monitor water quality together, convened by the watershed council.",
+        summary_fr="Deux municipalités côtières, une firme en environnement et l'université "
+        "restaurent l'estuaire et surveillent ensemble la qualité de l'eau, à l'initiative du "
+        "conseil du bassin versant.",
         vision="A swimmable, fishable estuary that the coastal communities look after as one.",
+        vision_fr="Un estuaire où l'on peut se baigner et pêcher, dont les collectivités "
+        "côtières prennent soin ensemble.",
         members=[
             ("cwc", Role.CONVENOR),
             ("eastport", Role.PARTNER),
@@ -235,6 +250,8 @@ COLLABORATIONS = [
                 "40",
                 ["4", "9", "15", "22"],
                 cadence=SharedGoal.Cadence.QUARTERLY,
+                title_fr="Habitat riverain restauré",
+                indicator_fr="Hectares d'habitat riverain restaurés",
             ),
             GoalSpec(
                 "Safe swimming days",
@@ -243,6 +260,9 @@ COLLABORATIONS = [
                 "41",
                 "90",
                 ["44", "47", "49", "52", "55", "53", "58", "61", "60", "64", "66", "69"],
+                title_fr="Jours de baignade sécuritaire",
+                indicator_fr="Jours de plage conformes à la recommandation sur la qualité des "
+                "eaux récréatives",
             ),
         ],
         agreements=[
@@ -566,6 +586,40 @@ COLLABORATIONS = [
             ),
         ],
     ),
+    # Written in French only, as Beaulac's partners work: an English reader sees the French text,
+    # marked as such. Still forming, so nothing is measured or scanned yet.
+    CollaborationSpec(
+        slug="securite-incendie-de-la-baie",
+        title="",
+        title_fr="Entente intermunicipale de sécurité incendie de la Baie",
+        structure=Structure.CONSORTIUM,
+        status=Collaboration.Status.FORMING,
+        summary="",
+        summary_fr="Beaulac, Eastport et Hillcrest mettent en commun leurs casernes, leurs "
+        "camions-échelles et la formation de leurs pompiers volontaires.",
+        vision="",
+        vision_fr="Des secours en moins de dix minutes partout sur la côte, quelle que soit la "
+        "municipalité.",
+        members=[
+            ("beaulac", Role.LEAD),
+            ("eastport", Role.MEMBER),
+            ("hillcrest", Role.MEMBER),
+        ],
+        started_months_ago=0,
+        goals=[
+            GoalSpec(
+                "",
+                "",
+                "minutes",
+                "14",
+                "10",
+                [],
+                cadence=SharedGoal.Cadence.QUARTERLY,
+                title_fr="Délai d'intervention",
+                indicator_fr="Minutes entre l'appel et l'arrivée du premier véhicule, médiane",
+            ),
+        ],
+    ),
 ]
 
 
@@ -629,11 +683,14 @@ def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) ->
     lead = organisations[spec.members[0][0]]
     collaboration = Collaboration(
         slug=spec.slug,
-        title=spec.title,
+        title_en=spec.title,
+        title_fr=spec.title_fr,
         structure=spec.structure,
-        status=Collaboration.Status.ACTIVE,
-        summary=spec.summary,
-        shared_vision=spec.vision,
+        status=spec.status,
+        summary_en=spec.summary,
+        summary_fr=spec.summary_fr,
+        shared_vision_en=spec.vision,
+        shared_vision_fr=spec.vision_fr,
         lead_organisation=lead,
         commissioner=commissioner,
         start_date=start,
@@ -658,8 +715,10 @@ def _build(spec: CollaborationSpec, organisations: dict, commissioner, today) ->
     for goal_spec in spec.goals:
         goal = SharedGoal(
             collaboration=collaboration,
-            title=goal_spec.title,
-            indicator=goal_spec.indicator,
+            title_en=goal_spec.title,
+            title_fr=goal_spec.title_fr,
+            indicator_en=goal_spec.indicator,
+            indicator_fr=goal_spec.indicator_fr,
             unit=goal_spec.unit,
             baseline=Decimal(goal_spec.baseline),
             target=Decimal(goal_spec.target),

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.actors import actor_organisation_id
 from core.forms import FilterForm
+from core.translated import with_versions
 from partners.models import User
 from partners.pickers import PickerTextInput, search_users
 
@@ -95,7 +96,11 @@ class CollaborationFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
+        # Every language's version, not only the reader's (core/translated.py).
+        matches = Q()
+        for name in with_versions(Collaboration, ["title", "summary"]):
+            matches |= Q(**{f"{name}__icontains": value})
+        return queryset.filter(matches)
 
     def led_by(self, queryset, name, value):
         value = value.strip()

@@ -45,7 +45,7 @@ class AgreementsForm(AccessibleForm):
 
 
 class CollaborationForm(AgreementsForm):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    # Title, summary and shared vision: one field per language (add_versions, below).
     slug = forms.SlugField(
         label=_("Slug"),
         max_length=80,
@@ -65,15 +65,6 @@ class CollaborationForm(AgreementsForm):
         empty_label=_("None"),
         help_text=_("The Collaboration Commissioner who watches this partnership."),
     )
-    summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    shared_vision = forms.CharField(
-        label=_("Shared vision"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text=_("What the partners want to achieve together, in their own words."),
-    )
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
     planned_end_date = forms.DateField(
         label=_("Planned end date"), required=False, widget=DateInput()
@@ -81,6 +72,22 @@ class CollaborationForm(AgreementsForm):
 
     def __init__(self, *args, lead_choices, commissioner_choices, collaboration=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_versions("title", _("Title"), before="slug", max_length=200, one_required=True)
+        self.add_versions(
+            "summary",
+            _("Summary"),
+            before="start_date",
+            max_length=20_000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
+        self.add_versions(
+            "shared_vision",
+            _("Shared vision"),
+            before="start_date",
+            max_length=20_000,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text=_("What the partners want to achieve together, in their own words."),
+        )
         self.fields["lead_organisation"].queryset = lead_choices
         self.fields["commissioner"].queryset = commissioner_choices
         if collaboration is not None:
@@ -155,12 +162,7 @@ class WithdrawForm(AgreementsForm):
 
 
 class GoalForm(AgreementsForm):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    indicator = forms.CharField(
-        label=_("Indicator"),
-        max_length=200,
-        help_text=_("What is measured, e.g. “Households with curbside organics collection”."),
-    )
+    # Title and indicator: one field per language (add_versions, below).
     unit = forms.CharField(
         label=_("Unit"), max_length=50, help_text=_("e.g. households, %, tonnes")
     )
@@ -172,6 +174,18 @@ class GoalForm(AgreementsForm):
         choices=SharedGoal.Cadence.choices,
         initial=SharedGoal.Cadence.QUARTERLY,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_versions("title", _("Title"), before="unit", max_length=200, one_required=True)
+        self.add_versions(
+            "indicator",
+            _("Indicator"),
+            before="unit",
+            max_length=200,
+            one_required=True,
+            help_text=_("What is measured, e.g. “Households with curbside organics collection”."),
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from core.bounds import validate_date_range
 from core.history import history_user
 from core.scope import ActionRule, Scope
+from core.translated import StoredInDefaultLanguage, display_expression
 from partners.models import ApiToken, Contact, Organisation
 
 
@@ -40,7 +41,10 @@ class Role(models.TextChoices):
     CONTRIBUTOR = "contributor", _("Contributor")
 
 
-class Collaboration(models.Model):
+class Collaboration(StoredInDefaultLanguage, models.Model):
+    """Title, summary and shared vision are written in English, French or both: one column per
+    language (agreements/translation.py), read through core/translated.py."""
+
     scope = Scope(members=("participations__organisation",), is_collaboration=True)
 
     class Status(models.TextChoices):
@@ -96,8 +100,14 @@ class Collaboration(models.Model):
         indexes = [
             models.Index(fields=["status", "structure"]),
             models.Index(fields=["commissioner", "status"]),
-            # Lists are ordered by title: a page is read off the index, not sorted from all.
-            models.Index(fields=["title", "id"], name="collaboration_title_order"),
+            # Lists are ordered by title as each reader sees it (their language's version, else
+            # the other's): a page is read off the index, not sorted from all.
+            models.Index(
+                display_expression("title", "en"), "id", name="collaboration_title_en_order"
+            ),
+            models.Index(
+                display_expression("title", "fr"), "id", name="collaboration_title_fr_order"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -183,7 +193,9 @@ class Participation(models.Model):
         return f"{self.organisation} in {self.collaboration} ({self.get_role_display()})"
 
 
-class SharedGoal(models.Model):
+class SharedGoal(StoredInDefaultLanguage, models.Model):
+    """Title and indicator in English, French or both (agreements/translation.py)."""
+
     scope = Scope(via="collaboration")
 
     class Cadence(models.TextChoices):

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from core.actors import actor_organisation_id
 from core.scope import restrict
+from core.translated import ordering_for
 from partners.models import Organisation, User
 
 from .models import (
@@ -104,7 +105,7 @@ def collaboration_directory_for(*, actor, sort: str | None = None) -> QuerySet[C
         collaboration_list_for(actor=actor)
         .select_related("lead_organisation", "commissioner")
         .annotate(active_participant_count=_active_participant_count())
-        .order_by(*ordering)
+        .order_by(*ordering_for(Collaboration, ordering))
     )
 
 
@@ -450,7 +451,7 @@ def collaboration_goals(*, collaboration: Collaboration) -> list[SharedGoal]:
                 ),
             )
         )
-        .order_by("title", "pk")
+        .order_by(*ordering_for(SharedGoal, ["title", "pk"]))
     )
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from core.admin import ReadOnlyAdmin, is_administrator
 from core.errors import DomainError
+from core.translated import version_names
 
 from . import services
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
@@ -93,7 +94,7 @@ class AttendanceInline(admin.TabularInline):
 class MeetingAdmin(ReadOnlyAdmin):
     list_display = ("title", "collaboration", "held_at")
     list_select_related = ("collaboration",)
-    search_fields = ("title", "collaboration__title")
+    search_fields = ("title", *version_names("collaboration__title"))
     date_hierarchy = "held_at"
     inlines = [AttendanceInline]
 

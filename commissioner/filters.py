@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agreements.filters import IdFilter
+from core.translated import with_versions
 
 from .models import WARNING_STATES, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
 
@@ -80,11 +81,13 @@ class FlagInboxFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(participation__organisation__name__icontains=value)
-            | Q(participation__organisation__short_name__icontains=value)
-            | Q(participation__collaboration__title__icontains=value)
+        matches = Q(participation__organisation__name__icontains=value) | Q(
+            participation__organisation__short_name__icontains=value
         )
+        # The collaboration's title in either language (core/translated.py).
+        for title in with_versions(Flag, ["participation__collaboration__title"]):
+            matches |= Q(**{f"{title}__icontains": value})
+        return queryset.filter(matches)
 
     def filter_status(self, queryset, name, value):
         if value == ALL:

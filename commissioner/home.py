@@ -20,6 +20,7 @@ from agreements.models import (
     Signatory,
 )
 from agreements.selectors import collaborations_of_organisation, with_overdue
+from core.translated import ordering_for
 
 from .engagement import CADENCE_DAYS
 from .models import Meeting
@@ -65,7 +66,7 @@ def my_collaborations(*, organisation_id: int) -> QuerySet[Collaboration]:
     """Collaborations the organisation leads or takes part in (not withdrawn), by title."""
     return collaborations_of_organisation(
         Collaboration.objects.select_related("lead_organisation"), organisation_id
-    ).order_by("title", "pk")
+    ).order_by(*ordering_for(Collaboration, ["title", "pk"]))
 
 
 def obligations_due(*, organisation_id: int, today: dt.date) -> QuerySet[Obligation]:

@@ -35,6 +35,7 @@ from agreements.models import (
 )
 from agreements.selectors import Progress, goal_progress
 from core.scope import restrict
+from core.translated import ordering_for
 
 from .access import may_commission
 from .engagement import Policy, count_of, policy_in_force
@@ -284,7 +285,7 @@ class PortfolioRows:
                     )
                 )
             )
-            .order_by("title", "pk")
+            .order_by(*ordering_for(Collaboration, ["title", "pk"]))
         )
         self._counts: tuple[int, int] | None = None
 
@@ -534,7 +535,7 @@ def collaboration_health(*, collaboration: Collaboration) -> Health:
         for goal in collaboration.goals.annotate(
             latest_value=Subquery(latest_measurement.values("value")[:1]),
             latest_period_end=Subquery(latest_measurement.values("period_end")[:1]),
-        ).order_by("title")
+        ).order_by(*ordering_for(SharedGoal, ["title", "pk"]))
     ]
     obligations = list(
         collaboration.obligations.filter(

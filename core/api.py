@@ -26,6 +26,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from core.actors import is_partner
+from core.translated import ordering_for, with_versions
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,18 @@ class Pagination(PageNumberPagination):
 
 class SearchFilter(filters.SearchFilter):
     """DRF's search, documented as what it accepts: any text without a NUL character (which it
-    refuses with a 400 naming `search`)."""
+    refuses with a 400 naming `search`). A field written in several languages is searched in
+    every version (core/translated.py), not only the request's."""
+
+    model = None
+
+    def filter_queryset(self, request, queryset, view):
+        self.model = queryset.model  # a backend is made for each request
+        return super().filter_queryset(request, queryset, view)
+
+    def get_search_fields(self, view, request):
+        fields = super().get_search_fields(view, request)
+        return with_versions(self.model, fields) if self.model is not None and fields else fields
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -425,6 +437,14 @@ class StrictOrderingFilter(filters.OrderingFilter):
         if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
             ordering = [*ordering, "pk"]
         return ordering
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if ordering:
+            # A field written in several languages orders as the reader sees it: their
+            # language's version, else the other's (core/translated.py).
+            return queryset.order_by(*ordering_for(queryset.model, ordering))
+        return queryset
 
     def get_schema_operation_parameters(self, view):
         """`ordering` as the enum of the values it accepts: each field, ascending or descending

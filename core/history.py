@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .translated import translated_names, version_names
+
 
 def history_user(instance=None, request=None, **kwargs):
     user = getattr(request, "user", None)
@@ -158,7 +160,7 @@ def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[H
                 reason=record.history_change_reason or "",
             )
             if record.history_type == "~" and previous is not None:
-                delta = record.diff_against(previous)
+                delta = record.diff_against(previous, included_fields=_diffed(record))
                 for change in delta.changes:
                     if change.field in hidden:
                         continue
@@ -174,6 +176,18 @@ def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[H
             entries.append(entry)
     entries.sort(key=lambda e: e.date, reverse=True)
     return entries[:limit]
+
+
+def _diffed(record) -> set[str] | None:
+    """The fields a change is looked for in: the tracked ones, a translated field by each of its
+    language versions ("title (French)" changed), not by its original column
+    (core/translated.py)."""
+    translated = translated_names(type(record))
+    if not translated:
+        return None
+    return {f.name for f in record.tracked_fields if f.editable and f.name not in translated} | {
+        version for name in translated for version in version_names(name)
+    }
 
 
 def _label(model: type[models.Model], name: str) -> str:

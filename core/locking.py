@@ -18,6 +18,8 @@ from typing import TypeVar
 
 from django.db import connection, models, transaction
 
+from .translated import stored_fields
+
 M = TypeVar("M", bound=models.Model)
 
 LOCK_ORDER: tuple[str, ...] = (
@@ -70,6 +72,7 @@ def copy_row(target: models.Model, source: M) -> M:
     lock and saved), without a query, so a caller that keeps using its own instance sees what
     was written. Returns `source`."""
     if target is not source:
-        for field in source._meta.concrete_fields:
+        # A translated field's language columns, not its original column (core/translated.py).
+        for field in stored_fields(type(source)):
             setattr(target, field.attname, getattr(source, field.attname))
     return source

@@ -14,6 +14,7 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
 
 from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
+from .translated import content_languages, language_label, version_name
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -235,3 +236,29 @@ class RFC3339DateTimeField(serializers.DateTimeField):
             if not MIN_DATE <= utc.date() <= MAX_DATE:
                 return utc.replace(tzinfo=None).isoformat() + "Z"
         return super().to_representation(value)
+
+
+class WithVersions:
+    """A serializer whose fields named in `Meta.versioned` (or the class's `versioned`) are
+    written in several languages (core/translated.py): beside each (`title`, the version in the
+    request's language) comes one field per language (`title_en`, `title_fr`), made like it."""
+
+    versioned: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()  # type: ignore[misc]
+        result = {}
+        for name, field in fields.items():
+            result[name] = field
+            if name not in self.versioned or name not in fields:
+                continue
+            for code in content_languages():
+                kwargs = {
+                    **field._kwargs,
+                    "label": language_label(field.label or name, code),
+                    "help_text": _("The version in this language; empty when not written."),
+                }
+                if not field.read_only:
+                    kwargs.update(required=False, allow_blank=True)
+                result[version_name(name, code)] = type(field)(*field._args, **kwargs)
+        return result

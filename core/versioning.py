@@ -10,14 +10,17 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
+from .translated import stored_fields
 
 STALE = "stale"
 
 
 def row_version(instance: models.Model) -> str:
+    # A translated field counts by its language columns: its original column reads in the
+    # reader's language, which would give one row a version per language (core/translated.py).
     values = "\x1f".join(
         f"{field.attname}={field.value_to_string(instance)}"
-        for field in instance._meta.concrete_fields
+        for field in stored_fields(type(instance))
     )
     return hashlib.sha256(values.encode()).hexdigest()[:20]
 

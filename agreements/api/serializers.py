@@ -31,6 +31,7 @@ from core.serializer_fields import (
     ChoiceLabelField,
     FastRepresentation,
     SafeIdMixin,
+    WithVersions,
 )
 from partners.models import Contact, User
 from partners.selectors import organisation_list_for
@@ -45,8 +46,23 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
 
 # Reading ---------------------------------------------------------------------------------------
 
+# A text partners write in English, French or both (agreements/translation.py): the field without
+# a language is the one a reader gets, as on the pages.
+IN_READERS_LANGUAGE = _(
+    "In the request's language (Accept-Language); in the other language when it has no version "
+    "in that one (then empty in the version field of the request's language)."
+)
 
-class CollaborationSerializer(FastRepresentation, serializers.ModelSerializer):
+
+def _in_readers_language(**kwargs) -> serializers.CharField:
+    return serializers.CharField(read_only=True, help_text=IN_READERS_LANGUAGE, **kwargs)
+
+
+class CollaborationSerializer(WithVersions, FastRepresentation, serializers.ModelSerializer):
+    versioned = ("title", "summary", "shared_vision")
+    title = _in_readers_language()
+    summary = _in_readers_language()
+    shared_vision = _in_readers_language()
     structure = choice_field(Structure.choices, read_only=True)
     status = choice_field(Collaboration.Status.choices, read_only=True)
     structure_display = ChoiceLabelField(Structure.choices, source="structure")
@@ -135,7 +151,10 @@ class ParticipationSerializer(FastRepresentation, serializers.ModelSerializer):
         return participation.contact.name if participation.contact else ""
 
 
-class GoalSerializer(FastRepresentation, serializers.ModelSerializer):
+class GoalSerializer(WithVersions, FastRepresentation, serializers.ModelSerializer):
+    versioned = ("title", "indicator")
+    title = _in_readers_language()
+    indicator = _in_readers_language()
     cadence = choice_field(SharedGoal.Cadence.choices, read_only=True)
     latest_value = serializers.DecimalField(
         max_digits=14, decimal_places=2, read_only=True, allow_null=True
@@ -353,14 +372,27 @@ def _amount(**kwargs):
     )
 
 
-class CollaborationWriteSerializer(serializers.Serializer):
-    """Create (title and structure required) or change a collaboration; the status changes
-    through the `transition` action."""
+# What a caller writes without a language (`title`) is the version in the request's language.
+IN_REQUEST_LANGUAGE = _(
+    "The version in the request's language (Accept-Language); `_en` and `_fr` name a version."
+)
 
-    title = serializers.CharField(max_length=200)
+
+class CollaborationWriteSerializer(WithVersions, serializers.Serializer):
+    """Create (a title in at least one language, and the structure, required) or change a
+    collaboration; the status changes through the `transition` action."""
+
+    versioned = ("title", "summary", "shared_vision")
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
+    )
     slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
-    shared_vision = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=20_000, help_text=IN_REQUEST_LANGUAGE
+    )
+    shared_vision = serializers.CharField(
+        required=False, allow_blank=True, max_length=20_000, help_text=IN_REQUEST_LANGUAGE
+    )
     structure = choice_field(Structure.choices)
     lead_organisation = ScopedField(
         _organisations,
@@ -424,10 +456,17 @@ class WithdrawSerializer(serializers.Serializer):
     left_on = BoundedDateField(required=False, allow_null=True, help_text=_("Today if empty."))
 
 
-class GoalWriteSerializer(serializers.Serializer):
+class GoalWriteSerializer(WithVersions, serializers.Serializer):
+    """A title and an indicator in at least one language each."""
+
+    versioned = ("title", "indicator")
     collaboration = ScopedField(_collaborations)
-    title = serializers.CharField(max_length=200)
-    indicator = serializers.CharField(max_length=200)
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
+    )
+    indicator = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
+    )
     unit = serializers.CharField(max_length=50)
     baseline = _amount(required=False, default=0)
     target = _amount()
@@ -437,9 +476,14 @@ class GoalWriteSerializer(serializers.Serializer):
     )
 
 
-class GoalUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    indicator = serializers.CharField(max_length=200, required=False)
+class GoalUpdateSerializer(WithVersions, serializers.Serializer):
+    versioned = ("title", "indicator")
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
+    )
+    indicator = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
+    )
     unit = serializers.CharField(max_length=50, required=False)
     baseline = _amount(required=False)
     target = _amount(required=False)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import fields
 from core.actors import actor_organisation_id, is_administrator, is_commissioner
 from core.bounds import check_date
 from core.errors import DomainError
 from core.events import ScanScopeNarrowed, publish
 from core.locking import copy_row
 from core.slugs import checked_slug, unique_slug
+from core.translated import reading_order, version_name, version_names, versions_of
 from core.versioning import check_version
 from partners.models import Organisation, User
 
@@ -39,6 +40,7 @@ from .common import (
     RESERVED_SLUGS,
     CollaborationStatus,
     _check_dates,
+    _clean_texts,
     _lock_collaboration,
     _require_manager,
     _require_not_final,
@@ -46,11 +48,14 @@ from .common import (
     _status_label,
 )
 
+# Written in each language (agreements/translation.py): given as their versions (`title_en`,
+# `title_fr`), or without a language (`title`) for the version in the caller's language.
+COLLABORATION_TEXTS = ("title", "summary", "shared_vision")
 COLLABORATION_FIELDS = (
-    "title",
+    *version_names("title"),
     "slug",
-    "summary",
-    "shared_vision",
+    *version_names("summary"),
+    *version_names("shared_vision"),
     "structure",
     "lead_organisation",
     "commissioner",
@@ -61,7 +66,13 @@ COLLABORATION_FIELDS = (
 
 def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> dict:
     exclude_pk = collaboration.pk if collaboration is not None else None
-    title = fields.text(Collaboration, "title", values.get("title"))
+    texts = _clean_texts(Collaboration, COLLABORATION_TEXTS, values)
+    # A slug made from the title in the deployment's language, else the other one.
+    title = next(
+        texts[version_name("title", code)]
+        for code in reading_order(settings.LANGUAGE_CODE)
+        if texts[version_name("title", code)]
+    )
     slug = (values.get("slug") or "").strip()
     if not slug:
         slug = collaboration.slug if collaboration is not None else ""
@@ -112,10 +123,8 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
         field="planned_end_date",
     )
     return {
-        "title": title,
+        **texts,
         "slug": slug,
-        "summary": fields.text(Collaboration, "summary", values.get("summary")),
-        "shared_vision": fields.text(Collaboration, "shared_vision", values.get("shared_vision")),
         "structure": structure,
         "lead_organisation": lead,
         "commissioner": commissioner,
@@ -126,7 +135,8 @@ def _clean_collaboration(collaboration: Collaboration | None, values: dict) -> d
 
 def _save_collaboration(collaboration: Collaboration, update_fields=None) -> None:
     if update_fields is not None:
-        update_fields = [*update_fields, "updated_at"]
+        # The original text columns follow their versions (core/translated.py).
+        update_fields = [*update_fields, *COLLABORATION_TEXTS, "updated_at"]
     try:
         with transaction.atomic():
             collaboration.save(update_fields=update_fields)
@@ -143,8 +153,8 @@ def _save_collaboration(collaboration: Collaboration, update_fields=None) -> Non
 def collaboration_create(
     *,
     actor,
-    title: str,
     structure: str,
+    title: str = "",
     lead_organisation: Organisation | None = None,
     slug: str = "",
     summary: str = "",
@@ -152,10 +162,15 @@ def collaboration_create(
     commissioner: User | None = None,
     start_date: dt.date | None = None,
     planned_end_date: dt.date | None = None,
+    **versions: str,
 ) -> Collaboration:
     """A new collaboration, proposed, with its lead organisation as its first participant (in the
     structure's leading role). A staff user's collaboration is led by their own organisation; a
-    commissioner who names no commissioner commissions it themselves."""
+    commissioner who names no commissioner commissions it themselves.
+
+    Title, summary and shared vision: `title` is the version in the caller's language;
+    `versions` gives any language's by name (`title_en=`, `title_fr=`), which wins."""
+    _check_version_names(versions)
     if not may_create_collaboration(actor):
         raise PermissionDenied(
             _("Only administrators, commissioners and staff may set up collaborations.")
@@ -176,13 +191,20 @@ def collaboration_create(
             )
     if commissioner is None and is_commissioner(actor):
         commissioner = actor
+    texts = versions_of(
+        {
+            **({"title": title} if title else {}),
+            **({"summary": summary} if summary else {}),
+            **({"shared_vision": shared_vision} if shared_vision else {}),
+            **versions,
+        },
+        COLLABORATION_TEXTS,
+    )
     values = _clean_collaboration(
         None,
         {
-            "title": title,
+            **texts,
             "slug": slug,
-            "summary": summary,
-            "shared_vision": shared_vision,
             "structure": structure,
             "lead_organisation": lead_organisation,
             "commissioner": commissioner,
@@ -209,12 +231,17 @@ def collaboration_create(
 def collaboration_update(
     *, actor, collaboration: Collaboration, expected_version: str | None = None, **changes
 ) -> Collaboration:
-    """Change any of COLLABORATION_FIELDS; fields not given keep their value.
+    """Change any of COLLABORATION_FIELDS (or `title`, `summary`, `shared_vision`: the version
+    in the caller's language); fields not given keep their value.
     `expected_version` (the form's hidden row_version, the API's If-Match) refuses the change
     when the collaboration changed since the caller read it."""
-    unknown = set(changes) - set(COLLABORATION_FIELDS)
+    unknown = set(changes) - set(COLLABORATION_FIELDS) - set(COLLABORATION_TEXTS)
     if unknown:
         raise TypeError(f"collaboration_update() got unexpected fields {sorted(unknown)}")
+    changes = {
+        **{name: value for name, value in changes.items() if name not in COLLABORATION_TEXTS},
+        **versions_of(changes, COLLABORATION_TEXTS),
+    }
     caller_copy, collaboration = collaboration, _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     check_version(collaboration, expected_version)
@@ -268,6 +295,13 @@ def collaboration_update(
     _stamp(collaboration, actor)
     _save_collaboration(collaboration, update_fields=list(values))
     return copy_row(caller_copy, collaboration)
+
+
+def _check_version_names(versions: dict) -> None:
+    known = {version for name in COLLABORATION_TEXTS for version in version_names(name)}
+    unknown = set(versions) - known
+    if unknown:
+        raise TypeError(f"collaboration_create() got unexpected arguments {sorted(unknown)}")
 
 
 def _check_lead_role(collaboration: Collaboration, values: dict, participations: list) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from core import fields
 from core.actors import is_partner
 from core.bounds import check_date
 from core.errors import DomainError
 from core.locking import lock
+from core.translated import version_names
 from partners.models import Organisation, User
 
 from ..access import (
@@ -130,3 +132,20 @@ def _not_participating_error(organisation, collaboration, field: str) -> DomainE
         % {"organisation": organisation, "collaboration": collaboration.title},
         field=field,
     )
+
+
+def _clean_texts(model, names, values: dict) -> dict:
+    """Each language's version of each of `names`, cleaned by its column's rules. A field that
+    may not be blank (a title) needs one version at least: the error names the field without a
+    language (the API's `title`; a form shows it on the reader's language's version)."""
+    texts = {
+        version: fields.text(model, version, values.get(version))
+        for name in names
+        for version in version_names(name)
+    }
+    for name in names:
+        if not model._meta.get_field(name).blank and not any(
+            texts[version] for version in version_names(name)
+        ):
+            raise DomainError(_("Required in English, in French or in both."), field=name)
+    return texts

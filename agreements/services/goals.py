@@ -12,6 +12,7 @@ from core import fields
 from core.bounds import check_date
 from core.errors import DomainError
 from core.locking import copy_row, lock
+from core.translated import version_names, versions_of
 from core.versioning import check_version
 
 from ..models import (
@@ -19,13 +20,25 @@ from ..models import (
     SharedGoal,
 )
 from .common import (
+    _clean_texts,
     _lock_collaboration,
     _require_manager,
     _require_not_final,
     _stamp,
 )
 
-GOAL_FIELDS = ("title", "indicator", "unit", "baseline", "target", "target_date", "cadence")
+# Written in each language (agreements/translation.py): given as their versions (`title_en`,
+# `title_fr`), or without a language (`title`) for the version in the caller's language.
+GOAL_TEXTS = ("title", "indicator")
+GOAL_FIELDS = (
+    *version_names("title"),
+    *version_names("indicator"),
+    "unit",
+    "baseline",
+    "target",
+    "target_date",
+    "cadence",
+)
 
 
 def _clean_goal(values: dict) -> dict:
@@ -41,8 +54,7 @@ def _clean_goal(values: dict) -> dict:
     if cadence not in SharedGoal.Cadence.values:
         raise DomainError(_("Choose how often progress is reported."), field="cadence")
     return {
-        "title": fields.text(SharedGoal, "title", values.get("title")),
-        "indicator": fields.text(SharedGoal, "indicator", values.get("indicator")),
+        **_clean_texts(SharedGoal, GOAL_TEXTS, values),
         "unit": fields.text(SharedGoal, "unit", values.get("unit")),
         "baseline": baseline,
         "target": target,
@@ -56,21 +68,34 @@ def goal_create(
     *,
     actor,
     collaboration: Collaboration,
-    title: str,
-    indicator: str,
     unit: str,
     target,
+    title: str = "",
+    indicator: str = "",
     baseline=Decimal("0"),
     target_date: dt.date | None = None,
     cadence: str = SharedGoal.Cadence.QUARTERLY,
+    **versions: str,
 ) -> SharedGoal:
+    """A goal of `collaboration`. Title and indicator: `title` is the version in the caller's
+    language; `versions` gives any language's by name (`title_en=`, `title_fr=`), which wins."""
+    unknown = set(versions) - {v for name in GOAL_TEXTS for v in version_names(name)}
+    if unknown:
+        raise TypeError(f"goal_create() got unexpected arguments {sorted(unknown)}")
     collaboration = _lock_collaboration(collaboration.pk)
     _require_manager(actor, collaboration)
     _require_not_final(collaboration)
+    texts = versions_of(
+        {
+            **({"title": title} if title else {}),
+            **({"indicator": indicator} if indicator else {}),
+            **versions,
+        },
+        GOAL_TEXTS,
+    )
     values = _clean_goal(
         {
-            "title": title,
-            "indicator": indicator,
+            **texts,
             "unit": unit,
             "baseline": baseline,
             "target": target,
@@ -88,9 +113,13 @@ def goal_create(
 def goal_update(
     *, actor, goal: SharedGoal, expected_version: str | None = None, **changes
 ) -> SharedGoal:
-    unknown = set(changes) - set(GOAL_FIELDS)
+    unknown = set(changes) - set(GOAL_FIELDS) - set(GOAL_TEXTS)
     if unknown:
         raise TypeError(f"goal_update() got unexpected fields {sorted(unknown)}")
+    changes = {
+        **{name: value for name, value in changes.items() if name not in GOAL_TEXTS},
+        **versions_of(changes, GOAL_TEXTS),
+    }
     collaboration = _lock_collaboration(goal.collaboration_id)
     caller_copy, goal = goal, lock(SharedGoal, goal.pk)
     goal.collaboration = collaboration
@@ -102,5 +131,6 @@ def goal_update(
     for name, value in values.items():
         setattr(goal, name, value)
     _stamp(goal, actor)
-    goal.save(update_fields=list(values))
+    # The original text columns follow their versions (core/translated.py).
+    goal.save(update_fields=[*values, *GOAL_TEXTS])
     return copy_row(caller_copy, goal)

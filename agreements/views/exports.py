@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from core.csv_export import csv_filter_error, csv_response, day, yes_no
+from core.translated import content_languages, language_label_lazy, version_names
 
 from .. import selectors
 from ..filters import CollaborationFilterSet
@@ -21,6 +22,7 @@ def _export_filterset(request) -> CollaborationFilterSet:
 
 
 COLLABORATION_EXPORT_COLUMNS = [
+    # In the reader's language (or the other one when it has no version); each version last.
     gettext_lazy("Collaboration"),
     gettext_lazy("Slug"),
     gettext_lazy("Structure"),
@@ -30,6 +32,7 @@ COLLABORATION_EXPORT_COLUMNS = [
     gettext_lazy("Active participants"),
     gettext_lazy("Start date"),
     gettext_lazy("Planned end date"),
+    *(language_label_lazy(gettext_lazy("Title"), code) for code in content_languages()),
 ]
 
 
@@ -45,6 +48,7 @@ def _collaboration_row(collaboration) -> list:
         collaboration.active_participant_count,
         day(collaboration.start_date),
         day(collaboration.planned_end_date),
+        *(getattr(collaboration, name) for name in version_names("title")),
     ]
 
 

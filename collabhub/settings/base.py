@@ -34,6 +34,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin and our apps: its ready() adds the language columns of agreements/
+    # translation.py before anything else reads the models.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -162,6 +165,19 @@ LANGUAGE_CODE = "en"
 # and collabhub/, core/locale (docs/translations.md says how to add a language).
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "core" / "locale"]
+# Content in both languages (agreements/translation.py, core/translated.py): a reader gets their
+# language's version, else the other one (which the pages mark as such). Version columns are
+# labelled "title (English)" in the admin and the histories.
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": tuple(code for code, _name in LANGUAGES)}
+
+
+def _version_label(verbose_name, language):
+    from core.translated import localized_verbose_name
+
+    return localized_verbose_name(verbose_name, language)
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _version_label
 # Canadian usage for dates and numbers: collabhub/formats/fr follows Django's fr_CA (ISO short
 # dates, "13 h 40") with the French thousands separator, so 1234.5 dollars reads 1 234,50 $.
 FORMAT_MODULE_PATH = ["core.formats"]

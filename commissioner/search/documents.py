@@ -25,11 +25,13 @@ def contact_document():
     return _vector("name", weight="A") + _vector("email", weight="B") + _vector("title", weight="C")
 
 
+# Collaborations and goals are written in English, French or both (agreements/translation.py):
+# every version is searched (commissioner/migrations/0017).
 def collaboration_document():
     return (
-        _vector("title", weight="A")
-        + _vector("summary", weight="B")
-        + _vector("shared_vision", weight="C")
+        _vector("title_en", "title_fr", weight="A")
+        + _vector("summary_en", "summary_fr", weight="B")
+        + _vector("shared_vision_en", "shared_vision_fr", weight="C")
     )
 
 
@@ -38,4 +40,6 @@ def agreement_document():
 
 
 def goal_document():
-    return _vector("title", weight="A") + _vector("indicator", weight="B")
+    return _vector("title_en", "title_fr", weight="A") + _vector(
+        "indicator_en", "indicator_fr", weight="B"
+    )

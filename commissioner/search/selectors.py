@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.selectors import agreement_list_for, collaboration_list_for, goal_list_for
 from core.actors import is_partner
+from core.translated import Translated, translated, version_names
 from partners.models import Contact
 from partners.selectors import organisation_list_for
 
@@ -43,8 +44,10 @@ def contact_list_for(*, actor) -> QuerySet[Contact]:
 
 @dataclass(frozen=True)
 class Hit:
-    title: str
-    detail: str
+    # A collaboration's or goal's title, and the collaboration an agreement or a goal belongs
+    # to, in the reader's language or marked as the other one's (core/translated.py).
+    title: str | Translated
+    detail: str | Translated
     url: str
 
 
@@ -85,7 +88,7 @@ def _contact_hit(row: dict) -> Hit:
 
 def _collaboration_hit(row: dict) -> Hit:
     return Hit(
-        row["title"],
+        translated(row, "title"),
         row["lead_organisation__name"] or "",
         reverse("agreements:collaboration_detail", args=[row["slug"]]),
     )
@@ -94,15 +97,15 @@ def _collaboration_hit(row: dict) -> Hit:
 def _agreement_hit(row: dict) -> Hit:
     return Hit(
         row["title"],
-        row["collaboration__title"],
+        translated(row, "collaboration__title"),
         reverse("agreements:agreement_detail", args=[row["collaboration__slug"], row["pk"]]),
     )
 
 
 def _goal_hit(row: dict) -> Hit:
     return Hit(
-        row["title"],
-        row["collaboration__title"],
+        translated(row, "title"),
+        translated(row, "collaboration__title"),
         reverse("agreements:goal_detail", args=[row["collaboration__slug"], row["pk"]]),
     )
 
@@ -133,9 +136,9 @@ SOURCES = (
         _("Collaborations"),
         collaboration_list_for,
         documents.collaboration_document,
-        ("title",),
-        ("summary", "shared_vision"),
-        ("pk", "title", "slug", "lead_organisation__name"),
+        tuple(version_names("title")),
+        (*version_names("summary"), *version_names("shared_vision")),
+        ("pk", *version_names("title"), "slug", "lead_organisation__name"),
         _collaboration_hit,
     ),
     Source(
@@ -145,7 +148,7 @@ SOURCES = (
         documents.agreement_document,
         ("title",),
         (),
-        ("pk", "title", "collaboration__title", "collaboration__slug"),
+        ("pk", "title", *version_names("collaboration__title"), "collaboration__slug"),
         _agreement_hit,
     ),
     Source(
@@ -153,9 +156,14 @@ SOURCES = (
         _("Shared goals"),
         goal_list_for,
         documents.goal_document,
-        ("title",),
-        ("indicator",),
-        ("pk", "title", "collaboration__title", "collaboration__slug"),
+        tuple(version_names("title")),
+        tuple(version_names("indicator")),
+        (
+            "pk",
+            *version_names("title"),
+            *version_names("collaboration__title"),
+            "collaboration__slug",
+        ),
         _goal_hit,
     ),
 )

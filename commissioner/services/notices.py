@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from agreements.models import Agreement, Obligation, Participation
 from core.bounds import shift
 from core.i18n import recipient_language, written_in
+from core.translated import translated, version_names
 from partners.models import Contact, User
 
 from ..models import (
@@ -43,7 +44,18 @@ class DigestLine:
     score: int
     reasons: list  # codes and figures (commissioner/reasons.py)
     organisation: str
-    collaboration: str
+    collaboration: dict  # its title in each language: `title_en`, `title_fr`
+
+
+# A digest names each flag's collaboration by its title in every language (the recipient's is
+# chosen when the message is written).
+TITLES = tuple(version_names("participation__collaboration__title"))
+
+
+def _title(collaboration) -> str:
+    """A collaboration's title in the recipient's language, or the other one's marked as such:
+    "Entente régionale (in French)" (core/translated.py)."""
+    return translated(collaboration, "title").text_with_marker
 
 
 def _digest_message(
@@ -75,7 +87,7 @@ def _digest_message(
     before, after = link.rsplit("/0/", 1)
     for flag in lines_of:
         lines.append(
-            f"- {flag.organisation} — {flag.collaboration}: {bands[flag.band]} ({score} "
+            f"- {flag.organisation} — {_title(flag.collaboration)}: {bands[flag.band]} ({score} "
             f"{flag.score})"
         )
         lines.extend(f"    · {reason}" for reason in render_all(flag.reasons, as_of))
@@ -173,7 +185,7 @@ def flag_digests_send(*, as_of: dt.date | None = None) -> int:
                 "score",
                 "reason_codes",
                 "participation__organisation__name",
-                "participation__collaboration__title",
+                *TITLES,
             )
         )
         if not rows:
@@ -181,6 +193,8 @@ def flag_digests_send(*, as_of: dt.date | None = None) -> int:
         by_commissioner: dict[int, list[DigestLine]] = defaultdict(list)
         commissioners = {}
         for pk, username, first_name, last_name, email, language, *line in rows:
+            line, titles = line[: -len(TITLES)], line[-len(TITLES) :]
+            line.append(dict(zip(version_names("title"), titles, strict=True)))
             if pk not in commissioners:
                 commissioners[pk] = User(
                     pk=pk,
@@ -322,7 +336,7 @@ def _obligation_message(recipient: str, items, today: dt.date) -> mail.EmailMess
             }
         else:
             when = _("due on %(date)s") % {"date": obligation.due_date.isoformat()}
-        lines.append(f"- {obligation.collaboration.title}: {obligation.description} — {when}")
+        lines.append(f"- {_title(obligation.collaboration)}: {obligation.description} — {when}")
         lines.append(
             "    "
             + site_url(
@@ -443,7 +457,7 @@ def _renewal_message(agreement: Agreement, to, cc, today: dt.date) -> mail.Email
             % {
                 "title": agreement.title,
                 "version": agreement.version,
-                "collaboration": agreement.collaboration.title,
+                "collaboration": _title(agreement.collaboration),
                 "when": when,
                 "notice": agreement.renewal_notice_days,
             },

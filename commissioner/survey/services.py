@@ -37,6 +37,7 @@ from commissioner.models import (
 from core.actors import actor_organisation_id, is_partner
 from core.errors import DomainError
 from core.i18n import recipient_language
+from core.translated import translated
 from partners.models import Contact
 
 from .instrument import DEFAULT_CODE, DEFAULT_DESCRIPTION, DEFAULT_PRINCIPLES, DEFAULT_TITLE
@@ -545,7 +546,7 @@ def _invitation(respondent, survey_round, collaboration, *, reminder: bool) -> m
         else:
             subject = _("How is %(title)s working? A short partnership survey")
         subject = subject % {
-            "title": collaboration.title,
+            "title": translated(collaboration, "title").text_with_marker,
             "date": survey_round.closes_on.isoformat(),
         }
         lines = [
@@ -555,7 +556,7 @@ def _invitation(respondent, survey_round, collaboration, *, reminder: bool) -> m
                 "The commissioner of %(title)s asks every partner how the partnership is "
                 "working: six principles, a few statements each, on a scale of 1 to 5."
             )
-            % {"title": collaboration.title},
+            % {"title": translated(collaboration, "title").text_with_marker},
             "",
             _("Your personal link (no account needed; please do not forward it):"),
             survey_link_url(respondent),

@@ -150,7 +150,7 @@ def test_staff_set_up_a_prime_contract_from_the_organisation_to_its_first_obliga
     ).click()
     page.get_by_role("link", name="New collaboration").click()
     page.get_by_role("heading", name="New collaboration").wait_for()
-    page.get_by_role("textbox", name="Title (required)").fill("Regional Roads Contract")
+    page.get_by_role("textbox", name="Title (English)").fill("Regional Roads Contract")
     page.get_by_label("Structure").select_option(label="Prime contractor")
     # Staff lead with their own organisation: already chosen.
     assert page.get_by_role("radio", name=re.compile("^City of Riverton")).is_checked()

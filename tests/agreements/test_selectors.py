@@ -111,7 +111,9 @@ def test_history_gathers_the_collaboration_and_everything_in_it(
     by_subject = {f"{e.subject} {e.action}": e for e in entries}
     summary = by_subject["Collaboration changed"]
     assert summary.user == lead_staff
-    assert [(c.label, c.new) for c in summary.changes] == [("summary", "Weekend service added.")]
+    assert [(c.label, c.new) for c in summary.changes] == [
+        ("summary (English)", "Weekend service added.")
+    ]
     target = by_subject["Goal: Riders per month changed"].changes
     assert [(c.label, c.old, c.new) for c in target] == [("target", "500.00", "600.00")]
     met = by_subject["Obligation: Lakeside's annual contribution (Town of Lakeside) changed"]

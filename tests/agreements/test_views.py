@@ -289,10 +289,10 @@ def test_history_shows_who_changed_what(client, full, lead_staff):
     response = client.post(
         page(full, "edit/"),
         {
-            "title": "Northern Valley Transit Consortium",
+            "title_en": "Northern Valley Transit Consortium",
             "structure": "consortium",
             "lead_organisation": full.lead_organisation_id,
-            "summary": "Now with weekend service.",
+            "summary_en": "Now with weekend service.",
         },
     )
     assert response.status_code == 302
@@ -388,7 +388,7 @@ def test_staff_set_up_a_collaboration(client, lead_staff, lead):
     response = client.post(
         "/collaborations/new/",
         {
-            "title": "Shared Building Inspection",
+            "title_en": "Shared Building Inspection",
             "structure": "mutual",
             "lead_organisation": lead.pk,
         },
@@ -405,7 +405,7 @@ def test_the_collaboration_form_explains_its_errors(client, lead_staff):
         client.post(
             "/collaborations/new/",
             {
-                "title": "",
+                "title_en": "",
                 "structure": "",
                 "start_date": "2025-06-01",
                 "planned_end_date": "2025-01-01",
@@ -413,7 +413,8 @@ def test_the_collaboration_form_explains_its_errors(client, lead_staff):
         )
     )
     assert "There is a problem" in body
-    assert 'id="id_title_error"' in body and 'aria-invalid="true"' in body
+    assert 'id="id_title_en_error"' in body and 'aria-invalid="true"' in body
+    assert "Required in English, in French or in both." in body
     assert "The planned end date cannot be before the start date." in body
 
 
@@ -563,8 +564,8 @@ def test_a_goal_with_equal_baseline_and_target_is_refused(client, collaboration,
         client.post(
             page(collaboration, "goals/new/"),
             {
-                "title": "Flat",
-                "indicator": "x",
+                "title_en": "Flat",
+                "indicator_en": "x",
                 "unit": "x",
                 "baseline": "5",
                 "target": "5",

@@ -56,7 +56,7 @@ def lakes(db):
 
 
 def collaboration_data(**extra):
-    return {"title": "Shared Snow Clearing", "structure": "consortium", **extra}
+    return {"title_en": "Shared Snow Clearing", "structure": "consortium", **extra}
 
 
 # The no-JavaScript path --------------------------------------------------------------------------

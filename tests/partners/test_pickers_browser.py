@@ -31,7 +31,7 @@ def test_pick_the_lead_organisation_with_the_keyboard(page):
     browser_login(page, commissioner.username)
     page.get_by_role("heading", name="Dashboard").wait_for()
     page.goto("/collaborations/new/")
-    page.get_by_role("textbox", name=re.compile("^Title")).fill("Shared Snow Clearing")
+    page.get_by_role("textbox", name="Title (English)").fill("Shared Snow Clearing")
     page.get_by_label("Structure").select_option(label="Consortium")
 
     box = page.get_by_role("combobox", name=re.compile("^Lead organisation"))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def found(groups, kind):
-    return [hit.title for group in groups if group.kind == kind for hit in group.hits]
+    return [str(hit.title) for group in groups if group.kind == kind for hit in group.hits]
 
 
 @pytest.fixture

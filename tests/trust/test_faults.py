@@ -295,8 +295,8 @@ class TestDatabaseFailsDuringAWrite:
         client.force_login(world.a.staff)
         collaboration = world.a.objects["collaborations"]
         data = {
-            "title": "Fault-tolerant goal",
-            "indicator": "Riders",
+            "title_en": "Fault-tolerant goal",
+            "indicator_en": "Riders",
             "unit": "riders",
             "baseline": "0",
             "target": "100",
