@@ -95,8 +95,14 @@ class ScaleRecords:
             "target_date",
             "cadence",
             "created_at",
+            # Written in English (agreements/translation.py): title and indicator as _en.
+            "title_en",
+            "title_fr",
+            "indicator_en",
+            "indicator_fr",
         ]
-        self._copy(SharedGoal, columns, goals(), int(1.5 * len(self.collabs)))
+        english = ((*row, row[2], "", row[3], "") for row in goals())
+        self._copy(SharedGoal, columns, english, int(1.5 * len(self.collabs)))
 
         period_days = {
             SharedGoal.Cadence.MONTHLY: 30,

@@ -373,8 +373,16 @@ class ScaleSeeder(ScaleRecords):
             "planned_end_date",
             "created_at",
             "updated_at",
+            # Written in English (agreements/translation.py): title, summary, vision as _en.
+            "title_en",
+            "title_fr",
+            "summary_en",
+            "summary_fr",
+            "shared_vision_en",
+            "shared_vision_fr",
         ]
-        self._copy(Collaboration, columns, rows(), plan.collaborations)
+        english = ((*row, row[1], "", row[3], "", row[4], "") for row in rows())
+        self._copy(Collaboration, columns, english, plan.collaborations)
 
     def seed_participations(self) -> None:
         rng = self.rng
