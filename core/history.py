@@ -182,7 +182,8 @@ def _diffed(record) -> set[str] | None:
     """The fields a change is looked for in: the tracked ones, a translated field by each of its
     language versions ("title (French)" changed), not by its original column
     (core/translated.py)."""
-    translated = translated_names(type(record))
+    model: type[models.Model] = type(record)
+    translated = translated_names(model)
     if not translated:
         return None
     return {f.name for f in record.tracked_fields if f.editable and f.name not in translated} | {

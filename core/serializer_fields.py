@@ -246,7 +246,7 @@ class WithVersions:
     versioned: tuple[str, ...] = ()
 
     def get_fields(self):
-        fields = super().get_fields()  # type: ignore[misc]
+        fields = super().get_fields()
         result = {}
         for name, field in fields.items():
             result[name] = field

@@ -106,7 +106,7 @@ class StoredInDefaultLanguage:
 
     def save(self, *args, **kwargs):
         with translation.override(settings.LANGUAGE_CODE):
-            return super().save(*args, **kwargs)  # type: ignore[misc]
+            return super().save(*args, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -14,6 +16,17 @@ from tests import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _deployment_language():
+    """Every test starts in the deployment's language. A request by a French reader leaves
+    French active in the test's thread (the test client runs the request in it), and a row
+    created then would be written into the French columns of translated fields
+    (docs/translations.md), not the English ones the next test expects."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
