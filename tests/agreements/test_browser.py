@@ -2,7 +2,7 @@
 their JSON data blocks, progress reported and an obligation marked met through the forms (also
 without JavaScript), axe-core finding no WCAG 2.1 A/AA violation of any impact, and journey 1 of
 issue 7: a staff member from a new organisation to an agreement in force and its first
-obligation."""
+obligation. Content written in French only reads as French (lang, marker) to an English reader."""
 
 import datetime as dt
 import re
@@ -303,3 +303,29 @@ def test_a_partner_corrects_a_measurement_from_the_goal_page(page, story, goal):
     assert measurement.history.count() == 2
     assert Measurement.objects.filter(goal=goal).count() == 3
     assert not violations, violations
+
+
+def test_french_only_content_reads_as_french_to_an_english_reader(page, lead, lead_staff):
+    """A collaboration written in French only: an English reader sees its title, summary,
+    vision and goal in French, each in lang="fr" with a visible "(in French)", and the page
+    stays clean for axe (WCAG 3.1.2, language of parts)."""
+    collaboration = factories.CollaborationFactory(
+        title="Entente de sécurité incendie",
+        title_en="",
+        title_fr="Entente de sécurité incendie",
+        summary_en="",
+        summary_fr="Trois municipalités mettent en commun leurs casernes.",
+        shared_vision_en="",
+        shared_vision_fr="Des secours en moins de dix minutes.",
+        lead_organisation=lead,
+    )
+    factories.SharedGoalFactory(
+        collaboration=collaboration, title_en="", title_fr="Délai d'intervention"
+    )
+    browser_login(page, lead_staff.username)
+    page.goto(collaboration.get_absolute_url())
+    heading = page.get_by_role("heading", level=1)
+    assert heading.locator('[lang="fr"]').inner_text() == "Entente de sécurité incendie"
+    assert "(in French)" in heading.inner_text()
+    assert page.locator('[lang="fr"]').count() >= 4  # title, summary, vision, goal
+    assert not axe_problems(page), axe_problems(page)
