@@ -14,7 +14,7 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
 
 from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
-from .translated import content_languages, language_label, version_name
+from .translated import content_languages, version_name
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -238,11 +238,11 @@ class RFC3339DateTimeField(serializers.DateTimeField):
         return super().to_representation(value)
 
 
+# A serializer whose fields named in `versioned` are written in several languages
+# (core/translated.py): beside each (`title`, the version in the request's language) comes one
+# field per language (`title_en`, `title_fr`), made like it. (A comment, not a docstring: the
+# schema would take it as the description of every serializer using it.)
 class WithVersions:
-    """A serializer whose fields named in `Meta.versioned` (or the class's `versioned`) are
-    written in several languages (core/translated.py): beside each (`title`, the version in the
-    request's language) comes one field per language (`title_en`, `title_fr`), made like it."""
-
     versioned: tuple[str, ...] = ()
 
     def get_fields(self):
@@ -255,7 +255,6 @@ class WithVersions:
             for code in content_languages():
                 kwargs = {
                     **field._kwargs,
-                    "label": language_label(field.label or name, code),
                     "help_text": _("The version in this language; empty when not written."),
                 }
                 if not field.read_only:
