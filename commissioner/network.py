@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from agreements.models import Collaboration, Participation
+from core.translated import version_names
 from partners.models import Organisation
 
 from .models import EngagementSnapshot, Flag, State
@@ -86,7 +87,8 @@ class Node:
     partners: int = 0  # drawn neighbours
     flags: int = 0  # open flags of its active participations (any collaboration)
     drifting: int = 0  # its active participations drifting on the latest scan
-    collaborations: list[tuple[str, str]] = field(default_factory=list)  # ego view: (title, url)
+    # ego view: (title in each language, url)
+    collaborations: list[tuple[dict, str]] = field(default_factory=list)
     focus: bool = False
 
     @property
@@ -378,6 +380,9 @@ def _portfolio_graph(network_filter: NetworkFilter) -> dict:
     }
 
 
+TITLES = tuple(version_names("collaboration__title"))
+
+
 def _ego_graph(organisation: Organisation, network_filter: NetworkFilter) -> dict:
     own = Participation.objects.filter(
         organisation=organisation, status=Participation.Status.ACTIVE
@@ -392,16 +397,17 @@ def _ego_graph(organisation: Organisation, network_filter: NetworkFilter) -> dic
         .exclude(organisation_id=organisation.pk)
         .values(
             "organisation_id",
-            "collaboration__title",
+            *TITLES,
             "collaboration__slug",
         )
         .order_by("collaboration__title", "collaboration_id")
     )
-    through: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    # Each title in every language (the map is cached for every reader): the page shows the
+    # reader's version, or the other one marked (core/translated.py).
+    through: dict[int, list[tuple[dict, str]]] = defaultdict(list)
     for row in others:
-        through[row["organisation_id"]].append(
-            (row["collaboration__title"], row["collaboration__slug"])
-        )
+        titles = {version: row[f"collaboration__{version}"] for version in version_names("title")}
+        through[row["organisation_id"]].append((titles, row["collaboration__slug"]))
     rows = _organisation_rows([*through, organisation.pk])
     ranked = sorted(through, key=lambda pk: (-len(through[pk]), rows[pk]["name"], pk))
     drawn = ranked[:EGO_CAP]

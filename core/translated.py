@@ -150,6 +150,8 @@ def translated(source: Any, name: str, language: str | None = None) -> Translate
     if isinstance(source, Translated):
         return source
     order = reading_order(language)
+    if isinstance(source, str):  # a text in one version only (e.g. cached before there were two)
+        return Translated(source, order[0])
     for code in order:
         text = _read(source, version_name(name, code))
         if text:

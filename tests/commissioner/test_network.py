@@ -133,7 +133,8 @@ def test_an_organisations_map_lists_every_partner_and_through_what(triangle, mon
     monkeypatch.setattr(network, "EGO_CAP", 1)
     graph = ego_network(organisation=triangle["avon"], network_filter=NetworkFilter())
     partners = {
-        node.name: [title for title, _url in node.collaborations] for node in graph.partners
+        node.name: [titles["title_en"] for titles, _url in node.collaborations]
+        for node in graph.partners
     }
     assert partners == {"Birch": ["Roads", "Water"], "Cedar": ["Roads"]}
     # The drawing: Avon and the one partner it shares most with; the table has both.
