@@ -26,7 +26,7 @@ def contact_document():
 
 
 # Collaborations and goals are written in English, French or both (agreements/translation.py):
-# every version is searched (commissioner/migrations/0017).
+# every version is searched (commissioner/migrations/0018).
 def collaboration_document():
     return (
         _vector("title_en", "title_fr", weight="A")

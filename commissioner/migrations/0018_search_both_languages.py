@@ -69,7 +69,7 @@ def _replace(removed, added):
 class Migration(migrations.Migration):
     dependencies = [
         ("agreements", "0008_content_in_both_languages"),
-        ("commissioner", "0016_reason_labels"),
+        ("commissioner", "0017_flag_open_worst_first"),
     ]
 
     operations = [migrations.RunPython(_replace(_old, _new), _replace(_new, _old))]
