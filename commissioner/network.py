@@ -405,8 +405,9 @@ def _ego_graph(organisation: Organisation, network_filter: NetworkFilter) -> dic
     # Each title in every language (the map is cached for every reader): the page shows the
     # reader's version, or the other one marked (core/translated.py).
     through: dict[int, list[tuple[dict, str]]] = defaultdict(list)
+    versions = version_names("title")
     for row in others:
-        titles = {version: row[f"collaboration__{version}"] for version in version_names("title")}
+        titles = {version: row[f"collaboration__{version}"] for version in versions}
         through[row["organisation_id"]].append((titles, row["collaboration__slug"]))
     rows = _organisation_rows([*through, organisation.pk])
     ranked = sorted(through, key=lambda pk: (-len(through[pk]), rows[pk]["name"], pk))

@@ -25,6 +25,8 @@ from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from .i18n import language_or_default
+
 # A language named in a label ("Title (English)", "Titre (anglais)") and in the marker of a
 # text shown in the other language ("(in French)", "(en français)").
 LANGUAGE_NAMES = {"en": _("English"), "fr": _("French")}
@@ -38,12 +40,7 @@ def content_languages() -> list[str]:
 
 def reader_language(language: str | None = None) -> str:
     """`language`, else the active one, as one of `content_languages()` ("fr-ca" -> "fr")."""
-    code = (language or translation.get_language() or settings.LANGUAGE_CODE).lower()
-    languages = content_languages()
-    if code in languages:
-        return code
-    base = code.split("-")[0]
-    return base if base in languages else settings.LANGUAGE_CODE
+    return language_or_default(language or translation.get_language())
 
 
 def reading_order(language: str | None = None) -> list[str]:
