@@ -1,18 +1,17 @@
-"""Filters of the collaboration list page and of the API lists. Every filter is strict: a value
-it does not know is an error naming the filter, not an unfiltered list. API filters take plain
-integer ids, never a lookup that would tell a caller whether an id it may not see exists."""
+"""Filters of the collaboration list page, its exports and the API lists (core/filters.py: one
+filterset per model, shared). Every filter is strict: a value it does not know is an error naming
+the filter, not an unfiltered list. API filters take plain integer ids, never a lookup that would
+tell a caller whether an id it may not see exists."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 
 from core.actors import actor_organisation_id
-from core.forms import FilterForm
+from core.filters import IdFilter, ReferenceFilter, SharedFilterSet
 from core.translated import with_versions
-from partners.models import User
-from partners.pickers import PickerTextInput, search_users
+from partners.models import Organisation, User
+from partners.pickers import PickerTextInput, search_organisations, search_users
 
 from .models import (
     Agreement,
@@ -27,27 +26,20 @@ from .models import (
 )
 from .selectors import collaborations_of_organisation, filter_overdue
 
-MAX_ID = 2**63 - 1
 TRUE_FALSE = [("true", _("Yes")), ("false", _("No"))]
 
 
-@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdFilter(django_filters.NumberFilter):
-    """An integer id (a decimal or an out-of-range number is a 400, not a silent match); the
-    schema states the bounds it enforces."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
+def _lead_organisations(text: str):
+    return search_organisations(Organisation.objects.all(), text)
 
 
-# Browser ----------------------------------------------------------------------------------------
+def _commissioners(text: str):
+    return search_users(User.objects.filter(role=User.Role.COMMISSIONER), text)
 
 
-class CollaborationFilterSet(django_filters.FilterSet):
+class CollaborationFilterSet(SharedFilterSet):
+    """The collaboration list page, its CSV exports and the API's collaboration list."""
+
     q = django_filters.CharFilter(
         label=_("Search"), method="search", max_length=200, help_text=_("Title or summary")
     )
@@ -57,38 +49,54 @@ class CollaborationFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Collaboration.Status.choices, empty_label=_("Any status")
     )
-    # A text box, not a list of every organisation that leads something: at national scale that
-    # list is thousands of options, half a megabyte of page (docs/performance.md).
-    lead_organisation = django_filters.CharFilter(
+    # On the page a text box with suggestions, not a list of every organisation that leads
+    # something: at national scale that list is thousands of options, half a megabyte of page
+    # (docs/performance.md).
+    lead_organisation = ReferenceFilter(
+        field_name="lead_organisation_id",
         label=_("Lead organisation"),
-        method="led_by",
-        max_length=200,
         help_text=_("Name, short name or slug of the lead organisation"),
-        widget=PickerTextInput(scope="organisations"),
+        search=_lead_organisations,
+        page_widget=lambda: PickerTextInput(scope="organisations"),
     )
     # A text box with suggestions too: hundreds of commissioners at national scale.
-    commissioner = django_filters.CharFilter(
+    commissioner = ReferenceFilter(
+        field_name="commissioner_id",
         label=_("Commissioner"),
-        method="commissioned_by",
-        max_length=200,
         help_text=_("Name or user name of the commissioner"),
-        widget=PickerTextInput(scope="commissioners"),
+        search=_commissioners,
+        page_widget=lambda: PickerTextInput(scope="commissioners"),
+    )
+    organisation = IdFilter(
+        label=_("Organisation"),
+        method="taking_part",
+        help_text=_("Collaborations this organisation takes part in."),
     )
     mine = django_filters.ChoiceFilter(
         label=_("My organisation's"),
         choices=[("true", _("Only my organisation's"))],
         empty_label=_("All collaborations"),
         method="only_mine",
+        help_text=_("true: the collaborations your organisation leads or takes part in."),
     )
 
-    class Meta:
+    hidden_on_page = ("organisation",)
+
+    class Meta(SharedFilterSet.Meta):
         model = Collaboration
-        fields = ["q", "structure", "status", "lead_organisation", "commissioner", "mine"]
-        form = FilterForm
+        fields = [
+            "q",
+            "structure",
+            "status",
+            "lead_organisation",
+            "commissioner",
+            "organisation",
+            "mine",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if actor_organisation_id(getattr(self.request, "user", None)) is None:
+        if self.page and actor_organisation_id(getattr(self.request, "user", None)) is None:
             # Administrators and commissioners without an organisation have no "mine".
             del self.filters["mine"]
 
@@ -102,30 +110,12 @@ class CollaborationFilterSet(django_filters.FilterSet):
             matches |= Q(**{f"{name}__icontains": value})
         return queryset.filter(matches)
 
-    def led_by(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+    def taking_part(self, queryset, name, value):
+        if value is None:
             return queryset
-        if value.isdigit() and int(value) <= MAX_ID:
-            # An organisation's id, as the organisation pages link here with.
-            return queryset.filter(lead_organisation_id=int(value))
         return queryset.filter(
-            Q(lead_organisation__name__icontains=value)
-            | Q(lead_organisation__short_name__iexact=value)
-            | Q(lead_organisation__slug=value)
+            pk__in=Participation.objects.filter(organisation_id=value).values("collaboration_id")
         )
-
-    def commissioned_by(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        if value.isdigit() and int(value) <= MAX_ID:
-            # A commissioner's id, as links from elsewhere and the old list of names sent it.
-            return queryset.filter(commissioner_id=int(value))
-        commissioners = search_users(
-            User.objects.filter(role=User.Role.COMMISSIONER), value
-        ).values("pk")
-        return queryset.filter(commissioner_id__in=commissioners)
 
     def only_mine(self, queryset, name, value):
         if value != "true":
@@ -135,32 +125,10 @@ class CollaborationFilterSet(django_filters.FilterSet):
         )
 
 
-# API ----------------------------------------------------------------------------------------------
-
-
 def _overdue(queryset, name, value):
     if value in ("", None):
         return queryset
     return filter_overdue(queryset, value == "true")
-
-
-class CollaborationApiFilterSet(django_filters.FilterSet):
-    structure = django_filters.ChoiceFilter(choices=Structure.choices)
-    status = django_filters.ChoiceFilter(choices=Collaboration.Status.choices)
-    lead_organisation = IdFilter(field_name="lead_organisation_id")
-    commissioner = IdFilter(field_name="commissioner_id")
-    organisation = IdFilter(
-        method="taking_part", help_text=_("Collaborations this organisation takes part in.")
-    )
-
-    class Meta:
-        model = Collaboration
-        fields = ["structure", "status", "lead_organisation", "commissioner", "organisation"]
-
-    def taking_part(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Participation.objects.filter(organisation_id=value).values("collaboration_id")
-        )
 
 
 class ParticipationApiFilterSet(django_filters.FilterSet):

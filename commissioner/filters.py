@@ -1,7 +1,7 @@
-"""Filters of the flag inbox and of the API lists. Foreign keys are filtered by id inside the
-caller's already-scoped queryset, so a foreign id only ever finds nothing; an id that is not a
-whole number in the database's range (1.5, 10**30) is a 400 naming the filter (agreements'
-IdFilter), on SQLite and PostgreSQL alike."""
+"""Filters of the flag inbox, its export and the API lists (core/filters.py: one filterset per
+model, shared). Foreign keys are filtered by id inside the caller's already-scoped queryset, so a
+foreign id only ever finds nothing; an id that is not a whole number in the database's range
+(1.5, 10**30) is a 400 naming the filter, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from agreements.filters import IdFilter
+from core.filters import IdFilter, SharedFilterSet
 from core.translated import with_versions
 
 from .models import WARNING_STATES, Band, EngagementSnapshot, Flag, Intervention, Meeting, State
@@ -28,14 +28,30 @@ FLAG_STATUS_CHOICES = [
 FLAG_STATE_CHOICES = [(value, label) for value, label in State.choices if value in WARNING_STATES]
 
 
-class FlagInboxFilterSet(django_filters.FilterSet):
-    """The flag inbox: open and acknowledged flags unless asked otherwise."""
+class OneChoice(forms.Select):
+    """One choice on a page for a filter that takes several in the API: its value is a list of
+    the one chosen (or of none)."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        if getlist is not None:
+            return getlist(name)
+        value = data.get(name)
+        return [value] if value else []
+
+
+class FlagFilterSet(SharedFilterSet):
+    """The flag inbox (open and acknowledged flags unless asked otherwise), its CSV export and
+    the API's flag list (every status unless asked)."""
 
     q = django_filters.CharFilter(
         label=_("Partner or collaboration"), method="filter_q", max_length=100
     )
-    status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=FLAG_STATUS_CHOICES, method="filter_status", empty_label=None
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=FLAG_STATUS_CHOICES,
+        method="filter_status",
+        help_text=_("One or more: “active” is open or acknowledged, “all” every status."),
     )
     band = django_filters.ChoiceFilter(
         label=_("Band"), choices=Band.choices, empty_label=_("Any band")
@@ -48,32 +64,47 @@ class FlagInboxFilterSet(django_filters.FilterSet):
         method="filter_mine",
         widget=forms.CheckboxInput,
     )
+    collaboration = IdFilter(label=_("Collaboration"), field_name="participation__collaboration_id")
+    organisation = IdFilter(label=_("Organisation"), field_name="participation__organisation_id")
+    raised_after = django_filters.DateFilter(
+        label=_("Raised on or after"), field_name="raised_on", lookup_expr="gte"
+    )
+    raised_before = django_filters.DateFilter(
+        label=_("Raised on or before"), field_name="raised_on", lookup_expr="lte"
+    )
 
-    class Meta:
+    hidden_on_page = ("collaboration", "organisation", "raised_after", "raised_before")
+
+    class Meta(SharedFilterSet.Meta):
         model = Flag
-        fields = ["q", "status", "band", "state", "mine"]
+        fields = [
+            "q",
+            "status",
+            "band",
+            "state",
+            "mine",
+            "collaboration",
+            "organisation",
+            "raised_after",
+            "raised_before",
+        ]
 
-    def __init__(self, data=None, *args, **kwargs):
-        data = data.copy() if data is not None else {}
-        if not data.get("status"):
-            data["status"] = ACTIVE
-        super().__init__(data, *args, **kwargs)
-        for field in self.form.fields.values():
-            widget = field.widget
-            css = (
-                "form-check-input"
-                if isinstance(widget, forms.CheckboxInput)
-                else "form-select"
-                if isinstance(widget, forms.Select)
-                else "form-control"
-            )
-            widget.attrs["class"] = css
+    def __init__(self, data=None, *args, page=False, **kwargs):
+        if page:
+            # The inbox shows the flags to act on unless asked otherwise, one status at a time.
+            data = data.copy() if data is not None else {}
+            if not data.get("status"):
+                data["status"] = ACTIVE
+        super().__init__(data, *args, page=page, **kwargs)
+        if page:
+            self.filters["status"].__dict__.pop("_field", None)
+            self.filters["status"].extra["widget"] = OneChoice
 
     @property
     def qs(self):
         queryset = super().qs
-        if self.is_bound and not self.is_valid():
-            # Filters that were not understood are shown as errors and ignored.
+        if self.page and self.is_bound and not self.is_valid():
+            # On the page, filters that were not understood are shown as errors and ignored.
             queryset = self.queryset.filter(status__in=Flag.OPEN_STATUSES)
         return queryset
 
@@ -89,12 +120,14 @@ class FlagInboxFilterSet(django_filters.FilterSet):
             matches |= Q(**{f"{title}__icontains": value})
         return queryset.filter(matches)
 
-    def filter_status(self, queryset, name, value):
-        if value == ALL:
+    def filter_status(self, queryset, name, values):
+        values = set(values or ())
+        if not values or ALL in values:
             return queryset
-        if value == ACTIVE or not value:
-            return queryset.filter(status__in=Flag.OPEN_STATUSES)
-        return queryset.filter(status=value)
+        statuses = values - {ACTIVE}
+        if ACTIVE in values:
+            statuses |= set(Flag.OPEN_STATUSES)
+        return queryset.filter(status__in=sorted(statuses))
 
     def filter_mine(self, queryset, name, value):
         if not value:
@@ -114,26 +147,6 @@ class MeetingFilterSet(django_filters.FilterSet):
     class Meta:
         model = Meeting
         fields = ["collaboration", "held_after", "held_before"]
-
-
-class FlagFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Flag.Status.choices)
-    band = django_filters.ChoiceFilter(choices=Band.choices)
-    collaboration = IdFilter(field_name="participation__collaboration_id")
-    organisation = IdFilter(field_name="participation__organisation_id")
-    raised_after = django_filters.DateFilter(field_name="raised_on", lookup_expr="gte")
-    raised_before = django_filters.DateFilter(field_name="raised_on", lookup_expr="lte")
-
-    class Meta:
-        model = Flag
-        fields = [
-            "status",
-            "band",
-            "collaboration",
-            "organisation",
-            "raised_after",
-            "raised_before",
-        ]
 
 
 class InterventionFilterSet(django_filters.FilterSet):

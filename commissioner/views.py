@@ -31,7 +31,7 @@ from . import selectors, services
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
 from .backtest import engagement_backtest
 from .engagement import POLICY_FIELDS, SIGNALS
-from .filters import FlagInboxFilterSet
+from .filters import FlagFilterSet
 from .forms import (
     AttendanceForm,
     CheckinForm,
@@ -152,8 +152,11 @@ def scan_now(request):
 @require_GET
 def flag_list(request):
     _require_commissioner(request)
-    filterset = FlagInboxFilterSet(
-        request.GET or None, queryset=selectors.flag_list_for(actor=request.user), request=request
+    filterset = FlagFilterSet(
+        request.GET or None,
+        queryset=selectors.flag_list_for(actor=request.user),
+        request=request,
+        page=True,
     )
     # Keyset pages and a bounded count (commissioner/inbox.py): no page counts every flag.
     page = inbox_page(
@@ -207,10 +210,11 @@ def _flag_row(flag: Flag) -> list:
 def flag_export(request):
     """The flag inbox as CSV, with the same filters (and order) as the page."""
     _require_commissioner(request)
-    filterset = FlagInboxFilterSet(
+    filterset = FlagFilterSet(
         request.GET or None,
         queryset=selectors.flag_list_for(actor=request.user).order_by(*INBOX_ORDER),
         request=request,
+        page=True,
     )
     if filterset.is_bound and not filterset.is_valid():
         return csv_filter_error(filterset)

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import SharedFilterSet
 from core.forms import FilterForm
 
 from .models import Organisation, User
@@ -17,7 +18,7 @@ def _boolean(queryset, name, value: str):
     return queryset.filter(**{name: value == "true"})
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(SharedFilterSet):
     """The organisation directory's filters: the same for the browser list, its CSV export and
     the API (which also has DRF's `search`)."""
 
@@ -38,10 +39,9 @@ class OrganisationFilterSet(django_filters.FilterSet):
         method=_boolean,
     )
 
-    class Meta:
+    class Meta(SharedFilterSet.Meta):
         model = Organisation
         fields = ["q", "kind", "jurisdiction", "is_active"]
-        form = FilterForm
 
     def search(self, queryset, name, value):
         value = value.strip()

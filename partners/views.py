@@ -17,6 +17,7 @@ from core.actors import actor_organisation_id, is_administrator
 from core.csv_export import csv_filter_error, csv_response, day, yes_no
 from core.errors import DomainError
 from core.i18n import supported
+from core.lists import SortableList
 from core.versioning import edit_data, show_refusal, versioned
 from partners.access import may_create_organisation, may_manage_organisation, may_manage_people
 
@@ -39,41 +40,36 @@ def _require_manager(request, organisation) -> None:
         raise PermissionDenied(_("Only administrators and staff of this organisation may do that."))
 
 
-def _directory_sort(request) -> str:
-    sort = request.GET.get("sort", "")
-    return sort if sort in selectors.DIRECTORY_SORTS else selectors.DEFAULT_DIRECTORY_SORT
-
-
 # Directory ----------------------------------------------------------------------------------
+
+
+DIRECTORY = SortableList(
+    filterset_class=OrganisationFilterSet,
+    rows=selectors.organisation_directory_for,
+    orderings=selectors.DIRECTORY_SORTS,
+    default_sort=selectors.DEFAULT_DIRECTORY_SORT,
+    columns=lambda: [
+        ("name", _("Name")),
+        ("short_name", _("Short name")),
+        ("kind", _("Kind")),
+        ("jurisdiction", _("Jurisdiction or region")),
+        (None, _("Parent organisation")),
+        ("is_active", _("Status")),
+    ],
+    page_size=DIRECTORY_PAGE_SIZE,
+    template="partners/organisation_list.html",
+    results_template="partners/partials/organisation_results.html",
+    object_name="organisations",
+)
 
 
 @require_GET
 def organisation_list(request):
-    sort = _directory_sort(request)
-    filterset = OrganisationFilterSet(
-        request.GET or None,
-        queryset=selectors.organisation_directory_for(actor=request.user, sort=sort),
+    return DIRECTORY.render(
+        request,
+        can_create=may_create_organisation(request.user),
+        can_manage_people=may_manage_people(request.user),
     )
-    page = Paginator(filterset.qs, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "filterset": filterset,
-        "page_obj": page,
-        "organisations": page.object_list,
-        "sort": sort,
-        "columns": [
-            ("name", _("Name")),
-            ("short_name", _("Short name")),
-            ("kind", _("Kind")),
-            ("jurisdiction", _("Jurisdiction or region")),
-            (None, _("Parent organisation")),
-            ("is_active", _("Status")),
-        ],
-        "can_create": may_create_organisation(request.user),
-        "can_manage_people": may_manage_people(request.user),
-    }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "partners/partials/organisation_results.html", context)
-    return render(request, "partners/organisation_list.html", context)
 
 
 EXPORT_COLUMNS = [
@@ -112,11 +108,9 @@ def _export_row(organisation) -> list:
 @require_GET
 def organisation_export(request):
     """The directory as CSV, with the same search, filters and sort as the page."""
-    filterset = OrganisationFilterSet(
-        request.GET or None,
-        queryset=selectors.organisation_export_for(
-            actor=request.user, sort=_directory_sort(request)
-        ),
+    filterset = DIRECTORY.filterset(
+        request,
+        selectors.organisation_export_for(actor=request.user, sort=DIRECTORY.sort(request)),
     )
     if filterset.is_bound and not filterset.is_valid():
         return csv_filter_error(filterset)

@@ -21,7 +21,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from agreements import selectors, services
 from agreements.filters import (
     AgreementApiFilterSet,
-    CollaborationApiFilterSet,
+    CollaborationFilterSet,
     GoalApiFilterSet,
     MeasurementApiFilterSet,
     ObligationApiFilterSet,
@@ -137,7 +137,7 @@ class CollaborationViewSet(AgreementsViewSet):
         "partial_update": s.CollaborationUpdateSerializer,
         "transition": s.StatusSerializer,
     }
-    filterset_class = CollaborationApiFilterSet
+    filterset_class = CollaborationFilterSet
     search_fields = ["title", "summary"]
     ordering_fields = ["title", "status", "structure", "start_date", "created_at"]
     ordering = ["title"]

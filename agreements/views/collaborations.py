@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.actors import actor_organisation_id
 from core.errors import DomainError
+from core.lists import SortableList
 from core.versioning import edit_data, show_refusal, versioned
 
 from .. import history, pickers, selectors, services
@@ -31,39 +31,33 @@ from .common import (
     _collaboration,
     _posted,
     _require_manager,
-    _sort,
     _status_choices,
+)
+
+COLLABORATION_LIST = SortableList(
+    filterset_class=CollaborationFilterSet,
+    rows=selectors.collaboration_directory_for,
+    orderings=selectors.COLLABORATION_SORTS,
+    default_sort=selectors.DEFAULT_COLLABORATION_SORT,
+    columns=lambda: [
+        ("title", _("Collaboration")),
+        ("structure", _("Structure")),
+        ("status", _("Status")),
+        ("lead", _("Lead organisation")),
+        (None, _("Commissioner")),
+        ("participants", _("Active participants")),
+        ("start_date", _("Start date")),
+    ],
+    page_size=LIST_PAGE_SIZE,
+    template="agreements/collaboration_list.html",
+    results_template="agreements/partials/collaboration_results.html",
+    object_name="collaborations",
 )
 
 
 @require_GET
 def collaboration_list(request):
-    sort = _sort(request)
-    filterset = CollaborationFilterSet(
-        request.GET or None,
-        queryset=selectors.collaboration_directory_for(actor=request.user, sort=sort),
-        request=request,
-    )
-    page = Paginator(filterset.qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "filterset": filterset,
-        "page_obj": page,
-        "collaborations": page.object_list,
-        "sort": sort,
-        "columns": [
-            ("title", _("Collaboration")),
-            ("structure", _("Structure")),
-            ("status", _("Status")),
-            ("lead", _("Lead organisation")),
-            (None, _("Commissioner")),
-            ("participants", _("Active participants")),
-            ("start_date", _("Start date")),
-        ],
-        "can_create": may_create_collaboration(request.user),
-    }
-    if request.htmx and not request.htmx.boosted:
-        return render(request, "agreements/partials/collaboration_results.html", context)
-    return render(request, "agreements/collaboration_list.html", context)
+    return COLLABORATION_LIST.render(request, can_create=may_create_collaboration(request.user))
 
 
 @require_http_methods(["GET", "POST"])

@@ -37,10 +37,5 @@ def _require_manager(request, collaboration) -> None:
         raise PermissionDenied(_("Only the managers of this collaboration may do that."))
 
 
-def _sort(request) -> str:
-    sort = request.GET.get("sort", "")
-    return sort if sort in selectors.COLLABORATION_SORTS else selectors.DEFAULT_COLLABORATION_SORT
-
-
 def _status_choices(model, statuses) -> list[tuple[str, str]]:
     return [(status, model.Status(status).label) for status in statuses]

@@ -10,15 +10,12 @@ from core.translated import content_languages, language_label_lazy, version_name
 
 from .. import selectors
 from ..filters import CollaborationFilterSet
-from .common import _sort
+from .collaborations import COLLABORATION_LIST
 
 
 def _export_filterset(request) -> CollaborationFilterSet:
-    return CollaborationFilterSet(
-        request.GET or None,
-        queryset=selectors.collaboration_directory_for(actor=request.user, sort=_sort(request)),
-        request=request,
-    )
+    # The list page's filters and sort, over the same rows.
+    return COLLABORATION_LIST.filterset(request)
 
 
 COLLABORATION_EXPORT_COLUMNS = [

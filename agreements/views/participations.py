@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
+from core.filters import MAX_ID
 from core.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact
 
 from .. import pickers, selectors, services
-from ..filters import MAX_ID
 from ..forms import (
     ParticipationForm,
     WithdrawForm,
