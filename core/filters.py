@@ -32,7 +32,8 @@ class IdFilter(django_filters.NumberFilter):
     """An integer id (a decimal or an out-of-range number is a 400, not a silent match); the
     schema states the bounds it enforces."""
 
-    field_class = forms.IntegerField
+    field_class: type[forms.Field] = forms.IntegerField
+    extra: dict
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
