@@ -6,6 +6,23 @@ from . import network_views, views
 
 app_name = "commissioner"
 
+flag_pages = [
+    path("", views.flag_list, name="flag_list"),
+    path("export.csv", views.flag_export, name="flag_export"),
+    path("<int:pk>/", views.flag_detail, name="flag_detail"),
+    path("<int:pk>/acknowledge/", views.flag_acknowledge, name="flag_acknowledge"),
+    path("<int:pk>/resolve/", views.flag_resolve, name="flag_resolve"),
+    path("<int:pk>/interventions/new/", views.intervention_create, name="intervention_create"),
+]
+# A collaboration's commissioner pages, under /commissioner/collaborations/<slug>/.
+collaboration_pages = [
+    path("health/", views.collaboration_health, name="collaboration_health"),
+    path("check-in/", views.checkin_create, name="checkin_create"),
+    path("policy/", views.policy_edit, name="policy_edit"),
+    path("meetings/", views.meeting_list, name="meeting_list"),
+    path("meetings/new/", views.meeting_create, name="meeting_create"),
+]
+
 urlpatterns = [
     path("", views.portfolio, name="portfolio"),
     path("scan/", views.scan_now, name="scan_now"),
@@ -16,30 +33,13 @@ urlpatterns = [
         network_views.network_organisation,
         name="network_organisation",
     ),
-    path("flags/", views.flag_list, name="flag_list"),
-    path("flags/export.csv", views.flag_export, name="flag_export"),
-    path("flags/<int:pk>/", views.flag_detail, name="flag_detail"),
-    path("flags/<int:pk>/acknowledge/", views.flag_acknowledge, name="flag_acknowledge"),
-    path("flags/<int:pk>/resolve/", views.flag_resolve, name="flag_resolve"),
-    path(
-        "flags/<int:pk>/interventions/new/",
-        views.intervention_create,
-        name="intervention_create",
-    ),
+    path("flags/", include(flag_pages)),
     path(
         "interventions/<int:pk>/complete/",
         views.intervention_complete,
         name="intervention_complete",
     ),
-    path(
-        "collaborations/<slug:slug>/health/",
-        views.collaboration_health,
-        name="collaboration_health",
-    ),
-    path("collaborations/<slug:slug>/check-in/", views.checkin_create, name="checkin_create"),
-    path("collaborations/<slug:slug>/policy/", views.policy_edit, name="policy_edit"),
-    path("collaborations/<slug:slug>/meetings/", views.meeting_list, name="meeting_list"),
-    path("collaborations/<slug:slug>/meetings/new/", views.meeting_create, name="meeting_create"),
+    path("collaborations/<slug:slug>/", include(collaboration_pages)),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/attendance/", views.meeting_attendance, name="meeting_attendance"),
     path("", include("commissioner.survey.urls")),
