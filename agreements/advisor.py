@@ -21,6 +21,18 @@ YES, NO, UNSURE = "yes", "no", "unsure"
 ANSWERS = ((YES, _("Yes")), (NO, _("No")), (UNSURE, _("Not sure")))
 
 
+# The flexible default first: with equal points the structure asking least of partners wins.
+# Also the order of the columns of `POINTS`.
+TIE_ORDER = (
+    Structure.COLLABORATIVE_PARTNERSHIP,
+    Structure.CONSORTIUM,
+    Structure.MUTUAL,
+    Structure.QUALITY_NETWORK,
+    Structure.PRIME_CONTRACTOR,
+    Structure.CROWDSOURCING,
+)
+
+
 @dataclass(frozen=True)
 class Question:
     name: str
@@ -32,107 +44,96 @@ class Question:
     reasons: dict[str, Promise] = field(default_factory=dict)
 
 
-QUESTIONS: tuple[Question, ...] = (
-    Question(
-        name="funder_delivers",
-        text=_("Does one body fund or commission the work while others deliver it?"),
-        help=_("For example, a province pays for a service that a contractor runs for it."),
-        points={
-            YES: {Structure.PRIME_CONTRACTOR: 4},
-            NO: {Structure.PRIME_CONTRACTOR: -3},
-        },
-        reasons={
-            YES: _(
-                "One body funds or commissions the work and others deliver it: a prime "
-                "contractor answers to the commissioning bodies and may engage subcontractors."
-            ),
-        },
+# The questions, in the order asked: name, question, help.
+TEXTS = (
+    (
+        "funder_delivers",
+        _("Does one body fund or commission the work while others deliver it?"),
+        _("For example, a province pays for a service that a contractor runs for it."),
     ),
-    Question(
-        name="natural_lead",
-        text=_("Is there a natural lead that the other organisations are happy to follow?"),
-        help=_("An organisation that will hold the money, sign first or speak for the group."),
-        points={
-            YES: {
-                Structure.CONSORTIUM: 3,
-                Structure.QUALITY_NETWORK: 1,
-                Structure.CROWDSOURCING: 1,
-                Structure.MUTUAL: -2,
-            },
-            NO: {
-                Structure.COLLABORATIVE_PARTNERSHIP: 2,
-                Structure.MUTUAL: 1,
-                Structure.CONSORTIUM: -3,
-            },
-        },
-        reasons={
-            YES: _("There is a natural lead: a consortium gives it the lead role."),
-            NO: _(
-                "No organisation is the natural lead: partners work side by side, with at most "
-                "a convenor to bring them together."
-            ),
-        },
+    (
+        "natural_lead",
+        _("Is there a natural lead that the other organisations are happy to follow?"),
+        _("An organisation that will hold the money, sign first or speak for the group."),
     ),
-    Question(
-        name="pooled_equals",
-        text=_("Will the organisations pool ownership as equals, with nobody in charge?"),
-        help=_("Shared assets, shared decisions and shared benefit, one member one voice."),
-        points={
-            YES: {
-                Structure.MUTUAL: 4,
-                Structure.CONSORTIUM: -1,
-                Structure.PRIME_CONTRACTOR: -2,
-            },
-            NO: {Structure.MUTUAL: -3},
-        },
-        reasons={
-            YES: _(
-                "Ownership is pooled among equals: in a mutual structure every member is an "
-                "equal and there is no lead role."
-            ),
-        },
+    (
+        "pooled_equals",
+        _("Will the organisations pool ownership as equals, with nobody in charge?"),
+        _("Shared assets, shared decisions and shared benefit, one member one voice."),
     ),
-    Question(
-        name="open_public",
-        text=_("Are contributions open to the public or to anyone who wants to take part?"),
-        help=_("Residents, volunteers or any organisation may contribute ideas, data or work."),
-        points={
-            YES: {Structure.CROWDSOURCING: 5},
-            NO: {Structure.CROWDSOURCING: -3},
-        },
-        reasons={
-            YES: _(
-                "Contributions are open to the public: one host runs the collaboration and any "
-                "number of contributors take part."
-            ),
-        },
+    (
+        "open_public",
+        _("Are contributions open to the public or to anyone who wants to take part?"),
+        _("Residents, volunteers or any organisation may contribute ideas, data or work."),
     ),
-    Question(
-        name="quality_standard",
-        text=_("Is the main aim a shared standard of quality that every member keeps?"),
-        help=_("For example, common service standards, accreditation or peer review."),
-        points={
-            YES: {Structure.QUALITY_NETWORK: 4},
-            NO: {Structure.QUALITY_NETWORK: -2},
-        },
-        reasons={
-            YES: _(
-                "The aim is a shared quality standard: a quality network has one coordinator "
-                "who keeps the standard and members who meet it."
-            ),
-        },
+    (
+        "quality_standard",
+        _("Is the main aim a shared standard of quality that every member keeps?"),
+        _("For example, common service standards, accreditation or peer review."),
     ),
 )
 
-# The flexible default first: with equal points the structure asking least of partners wins.
-TIE_ORDER = (
-    Structure.COLLABORATIVE_PARTNERSHIP,
-    Structure.CONSORTIUM,
-    Structure.MUTUAL,
-    Structure.QUALITY_NETWORK,
-    Structure.PRIME_CONTRACTOR,
-    Structure.CROWDSOURCING,
-)
+# The points an answer gives each structure, one column a structure in `TIE_ORDER`'s order; an
+# answer not in the table ("not sure") gives none.
+# fmt: off
+POINTS: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    #                           partner-  consor-             quality   prime     crowd-
+    #                           ship      tium      mutual    network   contr.    sourcing
+    ("funder_delivers", YES):  ( 0,        0,        0,        0,        4,        0),
+    ("funder_delivers", NO):   ( 0,        0,        0,        0,       -3,        0),
+    ("natural_lead", YES):     ( 0,        3,       -2,        1,        0,        1),
+    ("natural_lead", NO):      ( 2,       -3,        1,        0,        0,        0),
+    ("pooled_equals", YES):    ( 0,       -1,        4,        0,       -2,        0),
+    ("pooled_equals", NO):     ( 0,        0,       -3,        0,        0,        0),
+    ("open_public", YES):      ( 0,        0,        0,        0,        0,        5),
+    ("open_public", NO):       ( 0,        0,        0,        0,        0,       -3),
+    ("quality_standard", YES): ( 0,        0,        0,        4,        0,        0),
+    ("quality_standard", NO):  ( 0,        0,        0,       -2,        0,        0),
+}
+# fmt: on
+
+# Why an answer points to a structure, said when it weighs for the suggestion (see `suggest`).
+REASONS: dict[tuple[str, str], Promise] = {
+    ("funder_delivers", YES): _(
+        "One body funds or commissions the work and others deliver it: a prime "
+        "contractor answers to the commissioning bodies and may engage subcontractors."
+    ),
+    ("natural_lead", YES): _("There is a natural lead: a consortium gives it the lead role."),
+    ("natural_lead", NO): _(
+        "No organisation is the natural lead: partners work side by side, with at most "
+        "a convenor to bring them together."
+    ),
+    ("pooled_equals", YES): _(
+        "Ownership is pooled among equals: in a mutual structure every member is an "
+        "equal and there is no lead role."
+    ),
+    ("open_public", YES): _(
+        "Contributions are open to the public: one host runs the collaboration and any "
+        "number of contributors take part."
+    ),
+    ("quality_standard", YES): _(
+        "The aim is a shared quality standard: a quality network has one coordinator "
+        "who keeps the standard and members who meet it."
+    ),
+}
+
+
+def _question(name: str, text: Promise, help: Promise) -> Question:
+    return Question(
+        name=name,
+        text=text,
+        help=help,
+        points={
+            answer: {s: p for s, p in zip(TIE_ORDER, row, strict=True) if p}
+            for (question, answer), row in POINTS.items()
+            if question == name
+        },
+        reasons={answer: r for (question, answer), r in REASONS.items() if question == name},
+    )
+
+
+QUESTIONS: tuple[Question, ...] = tuple(_question(*texts) for texts in TEXTS)
+
 BASELINE = {Structure.COLLABORATIVE_PARTNERSHIP: 1}
 DEFAULT_REASON = _(
     "Nothing in your answers calls for a particular structure: a collaborative partnership is "

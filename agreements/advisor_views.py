@@ -45,8 +45,8 @@ def structure_index(request):
 
 @require_GET
 def structure_explainer(request, structure: str):
+    explainer = EXPLAINERS[structure]
+    # The structure's own page, which extends agreements/structure_explainer.html.
     return render(
-        request,
-        "agreements/structure_explainer.html",
-        {"explainer": EXPLAINERS[structure], "others": explainers()},
+        request, explainer.template_name, {"explainer": explainer, "others": explainers()}
     )

@@ -1,6 +1,9 @@
 """Plain-language explainers of the six collaborative structures, one page each
 (/collaborations/structures/<structure>/), linked wherever a structure is named. The roles and
-the rules come from structures.py, so an explainer never disagrees with what the app checks."""
+the rules come from structures.py, so an explainer never disagrees with what the app checks.
+What a structure is (`WHAT`) is said here, since the index and the advisor show it too; the
+rest of its page (when it fits, what to watch for, an example) is prose in its own template,
+agreements/templates/agreements/structures/<structure>.html."""
 
 from __future__ import annotations
 
@@ -17,10 +20,8 @@ from .structures import STRUCTURES, StructureRules
 @dataclass(frozen=True)
 class Explainer:
     structure: str
+    # One or two sentences: what the structure is (the index, the advisor and the page show it).
     what: Promise
-    fits_when: tuple[Promise, ...]
-    watch_for: tuple[Promise, ...]
-    example: Promise
 
     @property
     def label(self) -> str:
@@ -38,116 +39,43 @@ class Explainer:
     def url_part(self) -> str:
         return url_part(self.structure)
 
+    @property
+    def template_name(self) -> str:
+        """The page, whose prose (when the structure fits, what to watch for, an example) is
+        written in its own template: agreements/templates/agreements/structures/."""
+        return f"agreements/structures/{self.structure}.html"
+
     def get_absolute_url(self) -> str:
         return explainer_url(self.structure)
 
 
-EXPLAINERS: dict[str, Explainer] = {
-    Structure.CONSORTIUM: Explainer(
-        structure=Structure.CONSORTIUM,
-        what=_(
-            "Several organisations join forces on one piece of work, and one of them leads: it "
-            "holds the agreement, reports for the group and speaks for it."
-        ),
-        fits_when=(
-            _("One organisation is the natural lead and the others are happy to follow."),
-            _("The partners bring complementary skills to a single project or bid."),
-        ),
-        watch_for=(
-            _("Members can drift when the lead does all the work: agree what each one brings."),
-            _("If the lead leaves, the consortium needs a new one before it can stay active."),
-        ),
-        example=_(
-            "Three municipalities run one transit service, with the largest of them as lead."
-        ),
+WHAT: dict[str, Promise] = {
+    Structure.CONSORTIUM: _(
+        "Several organisations join forces on one piece of work, and one of them leads: it "
+        "holds the agreement, reports for the group and speaks for it."
     ),
-    Structure.COLLABORATIVE_PARTNERSHIP: Explainer(
-        structure=Structure.COLLABORATIVE_PARTNERSHIP,
-        what=_(
-            "Partners work side by side on shared goals, each keeping its own decisions, money "
-            "and staff. A convenor may bring them together, but nobody is in charge."
-        ),
-        fits_when=(
-            _("No organisation is the natural lead."),
-            _("The partners want to coordinate without pooling ownership."),
-        ),
-        watch_for=(
-            _("Without a lead, agree who calls meetings and chases reports (the convenor)."),
-            _("Shared goals need named owners, or progress reports go missing."),
-        ),
-        example=_("A First Nation and a municipality coordinate their emergency planning."),
+    Structure.COLLABORATIVE_PARTNERSHIP: _(
+        "Partners work side by side on shared goals, each keeping its own decisions, money "
+        "and staff. A convenor may bring them together, but nobody is in charge."
     ),
-    Structure.MUTUAL: Explainer(
-        structure=Structure.MUTUAL,
-        what=_(
-            "The members pool ownership and share the benefit as equals: one member, one voice, "
-            "and no lead role at all."
-        ),
-        fits_when=(
-            _("The members will own something together: a facility, a fund, a service."),
-            _("Equality matters more than speed of decision."),
-        ),
-        watch_for=(
-            _(
-                "Decisions by equals take longer: write down how you decide and how you resolve "
-                "disagreements."
-            ),
-            _("A member that stops taking part weakens every decision."),
-        ),
-        example=_("Rural councils jointly own and run a shared records centre."),
+    Structure.MUTUAL: _(
+        "The members pool ownership and share the benefit as equals: one member, one voice, "
+        "and no lead role at all."
     ),
-    Structure.QUALITY_NETWORK: Explainer(
-        structure=Structure.QUALITY_NETWORK,
-        what=_(
-            "Members agree to meet a shared standard of quality; a coordinator keeps the "
-            "standard, reviews members against it and helps them improve."
-        ),
-        fits_when=(
-            _("The aim is a common standard, accreditation or peer review."),
-            _("Each member still delivers its own service."),
-        ),
-        watch_for=(
-            _("The standard needs measurable goals, or the network becomes a mailing list."),
-            _("The coordinator must have the time and the standing to hold members to it."),
-        ),
-        example=_("Regional libraries keep a common service standard, coordinated by one of them."),
+    Structure.QUALITY_NETWORK: _(
+        "Members agree to meet a shared standard of quality; a coordinator keeps the "
+        "standard, reviews members against it and helps them improve."
     ),
-    Structure.PRIME_CONTRACTOR: Explainer(
-        structure=Structure.PRIME_CONTRACTOR,
-        what=_(
-            "One or more commissioning bodies pay for a service; one prime contractor delivers "
-            "it for them and may engage subcontractors, answering for their work."
-        ),
-        fits_when=(
-            _("Those who fund the work are not those who deliver it."),
-            _("One organisation can take responsibility for delivery as a whole."),
-        ),
-        watch_for=(
-            _("Obligations flow both ways: the commissioners' funding as well as the delivery."),
-            _("Subcontractors depend on the prime contractor; watch for them going quiet."),
-        ),
-        example=_(
-            "A province and two councils commission a non-profit to run a youth employment "
-            "service, with local agencies as subcontractors."
-        ),
+    Structure.PRIME_CONTRACTOR: _(
+        "One or more commissioning bodies pay for a service; one prime contractor delivers "
+        "it for them and may engage subcontractors, answering for their work."
     ),
-    Structure.CROWDSOURCING: Explainer(
-        structure=Structure.CROWDSOURCING,
-        what=_(
-            "A host opens the collaboration to contributions from the public or from any "
-            "organisation that wants to take part, and looks after what they contribute."
-        ),
-        fits_when=(
-            _("Contributions are open to anyone: ideas, data, volunteers."),
-            _("The number of contributors is not known in advance."),
-        ),
-        watch_for=(
-            _("The host carries the whole collaboration: plan for it to change hands."),
-            _("Contributors come and go; measure outcomes, not attendance."),
-        ),
-        example=_("A city hosts an open data challenge that residents and firms contribute to."),
+    Structure.CROWDSOURCING: _(
+        "A host opens the collaboration to contributions from the public or from any "
+        "organisation that wants to take part, and looks after what they contribute."
     ),
 }
+EXPLAINERS: dict[str, Explainer] = {s: Explainer(s, what) for s, what in WHAT.items()}
 
 
 def url_part(structure: str) -> str:
