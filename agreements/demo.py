@@ -14,8 +14,11 @@ commissioner's story that have stopped reporting."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from django.utils import timezone
 
@@ -33,8 +36,6 @@ from .models import (
     Signatory,
     Structure,
 )
-
-A, K, U = Agreement.Kind, Obligation.Kind, Obligation.Unit
 
 
 @dataclass
@@ -103,524 +104,61 @@ class CollaborationSpec:
     status: str = Collaboration.Status.ACTIVE
 
 
-COLLABORATIONS = [
-    CollaborationSpec(
-        slug="nv-regional-transit",
-        title="Northern Valley Regional Transit Consortium",
-        structure=Structure.CONSORTIUM,
-        summary="Four municipalities and the regional district run one inter-community bus "
-        "service instead of four partial ones, with the Community Transit Society operating "
-        "the on-demand routes.",
-        vision="Anyone in the Northern Valley can get to work, school and the hospital by "
-        "public transit, whichever community they live in.",
-        members=[
-            ("nvrd", Role.LEAD),
-            ("riverton", Role.MEMBER),
-            ("lakeside", Role.MEMBER),
-            ("cedar-falls", Role.MEMBER),
-            ("cts", Role.MEMBER),
-        ],
-        stopped_reporting={"cedar-falls": 80},
-        goals=[
-            GoalSpec(
-                "Monthly ridership",
-                "Boardings on consortium routes per month",
-                "boardings",
-                "18000",
-                "30000",
-                [
-                    "18400",
-                    "18900",
-                    "19700",
-                    "20100",
-                    "21300",
-                    "22000",
-                    "22600",
-                    "23900",
-                    "24400",
-                    "25100",
-                    "26300",
-                    "26900",
-                ],
-            ),
-            GoalSpec(
-                "On-time performance",
-                "Trips departing within 3 minutes of schedule",
-                "%",
-                "78",
-                "92",
-                ["80", "82", "84", "85"],
-                cadence=SharedGoal.Cadence.QUARTERLY,
-            ),
-        ],
-        agreements=[
-            AgreementSpec(
-                "Regional Transit Service Agreement",
-                A.SERVICE,
-                ("nvrd", "riverton", "lakeside", "cedar-falls"),
-            ),
-            AgreementSpec(
-                "Operating Cost-Sharing Contribution Agreement, Years 2 and 3",
-                A.CONTRIBUTION,
-                ("nvrd", "riverton", "lakeside", "cedar-falls"),
-                unsigned=("cedar-falls",),
-                signed_months_ago=0,
-            ),
-        ],
-        obligations=[
-            ObligationSpec(
-                "riverton",
-                K.FUNDING,
-                "Riverton's annual operating contribution",
-                -75,
-                "420000",
-                U.DOLLARS,
-                met_days_after_due=-5,
-                evidence="EFT 2024-0917, City of Riverton finance",
-            ),
-            ObligationSpec(
-                "lakeside",
-                K.FUNDING,
-                "Lakeside's annual operating contribution",
-                -75,
-                "180000",
-                U.DOLLARS,
-                met_days_after_due=12,
-                evidence="Cheque 10482 deposited by the regional district",
-            ),
-            ObligationSpec(
-                "cedar-falls",
-                K.FUNDING,
-                "Cedar Falls' annual operating contribution",
-                -75,
-                "65000",
-                U.DOLLARS,
-            ),
-            ObligationSpec(
-                "cedar-falls",
-                K.DATA,
-                "Ridership counts from the Cedar Falls exchange",
-                -31,
-                agreement=None,
-            ),
-            ObligationSpec(
-                "cts",
-                K.REPORT,
-                "Quarterly operations report",
-                9,
-                agreement=None,
-            ),
-            ObligationSpec(
-                "riverton",
-                K.STAFF_TIME,
-                "Transit planner seconded to the consortium",
-                12,
-                "0.5",
-                U.FTE,
-            ),
-        ],
-    ),
-    CollaborationSpec(
-        slug="coastal-watershed-partnership",
-        # Bilingual, as the coast's partners write it: each reader gets their own language.
-        title="Coastal Watershed Stewardship Partnership",
-        title_fr="Partenariat d'intendance du bassin versant côtier",
-        structure=Structure.COLLABORATIVE_PARTNERSHIP,
-        summary="Two coastal municipalities, an environmental firm and the university restore "
-        "the estuary and monitor water quality together, convened by the watershed council.",
-        summary_fr="Deux municipalités côtières, une firme en environnement et l'université "
-        "restaurent l'estuaire et surveillent ensemble la qualité de l'eau, à l'initiative du "
-        "conseil du bassin versant.",
-        vision="A swimmable, fishable estuary that the coastal communities look after as one.",
-        vision_fr="Un estuaire où l'on peut se baigner et pêcher, dont les collectivités "
-        "côtières prennent soin ensemble.",
-        members=[
-            ("cwc", Role.CONVENOR),
-            ("eastport", Role.PARTNER),
-            ("hillcrest", Role.PARTNER),
-            ("clearwater", Role.PARTNER),
-            ("uwest", Role.PARTNER),
-        ],
-        goals=[
-            GoalSpec(
-                "Restored riparian habitat",
-                "Hectares of shoreline habitat restored",
-                "hectares",
-                "0",
-                "40",
-                ["4", "9", "15", "22"],
-                cadence=SharedGoal.Cadence.QUARTERLY,
-                title_fr="Habitat riverain restauré",
-                indicator_fr="Hectares d'habitat riverain restaurés",
-            ),
-            GoalSpec(
-                "Safe swimming days",
-                "Beach days meeting the recreational water quality guideline",
-                "days",
-                "41",
-                "90",
-                ["44", "47", "49", "52", "55", "53", "58", "61", "60", "64", "66", "69"],
-                title_fr="Jours de baignade sécuritaire",
-                indicator_fr="Jours de plage conformes à la recommandation sur la qualité des "
-                "eaux récréatives",
-            ),
-        ],
-        agreements=[
-            AgreementSpec(
-                "Estuary Partnership Memorandum of Understanding",
-                A.MOU,
-                ("cwc", "eastport", "hillcrest", "clearwater", "uwest"),
-            ),
-            AgreementSpec(
-                "Water Quality Data-Sharing Agreement",
-                A.DATA_SHARING,
-                ("eastport", "hillcrest", "uwest"),
-                signed_months_ago=8,
-            ),
-        ],
-        obligations=[
-            ObligationSpec(
-                "eastport",
-                K.FUNDING,
-                "Eastport's restoration fund share",
-                -40,
-                "75000",
-                U.DOLLARS,
-                met_days_after_due=-2,
-                evidence="Council motion 2024-118; EFT",
-            ),
-            ObligationSpec(
-                "hillcrest",
-                K.FUNDING,
-                "Hillcrest's restoration fund share",
-                -40,
-                "75000",
-                U.DOLLARS,
-                met_days_after_due=3,
-                evidence="EFT HC-5521",
-            ),
-            ObligationSpec(
-                "uwest",
-                K.DATA,
-                "Monthly sampling results",
-                6,
-                agreement=1,
-            ),
-            ObligationSpec(
-                "clearwater",
-                K.DELIVERABLE,
-                "Phase 2 planting plan",
-                13,
-                "1",
-                U.ITEMS,
-            ),
-        ],
-    ),
-    CollaborationSpec(
-        slug="valley-food-security-mutual",
-        title="Valley Community Food Security Mutual",
-        structure=Structure.MUTUAL,
-        summary="Food banks, two municipalities and Wolf Lake First Nation pool storage, "
-        "transport and purchasing so every community has a stocked pantry.",
-        vision="No household in the valley goes without food for want of a nearby pantry.",
-        members=[
-            ("vfbn", Role.MEMBER),
-            ("riverton", Role.MEMBER),
-            ("lakeside", Role.MEMBER),
-            ("wolf-lake-fn", Role.MEMBER),
-        ],
-        goals=[
-            GoalSpec(
-                "Households served",
-                "Households receiving food support each month",
-                "households",
-                "1200",
-                "2000",
-                [
-                    "1250",
-                    "1290",
-                    "1340",
-                    "1420",
-                    "1480",
-                    "1530",
-                    "1570",
-                    "1600",
-                    "1660",
-                    "1710",
-                    "1740",
-                    "1795",
-                ],
-            ),
-        ],
-        agreements=[
-            AgreementSpec(
-                "Mutual Aid Terms of Reference",
-                A.TERMS_OF_REFERENCE,
-                ("vfbn", "riverton", "lakeside", "wolf-lake-fn"),
-            ),
-        ],
-        obligations=[
-            ObligationSpec(
-                "wolf-lake-fn",
-                K.STAFF_TIME,
-                "Pantry coordinator hours",
-                -20,
-                "320",
-                U.HOURS,
-                met_days_after_due=-1,
-                evidence="Timesheets Jan-Mar, band office",
-            ),
-            ObligationSpec(
-                "lakeside",
-                K.FUNDING,
-                "Lakeside's cold-storage contribution",
-                -12,
-                "25000",
-                U.DOLLARS,
-            ),
-            ObligationSpec(
-                "riverton",
-                K.DELIVERABLE,
-                "Delivery van for the shared route",
-                10,
-                "1",
-                U.ITEMS,
-            ),
-        ],
-    ),
-    CollaborationSpec(
-        slug="westmark-youth-quality-network",
-        title="Westmark Youth Services Quality Network",
-        structure=Structure.QUALITY_NETWORK,
-        summary="The ministry coordinates a network of youth service providers that share "
-        "standards, audit each other and report outcomes the same way.",
-        vision="Young people get the same quality of service from any provider in the network.",
-        members=[
-            ("wmma", Role.COORDINATOR),
-            ("cys", Role.MEMBER),
-            ("hillcrest", Role.MEMBER),
-            ("eastport", Role.MEMBER),
-            ("vha", Role.MEMBER),
-        ],
-        stopped_reporting={"hillcrest": 150},
-        goals=[
-            GoalSpec(
-                "Providers meeting the network standard",
-                "Member programs passing the annual peer audit",
-                "programs",
-                "3",
-                "12",
-                ["4", "6", "7", "9"],
-                cadence=SharedGoal.Cadence.QUARTERLY,
-            ),
-        ],
-        agreements=[
-            AgreementSpec(
-                "Network Terms of Reference",
-                A.TERMS_OF_REFERENCE,
-                ("wmma", "cys", "hillcrest", "eastport", "vha"),
-            ),
-        ],
-        obligations=[
-            ObligationSpec(
-                "hillcrest",
-                K.REPORT,
-                "Peer audit self-assessment",
-                -48,
-            ),
-            ObligationSpec(
-                "cys",
-                K.REPORT,
-                "Peer audit self-assessment",
-                -48,
-                met_days_after_due=-6,
-                evidence="Self-assessment v2 submitted to the ministry portal",
-            ),
-            ObligationSpec(
-                "vha",
-                K.DATA,
-                "Referral outcomes extract",
-                4,
-            ),
-        ],
-    ),
-    CollaborationSpec(
-        slug="nv-rural-broadband",
-        title="Northern Valley Rural Broadband Delivery",
-        structure=Structure.PRIME_CONTRACTOR,
-        summary="Riverton, Lakeside and Infrastructure Canada commission one prime contractor "
-        "to bring fibre to rural households, with a subcontractor for the network design.",
-        vision="Every rural household in the valley has a reliable 50/10 Mbps connection.",
-        members=[
-            ("riverton", Role.COMMISSIONING_BODY),
-            ("lakeside", Role.COMMISSIONING_BODY),
-            ("infc", Role.COMMISSIONING_BODY),
-            ("northbridge", Role.PRIME_CONTRACTOR),
-            ("pinecrest", Role.SUBCONTRACTOR),
-        ],
-        goals=[
-            GoalSpec(
-                "Households connected",
-                "Rural households passed by fibre and able to subscribe",
-                "households",
-                "0",
-                "4200",
-                [
-                    "120",
-                    "310",
-                    "540",
-                    "800",
-                    "1020",
-                    "1300",
-                    "1610",
-                    "1880",
-                    "2150",
-                    "2390",
-                    "2600",
-                    "2870",
-                ],
-            ),
-        ],
-        agreements=[
-            AgreementSpec(
-                "Rural Broadband Prime Contract",
-                A.PRIME_CONTRACT,
-                ("riverton", "lakeside", "infc", "northbridge"),
-                signed_months_ago=12,
-            ),
-            AgreementSpec(
-                "Network Design Subcontract",
-                A.SUBCONTRACT,
-                ("northbridge", "pinecrest"),
-                signed_months_ago=11,
-            ),
-        ],
-        obligations=[
-            ObligationSpec(
-                "infc",
-                K.FUNDING,
-                "Universal Broadband Fund instalment 2",
-                -60,
-                "1500000",
-                U.DOLLARS,
-                met_days_after_due=4,
-                evidence="UBF payment 77-2291",
-            ),
-            ObligationSpec(
-                "northbridge",
-                K.REPORT,
-                "Quarterly build progress report",
-                -18,
-            ),
-            ObligationSpec(
-                "pinecrest",
-                K.DELIVERABLE,
-                "Phase 3 network design package",
-                11,
-                "1",
-                U.ITEMS,
-                agreement=1,
-            ),
-            ObligationSpec(
-                "lakeside",
-                K.FUNDING,
-                "Lakeside's capital contribution",
-                14,
-                "250000",
-                U.DOLLARS,
-            ),
-        ],
-    ),
-    CollaborationSpec(
-        slug="wolf-lake-housing-ideas",
-        title="Wolf Lake Housing Ideas Challenge",
-        structure=Structure.CROWDSOURCING,
-        summary="The housing corporation hosts an open challenge for affordable, northern-ready "
-        "housing designs; the First Nation, the university and others contribute ideas and "
-        "prototypes.",
-        vision="Homes built with and for the community, designed for its climate and culture.",
-        members=[
-            ("whc", Role.HOST),
-            ("wolf-lake-fn", Role.CONTRIBUTOR),
-            ("uwest", Role.CONTRIBUTOR),
-            ("pinecrest", Role.CONTRIBUTOR),
-            ("westmark", Role.CONTRIBUTOR),
-        ],
-        goals=[
-            GoalSpec(
-                "Design submissions",
-                "Eligible design submissions received",
-                "submissions",
-                "0",
-                "60",
-                ["8", "19", "31", "44"],
-                cadence=SharedGoal.Cadence.QUARTERLY,
-            ),
-        ],
-        agreements=[
-            AgreementSpec(
-                "Challenge Participation Terms",
-                A.TERMS_OF_REFERENCE,
-                ("whc", "wolf-lake-fn", "uwest"),
-                signed_months_ago=9,
-            ),
-        ],
-        obligations=[
-            ObligationSpec(
-                "westmark",
-                K.FUNDING,
-                "Provincial prize fund",
-                -30,
-                "200000",
-                U.DOLLARS,
-                met_days_after_due=-10,
-                evidence="Treasury Board minute TB-24-311",
-            ),
-            ObligationSpec(
-                "uwest",
-                K.STAFF_TIME,
-                "Jury of design faculty",
-                8,
-                "60",
-                U.HOURS,
-            ),
-        ],
-    ),
-    # Written in French only, as Beaulac's partners work: an English reader sees the French text,
-    # marked as such. Still forming, so nothing is measured or scanned yet.
-    CollaborationSpec(
-        slug="securite-incendie-de-la-baie",
-        title="",
-        title_fr="Entente intermunicipale de sécurité incendie de la Baie",
-        structure=Structure.CONSORTIUM,
-        status=Collaboration.Status.FORMING,
-        summary="",
-        summary_fr="Beaulac, Eastport et Hillcrest mettent en commun leurs casernes, leurs "
-        "camions-échelles et la formation de leurs pompiers volontaires.",
-        vision="",
-        vision_fr="Des secours en moins de dix minutes partout sur la côte, quelle que soit la "
-        "municipalité.",
-        members=[
-            ("beaulac", Role.LEAD),
-            ("eastport", Role.MEMBER),
-            ("hillcrest", Role.MEMBER),
-        ],
-        started_months_ago=0,
-        goals=[
-            GoalSpec(
-                "",
-                "",
-                "minutes",
-                "14",
-                "10",
-                [],
-                cadence=SharedGoal.Cadence.QUARTERLY,
-                title_fr="Délai d'intervention",
-                indicator_fr="Minutes entre l'appel et l'arrivée du premier véhicule, médiane",
-            ),
-        ],
-    ),
-]
+# The demo's content is data, in demo_data.json next to this module: one object per
+# collaboration with the fields of the specs above (a field left out takes its default; a member
+# is {"organisation": slug, "role": role}) and the choices as their stored values ("consortium",
+# "lead", "deliverable"). The coast's partnership gives every text in English and French;
+# Beaulac's fire-service consortium, still forming, in French only (its English texts are "": an
+# English reader sees the French, marked as such), and nothing is measured or scanned there yet.
+DATA_FILE = Path(__file__).with_name("demo_data.json")
+
+
+def _goal(data: dict[str, Any]) -> GoalSpec:
+    cadence = SharedGoal.Cadence(data.get("cadence", SharedGoal.Cadence.MONTHLY))
+    return GoalSpec(**data | {"cadence": cadence})
+
+
+def _agreement(data: dict[str, Any]) -> AgreementSpec:
+    return AgreementSpec(
+        **data
+        | {
+            "kind": Agreement.Kind(data["kind"]),
+            "signatories": tuple(data["signatories"]),
+            "unsigned": tuple(data.get("unsigned", ())),
+        }
+    )
+
+
+def _obligation(data: dict[str, Any]) -> ObligationSpec:
+    unit = data.get("unit", "")
+    return ObligationSpec(
+        **data
+        | {"kind": Obligation.Kind(data["kind"]), "unit": Obligation.Unit(unit) if unit else ""}
+    )
+
+
+def _collaboration(data: dict[str, Any]) -> CollaborationSpec:
+    return CollaborationSpec(
+        **data
+        | {
+            "structure": Structure(data["structure"]),
+            "status": Collaboration.Status(data.get("status", Collaboration.Status.ACTIVE)),
+            "members": [
+                (member["organisation"], Role(member["role"])) for member in data["members"]
+            ],
+            "goals": [_goal(goal) for goal in data.get("goals", [])],
+            "agreements": [_agreement(agreement) for agreement in data.get("agreements", [])],
+            "obligations": [_obligation(obligation) for obligation in data.get("obligations", [])],
+        }
+    )
+
+
+def load(path: Path = DATA_FILE) -> list[CollaborationSpec]:
+    """The demo collaborations described in `path` (demo_data.json by default)."""
+    return [_collaboration(data) for data in json.loads(path.read_text(encoding="utf-8"))]
+
+
+COLLABORATIONS = load()
 
 
 def _months_ago(today: dt.date, months: int) -> dt.date:

@@ -131,3 +131,24 @@ def test_seeding_twice_changes_nothing(seeded):
 def test_without_the_partners_demo_nothing_is_created():
     assert "skipped" in demo.seed()
     assert not Collaboration.objects.exists()
+
+
+def test_the_demo_content_is_read_from_its_data_file(tmp_path):
+    """demo_data.json holds the specs' fields by name and the choices as their stored values;
+    the loader turns them back into the choices and refuses a field the specs do not have."""
+    coast = next(spec for spec in demo.load() if spec.slug == "coastal-watershed-partnership")
+    assert coast.structure is Structure.COLLABORATIVE_PARTNERSHIP
+    assert coast.members[0] == ("cwc", "convenor")
+    assert coast.goals[0].cadence is SharedGoal.Cadence.QUARTERLY
+    assert coast.agreements[1].signatories == ("eastport", "hillcrest", "uwest")
+    assert coast.obligations[0].unit is Obligation.Unit.DOLLARS
+    assert coast.obligations[2].agreement == 1
+    assert [spec.slug for spec in demo.load()] == [spec.slug for spec in demo.COLLABORATIONS]
+
+    typo = tmp_path / "demo_data.json"
+    typo.write_text(
+        '[{"slug": "x", "title": "X", "structure": "mutual", "summary": "",'
+        ' "vision": "", "members": [], "colour": "red"}]'
+    )
+    with pytest.raises(TypeError, match="colour"):
+        demo.load(typo)
