@@ -36,6 +36,8 @@ def model_field(
     form asks otherwise, and each says why. `blank_label` names the empty choice ("Choose…"
     rather than dashes); `rows`: a text area of that many rows. A date is the browser's picker."""
     field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a field to fill in")
     options: dict = {}
     if isinstance(field, models.TextField):
         options["max_length"] = field.max_length or MAX_TEXT
@@ -45,18 +47,20 @@ def model_field(
         options |= {"max_value": largest, "min_value": -largest}
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
         options["widget"] = DateInput()
-    if field.is_relation:
+    if isinstance(field, models.ForeignKey):
         # The view gives the choices in the reader's scope; never the whole table by default.
-        options["queryset"] = field.related_model._default_manager.none()
+        options["queryset"] = field.remote_field.model._default_manager.none()
     if field.has_default() and callable(field.default):
         # A default worked out on saving (today) is the service's to fill in; not shown.
         options |= {"initial": None, "show_hidden_initial": False}
     if rows is not None:
         options["widget"] = forms.Textarea(attrs={"rows": rows})
     form_field = field.formfield(**(options | overrides))
-    if blank_label is not None:
-        choices = [choice for choice in form_field.choices if choice[0] != ""]
-        form_field.choices = [("", blank_label), *choices]
+    if form_field is None:
+        raise TypeError(f"{model.__name__}.{name} has no form field (not editable)")
+    if isinstance(form_field, forms.ChoiceField) and blank_label is not None:
+        declared: list = list(form_field.choices)  # type: ignore[arg-type]
+        form_field.choices = [("", blank_label), *(c for c in declared if c[0] != "")]
     return form_field
 
 
