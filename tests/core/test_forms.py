@@ -53,75 +53,52 @@ def _attendance_row():
 # Form fields named as a model field but not holding its value: the password typed, not its hash.
 NOT_THE_MODEL_FIELD = {"password"}
 
+
+def _none(**choices):
+    """The views' keyword arguments giving choices: here each an empty queryset of its model."""
+    return lambda: {name: model.objects.none() for name, model in choices.items()}
+
+
+ORGANISATIONS = _none(organisation_choices=Organisation)
+
 # Every browser form: how to make one (the views' keyword arguments) and the models it fills.
 FORMS: dict[type[forms.Form], tuple] = {
     agreement_forms.CollaborationForm: (
-        lambda: {
-            "lead_choices": Organisation.objects.none(),
-            "commissioner_choices": User.objects.none(),
-        },
+        _none(lead_choices=Organisation, commissioner_choices=User),
         [Collaboration],
     ),
     agreement_forms.StatusForm: (lambda: {"choices": []}, []),
     agreement_forms.ParticipationForm: (
         lambda: {
             "structure": Structure.CONSORTIUM,
-            "organisation_choices": Organisation.objects.none(),
-            "contact_choices": Contact.objects.none(),
+            **_none(organisation_choices=Organisation, contact_choices=Contact)(),
         },
         [Participation],
     ),
     agreement_forms.WithdrawForm: (dict, [Participation]),
     agreement_forms.GoalForm: (dict, [SharedGoal]),
-    agreement_forms.MeasurementForm: (
-        lambda: {"organisation_choices": Organisation.objects.none()},
-        [Measurement],
-    ),
+    agreement_forms.MeasurementForm: (ORGANISATIONS, [Measurement]),
     agreement_forms.MeasurementCorrectForm: (dict, [Measurement]),
     agreement_forms.MeasurementWithdrawForm: (dict, [Measurement]),
-    agreement_forms.AgreementForm: (
-        lambda: {"signatory_choices": Organisation.objects.none()},
-        [Agreement],
-    ),
-    agreement_forms.SignForm: (
-        lambda: {"organisation_choices": Organisation.objects.none(), "paper": True},
-        [Signatory],
-    ),
+    agreement_forms.AgreementForm: (_none(signatory_choices=Organisation), [Agreement]),
+    agreement_forms.SignForm: (lambda: {**ORGANISATIONS(), "paper": True}, [Signatory]),
     agreement_forms.ObligationForm: (
-        lambda: {
-            "organisation_choices": Organisation.objects.none(),
-            "agreement_choices": Agreement.objects.none(),
-        },
+        _none(organisation_choices=Organisation, agreement_choices=Agreement),
         [Obligation],
     ),
     agreement_forms.MarkMetForm: (dict, [Obligation]),
     agreement_forms.WaiveForm: (dict, [Obligation]),
-    partner_forms.OrganisationForm: (
-        lambda: {"parent_choices": Organisation.objects.none()},
-        [Organisation],
-    ),
+    partner_forms.OrganisationForm: (_none(parent_choices=Organisation), [Organisation]),
     partner_forms.ContactForm: (dict, [Contact]),
     partner_forms.ApiTokenIssueForm: (dict, [ApiToken]),
-    partner_forms.PersonForm: (
-        lambda: {"organisation_choices": Organisation.objects.none()},
-        [User, StaffMembership],
-    ),
-    partner_forms.PersonCreateForm: (
-        lambda: {"organisation_choices": Organisation.objects.none()},
-        [User, StaffMembership],
-    ),
-    partner_forms.PersonEditForm: (
-        lambda: {"organisation_choices": Organisation.objects.none()},
-        [User, StaffMembership],
-    ),
+    partner_forms.PersonForm: (ORGANISATIONS, [User, StaffMembership]),
+    partner_forms.PersonCreateForm: (ORGANISATIONS, [User, StaffMembership]),
+    partner_forms.PersonEditForm: (ORGANISATIONS, [User, StaffMembership]),
     import_forms.ImportUploadForm: (dict, [ImportRun]),
     commissioner_forms.InterventionForm: (dict, [Intervention]),
     commissioner_forms.ResolveForm: (dict, [Flag]),
     commissioner_forms.OutcomeForm: (dict, [Intervention]),
-    commissioner_forms.CheckinForm: (
-        lambda: {"participations": Participation.objects.none()},
-        [Activity],
-    ),
+    commissioner_forms.CheckinForm: (_none(participations=Participation), [Activity]),
     commissioner_forms.MeetingForm: (dict, [Meeting]),
     commissioner_forms.AttendanceForm: (lambda: {"rows": [_attendance_row()]}, [Attendance]),
     commissioner_forms.PolicyForm: (dict, [EngagementPolicy]),
