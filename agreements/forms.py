@@ -22,6 +22,7 @@ from .models import (
 from .structures import role_choices
 
 CHOOSE = _("Choose…")
+STARTING_STATUSES = (Participation.Status.ACTIVE, Participation.Status.INVITED)
 
 
 class AgreementsForm(AccessibleForm):
@@ -100,12 +101,12 @@ class ParticipationForm(AgreementsForm):
     organisation = OrganisationChoiceField(label=_("Organisation"), scope="new-participants")
     # The structure's roles only (set in __init__).
     role = model_field(Participation, "role")
-    # A participation starts active or invited; withdrawing is its own form.
-    status = model_field(Participation, "status")
-    status.choices = [
-        (status_, status_.label)
-        for status_ in (Participation.Status.ACTIVE, Participation.Status.INVITED)
-    ]
+    status = model_field(
+        Participation,
+        "status",
+        # A participation starts active or invited; withdrawing is its own form.
+        choices=[(status, status.label) for status in STARTING_STATUSES],
+    )
     contact = model_field(
         Participation,
         "contact",

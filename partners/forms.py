@@ -93,7 +93,8 @@ class ApiTokenIssueForm(AccessibleForm):
 
 class PersonForm(AccessibleForm):
     first_name = model_field(User, "first_name")
-    last_name = model_field(User, "last_name")
+    # « Nom de famille » in French: Django's catalogue says « Nom » for its "last name".
+    last_name = model_field(User, "last_name", label=_("Last name"))
     # Django's "email address"; CollabHub says "e-mail" everywhere.
     email = model_field(User, "email", label=_("E-mail"))
     role = model_field(User, "role")
