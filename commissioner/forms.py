@@ -53,8 +53,8 @@ class OutcomeForm(AccessibleForm):
 
 
 class CheckinForm(AccessibleForm):
-    participation = forms.ModelChoiceField(
-        label=_("Partner"), queryset=None, empty_label=_("Choose…")
+    participation = model_field(
+        Activity, "participation", label=_("Partner"), empty_label=_("Choose…")
     )
     description = model_field(
         Activity,
