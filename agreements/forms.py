@@ -5,33 +5,24 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.fields import MAX_AMOUNT
-from core.forms import AccessibleForm
-from partners.models import Contact, Organisation
+from core.forms import AccessibleForm, DateInput, model_field
+from partners.models import Organisation
 from partners.pickers import OrganisationChoiceField, UserChoiceField
 
 from .documents import check_agreement_document, max_upload_megabytes
-from .models import Agreement, Obligation, Participation, SharedGoal, Structure
+from .models import (
+    Agreement,
+    Collaboration,
+    Measurement,
+    Obligation,
+    Participation,
+    SharedGoal,
+    Signatory,
+)
 from .structures import role_choices
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-def _amount_field(label, *, required=True, help_text=""):
-    return forms.DecimalField(
-        label=label,
-        max_digits=14,
-        decimal_places=2,
-        max_value=MAX_AMOUNT,
-        min_value=-MAX_AMOUNT,
-        required=required,
-        help_text=help_text,
-    )
+CHOOSE = _("Choose…")
+STARTING_STATUSES = (Participation.Status.ACTIVE, Participation.Status.INVITED)
 
 
 class AgreementsForm(AccessibleForm):
@@ -46,15 +37,17 @@ class AgreementsForm(AccessibleForm):
 
 class CollaborationForm(AgreementsForm):
     # Title, summary and shared vision: one field per language (add_versions, below).
-    slug = forms.SlugField(
-        label=_("Slug"),
-        max_length=80,
+    slug = model_field(
+        Collaboration,
+        "slug",
+        # Optional here: the service makes one from the title.
         required=False,
         help_text=_("Used in web addresses. Leave empty to make one from the title."),
     )
-    structure = forms.ChoiceField(
-        label=_("Structure"),
-        choices=[("", _("Choose…")), *Structure.choices],
+    structure = model_field(
+        Collaboration,
+        "structure",
+        blank_label=CHOOSE,
         help_text=_("Which collaborative model this is; each has its own roles and rules."),
     )
     lead_organisation = OrganisationChoiceField(label=_("Lead organisation"), scope="lead")
@@ -65,27 +58,18 @@ class CollaborationForm(AgreementsForm):
         empty_label=_("None"),
         help_text=_("The Collaboration Commissioner who watches this partnership."),
     )
-    start_date = forms.DateField(label=_("Start date"), required=False, widget=DateInput())
-    planned_end_date = forms.DateField(
-        label=_("Planned end date"), required=False, widget=DateInput()
-    )
+    start_date = model_field(Collaboration, "start_date")
+    planned_end_date = model_field(Collaboration, "planned_end_date")
 
     def __init__(self, *args, lead_choices, commissioner_choices, collaboration=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_versions("title", _("Title"), before="slug", max_length=200, one_required=True)
+        self.add_versions(Collaboration, "title", before="slug", one_required=True)
+        self.add_versions(Collaboration, "summary", before="start_date", rows=3)
         self.add_versions(
-            "summary",
-            _("Summary"),
-            before="start_date",
-            max_length=20_000,
-            widget=forms.Textarea(attrs={"rows": 3}),
-        )
-        self.add_versions(
+            Collaboration,
             "shared_vision",
-            _("Shared vision"),
             before="start_date",
-            max_length=20_000,
-            widget=forms.Textarea(attrs={"rows": 4}),
+            rows=4,
             help_text=_("What the partners want to achieve together, in their own words."),
         )
         self.fields["lead_organisation"].queryset = lead_choices
@@ -110,29 +94,31 @@ class StatusForm(AgreementsForm):
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Choose…")), *choices]
+        self.fields["status"].choices = [("", CHOOSE), *choices]
 
 
 class ParticipationForm(AgreementsForm):
     organisation = OrganisationChoiceField(label=_("Organisation"), scope="new-participants")
-    role = forms.ChoiceField(label=_("Role"))
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=[
-            (Participation.Status.ACTIVE, Participation.Status.ACTIVE.label),
-            (Participation.Status.INVITED, Participation.Status.INVITED.label),
-        ],
-        initial=Participation.Status.ACTIVE,
+    # The structure's roles only (set in __init__).
+    role = model_field(Participation, "role")
+    status = model_field(
+        Participation,
+        "status",
+        # A participation starts active or invited; withdrawing is its own form.
+        choices=[(status, status.label) for status in STARTING_STATUSES],
     )
-    contact = forms.ModelChoiceField(
-        label=_("Named contact"),
-        queryset=Contact.objects.none(),
-        required=False,
+    contact = model_field(
+        Participation,
+        "contact",
         empty_label=_("The organisation's primary contact"),
         help_text=_("Who speaks for the organisation in this collaboration."),
     )
-    joined_on = forms.DateField(
-        label=_("Joined on"), required=False, widget=DateInput(), help_text=_("Today if empty.")
+    joined_on = model_field(
+        Participation,
+        "joined_on",
+        # Optional here: the service takes today.
+        required=False,
+        help_text=_("Today if empty."),
     )
 
     def __init__(
@@ -145,7 +131,7 @@ class ParticipationForm(AgreementsForm):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", _("Choose…")), *role_choices(structure)]
+        self.fields["role"].choices = [("", CHOOSE), *role_choices(structure)]
         if organisation_choices is None:
             del self.fields["organisation"]
         else:
@@ -156,33 +142,25 @@ class ParticipationForm(AgreementsForm):
 
 
 class WithdrawForm(AgreementsForm):
-    left_on = forms.DateField(
-        label=_("Left on"), required=False, widget=DateInput(), help_text=_("Today if empty.")
-    )
+    left_on = model_field(Participation, "left_on", help_text=_("Today if empty."))
 
 
 class GoalForm(AgreementsForm):
     # Title and indicator: one field per language (add_versions, below).
-    unit = forms.CharField(
-        label=_("Unit"), max_length=50, help_text=_("e.g. households, %, tonnes")
-    )
-    baseline = _amount_field(_("Baseline"))
-    target = _amount_field(_("Target"))
-    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
-    cadence = forms.ChoiceField(
-        label=_("Reporting cadence"),
-        choices=SharedGoal.Cadence.choices,
-        initial=SharedGoal.Cadence.QUARTERLY,
-    )
+    unit = model_field(SharedGoal, "unit", help_text=_("e.g. households, %, tonnes"))
+    # Asked for, not suggested: the model's 0 is for rows made without a baseline (the API's).
+    baseline = model_field(SharedGoal, "baseline", initial=None)
+    target = model_field(SharedGoal, "target")
+    target_date = model_field(SharedGoal, "target_date")
+    cadence = model_field(SharedGoal, "cadence")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_versions("title", _("Title"), before="unit", max_length=200, one_required=True)
+        self.add_versions(SharedGoal, "title", before="unit", one_required=True)
         self.add_versions(
+            SharedGoal,
             "indicator",
-            _("Indicator"),
             before="unit",
-            max_length=200,
             one_required=True,
             help_text=_("What is measured, e.g. “Households with curbside organics collection”."),
         )
@@ -202,15 +180,15 @@ class GoalForm(AgreementsForm):
 
 
 class MeasurementForm(AgreementsForm):
-    value = _amount_field(_("Value"))
-    period_end = forms.DateField(label=_("Period ending"), widget=DateInput())
-    reported_by_organisation = forms.ModelChoiceField(
-        label=_("Reported by"), queryset=Organisation.objects.none(), empty_label=_("Choose…")
+    value = model_field(Measurement, "value")
+    period_end = model_field(Measurement, "period_end")
+    reported_by_organisation = model_field(
+        Measurement, "reported_by_organisation", label=_("Reported by"), empty_label=CHOOSE
     )
-    evidence = forms.CharField(
-        label=_("Evidence note"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
+    evidence = model_field(
+        Measurement,
+        "evidence",
+        rows=3,
         help_text=_("Where the figure comes from, e.g. “Q3 collection report, page 4”."),
     )
 
@@ -223,12 +201,14 @@ class MeasurementForm(AgreementsForm):
 
 
 class MeasurementCorrectForm(AgreementsForm):
-    value = _amount_field(_("Corrected value"))
-    period_end = forms.DateField(label=_("Period ending"), widget=DateInput())
-    reason = forms.CharField(
-        label=_("Reason for the correction"),
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    value = model_field(Measurement, "value", label=_("Corrected value"))
+    period_end = model_field(Measurement, "period_end")
+    reason = model_field(
+        Measurement,
+        "correction_reason",
+        # Required: a correction says why.
+        required=True,
+        rows=3,
         help_text=_("Kept in the measurement's history, e.g. “Typo: 1,250 not 125”."),
     )
 
@@ -246,31 +226,34 @@ class MeasurementCorrectForm(AgreementsForm):
 
 
 class MeasurementWithdrawForm(AgreementsForm):
-    reason = forms.CharField(
-        label=_("Reason for the withdrawal"),
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = model_field(
+        Measurement,
+        "withdrawn_reason",
+        # Required: a withdrawal says why.
+        required=True,
+        rows=3,
         help_text=_("Why it was reported in error; kept in the measurement's history."),
     )
 
 
 class AgreementForm(AgreementsForm):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Choose…")), *Agreement.Kind.choices])
-    version = forms.IntegerField(label=_("Version"), min_value=1, max_value=1000, initial=1)
-    effective_date = forms.DateField(
-        label=_("Effective date"),
-        required=False,
-        widget=DateInput(),
+    title = model_field(Agreement, "title")
+    kind = model_field(Agreement, "kind", blank_label=CHOOSE)
+    # Bounds of the input's shape: a version numbered from 1, a notice of at most ten years.
+    version = model_field(Agreement, "version", min_value=1, max_value=1000)
+    effective_date = model_field(
+        Agreement,
+        "effective_date",
         help_text=_("Leave empty: the agreement takes effect the day the last signatory signs."),
     )
-    expiry_date = forms.DateField(label=_("Expiry date"), required=False, widget=DateInput())
-    renewal_notice_days = forms.IntegerField(
-        label=_("Renewal notice period (days)"), min_value=0, max_value=3650, initial=90
-    )
-    document = forms.FileField(
-        label=_("Document"),
-        required=False,
+    expiry_date = model_field(Agreement, "expiry_date")
+    renewal_notice_days = model_field(Agreement, "renewal_notice_days", max_value=3650)
+    document = model_field(
+        Agreement,
+        "document",
+        # The column's length bounds the stored path, which the storage shortens to fit: a long
+        # file name is not refused.
+        max_length=None,
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".pdf,.docx,.odt,application/pdf,"
@@ -314,22 +297,16 @@ class AgreementForm(AgreementsForm):
 
 
 class SignForm(AgreementsForm):
-    organisation = forms.ModelChoiceField(
-        label=_("Signing organisation"),
-        queryset=Organisation.objects.none(),
-        empty_label=_("Choose…"),
+    organisation = model_field(
+        Signatory, "organisation", label=_("Signing organisation"), empty_label=CHOOSE
     )
-    signed_by_name = forms.CharField(
-        label=_("Signed by"),
-        max_length=150,
-        required=False,
+    signed_by_name = model_field(
+        Signatory,
+        "signed_by_name",
         help_text=_("The name of the person who signed; yours if empty."),
     )
-    signed_by_title = forms.CharField(
-        label=_("Signer's title"),
-        max_length=150,
-        required=False,
-        help_text=_("For example: Chief Administrative Officer."),
+    signed_by_title = model_field(
+        Signatory, "signed_by_title", help_text=_("For example: Chief Administrative Officer.")
     )
     signed_on = forms.DateField(
         label=_("Signed on"),
@@ -350,28 +327,15 @@ class SignForm(AgreementsForm):
 
 
 class ObligationForm(AgreementsForm):
-    organisation = forms.ModelChoiceField(label=_("Owed by"), queryset=Organisation.objects.none())
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("Choose…")), *Obligation.Kind.choices]
-    )
-    description = forms.CharField(label=_("Description"), max_length=300)
-    quantity = forms.DecimalField(
-        label=_("Quantity"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        required=False,
-    )
-    unit = forms.ChoiceField(
-        label=_("Unit"), choices=[("", _("None")), *Obligation.Unit.choices], required=False
-    )
-    due_date = forms.DateField(label=_("Due date"), widget=DateInput())
-    agreement = forms.ModelChoiceField(
-        label=_("Under the agreement"),
-        queryset=Agreement.objects.none(),
-        required=False,
-        empty_label=_("None"),
+    organisation = model_field(Obligation, "organisation", label=_("Owed by"))
+    kind = model_field(Obligation, "kind", blank_label=CHOOSE)
+    description = model_field(Obligation, "description")
+    # Not negative (the model's obligation_quantity_not_negative constraint).
+    quantity = model_field(Obligation, "quantity", min_value=0)
+    unit = model_field(Obligation, "unit", blank_label=_("None"))
+    due_date = model_field(Obligation, "due_date")
+    agreement = model_field(
+        Obligation, "agreement", label=_("Under the agreement"), empty_label=_("None")
     )
 
     def __init__(self, *args, organisation_choices, agreement_choices, **kwargs):
@@ -396,16 +360,19 @@ DOCUMENT_ACCEPT = (
 
 
 class MarkMetForm(AgreementsForm):
-    evidence = forms.CharField(
-        label=_("Evidence"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+    evidence = model_field(
+        Obligation,
+        "evidence",
+        # Required: marking met says how.
+        required=True,
+        rows=4,
         help_text=_("How it was met, e.g. a payment reference or the report's title and date."),
     )
     # Labels that do not repeat "Evidence", so the description's label stays unique.
-    evidence_url = forms.URLField(
+    evidence_url = model_field(
+        Obligation,
+        "evidence_url",
         label=_("Web link"),
-        max_length=500,
-        required=False,
         assume_scheme="https",
         help_text=_("Optional: where the proof can be read online (http or https)."),
     )
@@ -432,8 +399,13 @@ class MarkMetForm(AgreementsForm):
 
 
 class WaiveForm(AgreementsForm):
-    reason = forms.CharField(
+    # Kept as the obligation's evidence (agreements.services.obligation_waive).
+    reason = model_field(
+        Obligation,
+        "evidence",
         label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        # Required: a waiver says why.
+        required=True,
+        rows=3,
         help_text=_("Why the organisation no longer owes this."),
     )

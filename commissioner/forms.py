@@ -7,17 +7,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, model_field
 
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
-from .models import Attendance, EngagementPolicy, Intervention
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+from .models import Activity, Attendance, EngagementPolicy, Flag, Intervention, Meeting
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -28,28 +21,25 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class InterventionForm(AccessibleForm):
-    kind = forms.ChoiceField(
-        label=_("Kind of intervention"),
-        choices=[("", _("Choose…")), *Intervention.Kind.choices],
+    kind = model_field(
+        Intervention, "kind", label=_("Kind of intervention"), blank_label=_("Choose…")
     )
-    description = forms.CharField(
-        label=_("What was done or is planned"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    description = model_field(
+        Intervention, "description", label=_("What was done or is planned"), rows=3
     )
-    due_date = forms.DateField(
-        label=_("Due date"),
-        required=False,
-        widget=DateInput(),
-        help_text=_("When it should be done by, if it is planned."),
+    due_date = model_field(
+        Intervention, "due_date", help_text=_("When it should be done by, if it is planned.")
     )
 
 
 class ResolveForm(AccessibleForm):
-    note = forms.CharField(
+    note = model_field(
+        Flag,
+        "resolution_note",
         label=_("How was it resolved?"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        # Required: resolving a flag says how.
+        required=True,
+        rows=3,
         help_text=_(
             "Kept with the flag. No new flag is raised while the partner stays in this band "
             "or improves."
@@ -58,18 +48,20 @@ class ResolveForm(AccessibleForm):
 
 
 class OutcomeForm(AccessibleForm):
-    outcome = forms.CharField(
-        label=_("Outcome"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    # Required: the form records the outcome of an intervention.
+    outcome = model_field(Intervention, "outcome", required=True, rows=2)
 
 
 class CheckinForm(AccessibleForm):
-    participation = forms.ModelChoiceField(
-        label=_("Partner"), queryset=None, empty_label=_("Choose…")
+    participation = model_field(
+        Activity, "participation", label=_("Partner"), empty_label=_("Choose…")
     )
-    description = forms.CharField(
+    description = model_field(
+        Activity,
+        "description",
         label=_("What was discussed"),
-        max_length=300,
+        # Required: a check-in says what it was about.
+        required=True,
         help_text=_("A check-in counts as a sign of life from the partner."),
     )
 
@@ -80,26 +72,23 @@ class CheckinForm(AccessibleForm):
 
 
 class MeetingForm(AccessibleForm):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    held_at = forms.DateTimeField(
+    title = model_field(Meeting, "title")
+    held_at = model_field(
+        Meeting,
+        "held_at",
         label=_("Date and time"),
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         help_text=_("In the deployment's time zone."),
     )
-    location = forms.CharField(label=_("Location"), max_length=200, required=False)
-    notes = forms.CharField(
-        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    location = model_field(Meeting, "location")
+    notes = model_field(Meeting, "notes", rows=4)
 
     def clean_held_at(self):
         held_at = self.cleaned_data["held_at"]
         if held_at is not None and timezone.is_naive(held_at):
             held_at = timezone.make_aware(held_at)
         return held_at
-
-
-ATTENDANCE_CHOICES = [("", _("Not recorded")), *Attendance.Status.choices]
 
 
 class AttendanceForm(AccessibleForm):
@@ -110,9 +99,12 @@ class AttendanceForm(AccessibleForm):
         self.rows = rows
         for row in rows:
             name = self.field_name(row.participation.pk)
-            self.fields[name] = forms.ChoiceField(
+            self.fields[name] = model_field(
+                Attendance,
+                "status",
                 label=row.participation.organisation.name,
-                choices=ATTENDANCE_CHOICES,
+                blank_label=_("Not recorded"),
+                # Not recorded leaves the partner's attendance as it is.
                 required=False,
                 initial=row.attendance.status if row.attendance else "",
             )
@@ -144,12 +136,15 @@ class PolicyForm(AccessibleForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in POLICY_FIELDS:
-            model_field = EngagementPolicy._meta.get_field(name)
-            self.fields[name] = forms.IntegerField(
-                label=str(model_field.verbose_name).capitalize(),
-                min_value=0,
+            self.fields[name] = model_field(
+                EngagementPolicy,
+                name,
+                # The values the view starts from are the policy's own, not the defaults.
+                initial=None,
+                # The form's bound on the input's shape (services check the bands' order).
                 max_value=1000,
                 help_text=POLICY_HELP.get(name, ""),
+                # An early-warning setting left out keeps its value (engagement/policy.py).
                 required=name not in EARLY_WARNING_FIELDS,
             )
             self.fields[name].widget.attrs["class"] = "form-control"

@@ -1,12 +1,67 @@
-"""Form helpers every app's browser forms share: accessible widgets and a service's refusal shown
-next to the field it names."""
+"""Form helpers every app's browser forms share: form fields made from the model fields they fill,
+accessible widgets, and a service's refusal shown next to the field it names."""
+
+from decimal import Decimal
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .bounds import validate_date_range
 from .errors import DomainError
-from .translated import content_languages, language_label, reader_language, version_name
+from .fields import MAX_TEXT
+from .translated import content_languages, reader_language, version_name
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker (`<input type="date">`, which reads and writes ISO dates)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def model_field(
+    model: type[models.Model],
+    name: str,
+    *,
+    blank_label=None,
+    rows: int | None = None,
+    **overrides,
+) -> forms.Field:
+    """The form field of `model.name` as the model declares it: its label (the verbose name), help
+    text, length (a TextField without one: MAX_TEXT, the services' bound), choices, digits (and
+    the largest amount they hold), required unless it may be blank. `overrides` are where the
+    form asks otherwise, and each says why. `blank_label` names the empty choice ("Choose…"
+    rather than dashes); `rows`: a text area of that many rows. A date is the browser's picker."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a field to fill in")
+    options: dict = {}
+    if isinstance(field, models.TextField):
+        options["max_length"] = field.max_length or MAX_TEXT
+    if isinstance(field, models.DecimalField):
+        places = field.decimal_places
+        largest = Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places
+        options |= {"max_value": largest, "min_value": -largest}
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        options["widget"] = DateInput()
+    if isinstance(field, models.ForeignKey):
+        # The view gives the choices in the reader's scope; never the whole table by default.
+        options["queryset"] = field.remote_field.model._default_manager.none()
+    if field.has_default() and callable(field.default):
+        # A default worked out on saving (today) is the service's to fill in; not shown.
+        options |= {"initial": None, "show_hidden_initial": False}
+    if rows is not None:
+        options["widget"] = forms.Textarea(attrs={"rows": rows})
+    form_field = field.formfield(**(options | overrides))
+    if form_field is None:
+        raise TypeError(f"{model.__name__}.{name} has no form field (not editable)")
+    if isinstance(form_field, forms.ChoiceField) and blank_label is not None:
+        declared: list = list(form_field.choices)  # type: ignore[arg-type]
+        form_field.choices = [("", blank_label), *(c for c in declared if c[0] != "")]
+    return form_field
 
 
 class AccessibleForm(forms.Form):
@@ -47,18 +102,22 @@ class AccessibleForm(forms.Form):
         self.add_error(field if field in self.fields else None, error.message)
 
     def add_versions(
-        self, name: str, label, *, before: str | None = None, one_required=False, **options
+        self,
+        model: type[models.Model],
+        name: str,
+        *,
+        before: str | None = None,
+        one_required=False,
+        **options,
     ) -> None:
-        """One field per language for `name` (`title_en`, `title_fr`, labelled "Title
-        (English)", "Titre (français)"), side by side on the page, inserted before field
-        `before` (at the end without it). None is required on its own; `one_required`: the
-        form asks for one of them at least (the service holds the rule too)."""
-        make = options.pop("field_class", forms.CharField)
+        """One field per language for `model.name`: its version fields (`title_en`, `title_fr`,
+        labelled "Title (English)", "Titre (anglais)"), made by `model_field` with `options`,
+        side by side on the page, inserted before field `before` (at the end without it). None
+        is required on its own; `one_required`: the form asks for one of them at least (the
+        service holds the rule too)."""
         versions = {
-            version_name(name, code): make(
-                label=language_label(label, code), required=False, **options
-            )
-            for code in content_languages()
+            version: model_field(model, version, required=False, **options)
+            for version in (version_name(name, code) for code in content_languages())
         }
         for version, field in versions.items():
             field.widget.attrs["lang"] = version.rsplit("_", 1)[1]

@@ -4,35 +4,31 @@ rules and their DomainErrors come back onto the form next to the field at fault.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import AccessibleForm
+from core.forms import AccessibleForm, model_field
 
-from .models import LANGUAGE_CHOICES, Organisation, User
+from .models import ApiToken, Contact, Organisation, StaffMembership, User
 from .pickers import OrganisationChoiceField
 from .services import MAX_TOKEN_DAYS
 
 
 class OrganisationForm(AccessibleForm):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    short_name = forms.CharField(
-        label=_("Short name"),
-        max_length=50,
-        required=False,
+    name = model_field(Organisation, "name")
+    short_name = model_field(
+        Organisation,
+        "short_name",
         help_text=_("An acronym or the name people use, e.g. “NVRD”."),
     )
-    slug = forms.SlugField(
-        label=_("Slug"),
-        max_length=80,
+    slug = model_field(
+        Organisation,
+        "slug",
+        # Optional here: the service makes one from the short name or the name.
         required=False,
         help_text=_(
             "Used in web addresses. Leave empty to make one from the short name or the name."
         ),
     )
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("Choose…")), *Organisation.Kind.choices]
-    )
-    jurisdiction = forms.CharField(
-        label=_("Jurisdiction or region"), max_length=120, required=False
-    )
+    kind = model_field(Organisation, "kind", blank_label=_("Choose…"))
+    jurisdiction = model_field(Organisation, "jurisdiction")
     parent = OrganisationChoiceField(
         label=_("Parent organisation"),
         scope="organisations",
@@ -40,14 +36,15 @@ class OrganisationForm(AccessibleForm):
         empty_label=_("None"),
         help_text=_("For a department or agency inside a larger government."),
     )
-    website = forms.URLField(
-        label=_("Website"),
-        max_length=200,
-        required=False,
+    website = model_field(
+        Organisation,
+        "website",
         assume_scheme="https",
         help_text=_("The full address, e.g. https://www.example.org."),
     )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    # "Active", feminine in French (une organisation active): the model's "active" is read
+    # through Django's own catalogue, which says "actif".
+    is_active = model_field(Organisation, "is_active", label=_("Active"))
 
     def __init__(self, *args, parent_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,33 +52,31 @@ class OrganisationForm(AccessibleForm):
 
 
 class ContactForm(AccessibleForm):
-    name = forms.CharField(label=_("Name"), max_length=150)
-    title = forms.CharField(label=_("Title"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    preferred_language = forms.ChoiceField(
-        label=_("Preferred language"),
-        choices=[("", _("Not stated (English)")), *LANGUAGE_CHOICES],
-        required=False,
+    name = model_field(Contact, "name")
+    title = model_field(Contact, "title")
+    email = model_field(Contact, "email")
+    phone = model_field(Contact, "phone")
+    preferred_language = model_field(
+        Contact,
+        "preferred_language",
+        blank_label=_("Not stated (English)"),
         help_text=_("The language of the e-mails CollabHub sends this contact."),
     )
-    is_primary = forms.BooleanField(
-        label=_("Primary contact"),
-        required=False,
+    is_primary = model_field(
+        Contact,
+        "is_primary",
         help_text=_("The organisation's main contact; the previous primary contact is replaced."),
     )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = model_field(Contact, "is_active")
 
 
 class ApiTokenIssueForm(AccessibleForm):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=100,
-        help_text=_("What will use this token, e.g. “Reporting system”."),
+    name = model_field(
+        ApiToken, "name", help_text=_("What will use this token, e.g. “Reporting system”.")
     )
-    write_enabled = forms.BooleanField(
-        label=_("Read-write"),
-        required=False,
+    write_enabled = model_field(
+        ApiToken,
+        "write_enabled",
         help_text=_(
             "Leave unticked for a read-only token. A read-write token can report progress, "
             "sign agreements and confirm attendance for the organisation."
@@ -97,10 +92,12 @@ class ApiTokenIssueForm(AccessibleForm):
 
 
 class PersonForm(AccessibleForm):
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=User.Role.choices, initial=User.Role.STAFF)
+    first_name = model_field(User, "first_name")
+    # « Nom de famille » in French: Django's catalogue says « Nom » for its "last name".
+    last_name = model_field(User, "last_name", label=_("Last name"))
+    # Django's "email address"; CollabHub says "e-mail" everywhere.
+    email = model_field(User, "email", label=_("E-mail"))
+    role = model_field(User, "role")
     organisation = OrganisationChoiceField(
         label=_("Organisation"),
         scope="organisations",
@@ -108,7 +105,7 @@ class PersonForm(AccessibleForm):
         empty_label=_("None"),
         help_text=_("Required for staff users: the organisation they work for."),
     )
-    job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    job_title = model_field(StaffMembership, "job_title")
 
     def __init__(self, *args, organisation_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,7 +113,8 @@ class PersonForm(AccessibleForm):
 
 
 class PersonCreateForm(PersonForm):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    # Django's own help text names its rules; the service's errors name them here.
+    username = model_field(User, "username", label=_("Username"), help_text="")
     password = forms.CharField(
         label=_("Initial password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -149,8 +147,9 @@ class PersonCreateForm(PersonForm):
 
 
 class PersonEditForm(PersonForm):
-    is_active = forms.BooleanField(
+    is_active = model_field(
+        User,
+        "is_active",
         label=_("Can sign in"),
-        required=False,
         help_text=_("Untick to switch this person's login off without deleting their history."),
     )

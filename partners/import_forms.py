@@ -3,15 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import AccessibleForm
+from core.forms import AccessibleForm, model_field
+
 from .models import ImportRun
 
 
 class ImportUploadForm(AccessibleForm):
-    kind = forms.ChoiceField(
-        label=_("The file holds"),
-        choices=[("", _("Choose…")), *ImportRun.Kind.choices],
-    )
+    kind = model_field(ImportRun, "kind", label=_("The file holds"), blank_label=_("Choose…"))
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(

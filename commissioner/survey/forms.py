@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from commissioner.forms import AccessibleForm, DateInput
+from core.forms import AccessibleForm, DateInput, model_field
 
+from .models import SurveyRound, SurveySchedule
 from .services import DONT_KNOW, MAX_COMMENT
 
 SCALE = [
@@ -23,14 +24,14 @@ SCALE = [
 
 
 class RoundOpenForm(AccessibleForm):
-    closes_on = forms.DateField(
-        label=_("Closing date"),
-        widget=DateInput(),
+    closes_on = model_field(
+        SurveyRound,
+        "closes_on",
         help_text=_("After today and within a year. Partners answer until the end of this day."),
     )
-    share_answers = forms.BooleanField(
-        label=_("Partners see each other's answers"),
-        required=False,
+    share_answers = model_field(
+        SurveyRound,
+        "share_answers",
         help_text=_("Otherwise each partner sees its own answers and the collaboration's average."),
     )
 
@@ -48,8 +49,13 @@ class ScheduleForm(AccessibleForm):
             ("12", _("Every 12 months")),
         ],
     )
-    open_days = forms.IntegerField(
-        label=_("Each round stays open for (days)"), min_value=1, max_value=366, initial=28
+    open_days = model_field(
+        SurveySchedule,
+        "open_days",
+        label=_("Each round stays open for (days)"),
+        # The form's bound on the input's shape: open for a day at least, a year at most.
+        min_value=1,
+        max_value=366,
     )
     first_opens_on = forms.DateField(
         label=_("First round opens on"),
@@ -57,7 +63,7 @@ class ScheduleForm(AccessibleForm):
         widget=DateInput(),
         help_text=_("Leave empty to open the first one a full cadence from today."),
     )
-    share_answers = forms.BooleanField(label=_("Partners see each other's answers"), required=False)
+    share_answers = model_field(SurveySchedule, "share_answers")
 
 
 class ResponseForm(forms.Form):
