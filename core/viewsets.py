@@ -4,8 +4,10 @@ API use credited to the collaboration it touched."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -128,3 +130,32 @@ class ScopedViewSet(
             status=status_code,
             headers={"ETag": etag(fresh)},
         )
+
+
+class ServiceWrites(ScopedViewSet):
+    """`create` and `partial_update` of a resource, each one service call: the body checked by
+    the action's serializer, the service called with the caller as `actor` (and, for a change,
+    the object as `updates` names it and the If-Match version, checked in the service's lock),
+    the object read back in scope. Each action is one transaction with its read-back
+    (ScopedViewSet.respond)."""
+
+    create_service: Callable[..., Any]
+    update_service: Callable[..., Any]
+    # The keyword the update service takes the object by (goal_update(goal=...)).
+    updates: str
+
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        # Through the class: a function stored on a class is not bound to the viewset.
+        obj = type(self).create_service(actor=request.user, **data)
+        return self.respond(obj, status.HTTP_201_CREATED)
+
+    @transaction.atomic
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        data = self.validated(request, partial=True)
+        type(self).update_service(
+            actor=request.user, **{self.updates: obj}, expected_version=self.if_match(), **data
+        )
+        return self.respond(obj)
