@@ -78,6 +78,7 @@ class AgreementsViewSet(ScopedViewSet):
 
     permission_classes = [*ScopedViewSet.permission_classes, PartnerWritePermission]
     partner_actions: frozenset[str] = frozenset()
+    service_module = services
 
 
 def _transition_schema(serializer, read_serializer, description):
@@ -131,8 +132,8 @@ class CollaborationViewSet(ServiceWrites, AgreementsViewSet):
     """Collaborations with their structure check. Signed-in administrators, commissioners and
     staff create them; their managers change them. Partner tokens only read (403 on writes)."""
 
-    create_service = services.collaboration_create
-    update_service = services.collaboration_update
+    create_service = "collaboration_create"
+    update_service = "collaboration_update"
     updates = "collaboration"
     read_serializer_class = s.CollaborationSerializer
     write_serializers = {
@@ -183,8 +184,8 @@ class ParticipationViewSet(ServiceWrites, AgreementsViewSet):
     """Which organisations take part in which collaborations, in what role. Managers add,
     change and withdraw them; partner tokens only read."""
 
-    create_service = services.participation_add
-    update_service = services.participation_update
+    create_service = "participation_add"
+    update_service = "participation_update"
     updates = "participation"
     read_serializer_class = s.ParticipationSerializer
     write_serializers = {
@@ -234,8 +235,8 @@ class ParticipationViewSet(ServiceWrites, AgreementsViewSet):
 class GoalViewSet(ServiceWrites, AgreementsViewSet):
     """Shared goals with their latest value and progress toward the target (derived)."""
 
-    create_service = services.goal_create
-    update_service = services.goal_update
+    create_service = "goal_create"
+    update_service = "goal_update"
     updates = "goal"
     read_serializer_class = s.GoalSerializer
     write_serializers = {"create": s.GoalWriteSerializer, "partial_update": s.GoalUpdateSerializer}
@@ -369,8 +370,8 @@ class AgreementViewSet(ServiceWrites, AgreementsViewSet):
     signature puts an agreement in force. The document is uploaded on its own, with
     `PUT /agreements/{id}/document/` (multipart/form-data)."""
 
-    create_service = services.agreement_create
-    update_service = services.agreement_update
+    create_service = "agreement_create"
+    update_service = "agreement_update"
     updates = "agreement"
     read_serializer_class = s.AgreementSerializer
     write_serializers = {
@@ -470,8 +471,8 @@ class ObligationViewSet(ServiceWrites, AgreementsViewSet):
     """What each organisation owes a collaboration; `overdue` is derived from the due date.
     Filter with `overdue=true` for what is late."""
 
-    create_service = services.obligation_create
-    update_service = services.obligation_update
+    create_service = "obligation_create"
+    update_service = "obligation_update"
     updates = "obligation"
     read_serializer_class = s.ObligationSerializer
     write_serializers = {
