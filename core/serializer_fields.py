@@ -3,17 +3,22 @@
 import copy
 import datetime as dt
 import operator
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import URLValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
+from rest_framework.validators import UniqueValidator
 
 from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
+from .fields import MAX_TEXT
 from .translated import content_languages, version_name
 
 
@@ -46,6 +51,23 @@ class ChoiceLabelField(serializers.ReadOnlyField):
             label = self.labels.get(value)
             text = self.translated[value] = str(label) if label is not None else value
         return text
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class HasFileField(serializers.ReadOnlyField):
+    """Whether the file field named by `source` holds a file."""
+
+    def to_representation(self, value):
+        return bool(value)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class FileNameField(serializers.ReadOnlyField):
+    """The name of the file in the file field named by `source`, without its folder; empty
+    when there is none."""
+
+    def to_representation(self, value):
+        return value.name.rsplit("/", 1)[-1] if value else ""
 
 
 class FastRepresentation:
@@ -152,7 +174,9 @@ class BoundedDateField(serializers.DateField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.validators.append(validate_date_range)
+        # A model's date field may carry the same validator: one message, not two.
+        if validate_date_range not in self.validators:
+            self.validators.append(validate_date_range)
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
@@ -160,7 +184,8 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.validators.append(validate_date_range)
+        if validate_date_range not in self.validators:
+            self.validators.append(validate_date_range)
 
 
 class CappedManyRelatedField(serializers.ManyRelatedField):
@@ -261,3 +286,86 @@ class WithVersions:
                     kwargs.update(required=False, allow_blank=True)
                 result[version_name(name, code)] = type(field)(*field._args, **kwargs)
         return result
+
+
+# Writing: the model's rules --------------------------------------------------------------------
+
+
+# A request body whose fields are built from its model's (`Meta.model`, `Meta.fields`): length,
+# choices, digits, blank and null come from the model field, so the API cannot drift from it
+# (docs/architecture.md, "Field rules: the model"); `extra_kwargs` says only what the input's
+# shape changes (a field left out, a help text). Input only: a view hands `validated_data` to a
+# service and never calls save(). Uniqueness is the services' and the database's (a 409), so no
+# unique validators are added. (A comment, not a docstring: the schema would take it as the
+# description of every request body.)
+class ModelInput(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: BoundedDateField,
+        models.DateTimeField: BoundedDateTimeField,
+    }
+    # Fields that take the model field's default when left out (and show it in the schema).
+    defaults_from_model: tuple[str, ...] = ()
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        return field_class, self.input_kwargs(field_name, model_field, kwargs)
+
+    def input_kwargs(self, field_name: str, model_field, kwargs: dict) -> dict:
+        kwargs = dict(kwargs)
+        # The verbose name would be the schema's `title` of the property, which some client
+        # generators name types after: the property's name stays the one name.
+        kwargs.pop("label", None)
+        validators = [
+            validator
+            for validator in kwargs.pop("validators", [])
+            if not isinstance(validator, UniqueValidator)
+        ]
+        if isinstance(model_field, models.URLField):
+            # DRF drops the model's URL validators for its own, which takes ftp too; a model's
+            # declared one (e.g. http and https only) is kept.
+            validators += [
+                validator
+                for validator in model_field.validators
+                if isinstance(validator, URLValidator)
+                and not any(validator is default for default in model_field.default_validators)
+            ]
+        if validators:
+            kwargs["validators"] = validators
+        if isinstance(model_field, models.TextField) and "choices" not in kwargs:
+            kwargs.setdefault("max_length", MAX_TEXT)
+        if isinstance(model_field, models.DecimalField):
+            largest = Decimal(10) ** (model_field.max_digits - model_field.decimal_places) - (
+                Decimal(10) ** -model_field.decimal_places
+            )
+            kwargs.setdefault("max_value", largest)
+            kwargs.setdefault("min_value", -largest)
+        if field_name in self.defaults_from_model:
+            kwargs["default"] = model_field.get_default()
+        return kwargs
+
+    def get_uniqueness_extra_kwargs(self, field_names, declared_fields, extra_kwargs):
+        # Unique and unique-together fields keep the model's required-ness (DRF would make
+        # them required and add hidden fields for the validators left out above).
+        return extra_kwargs, {}
+
+    def get_validators(self):
+        return []
+
+    def create(self, validated_data):
+        raise NotImplementedError("Input only: a service writes.")
+
+    def update(self, instance, validated_data):
+        raise NotImplementedError("Input only: a service writes.")
+
+
+def model_field(model: type[models.Model], name: str, **overrides) -> serializers.Field:
+    """A field of a plain serializer built from `model`'s field `name` as ModelInput builds it
+    (for an input named otherwise, e.g. a withdrawal's `reason`), with `overrides` of its shape
+    (required, allow_blank, help_text). `model_source` names the model field it follows."""
+    builder = ModelInput()
+    source = model._meta.get_field(name)
+    field_class, kwargs = builder.build_standard_field(name, source)
+    field = field_class(**builder.include_extra_kwargs(kwargs, dict(overrides)))
+    field.model_source = source
+    return field

@@ -4,8 +4,10 @@ API use credited to the collaboration it touched."""
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -128,3 +130,34 @@ class ScopedViewSet(
             status=status_code,
             headers={"ETag": etag(fresh)},
         )
+
+
+class ServiceWrites(ScopedViewSet):
+    """`create` and `partial_update` of a resource, each one service call: the body checked by
+    the action's serializer, the service called with the caller as `actor` (and, for a change,
+    the object as `updates` names it and the If-Match version, checked in the service's lock),
+    the object read back in scope. Each action is one transaction with its read-back
+    (ScopedViewSet.respond)."""
+
+    # The app's services module and the names of the two services in it, looked up on every
+    # call (as `services.goal_create(...)` in a view body is), so a replaced one is the one
+    # called.
+    service_module: ModuleType
+    create_service: str
+    update_service: str
+    # The keyword the update service takes the object by (goal_update(goal=...)).
+    updates: str
+
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        data = self.validated(request)
+        service = getattr(self.service_module, self.create_service)
+        return self.respond(service(actor=request.user, **data), status.HTTP_201_CREATED)
+
+    @transaction.atomic
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        data = self.validated(request, partial=True)
+        service = getattr(self.service_module, self.update_service)
+        service(actor=request.user, **{self.updates: obj}, expected_version=self.if_match(), **data)
+        return self.respond(obj)

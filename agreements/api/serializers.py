@@ -11,7 +11,6 @@ from rest_framework import serializers
 from agreements import selectors
 from agreements.documents import check_agreement_document, max_upload_megabytes
 from agreements.models import (
-    WEB_ADDRESS,
     Agreement,
     Collaboration,
     Measurement,
@@ -25,13 +24,15 @@ from agreements.models import (
 from agreements.structures import structure_problems
 from core.actors import is_partner
 from core.errors import DomainError
-from core.fields import MAX_AMOUNT
 from core.serializer_fields import (
-    BoundedDateField,
     ChoiceLabelField,
     FastRepresentation,
+    FileNameField,
+    HasFileField,
+    ModelInput,
     SafeIdMixin,
     WithVersions,
+    model_field,
 )
 from partners.models import Contact, User
 from partners.selectors import organisation_list_for
@@ -244,8 +245,8 @@ class AgreementSerializer(FastRepresentation, serializers.ModelSerializer):
     signatories = SignatorySerializer(many=True, read_only=True)
     signatory_count = serializers.IntegerField(read_only=True)
     signed_count = serializers.IntegerField(read_only=True)
-    has_document = serializers.SerializerMethodField()
-    document_name = serializers.SerializerMethodField()
+    has_document = HasFileField(source="document")
+    document_name = FileNameField(source="document")
 
     class Meta:
         model = Agreement
@@ -269,12 +270,6 @@ class AgreementSerializer(FastRepresentation, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_has_document(self, agreement) -> bool:
-        return bool(agreement.document)
-
-    def get_document_name(self, agreement) -> str:
-        return agreement.document.name.rsplit("/", 1)[-1] if agreement.document else ""
-
 
 class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
     kind = choice_field(Obligation.Kind.choices, read_only=True)
@@ -288,8 +283,8 @@ class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
     evidence_url = serializers.CharField(
         read_only=True, help_text=_("A link to the evidence (http or https), or empty.")
     )
-    has_evidence_file = serializers.SerializerMethodField()
-    evidence_file_name = serializers.SerializerMethodField()
+    has_evidence_file = HasFileField(source="evidence_file")
+    evidence_file_name = FileNameField(source="evidence_file")
 
     class Meta:
         model = Obligation
@@ -315,12 +310,6 @@ class ObligationSerializer(FastRepresentation, serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-    def get_has_evidence_file(self, obligation) -> bool:
-        return bool(obligation.evidence_file)
-
-    def get_evidence_file_name(self, obligation) -> str:
-        return obligation.evidence_file.name.rsplit("/", 1)[-1] if obligation.evidence_file else ""
 
 
 # Writing ---------------------------------------------------------------------------------------
@@ -366,34 +355,21 @@ def _commissioners(actor):
     return selectors.commissioner_choices()
 
 
-def _amount(**kwargs):
-    return serializers.DecimalField(
-        max_digits=14, decimal_places=2, max_value=MAX_AMOUNT, min_value=-MAX_AMOUNT, **kwargs
-    )
-
-
 # What a caller writes without a language (`title`) is the version in the request's language.
 IN_REQUEST_LANGUAGE = _(
     "The version in the request's language (Accept-Language); `_en` and `_fr` name a version."
 )
 
 
-class CollaborationWriteSerializer(WithVersions, serializers.Serializer):
+# A text written in several languages (WithVersions): a title in at least one of them is enough.
+VERSIONED_TEXT = {"required": False, "allow_blank": True, "help_text": IN_REQUEST_LANGUAGE}
+
+
+class CollaborationWriteSerializer(WithVersions, ModelInput):
     """Create (a title in at least one language, and the structure, required) or change a
     collaboration; the status changes through the `transition` action."""
 
     versioned = ("title", "summary", "shared_vision")
-    title = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
-    )
-    slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
-    summary = serializers.CharField(
-        required=False, allow_blank=True, max_length=20_000, help_text=IN_REQUEST_LANGUAGE
-    )
-    shared_vision = serializers.CharField(
-        required=False, allow_blank=True, max_length=20_000, help_text=IN_REQUEST_LANGUAGE
-    )
-    structure = choice_field(Structure.choices)
     lead_organisation = ScopedField(
         _organisations,
         required=False,
@@ -401,8 +377,26 @@ class CollaborationWriteSerializer(WithVersions, serializers.Serializer):
         help_text=_("A staff user's collaboration is led by their own organisation."),
     )
     commissioner = ScopedField(_commissioners, required=False, allow_null=True)
-    start_date = BoundedDateField(required=False, allow_null=True)
-    planned_end_date = BoundedDateField(required=False, allow_null=True)
+
+    class Meta:
+        model = Collaboration
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "shared_vision",
+            "structure",
+            "lead_organisation",
+            "commissioner",
+            "start_date",
+            "planned_end_date",
+        ]
+        extra_kwargs = {
+            "title": VERSIONED_TEXT,
+            "slug": {"required": False, "allow_blank": True},
+            "summary": VERSIONED_TEXT,
+            "shared_vision": VERSIONED_TEXT,
+        }
 
 
 class CollaborationUpdateSerializer(CollaborationWriteSerializer):
@@ -413,11 +407,11 @@ class CollaborationUpdateSerializer(CollaborationWriteSerializer):
 
 
 class StatusSerializer(serializers.Serializer):
-    status = choice_field(Collaboration.Status.choices)
+    status = model_field(Collaboration, "status", required=True)
 
 
 class AgreementStatusSerializer(serializers.Serializer):
-    status = choice_field(Agreement.Status.choices)
+    status = model_field(Agreement, "status", required=True)
 
 
 # A participant is added, or changed to, invited or active; withdrawing is its own action.
@@ -427,74 +421,74 @@ JOIN_STATUSES = [
 ]
 
 
-class ParticipationWriteSerializer(serializers.Serializer):
+class ParticipationWriteSerializer(ModelInput):
     collaboration = ScopedField(_collaborations)
     organisation = ScopedField(_organisations)
-    role = choice_field(Role.choices)
-    status = choice_field(
-        JOIN_STATUSES,
-        required=False,
-        default=Participation.Status.ACTIVE,
-    )
+    status = choice_field(JOIN_STATUSES, required=False, default=Participation.Status.ACTIVE)
     contact = ScopedField(
         _contacts,
         required=False,
         allow_null=True,
         help_text=_("A contact of the organisation; its primary contact when left out."),
     )
-    joined_on = BoundedDateField(required=False, allow_null=True)
+
+    class Meta:
+        model = Participation
+        fields = ["collaboration", "organisation", "role", "status", "contact", "joined_on"]
+        # Null: today, as when it is left out.
+        extra_kwargs = {"joined_on": {"allow_null": True}}
 
 
-class ParticipationUpdateSerializer(serializers.Serializer):
-    role = choice_field(Role.choices, required=False)
+class ParticipationUpdateSerializer(ModelInput):
     status = choice_field(JOIN_STATUSES, required=False)
     contact = ScopedField(_contacts, required=False, allow_null=True)
-    joined_on = BoundedDateField(required=False)
+
+    class Meta:
+        model = Participation
+        fields = ["role", "status", "contact", "joined_on"]
+        extra_kwargs = {"role": {"required": False}}
 
 
 class WithdrawSerializer(serializers.Serializer):
-    left_on = BoundedDateField(required=False, allow_null=True, help_text=_("Today if empty."))
+    left_on = model_field(Participation, "left_on", help_text=_("Today if empty."))
 
 
-class GoalWriteSerializer(WithVersions, serializers.Serializer):
+class GoalWriteSerializer(WithVersions, ModelInput):
     """A title and an indicator in at least one language each."""
 
     versioned = ("title", "indicator")
+    defaults_from_model = ("baseline", "cadence")
     collaboration = ScopedField(_collaborations)
-    title = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
-    )
-    indicator = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
-    )
-    unit = serializers.CharField(max_length=50)
-    baseline = _amount(required=False, default=0)
-    target = _amount()
-    target_date = BoundedDateField(required=False, allow_null=True)
-    cadence = choice_field(
-        SharedGoal.Cadence.choices, required=False, default=SharedGoal.Cadence.QUARTERLY
-    )
+
+    class Meta:
+        model = SharedGoal
+        fields = [
+            "collaboration",
+            "title",
+            "indicator",
+            "unit",
+            "baseline",
+            "target",
+            "target_date",
+            "cadence",
+        ]
+        extra_kwargs = {"title": VERSIONED_TEXT, "indicator": VERSIONED_TEXT}
 
 
-class GoalUpdateSerializer(WithVersions, serializers.Serializer):
+class GoalUpdateSerializer(WithVersions, ModelInput):
     versioned = ("title", "indicator")
-    title = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
-    )
-    indicator = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, help_text=IN_REQUEST_LANGUAGE
-    )
-    unit = serializers.CharField(max_length=50, required=False)
-    baseline = _amount(required=False)
-    target = _amount(required=False)
-    target_date = BoundedDateField(required=False, allow_null=True)
-    cadence = choice_field(SharedGoal.Cadence.choices, required=False)
+
+    class Meta(GoalWriteSerializer.Meta):
+        fields = GoalWriteSerializer.Meta.fields[1:]
+        extra_kwargs = {
+            **GoalWriteSerializer.Meta.extra_kwargs,
+            "unit": {"required": False},
+            "target": {"required": False},
+        }
 
 
-class MeasurementWriteSerializer(serializers.Serializer):
+class MeasurementWriteSerializer(ModelInput):
     goal = ScopedField(_goals)
-    value = _amount()
-    period_end = BoundedDateField(help_text=_("The last day of the reported period."))
     reported_by_organisation = ScopedField(
         _organisations,
         required=False,
@@ -504,24 +498,40 @@ class MeasurementWriteSerializer(serializers.Serializer):
             "its own organisation: leave this out, or any other organisation is refused."
         ),
     )
-    evidence = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+
+    class Meta:
+        model = Measurement
+        fields = ["goal", "value", "period_end", "reported_by_organisation", "evidence"]
+        extra_kwargs = {
+            "period_end": {"help_text": _("The last day of the reported period.")},
+        }
 
 
 class MeasurementCorrectSerializer(serializers.Serializer):
     """A correction of a measurement: its value, its period end or both, and why."""
 
-    value = _amount(required=False, help_text=_("The corrected value."))
-    period_end = BoundedDateField(
-        required=False, help_text=_("The corrected last day of the reported period.")
+    value = model_field(Measurement, "value", required=False, help_text=_("The corrected value."))
+    period_end = model_field(
+        Measurement,
+        "period_end",
+        required=False,
+        help_text=_("The corrected last day of the reported period."),
     )
-    reason = serializers.CharField(
-        max_length=20_000, help_text=_("Why the measurement is corrected; kept in its history.")
+    reason = model_field(
+        Measurement,
+        "correction_reason",
+        required=True,
+        allow_blank=False,
+        help_text=_("Why the measurement is corrected; kept in its history."),
     )
 
 
 class MeasurementWithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=20_000,
+    reason = model_field(
+        Measurement,
+        "withdrawn_reason",
+        required=True,
+        allow_blank=False,
         help_text=_("Why the measurement was reported in error; kept in its history."),
     )
 
@@ -562,18 +572,11 @@ class EvidenceFileUploadSerializer(serializers.Serializer):
         return _checked_upload(evidence_file)
 
 
-class AgreementWriteSerializer(serializers.Serializer):
+class AgreementWriteSerializer(ModelInput):
     """A draft agreement; its document is uploaded with `PUT /agreements/{id}/document/`."""
 
+    defaults_from_model = ("version", "renewal_notice_days")
     collaboration = ScopedField(_collaborations)
-    title = serializers.CharField(max_length=200)
-    kind = choice_field(Agreement.Kind.choices)
-    version = serializers.IntegerField(min_value=1, max_value=1000, required=False, default=1)
-    effective_date = BoundedDateField(required=False, allow_null=True)
-    expiry_date = BoundedDateField(required=False, allow_null=True)
-    renewal_notice_days = serializers.IntegerField(
-        min_value=0, max_value=3650, required=False, default=90
-    )
     signatory_organisations = ScopedField(
         _organisations,
         many=True,
@@ -581,15 +584,35 @@ class AgreementWriteSerializer(serializers.Serializer):
         help_text=_("Participating organisations that must sign."),
     )
 
+    class Meta:
+        model = Agreement
+        fields = [
+            "collaboration",
+            "title",
+            "kind",
+            "version",
+            "effective_date",
+            "expiry_date",
+            "renewal_notice_days",
+            "signatory_organisations",
+        ]
+        # The services' bounds (agreements/services/agreements.py), as the form's.
+        extra_kwargs = {
+            "version": {"min_value": 1, "max_value": 1000},
+            "renewal_notice_days": {"min_value": 0, "max_value": 3650},
+        }
 
-class AgreementUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    kind = choice_field(Agreement.Kind.choices, required=False)
-    version = serializers.IntegerField(min_value=1, max_value=1000, required=False)
-    effective_date = BoundedDateField(required=False, allow_null=True)
-    expiry_date = BoundedDateField(required=False, allow_null=True)
-    renewal_notice_days = serializers.IntegerField(min_value=0, max_value=3650, required=False)
+
+class AgreementUpdateSerializer(ModelInput):
     signatory_organisations = ScopedField(_organisations, many=True, required=False)
+
+    class Meta(AgreementWriteSerializer.Meta):
+        fields = AgreementWriteSerializer.Meta.fields[1:]
+        extra_kwargs = {
+            **AgreementWriteSerializer.Meta.extra_kwargs,
+            "title": {"required": False},
+            "kind": {"required": False},
+        }
 
 
 class SignSerializer(serializers.Serializer):
@@ -602,16 +625,14 @@ class SignSerializer(serializers.Serializer):
             "this out); managers may record any signatory's signature."
         ),
     )
-    signed_by_name = serializers.CharField(
-        max_length=150,
-        required=False,
-        allow_blank=True,
+    signed_by_name = model_field(
+        Signatory,
+        "signed_by_name",
         help_text=_("Name of the person who signed; the caller's name (or token) when empty."),
     )
-    signed_by_title = serializers.CharField(
-        max_length=150,
-        required=False,
-        allow_blank=True,
+    signed_by_title = model_field(
+        Signatory,
+        "signed_by_title",
         help_text=_("Title of the person who signed, e.g. Chief Administrative Officer."),
     )
     signed_on = serializers.DateField(
@@ -624,51 +645,52 @@ class SignSerializer(serializers.Serializer):
     )
 
 
-class ObligationWriteSerializer(serializers.Serializer):
+class ObligationWriteSerializer(ModelInput):
     collaboration = ScopedField(_collaborations)
     organisation = ScopedField(_organisations)
     agreement = ScopedField(_agreements, required=False, allow_null=True)
-    kind = choice_field(Obligation.Kind.choices)
-    description = serializers.CharField(max_length=300)
-    quantity = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        required=False,
-        allow_null=True,
-    )
-    unit = choice_field(Obligation.Unit.choices, required=False, allow_blank=True)
-    due_date = BoundedDateField()
+
+    class Meta:
+        model = Obligation
+        fields = [
+            "collaboration",
+            "organisation",
+            "agreement",
+            "kind",
+            "description",
+            "quantity",
+            "unit",
+            "due_date",
+        ]
+        # Never negative (the model's CheckConstraint obligation_quantity_not_negative).
+        extra_kwargs = {"quantity": {"min_value": 0}}
 
 
-class ObligationUpdateSerializer(serializers.Serializer):
+class ObligationUpdateSerializer(ModelInput):
     organisation = ScopedField(_organisations, required=False)
     agreement = ScopedField(_agreements, required=False, allow_null=True)
-    kind = choice_field(Obligation.Kind.choices, required=False)
-    description = serializers.CharField(max_length=300, required=False)
-    quantity = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        required=False,
-        allow_null=True,
-    )
-    unit = choice_field(Obligation.Unit.choices, required=False, allow_blank=True)
-    due_date = BoundedDateField(required=False)
+
+    class Meta(ObligationWriteSerializer.Meta):
+        fields = ObligationWriteSerializer.Meta.fields[1:]
+        extra_kwargs = {
+            **ObligationWriteSerializer.Meta.extra_kwargs,
+            "kind": {"required": False},
+            "description": {"required": False},
+            "due_date": {"required": False},
+        }
 
 
 class MarkMetSerializer(serializers.Serializer):
-    evidence = serializers.CharField(
-        max_length=20_000,
+    evidence = model_field(
+        Obligation,
+        "evidence",
+        required=True,
+        allow_blank=False,
         help_text=_("How the obligation was met, e.g. a payment reference or a report's title."),
     )
-    evidence_url = serializers.URLField(
-        max_length=500,
-        required=False,
-        allow_blank=True,
-        validators=[WEB_ADDRESS],
+    evidence_url = model_field(
+        Obligation,
+        "evidence_url",
         help_text=_(
             "A link to the evidence (http or https). A file is attached afterwards with "
             "`PUT /obligations/{id}/evidence-file/`."
@@ -677,4 +699,5 @@ class MarkMetSerializer(serializers.Serializer):
 
 
 class WaiveSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=20_000)
+    # The reason is kept as the obligation's evidence (services.obligation_waive).
+    reason = model_field(Obligation, "evidence", required=True, allow_blank=False)

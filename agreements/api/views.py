@@ -28,7 +28,7 @@ from agreements.filters import (
     ParticipationApiFilterSet,
 )
 from core.actors import is_partner
-from core.viewsets import ScopedViewSet
+from core.viewsets import ScopedViewSet, ServiceWrites
 
 from . import serializers as s
 
@@ -78,6 +78,7 @@ class AgreementsViewSet(ScopedViewSet):
 
     permission_classes = [*ScopedViewSet.permission_classes, PartnerWritePermission]
     partner_actions: frozenset[str] = frozenset()
+    service_module = services
 
 
 def _transition_schema(serializer, read_serializer, description):
@@ -127,10 +128,13 @@ def _action_schema(request, response, description):
     partial_update=_write_schema(s.CollaborationUpdateSerializer, s.CollaborationSerializer),
 )
 @extend_schema(tags=["collaborations"])
-class CollaborationViewSet(AgreementsViewSet):
+class CollaborationViewSet(ServiceWrites, AgreementsViewSet):
     """Collaborations with their structure check. Signed-in administrators, commissioners and
     staff create them; their managers change them. Partner tokens only read (403 on writes)."""
 
+    create_service = "collaboration_create"
+    update_service = "collaboration_update"
+    updates = "collaboration"
     read_serializer_class = s.CollaborationSerializer
     write_serializers = {
         "create": s.CollaborationWriteSerializer,
@@ -148,24 +152,6 @@ class CollaborationViewSet(AgreementsViewSet):
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         return None if page is None else selectors.with_active_members(page)
-
-    @transaction.atomic
-    def create(self, request, *args, **kwargs):
-        data = self.validated(request)
-        collaboration = services.collaboration_create(actor=request.user, **data)
-        return self.respond(collaboration, status.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, *args, **kwargs):
-        collaboration = self.get_object()
-        data = self.validated(request, partial=True)
-        services.collaboration_update(
-            actor=request.user,
-            collaboration=collaboration,
-            expected_version=self.if_match(),
-            **data,
-        )
-        return self.respond(collaboration)
 
     @_transition_schema(
         s.StatusSerializer,
@@ -194,10 +180,13 @@ class CollaborationViewSet(AgreementsViewSet):
     partial_update=_write_schema(s.ParticipationUpdateSerializer, s.ParticipationSerializer),
 )
 @extend_schema(tags=["participations"])
-class ParticipationViewSet(AgreementsViewSet):
+class ParticipationViewSet(ServiceWrites, AgreementsViewSet):
     """Which organisations take part in which collaborations, in what role. Managers add,
     change and withdraw them; partner tokens only read."""
 
+    create_service = "participation_add"
+    update_service = "participation_update"
+    updates = "participation"
     read_serializer_class = s.ParticipationSerializer
     write_serializers = {
         "create": s.ParticipationWriteSerializer,
@@ -213,24 +202,6 @@ class ParticipationViewSet(AgreementsViewSet):
         return selectors.participation_rows().order_by(
             "collaboration_id", "organisation__name", "pk"
         )
-
-    @transaction.atomic
-    def create(self, request, *args, **kwargs):
-        data = self.validated(request)
-        participation = services.participation_add(actor=request.user, **data)
-        return self.respond(participation, status.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, *args, **kwargs):
-        participation = self.get_object()
-        data = self.validated(request, partial=True)
-        services.participation_update(
-            actor=request.user,
-            participation=participation,
-            expected_version=self.if_match(),
-            **data,
-        )
-        return self.respond(participation)
 
     @extend_schema(
         request=s.WithdrawSerializer,
@@ -261,9 +232,12 @@ class ParticipationViewSet(AgreementsViewSet):
     partial_update=_write_schema(s.GoalUpdateSerializer, s.GoalSerializer),
 )
 @extend_schema(tags=["goals"])
-class GoalViewSet(AgreementsViewSet):
+class GoalViewSet(ServiceWrites, AgreementsViewSet):
     """Shared goals with their latest value and progress toward the target (derived)."""
 
+    create_service = "goal_create"
+    update_service = "goal_update"
+    updates = "goal"
     read_serializer_class = s.GoalSerializer
     write_serializers = {"create": s.GoalWriteSerializer, "partial_update": s.GoalUpdateSerializer}
     filterset_class = GoalApiFilterSet
@@ -273,21 +247,6 @@ class GoalViewSet(AgreementsViewSet):
 
     def base_queryset(self):
         return selectors.goal_rows().order_by("collaboration_id", "title", "pk")
-
-    @transaction.atomic
-    def create(self, request, *args, **kwargs):
-        data = self.validated(request)
-        goal = services.goal_create(actor=request.user, **data)
-        return self.respond(goal, status.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, *args, **kwargs):
-        goal = self.get_object()
-        data = self.validated(request, partial=True)
-        services.goal_update(
-            actor=request.user, goal=goal, **data, expected_version=self.if_match()
-        )
-        return self.respond(goal)
 
 
 @extend_schema_view(
@@ -406,11 +365,14 @@ class MeasurementViewSet(mixins.CreateModelMixin, AgreementsViewSet):
     partial_update=_write_schema(s.AgreementUpdateSerializer, s.AgreementSerializer),
 )
 @extend_schema(tags=["agreements"])
-class AgreementViewSet(AgreementsViewSet):
+class AgreementViewSet(ServiceWrites, AgreementsViewSet):
     """Agreements with their signatories. Managers draft, change and circulate them; the last
     signature puts an agreement in force. The document is uploaded on its own, with
     `PUT /agreements/{id}/document/` (multipart/form-data)."""
 
+    create_service = "agreement_create"
+    update_service = "agreement_update"
+    updates = "agreement"
     read_serializer_class = s.AgreementSerializer
     write_serializers = {
         "create": s.AgreementWriteSerializer,
@@ -429,21 +391,6 @@ class AgreementViewSet(AgreementsViewSet):
 
     def base_queryset(self):
         return selectors.agreement_rows().order_by("collaboration_id", "title", "-version", "pk")
-
-    @transaction.atomic
-    def create(self, request, *args, **kwargs):
-        data = self.validated(request)
-        agreement = services.agreement_create(actor=request.user, **data)
-        return self.respond(agreement, status.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, *args, **kwargs):
-        agreement = self.get_object()
-        data = self.validated(request, partial=True)
-        services.agreement_update(
-            actor=request.user, agreement=agreement, **data, expected_version=self.if_match()
-        )
-        return self.respond(agreement)
 
     @extend_schema(
         request={"multipart/form-data": s.DocumentUploadSerializer},
@@ -520,10 +467,13 @@ class AgreementViewSet(AgreementsViewSet):
     partial_update=_write_schema(s.ObligationUpdateSerializer, s.ObligationSerializer),
 )
 @extend_schema(tags=["obligations"])
-class ObligationViewSet(AgreementsViewSet):
+class ObligationViewSet(ServiceWrites, AgreementsViewSet):
     """What each organisation owes a collaboration; `overdue` is derived from the due date.
     Filter with `overdue=true` for what is late."""
 
+    create_service = "obligation_create"
+    update_service = "obligation_update"
+    updates = "obligation"
     read_serializer_class = s.ObligationSerializer
     write_serializers = {
         "create": s.ObligationWriteSerializer,
@@ -542,21 +492,6 @@ class ObligationViewSet(AgreementsViewSet):
 
     def base_queryset(self):
         return selectors.obligation_rows().order_by("due_date", "pk")
-
-    @transaction.atomic
-    def create(self, request, *args, **kwargs):
-        data = self.validated(request)
-        obligation = services.obligation_create(actor=request.user, **data)
-        return self.respond(obligation, status.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def partial_update(self, request, *args, **kwargs):
-        obligation = self.get_object()
-        data = self.validated(request, partial=True)
-        services.obligation_update(
-            actor=request.user, obligation=obligation, **data, expected_version=self.if_match()
-        )
-        return self.respond(obligation)
 
     @_action_schema(
         s.MarkMetSerializer,

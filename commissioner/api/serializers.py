@@ -14,7 +14,7 @@ from commissioner.models import (
     Meeting,
 )
 from commissioner.selectors import flag_list_for
-from core.serializer_fields import BoundedDateField, FastRepresentation, SafeIdMixin
+from core.serializer_fields import FastRepresentation, ModelInput, SafeIdMixin, model_field
 
 
 def inline_choice_field(choices, **kwargs) -> serializers.ChoiceField:
@@ -66,8 +66,9 @@ class MeetingSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class ConfirmAttendanceSerializer(serializers.Serializer):
-    status = inline_choice_field(
-        Attendance.Status.choices,
+    status = model_field(
+        Attendance,
+        "status",
         help_text=_("Your own organisation's attendance; apologies may be sent in advance."),
     )
 
@@ -161,7 +162,13 @@ class FlagSerializer(FastRepresentation, serializers.ModelSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=5000, help_text=_("How the flag was resolved."))
+    note = model_field(
+        Flag,
+        "resolution_note",
+        required=True,
+        allow_blank=False,
+        help_text=_("How the flag was resolved."),
+    )
 
 
 class InterventionSerializer(FastRepresentation, serializers.ModelSerializer):
@@ -194,12 +201,13 @@ class ScopedFlagField(SafeIdMixin, serializers.PrimaryKeyRelatedField):
         return flag_list_for(actor=self.context["request"].user)
 
 
-class InterventionWriteSerializer(serializers.Serializer):
+class InterventionWriteSerializer(ModelInput):
     flag = ScopedFlagField()
-    kind = inline_choice_field(Intervention.Kind.choices)
-    description = serializers.CharField(max_length=5000)
-    due_date = BoundedDateField(required=False, allow_null=True)
+
+    class Meta:
+        model = Intervention
+        fields = ["flag", "kind", "description", "due_date"]
 
 
 class OutcomeSerializer(serializers.Serializer):
-    outcome = serializers.CharField(max_length=5000)
+    outcome = model_field(Intervention, "outcome", required=True, allow_blank=False)

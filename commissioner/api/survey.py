@@ -29,6 +29,7 @@ from commissioner.survey import selectors, services
 from core.actors import actor_organisation_id
 from core.api import JSONParser, StrictOrderingFilter
 from core.errors import DomainError
+from core.serializer_fields import model_field
 from core.viewsets import ScopedViewSet
 
 NOT_FOUND = OpenApiResponse(description=gettext_lazy("Not found, or outside the caller's scope."))
@@ -128,7 +129,7 @@ class SurveyAnswerSerializer(serializers.Serializer):
 
 
 class SurveyCommentSerializer(serializers.Serializer):
-    principle = serializers.SlugField(max_length=50, help_text=gettext_lazy("A principle's code."))
+    principle = model_field(SurveyPrinciple, "code", help_text=gettext_lazy("A principle's code."))
     comment = serializers.CharField(max_length=services.MAX_COMMENT, allow_blank=True)
 
 

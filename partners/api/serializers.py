@@ -11,6 +11,7 @@ from core.serializer_fields import (
     BoundedDateTimeField,
     ChoiceLabelField,
     FastRepresentation,
+    ModelInput,
     SafeIdMixin,
 )
 from partners.models import Contact, Organisation
@@ -78,23 +79,31 @@ class ScopedOrganisationField(SafeIdMixin, serializers.PrimaryKeyRelatedField):
         return organisation_choices_for(actor=request.user, keep_pk=keep)
 
 
-class OrganisationWriteSerializer(serializers.Serializer):
+class OrganisationWriteSerializer(ModelInput):
     """What a signed-in user may send to create or change an organisation; the services check
     the rules (unique name and slug, no parent cycle)."""
 
-    name = serializers.CharField(max_length=200)
-    short_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    slug = serializers.SlugField(
-        max_length=80,
-        required=False,
-        allow_blank=True,
-        help_text=_("Made from the short name or name when left empty."),
-    )
-    kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
-    jurisdiction = serializers.CharField(max_length=120, required=False, allow_blank=True)
     parent = ScopedOrganisationField(required=False, allow_null=True)
-    website = serializers.URLField(max_length=200, required=False, allow_blank=True)
-    is_active = serializers.BooleanField(required=False)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "short_name",
+            "slug",
+            "kind",
+            "jurisdiction",
+            "parent",
+            "website",
+            "is_active",
+        ]
+        extra_kwargs = {
+            "slug": {
+                "required": False,
+                "allow_blank": True,
+                "help_text": _("Made from the short name or name when left empty."),
+            },
+        }
 
 
 TOKEN_SCOPES = [("read-only", "read-only"), ("read-write", "read-write")]
