@@ -27,9 +27,20 @@ FALLBACK_IN_FRENCH = re.compile(
 )
 
 
+def collaboration_with_goal(lead, partner, *, goal: dict, **fields):
+    """A collaboration led by `lead` with `partner` taking part, and one shared goal."""
+    collaboration = factories.CollaborationFactory(lead_organisation=lead, **fields)
+    factories.ParticipationFactory(collaboration=collaboration, organisation=lead)
+    factories.ParticipationFactory(collaboration=collaboration, organisation=partner)
+    factories.SharedGoalFactory(collaboration=collaboration, **goal)
+    return collaboration
+
+
 @pytest.fixture
 def bilingual(lead, partner):
-    collaboration = factories.CollaborationFactory(
+    return collaboration_with_goal(
+        lead,
+        partner,
         title_en="Coastal Watershed Partnership",
         title_fr="Partenariat du bassin versant côtier",
         summary_en="The partners restore the estuary.",
@@ -37,23 +48,20 @@ def bilingual(lead, partner):
         shared_vision_en="A swimmable estuary.",
         shared_vision_fr="Un estuaire où l'on se baigne.",
         slug="coast",
-        lead_organisation=lead,
+        goal={
+            "title_en": "Safe swimming days",
+            "title_fr": "Jours de baignade sécuritaire",
+            "indicator_en": "Beach days meeting the guideline",
+            "indicator_fr": "Jours de plage conformes à la recommandation",
+        },
     )
-    factories.ParticipationFactory(collaboration=collaboration, organisation=lead)
-    factories.ParticipationFactory(collaboration=collaboration, organisation=partner)
-    factories.SharedGoalFactory(
-        collaboration=collaboration,
-        title_en="Safe swimming days",
-        title_fr="Jours de baignade sécuritaire",
-        indicator_en="Beach days meeting the guideline",
-        indicator_fr="Jours de plage conformes à la recommandation",
-    )
-    return collaboration
 
 
 @pytest.fixture
 def french_only(lead, partner):
-    collaboration = factories.CollaborationFactory(
+    return collaboration_with_goal(
+        lead,
+        partner,
         title=FRENCH_TITLE,
         title_en="",
         title_fr=FRENCH_TITLE,
@@ -62,18 +70,13 @@ def french_only(lead, partner):
         shared_vision_en="",
         shared_vision_fr="Des secours en moins de dix minutes.",
         slug="incendie",
-        lead_organisation=lead,
+        goal={
+            "title_en": "",
+            "title_fr": "Délai d'intervention",
+            "indicator_en": "",
+            "indicator_fr": "Minutes entre l'appel et l'arrivée",
+        },
     )
-    factories.ParticipationFactory(collaboration=collaboration, organisation=lead)
-    factories.ParticipationFactory(collaboration=collaboration, organisation=partner)
-    factories.SharedGoalFactory(
-        collaboration=collaboration,
-        title_en="",
-        title_fr="Délai d'intervention",
-        indicator_en="",
-        indicator_fr="Minutes entre l'appel et l'arrivée",
-    )
-    return collaboration
 
 
 @pytest.fixture
