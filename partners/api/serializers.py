@@ -16,6 +16,7 @@ from core.serializer_fields import (
 )
 from partners.models import Contact, Organisation
 from partners.selectors import organisation_choices_for
+from partners.services import ORGANISATION_FIELDS
 
 
 class ContactSerializer(FastRepresentation, serializers.ModelSerializer):
@@ -87,16 +88,8 @@ class OrganisationWriteSerializer(ModelInput):
 
     class Meta:
         model = Organisation
-        fields = [
-            "name",
-            "short_name",
-            "slug",
-            "kind",
-            "jurisdiction",
-            "parent",
-            "website",
-            "is_active",
-        ]
+        # What the service may change, and nothing else.
+        fields = list(ORGANISATION_FIELDS)
         extra_kwargs = {
             "slug": {
                 "required": False,
