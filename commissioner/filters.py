@@ -89,16 +89,9 @@ class FlagFilterSet(SharedFilterSet):
             "raised_before",
         ]
 
-    def __init__(self, data=None, *args, page=False, **kwargs):
-        if page:
-            # The inbox shows the flags to act on unless asked otherwise, one status at a time.
-            data = data.copy() if data is not None else {}
-            if not data.get("status"):
-                data["status"] = ACTIVE
-        super().__init__(data, *args, page=page, **kwargs)
-        if page:
-            self.filters["status"].__dict__.pop("_field", None)
-            self.filters["status"].extra["widget"] = OneChoice
+    # The inbox shows the flags to act on unless asked otherwise, one status at a time.
+    page_defaults = {"status": ACTIVE}
+    page_widgets = {"status": OneChoice}
 
     @property
     def qs(self):

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from core.bounds import MAX_ID
+
 PAGE_SIZE = 25
 # Up to this many matching flags the page says how many; past it, "more than".
 COUNT_LIMIT = 1000
-MAX_ID = 2**63 - 1
 # Newest raised first, then by id: the order of the flag_raised_order index (every flag) and of
 # the flag_open_inbox_order partial index (open and acknowledged flags).
 ORDER = ("-raised_on", "pk")

@@ -393,14 +393,14 @@ def lib_doc_excludes():
     return [*get_lib_doc_excludes(), FastRepresentation]
 
 
-# The largest id PostgreSQL's bigint holds.
-MAX_ID = 2**63 - 1
-
-
 def integer_path_ids(result, generator, request, public):
     """drf-spectacular documents a path parameter matched by `lookup_value_regex = r"\\d+"` as
     a string with a pattern; it is an object's id, so generated clients should take an integer
     (a postprocessing hook, after the enum hook)."""
+    # Here, not at the top: core.bounds imports core.errors, which loads DRF's settings, which
+    # import this module (DEFAULT_PARSER_CLASSES).
+    from .bounds import MAX_ID
+
     for item in result.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict):

@@ -17,6 +17,8 @@ MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2200, 12, 31)
 # A list field (signatory organisations, ...) names at most this many ids.
 MAX_IDS = 200
+# The largest id a bigint primary key holds: a larger number is a 400, never a database error.
+MAX_ID = 2**63 - 1
 
 RANGE_MESSAGE = gettext_lazy("Enter a date between 1900-01-01 and 2200-12-31.")
 

@@ -21,6 +21,18 @@ MAX_TEXT = 20_000
 MAX_AMOUNT = Decimal("999999999999.99")
 
 
+def largest_amount(field: models.DecimalField) -> Decimal:
+    """The largest magnitude `field` holds (999999999999.99 for 14 digits, 2 places): the bound
+    the services, the forms and the serializers all check."""
+    places = field.decimal_places
+    return Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places
+
+
+def text_length(field: models.Field) -> int:
+    """The most characters a text field takes: its max_length, MAX_TEXT for one without."""
+    return field.max_length or MAX_TEXT
+
+
 def _field(model: type[models.Model], name: str):
     return model._meta.get_field(name)
 
@@ -54,7 +66,7 @@ def text(
         value,
         field=field or name,
         label=label or str(model_field.verbose_name),
-        max_length=model_field.max_length or MAX_TEXT,
+        max_length=text_length(model_field),
         required=(not model_field.blank) if required is None else required,
     )
 
@@ -82,11 +94,10 @@ def amount(
         raise DomainError(
             _("Enter a number for the %(label)s.") % {"label": label}, field=name
         ) from exc
-    places = model_field.decimal_places
-    largest = Decimal(10) ** (model_field.max_digits - places) - Decimal(10) ** -places
+    largest = largest_amount(model_field)
     if not number.is_finite() or abs(number) > largest:
         raise DomainError(
             _("The %(label)s must be a number below one trillion.") % {"label": label},
             field=name,
         )
-    return number.quantize(Decimal(10) ** -places)
+    return number.quantize(Decimal(10) ** -model_field.decimal_places)

@@ -21,10 +21,8 @@ from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
+from .bounds import MAX_ID
 from .forms import FilterForm
-
-# The largest id PostgreSQL's bigint holds: a larger number is a 400, not a database error.
-MAX_ID = 2**63 - 1
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
@@ -86,21 +84,31 @@ class ReferenceFilter(IdFilter):
 
 
 class SharedFilterSet(django_filters.FilterSet):
-    """A model's filters for its page (`page=True`), its export and its API. `hidden_on_page`
-    names the filters a page carries as hidden inputs."""
+    """A model's filters for its page (`page=True`), its export and its API. On a page only:
+    `hidden_on_page` names the filters carried as hidden inputs, `page_widgets` other widgets
+    by filter, `page_defaults` the values a filter left empty takes."""
 
     hidden_on_page: tuple[str, ...] = ()
+    page_widgets: dict[str, type[forms.Widget]] = {}
+    page_defaults: dict[str, str] = {}
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, page=False):
         self.page = page
+        if page and self.page_defaults:
+            data = data.copy() if data is not None else {}
+            for name, default in self.page_defaults.items():
+                if not data.get(name):
+                    data[name] = default
         super().__init__(data, queryset, request=request, prefix=prefix)
         if page:
+            widgets = dict.fromkeys(self.hidden_on_page, forms.HiddenInput)
+            widgets |= self.page_widgets
             for name, filter_ in self.filters.items():
                 if isinstance(filter_, ReferenceFilter):
                     filter_.on_page()
-                if name in self.hidden_on_page:
-                    filter_.__dict__.pop("_field", None)
-                    filter_.extra["widget"] = forms.HiddenInput
+                if name in widgets:
+                    filter_.__dict__.pop("_field", None)  # built again with the page's widget
+                    filter_.extra["widget"] = widgets[name]
 
     class Meta:
         form = FilterForm

@@ -1,15 +1,13 @@
 """Form helpers every app's browser forms share: form fields made from the model fields they fill,
 accessible widgets, and a service's refusal shown next to the field it names."""
 
-from decimal import Decimal
-
 from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .bounds import validate_date_range
 from .errors import DomainError
-from .fields import MAX_TEXT
+from .fields import largest_amount, text_length
 from .translated import content_languages, reader_language, version_name
 
 
@@ -40,10 +38,9 @@ def model_field(
         raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a field to fill in")
     options: dict = {}
     if isinstance(field, models.TextField):
-        options["max_length"] = field.max_length or MAX_TEXT
+        options["max_length"] = text_length(field)
     if isinstance(field, models.DecimalField):
-        places = field.decimal_places
-        largest = Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places
+        largest = largest_amount(field)
         options |= {"max_value": largest, "min_value": -largest}
     if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
         options["widget"] = DateInput()

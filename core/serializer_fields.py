@@ -3,7 +3,6 @@
 import copy
 import datetime as dt
 import operator
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.exceptions import FieldDoesNotExist
@@ -17,8 +16,8 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import MANY_RELATION_KWARGS, PKOnlyObject
 from rest_framework.validators import UniqueValidator
 
-from .bounds import MAX_DATE, MAX_IDS, MIN_DATE, validate_date_range
-from .fields import MAX_TEXT
+from .bounds import MAX_DATE, MAX_ID, MAX_IDS, MIN_DATE, validate_date_range
+from .fields import largest_amount, text_length
 from .translated import content_languages, version_name
 
 
@@ -164,9 +163,6 @@ def _plain_attribute(model, attrs) -> bool:
 
 
 # Writing: bounded input ------------------------------------------------------------------------
-
-# The largest primary key a bigint column holds.
-MAX_ID = 2**63 - 1
 
 
 class BoundedDateField(serializers.DateField):
@@ -333,11 +329,9 @@ class ModelInput(serializers.ModelSerializer):
         if validators:
             kwargs["validators"] = validators
         if isinstance(model_field, models.TextField) and "choices" not in kwargs:
-            kwargs.setdefault("max_length", MAX_TEXT)
+            kwargs.setdefault("max_length", text_length(model_field))
         if isinstance(model_field, models.DecimalField):
-            largest = Decimal(10) ** (model_field.max_digits - model_field.decimal_places) - (
-                Decimal(10) ** -model_field.decimal_places
-            )
+            largest = largest_amount(model_field)
             kwargs.setdefault("max_value", largest)
             kwargs.setdefault("min_value", -largest)
         if field_name in self.defaults_from_model:

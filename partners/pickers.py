@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from core.bounds import MAX_ID
+
 from .models import Organisation, User
 
 # A page of radio buttons (no JavaScript) and of suggestions (htmx): bounded, whatever the data.
@@ -369,7 +371,7 @@ def _whole_number(value) -> int | None:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if 1 <= number <= 2**63 - 1 else None
+    return number if 1 <= number <= MAX_ID else None
 
 
 @register_scope("organisations", field_class=OrganisationChoiceField, params=("exclude",))

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.bounds import MAX_ID
 from core.errors import DomainError
-from core.filters import MAX_ID
 from core.versioning import edit_data, show_refusal, versioned
 from partners.models import Contact
 
