@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 
 from agreements.models import Participation
-from core.bulk import Row, upsert
+from core.bulk import Row, update_by_pk, upsert
 
 from ..engagement import (
     Assessment,
@@ -258,7 +258,7 @@ def _handle_flags(
             "reason_codes",
             "notified_at",
             "status",
-            # Every field bulk_update writes below: a deferred one would be read back with a
+            # Every field update_by_pk writes below: a deferred one would be read back with a
             # query per flag (12,000 queries for 3,000 refreshed flags at F=0.1).
             "closed_at",
             "closed_on",
@@ -274,7 +274,7 @@ def _handle_flags(
         for flag in (
             Flag.objects.filter(participation_id__in=wanted)
             .order_by("participation_id", "created_at", "pk")
-            # Everything bulk_update writes when one reopens (no query per flag).
+            # Everything update_by_pk writes when one reopens (no query per flag).
             .only(
                 "pk",
                 "participation_id",
@@ -360,7 +360,8 @@ def _handle_flags(
             )
         )
     if changed:
-        Flag.objects.bulk_update(
+        update_by_pk(
+            Flag,
             changed,
             [
                 "status",
