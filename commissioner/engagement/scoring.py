@@ -91,7 +91,8 @@ class Assessment:
 
     @property
     def attendance_rate(self) -> Fraction | None:
-        return self.components["attendance"] if self.figures.meetings_held else None
+        # One Fraction, not the five of `components`: the scan reads it for every partner.
+        return Fraction(*self.ratios["attendance"]) if self.figures.meetings_held else None
 
 
 def ratios_for(figures: Figures, policy: Policy) -> dict[str, tuple[int, int]]:

@@ -53,7 +53,6 @@ from .policy import (  # noqa: F401
 )
 from .retention import retention_cutoff, snapshots_thin  # noqa: F401
 from .scan import (  # noqa: F401
-    MEMO_SIZE,
     PREVIOUS_SCAN_DAYS,
     SNAPSHOT_FIELDS,
     ScanResult,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -23,7 +23,6 @@ from core.bulk import Row, update_by_pk, upsert
 from ..engagement import (
     Assessment,
     Day,
-    Figures,
     ParticipationRow,
     Policy,
     assess,
@@ -177,6 +176,8 @@ PREVIOUS_SCAN_DAYS = 31
 
 def json_safe(value):
     """Dates and decimals as JSON text (the snapshot's JSON columns)."""
+    if not value:  # most partners have no survey figures: no round trip through JSON
+        return {} if isinstance(value, dict) else value
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
@@ -400,27 +401,17 @@ def flags_close_not_scanned(
     return flags.update(status=Flag.Status.NOT_SCANNED, closed_at=now or timezone.now())
 
 
-# Distinct (figures, policy) pairs a scan keeps scored: enough for the common ones (perfect
-# attendance, nothing overdue...), bounded so a national scan's memory stays flat.
-MEMO_SIZE = 50_000
-
-
 def _scan_batch(
     rows: list[ParticipationRow],
     day: Day,
     default: Policy,
     result: ScanResult,
-    memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] | None = None,
     policy: Policy | None = None,
 ):
     """Score one batch and write its snapshots and flags in one transaction: a scan stopped
     between batches leaves whole batches behind, and a rerun recomputes the same values.
-    `memo` carries the scores of distinct figures from batch to batch (never mutated);
     `policy`, when given, replaces every collaboration's (the backtest's trial policy)."""
     now = timezone.now()
-    memo = {} if memo is None else memo
-    if len(memo) > MEMO_SIZE:
-        memo.clear()
     with transaction.atomic():
         if policy is None:
             policies = policies_for({row.collaboration_id for row in rows}, default=default)
@@ -430,19 +421,20 @@ def _scan_batch(
         previous, score_then = _read_previous(rows, day, policies)
         watches, snapshots = {}, []
         for row in rows:
+            # Scored afresh for every partner: since the trends, no two partners' figures are
+            # the same (a memo of distinct figures scored before them hit 1 in 5,000).
             row_policy = policies[row.collaboration_id]
-            key = (figures[row.pk], row_policy)
-            if key not in memo:
-                assessment = assess(figures[row.pk], row_policy)
-                # Anchored once per distinct figures (the memo lives for one scan date).
-                assessment = replace(assessment, codes=anchored(assessment.codes, day.date))
-                memo[key] = (assessment, snapshot_values(assessment, row_policy))
-            assessment, values = memo[key]
+            assessment = assess(figures[row.pk], row_policy)
+            values = snapshot_values(assessment, row_policy)
             state = watch(assessment, row_policy, previous.get(row.pk), score_then.get(row.pk))
-            codes = assessment.codes
+            codes = anchored(assessment.codes, day.date)
             if state.codes:
-                codes = [*codes, *anchored(state.codes, day.date)]
-                assessment = replace(assessment, codes=codes)
+                codes += anchored(state.codes, day.date)
+            # The flag keeps the stored (anchored) reasons. Built directly: dataclasses.replace
+            # introspects the fields on every call (1 s of a national scan).
+            assessment = Assessment(
+                assessment.figures, assessment.ratios, assessment.score, assessment.band, codes
+            )
             watches[row.pk] = (assessment, state)
             snapshots.append(
                 Row(
@@ -500,14 +492,13 @@ def engagement_scan(
     result = ScanResult(scan_date=day.date)
     with translation.override(settings.LANGUAGE_CODE):
         default = default_policy()
-        memo: dict[tuple[Figures, Policy], tuple[Assessment, dict]] = {}
         after = 0
         while True:
             rows = _next_batch(
                 after=after, day=day, size=batch_size, collaboration_ids=collaboration_ids
             )
             if rows:
-                _scan_batch(rows, day, default, result, memo, policy)
+                _scan_batch(rows, day, default, result, policy)
                 after = rows[-1].pk
             if len(rows) < batch_size:
                 break

@@ -1,4 +1,5 @@
-"""core.bulk: the upsert the engagement scan writes with, and COPY's text format."""
+"""core.bulk: the upsert and the update by primary key the engagement scan writes with, and
+COPY's text format."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,12 +8,18 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from commissioner.models import EngagementSnapshot
-from core.bulk import Row, copy_text, upsert
+from commissioner.models import EngagementSnapshot, Flag
+from core.bulk import Row, copy_text, update_by_pk, upsert
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+COPY = pytest.param(
+    "copy",
+    marks=pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="COPY is PostgreSQL's (CI runs it there)"
+    ),
+)
 METHODS = [
     "values",
     pytest.param(
@@ -121,6 +128,53 @@ def test_rows_sharing_their_values_are_written_each_with_its_own(method):
         second.pk: (90, "engaged", reasons),
         third.pk: (40, "at_risk", reasons),
     }
+
+
+@pytest.mark.parametrize("method", ["rows", COPY])
+def test_update_by_pk_writes_the_named_fields_of_each_object_and_nothing_else(method):
+    """The scan's flag refresh: each flag's own values (JSON with a tab, a date, a cleared
+    timestamp), the fields not named left as stored, other rows untouched."""
+    first, second, untouched = (factories.FlagFactory(score=50) for _ in range(3))
+    first.notified_at = timezone.now()
+    first.save(update_fields=["notified_at"])
+    first.score, first.reason_codes, first.notified_at = 30, [{"code": "a\tb"}], None
+    first.band = "disengaged"  # changed in memory, not named: not written
+    second.status, second.closed_on, second.score = (
+        Flag.Status.AUTO_CLOSED,
+        dt.date(2026, 12, 1),
+        80,
+    )
+    written = update_by_pk(
+        Flag,
+        [first, second],
+        ["score", "reason_codes", "notified_at", "status", "closed_on"],
+        method=method,
+    )
+    assert written == 2
+    stored = {
+        flag.pk: (
+            flag.score,
+            flag.reason_codes,
+            flag.notified_at,
+            flag.status,
+            flag.closed_on,
+            flag.band,
+        )
+        for flag in Flag.objects.all()
+    }
+    assert stored == {
+        first.pk: (30, [{"code": "a\tb"}], None, Flag.Status.OPEN, None, "at_risk"),
+        second.pk: (
+            80,
+            untouched.reason_codes,
+            None,
+            Flag.Status.AUTO_CLOSED,
+            dt.date(2026, 12, 1),
+            "at_risk",
+        ),
+        untouched.pk: (50, untouched.reason_codes, None, Flag.Status.OPEN, None, "at_risk"),
+    }
+    assert update_by_pk(Flag, [], ["score"], method=method) == 0
 
 
 def test_upsert_of_nothing_writes_nothing():
