@@ -18,7 +18,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, QuerySet
 from django.urls import reverse
@@ -28,6 +27,7 @@ from agreements.models import Collaboration, Participation
 from core.translated import version_names
 from partners.models import Organisation
 
+from .caching import cached, data_version
 from .models import EngagementSnapshot, Flag, State
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ EGO_CAP = 40
 EDGE_ROWS = 200  # links listed in the portfolio's table, the heaviest first
 LABELS = 20  # nodes named on the drawing (every node is named in its link and the table)
 CACHE_SECONDS = 6 * 60 * 60  # a backstop: any recorded change makes a new data version
+MAP = "Relationship map"
 WIDTH, HEIGHT, MARGIN = 960, 640, 56
 
 # Each kind: a fill with at least 3:1 against the white page (WCAG 1.4.11) and 4.5:1 under its
@@ -261,20 +262,6 @@ def _pair_total(participations: QuerySet[Participation]) -> int:
         return int(cursor.fetchone()[0])
 
 
-def data_version() -> str:
-    """Changes whenever an organisation, collaboration or participation is recorded as changed
-    (every change to them is kept in the audit history): one query."""
-    tables = [
-        connection.ops.quote_name(model.history.model._meta.db_table)
-        for model in (Organisation, Collaboration, Participation)
-    ]
-    maxima = ", ".join(f"(SELECT MAX(history_id) FROM {table})" for table in tables)  # noqa: S608 - table names from the models
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {maxima}")
-        row = cursor.fetchone()
-    return "-".join(str(value) for value in row)
-
-
 def _organisation_rows(ids) -> dict[int, dict]:
     return {
         row["pk"]: row
@@ -340,23 +327,6 @@ def _fit(positions: dict) -> dict[int, tuple[float, float]]:
         )
         fitted[int(node_id)] = (round(fx, 1), round(fy, 1))
     return fitted
-
-
-def _cached(key: str, build):
-    """The cached value of `key`, built and kept when missing. With the cache down (Redis gone)
-    the map is built for this request and the error logged: the page still answers."""
-    try:
-        value = cache.get(key)
-    except Exception as error:  # any cache backend's failure (redis, memcached, a file)
-        logger.warning("Relationship map not cached: the cache is unavailable (%s)", error)
-        return build()
-    if value is None:
-        value = build()
-        try:
-            cache.set(key, value, CACHE_SECONDS)
-        except Exception as error:  # any cache backend's failure (redis, memcached, a file)
-            logger.warning("Relationship map not cached: the cache is unavailable (%s)", error)
-    return value
 
 
 def _portfolio_graph(network_filter: NetworkFilter) -> dict:
@@ -503,7 +473,7 @@ def portfolio_network(*, network_filter: NetworkFilter) -> Network:
     """The portfolio map: the PORTFOLIO_CAP organisations most involved in the filter's
     collaborations and the collaborations they share, with what was left out."""
     key = f"network:portfolio:{PORTFOLIO_CAP}:{network_filter.key}:{data_version()}"
-    graph = _cached(key, lambda: _portfolio_graph(network_filter))
+    graph = cached(key, lambda: _portfolio_graph(network_filter), seconds=CACHE_SECONDS, what=MAP)
     nodes = [_node(row) for row in graph["nodes"]]
     for node in nodes:
         node.x, node.y = graph["positions"][node.id]
@@ -525,7 +495,9 @@ def ego_network(*, organisation: Organisation, network_filter: NetworkFilter) ->
     """Who else works with `organisation`, and through which collaborations: every partner in the
     table, the EGO_CAP it shares most with drawn around it (with the links among them)."""
     key = f"network:ego:{organisation.pk}:{EGO_CAP}:{network_filter.key}:{data_version()}"
-    graph = _cached(key, lambda: _ego_graph(organisation, network_filter))
+    graph = cached(
+        key, lambda: _ego_graph(organisation, network_filter), seconds=CACHE_SECONDS, what=MAP
+    )
     focus = _node(graph["focus"])
     focus.focus = True
     partners = [_node(row) for row in graph["partners"]]

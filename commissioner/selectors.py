@@ -38,6 +38,7 @@ from core.scope import restrict
 from core.translated import ordering_for
 
 from .access import may_commission
+from .caching import cached, data_version
 from .engagement import Policy, count_of, policy_in_force
 from .models import (
     BAND_RANK,
@@ -58,6 +59,7 @@ DEADLINE_DAYS = 30
 EXPIRY_DAYS = 180
 PORTFOLIO_FLAGS = 10
 FLAG_COUNT_CAP = 1000
+PORTFOLIO_ALL_SECONDS = 60
 
 
 # Scoping --------------------------------------------------------------------------------------
@@ -289,12 +291,20 @@ class PortfolioRows:
         )
         self._counts: tuple[int, int] | None = None
 
+    def counts(self) -> tuple[int, int]:
+        """How many collaborations in all, and how many of them the latest scan summarised."""
+        counted = self.collaborations.aggregate(
+            total=Count("pk"), summarised=Count("portfolio_summary")
+        )
+        return (counted["total"], counted["summarised"])
+
+    def use_counts(self, counts: tuple[int, int]) -> None:
+        """Counts already known (the national view keeps them for a minute)."""
+        self._counts = tuple(counts)  # a list once through a JSON cache
+
     def _count(self) -> tuple[int, int]:
         if self._counts is None:
-            counted = self.collaborations.aggregate(
-                total=Count("pk"), summarised=Count("portfolio_summary")
-            )
-            self._counts = (counted["total"], counted["summarised"])
+            self._counts = self.counts()
         return self._counts
 
     def count(self) -> int:
@@ -347,17 +357,39 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
     if scope == "mine":
         collaborations = collaborations.filter(commissioner=actor)
     latest = latest_scan_date()
-    # Counted by state: the bands, with drifting (engaged, falling) and too early to tell apart.
-    band_counts = dict.fromkeys(State.values, 0)
-    if latest is not None:
-        counted = CollaborationSummary.objects.filter(collaboration__in=collaborations).aggregate(
-            **{state: Coalesce(Sum(state), 0) for state in State.values}
-        )
-        band_counts.update(counted)
     rows = PortfolioRows(
         collaborations, scope_filter={"commissioner": actor} if scope == "mine" else {}
     )
-    flags, flag_count = portfolio_flags(actor=actor, collaborations=collaborations)
+
+    def totals() -> dict:
+        # Counted by state: the bands, with drifting (engaged, falling) and too early apart.
+        band_counts = dict.fromkeys(State.values, 0)
+        if latest is not None:
+            band_counts.update(
+                CollaborationSummary.objects.filter(collaboration__in=collaborations).aggregate(
+                    **{state: Coalesce(Sum(state), 0) for state in State.values}
+                )
+            )
+        return {
+            "band_counts": band_counts,
+            "counts": rows.counts(),
+            "flag_total": portfolio_flag_total(actor=actor, collaborations=collaborations),
+        }
+
+    if scope == "all":
+        # The national view's aggregates run over every collaboration and open flag in the
+        # country (40 of its 90 ms at F=1, growing with the data). They change at the daily
+        # scan and when a collaboration or a partner is recorded as changed: kept per (latest
+        # scan, data version) for a minute, the minute covering a flag resolved meanwhile.
+        key = f"portfolio:all:{latest}:{data_version()}"
+        aggregates = cached(key, totals, seconds=PORTFOLIO_ALL_SECONDS, what="Portfolio totals")
+    else:
+        aggregates = totals()
+    rows.use_counts(aggregates["counts"])
+    flags = portfolio_worst_flags(actor=actor, collaborations=collaborations)
+    # Fewer than a page of worst flags: they are all there are, whatever was counted.
+    flag_count = len(flags) if len(flags) < PORTFOLIO_FLAGS else aggregates["flag_total"]
+    band_counts = aggregates["band_counts"]
     return Portfolio(
         scope=scope,
         latest_scan=latest,
@@ -368,34 +400,41 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
     )
 
 
-def portfolio_flags(
-    *, actor, collaborations: QuerySet[Collaboration], limit: int = PORTFOLIO_FLAGS
-) -> tuple[list[Flag], int]:
-    """The open flags of the active partners of `collaborations`, the worst first (disengaged
-    before at risk, then the lowest score, then the newest), each with its partner and
-    collaboration, and how many there are in all. The first `limit` are read in the order of
-    index `flag_open_worst_first`, so PostgreSQL stops after them instead of sorting every open
-    flag (38,000 at national scale: a window count over all of them cost 475 ms); the total is
-    counted apart, up to FLAG_COUNT_CAP + 1."""
-    if not may_commission(actor):
-        return [], 0
-    open_flags = Flag.objects.filter(
+def _open_flags(collaborations: QuerySet[Collaboration]) -> QuerySet[Flag]:
+    return Flag.objects.filter(
         status__in=Flag.OPEN_STATUSES,
         # As the collaborations' open_flags count: a withdrawn partner's flag left open
         # (before a scan closed it) is not the commissioner's business any more.
         participation__status=Participation.Status.ACTIVE,
         participation__collaboration__in=collaborations,
     )
-    flags = list(
-        open_flags.select_related("participation__organisation", "participation__collaboration")
+
+
+def portfolio_worst_flags(
+    *, actor, collaborations: QuerySet[Collaboration], limit: int = PORTFOLIO_FLAGS
+) -> list[Flag]:
+    """The open flags of the active partners of `collaborations`, the worst first (disengaged
+    before at risk, then the lowest score, then the newest), each with its partner and
+    collaboration. Read in the order of index `flag_open_worst_first`, so PostgreSQL stops
+    after `limit` instead of sorting every open flag (38,000 at national scale: a window count
+    over all of them cost 475 ms)."""
+    if not may_commission(actor):
+        return []
+    return list(
+        _open_flags(collaborations)
+        .select_related("participation__organisation", "participation__collaboration")
         .annotate(band_rank=band_rank())
         .order_by("-band_rank", "score", "-raised_on", "-pk")[:limit]
     )
-    # Counted up to FLAG_COUNT_CAP: past it, the page says "more than 1,000" — a count of
-    # every open flag at national scale joins 38,000 flags to 200,000 participations (90 ms)
-    # to print a number nobody reads to the unit.
-    total = open_flags[: FLAG_COUNT_CAP + 1].count() if flags else 0
-    return flags, total
+
+
+def portfolio_flag_total(*, actor, collaborations: QuerySet[Collaboration]) -> int:
+    """How many open flags `collaborations` have, counted up to FLAG_COUNT_CAP + 1: past it, the
+    page says "more than 1,000" — a count of every open flag at national scale joins 38,000
+    flags to 200,000 participations (90 ms) to print a number nobody reads to the unit."""
+    if not may_commission(actor):
+        return 0
+    return _open_flags(collaborations)[: FLAG_COUNT_CAP + 1].count()
 
 
 def worst_band(rank: int) -> str | None:

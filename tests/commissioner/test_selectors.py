@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from agreements.models import Collaboration
 from commissioner import selectors
+from commissioner.models import Flag
 from commissioner.services import portfolio_summary_refresh
 from core.actors import PartnerPrincipal
 from tests import factories
@@ -144,12 +145,14 @@ def test_the_portfolio_lists_the_open_flags_in_scope_the_worst_first(collaborati
     assert everyone.flag_count == 5
 
     ours = Collaboration.objects.filter(pk=collaboration.pk)
-    assert selectors.portfolio_flags(actor=commissioner, collaborations=ours, limit=2) == (
-        [disengaged, low_at_risk],
-        4,
-    )
+    assert selectors.portfolio_worst_flags(actor=commissioner, collaborations=ours, limit=2) == [
+        disengaged,
+        low_at_risk,
+    ]
+    assert selectors.portfolio_flag_total(actor=commissioner, collaborations=ours) == 4
     staff = factories.staff_user(factories.OrganisationFactory())
-    assert selectors.portfolio_flags(actor=staff, collaborations=ours) == ([], 0)
+    assert selectors.portfolio_worst_flags(actor=staff, collaborations=ours) == []
+    assert selectors.portfolio_flag_total(actor=staff, collaborations=ours) == 0
 
 
 def test_a_commissioner_without_collaborations_starts_on_all_of_them(collaboration):
@@ -225,7 +228,8 @@ def test_the_portfolio_counts_open_flags_up_to_a_cap(collaboration, commissioner
             score=40 + n,
         )
     ours = Collaboration.objects.filter(pk=collaboration.pk)
-    flags, total = selectors.portfolio_flags(actor=commissioner, collaborations=ours, limit=2)
+    flags = selectors.portfolio_worst_flags(actor=commissioner, collaborations=ours, limit=2)
+    total = selectors.portfolio_flag_total(actor=commissioner, collaborations=ours)
     assert ([f.score for f in flags], total) == ([40, 41], 4)
     portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
     assert (len(portfolio.flags), portfolio.flag_count, portfolio.flag_count_capped) == (
@@ -236,3 +240,42 @@ def test_the_portfolio_counts_open_flags_up_to_a_cap(collaboration, commissioner
     monkeypatch.setattr(selectors, "FLAG_COUNT_CAP", 20)
     portfolio = selectors.portfolio_for(actor=commissioner, scope="mine")
     assert (portfolio.flag_count, portfolio.flag_count_capped) == (12, False)
+
+
+def test_the_national_portfolio_keeps_its_totals_for_a_minute_until_the_data_changes(
+    collaboration, commissioner
+):
+    """The administrators' "all" view: the partners by state, the collaborations and the open
+    flags counted over the whole country are kept per (latest scan, data version) for a
+    minute; a collaboration recorded since is counted at once, the worst flags are always
+    read afresh."""
+    today = timezone.localdate()
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    factories.EngagementSnapshotFactory(
+        participation=participation, scan_date=today, band="at_risk", score=50
+    )
+    portfolio_summary_refresh(scan_date=today)
+    flags = [
+        factories.FlagFactory(
+            participation=factories.ParticipationFactory(collaboration=collaboration), score=s
+        )
+        for s in range(40, 52)
+    ]
+    first = selectors.portfolio_for(actor=commissioner, scope="all")
+    assert (first.band_counts["at_risk"], first.collaborations.count(), first.flag_count) == (
+        1,
+        1,
+        12,
+    )
+    # Two flags resolved: the worst list is read afresh, the total kept (at most a minute).
+    for flag in flags[:2]:
+        Flag.objects.filter(pk=flag.pk).update(status=Flag.Status.RESOLVED)
+    kept = selectors.portfolio_for(actor=commissioner, scope="all")
+    assert [f.score for f in kept.flags][:2] == [42, 43]
+    assert kept.flag_count == 12
+    # "Mine" is always counted afresh.
+    assert selectors.portfolio_for(actor=commissioner, scope="mine").flag_count == 10
+    # A collaboration recorded since changes the data version: everything is counted again.
+    factories.CollaborationFactory(commissioner=commissioner)
+    fresh = selectors.portfolio_for(actor=commissioner, scope="all")
+    assert (fresh.collaborations.count(), fresh.flag_count) == (2, 10)
