@@ -8,9 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from agreements.models import Collaboration, Obligation, Participation
+from agreements.models import Collaboration, Obligation, Participation, SharedGoal
 from agreements.structures import structure_problems
 from benchmarks.floor import FLOOR_SCAN_SQL, floor_scan_params
 from benchmarks.scale import Plan
@@ -25,7 +26,9 @@ from commissioner.models import (
 )
 from commissioner.services import engagement_scan
 from commissioner.survey.services import instrument_default
+from commissioner.trends import start_of
 from partners.models import Contact, Organisation
+from tests import factories
 from tests.commissioner.survey_helpers import answer, closed_round, invite
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +142,58 @@ def vary(today) -> None:
     ).first()
     gone.contact.is_active = False
     gone.contact.save()
+    # Partners falling against their own record: absent from their latest three meetings after
+    # attending every one before, late with obligations and reports of late only.
+    for collaboration in collaborations[8:12]:
+        partner = Participation.objects.filter(
+            collaboration=collaboration, status=Participation.Status.ACTIVE
+        ).first()
+        # Meetings every fortnight or so, everyone present: a record to fall from.
+        partners = Participation.objects.filter(
+            collaboration=collaboration, status=Participation.Status.ACTIVE
+        )
+        for weeks in (17, 15, 13, 11, 9, 7, 5):
+            held = now - dt.timedelta(days=7 * weeks)
+            meeting = Meeting.objects.create(
+                collaboration=collaboration, title="Extra", held_at=held
+            )
+            Meeting.objects.filter(pk=meeting.pk).update(created_at=held)
+            Attendance.objects.bulk_create(
+                Attendance(
+                    meeting=meeting,
+                    participation=other,
+                    status=Attendance.Status.PRESENT,
+                    recorded_at=held,
+                )
+                for other in partners
+            )
+        mine = Attendance.objects.filter(participation=partner)
+        mine.update(status=Attendance.Status.PRESENT, changed_at=None)
+        before = now - dt.timedelta(days=4)  # absent at the last three of each compared day
+        latest = mine.filter(meeting__held_at__lt=before).order_by("-meeting__held_at")[:3]
+        Attendance.objects.filter(
+            Q(pk__in=[a.pk for a in latest]) | Q(pk__in=mine.filter(meeting__held_at__gte=before))
+        ).update(status=Attendance.Status.ABSENT)
+        for due_days_ago, late in ((120, 0), (110, 0), (100, 0), (45, 35), (40, 30)):
+            due = today - dt.timedelta(days=due_days_ago)
+            factories.ObligationFactory(
+                collaboration=collaboration,
+                organisation=partner.organisation,
+                due_date=due,
+                status=Obligation.Status.MET,
+                met_at=start_of(due + dt.timedelta(days=late)) + dt.timedelta(hours=12),
+            )
+        goal = factories.SharedGoalFactory(collaboration=collaboration)
+        SharedGoal.objects.filter(pk=goal.pk).update(created_at=now - dt.timedelta(days=400))
+        for ended_days_ago, delay in ((120, 2), (105, 1), (90, 3), (50, 40), (45, 36)):
+            period_end = today - dt.timedelta(days=ended_days_ago)
+            factories.MeasurementFactory(
+                goal=goal,
+                period_end=period_end,
+                reported_by_organisation=partner.organisation,
+                reported_at=start_of(period_end + dt.timedelta(days=delay))
+                + dt.timedelta(hours=10),
+            )
     # Closed survey rounds: trust rated low, a principle seen apart, a partner not answering.
     codes = list(
         SurveyPrinciple.objects.filter(instrument=instrument_default())
@@ -175,6 +230,15 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
     seed()
     today = timezone.localdate()
     vary(today)
+    for days in (56, 49, 45):
+        engagement_scan(scan_date=today - dt.timedelta(days=days), send_digests=False)
+    # Six weeks ago the falling partners' collaborations scored far higher.
+    EngagementSnapshot.objects.filter(
+        participation__collaboration__in=list(
+            Collaboration.objects.filter(status=Collaboration.Status.ACTIVE).order_by("pk")
+        )[8:12],
+        scan_date__lt=today - dt.timedelta(days=40),
+    ).update(score=100)
     for days in (35, 28, 21, 14, 10, 7, 5, 3, 2, 1):
         engagement_scan(scan_date=today - dt.timedelta(days=days), send_digests=False)
     engagement_scan(scan_date=today, send_digests=False)
@@ -187,7 +251,7 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
     ]  # fmt: skip
     # Today's scan, and an earlier day's replayed as known then (corrections made since, the
     # attendance recorded since, are not what it saw).
-    for day in (today - dt.timedelta(days=3), today):
+    for day in (today - dt.timedelta(days=10), today - dt.timedelta(days=3), today):
         scanned = {row[0]: row[1:] for row in today_rows(day, columns)}
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -202,7 +266,8 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
         assert any(row["warning_streak"] > 1 for row in by_name)
         assert any(row["clear_streak"] > 1 for row in by_name)
         assert any(row["meetings_unrecorded"] > 0 for row in by_name)
-        assert any(row["trend"]["points"] for row in by_name)
+        for code in ("attendance", "contact", "obligation_late", "report_delay", "score"):
+            assert any(code in row["trend"]["points"] for row in by_name), code
         assert any(row["trend"]["partners_withdrawn"] for row in by_name)
         assert any(row["trend"]["survey"].get("answered_last_round") is False for row in by_name)
         assert any(row["trend"]["survey"].get("divergent_principles") for row in by_name)
