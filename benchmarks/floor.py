@@ -54,21 +54,23 @@ def _rounded(numerator: str, denominator: str, places: int = 4) -> str:
     expressions (denominator > 0), as an exact numeric. Python rounds the binary value of the
     quotient's float, half to even, so a decimal tie such as 3/480 = 0.00625 goes the way its
     float does (here up: the float is a hair above it) and 1/32 = 0.03125 (exact in binary) to
-    the even 0.0312; numeric's ROUND would take both up. The float's exact value is its 53-bit
-    integer mantissa over a power of two, compared in numeric."""
+    the even 0.0312, where numeric's ROUND takes both up. Away from a tie (2·n·10^places / d not
+    an odd integer) numeric's ROUND is the answer; at one, the float's exact value — its 53-bit
+    integer mantissa over a power of two — decides, compared in numeric."""
     scale = 10**places
-    return f"""(SELECT CASE WHEN r.n = 0 THEN 0::numeric ELSE
-        ROUND((r.fl + CASE WHEN 2 * r.rem > r.s THEN 1 WHEN 2 * r.rem < r.s THEN 0
-                           ELSE MOD(r.fl, 2) END) / {scale}.0, {places}) END
-    FROM (SELECT q.n, q.s, DIV(q.m * {scale}, q.s) AS fl,
+    n, d = f"({numerator})", f"({denominator})"
+    return f"""(CASE WHEN MOD(2 * {scale} * {n}::numeric, {d}) <> 0
+              OR MOD(DIV(2 * {scale} * {n}::numeric, {d}), 2) = 0
+         THEN ROUND({n}::numeric / {d}, {places})
+         ELSE (SELECT ROUND((r.fl + CASE WHEN 2 * r.rem > r.s THEN 1 WHEN 2 * r.rem < r.s THEN 0
+                                         ELSE MOD(r.fl, 2) END) / {scale}.0, {places})
+    FROM (SELECT q.s, DIV(q.m * {scale}, q.s) AS fl,
                  q.m * {scale} - DIV(q.m * {scale}, q.s) * q.s AS rem
-          FROM (SELECT t.n, (t.f * POWER(2::float8, t.k))::bigint::numeric AS m,
+          FROM (SELECT (t.f * POWER(2::float8, t.k))::bigint::numeric AS m,
                        POWER(2::numeric, t.k::numeric) AS s
-                FROM (SELECT ({numerator})::bigint AS n,
-                             ({numerator})::float8 / ({denominator})::float8 AS f,
-                             53 - FLOOR(LN(GREATEST(({numerator})::float8, 1)
-                                           / ({denominator})::float8) / LN(2::float8)) AS k
-                     ) t) q) r)"""  # noqa: S608 (numerator and denominator: the module's own)
+                FROM (SELECT {n}::float8 / {d}::float8 AS f,
+                             53 - FLOOR(LN({n}::float8 / {d}::float8) / LN(2::float8)) AS k
+                     ) t) q) r) END)"""  # noqa: S608 (numerator and denominator: the module's own)
 
 
 _CADENCE = "CASE g.cadence {} ELSE 91 END".format(
@@ -393,7 +395,7 @@ score_then AS (
     WHERE s.scan_date >= %(then_from)s AND s.scan_date <= %(then_to)s
     ORDER BY s.participation_id, s.scan_date DESC
 ),
-figures AS (
+figures AS MATERIALIZED (
     SELECT p.id AS pid, p.joined_on,
            COALESCE(att.held, 0) AS held, COALESCE(att.present, 0) AS present,
            COALESCE(att.apologies, 0) AS apologies, COALESCE(att.absences, 0) AS absences,
@@ -479,7 +481,7 @@ ratios AS (
                     THEN f.days_before::float8 / f.contact_before::float8 END AS gap
     ) g
 ),
-scored AS (
+scored AS MATERIALIZED (
     SELECT r.*,
            GREATEST(0, CASE WHEN %(w_total)s = 0 THEN 100 ELSE
                (200 * (%(w_attendance)s * att_n * (c.common / att_d)
@@ -500,7 +502,7 @@ banded AS (
     FROM scored s
 ),
 -- Trend points (trends.trend_points), in float8 as Python's floats, summed in Python's order.
-points AS (
+points AS MATERIALIZED (
     SELECT b.*,
            CASE WHEN a.value >= 5 THEN LEAST(%(attendance_cap)s, a.value) ELSE 0 END
                AS p_attendance,
@@ -549,7 +551,7 @@ points AS (
                    AS silence
     ) k
 ),
-watched AS (
+watched AS MATERIALIZED (
     SELECT t.*, w.today, w.too_early, w.back,
            CASE WHEN w.too_early THEN 0 ELSE GREATEST(0, LEAST(%(evidence_cap)s,
                CASE WHEN w.back THEN prev_evidence / (1::bigint << days)
