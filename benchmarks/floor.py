@@ -1,14 +1,34 @@
 """The floors the benchmarks compare CollabHub with: what the same machine reaches doing the same
 work with no application around it.
 
-- `floor_scan()`: the engagement scan's aggregates and its snapshot upsert as one plain SQL
-  statement over every scanned participation (default policy, as the benchmark data has no
-  per-collaboration policy), written into an empty table of the snapshot table's shape with
-  JIT off. It writes the same columns, components included, but no reasons, raises no flags
-  and sends no digests: a lower bound, not a second implementation. It computes the figures of
-  the scoring before the early warning (issue 14): the trends, streaks, survey and the later
-  attendance rules are not in it, so it agrees with the scan on some columns only (the bench
-  reports each column's agreement).
+- `floor_scan()`: the engagement scan (commissioner/services/scan.py) as ONE plain SQL statement
+  over every scanned participation, under the system default policy (the benchmark data has no
+  per-collaboration policy), written into an empty table of the snapshot table's shape with JIT
+  off. It computes what the scan computes, as known at the end of the scan date:
+
+  - the figures (commissioner/engagement/reading.py): attendance as recorded by then (a later
+    correction's previous status), held meetings not yet recorded as data gaps within the
+    attendance grace (`meetings_unrecorded`), the window's meetings or the latest six counted;
+    obligations due or outstanding, those met late weighing half; goal reports due
+    REPORT_GRACE_DAYS after their period; days since the latest sign of life; signatures
+    awaited;
+  - the score (scoring.py): the components as exact ratios over a common denominator, less the
+    relationship points (contact left or changed, single contact, partner withdrew — from the
+    change history as of the day) and the survey points (latest round unanswered, trust or
+    commitment low or apart, another principle apart);
+  - the early warning (commissioner/trends.py): the partner's recent record against its own
+    earlier one and the trend points (binomial and Poisson surprise in float8, as Python's
+    floats, summed in Python's order), and the watch state — `state`, `warning_streak`,
+    `clear_streak` and the CUSUM `drift_evidence` — from the latest earlier snapshot and the
+    score `trend_days` before, read from the snapshot table as the scan reads them.
+
+  Python's `round(x, n)` of a quotient is reproduced exactly (see `_rounded`), so the
+  components and the trend's shares and means agree to the last digit. Every snapshot column
+  but two agrees with the scan's for every participation (tests/benchmarks/test_seed_scale.py,
+  and the bench prints each column's agreement). Simplified: `reasons` is left empty (the
+  reason codes, their anchoring and texts are not computed) and the trend JSON's `survey`
+  figures are `{}` (the survey's points are in the score; the figures themselves are not read
+  back). It raises no flags and sends no digests: a lower bound on the scan's work.
 - `floor_list()`: a plain Django view returning `JsonResponse` of a page of the same scoped
   queryset's `.values()`, with its count, for the API list benchmark."""
 
@@ -77,6 +97,8 @@ _CADENCE = "CASE g.cadence {} ELSE 91 END".format(
     " ".join(f"WHEN '{name}' THEN {int(days)}" for name, days in CADENCE_DAYS.items())
 )
 
+# The statement. Its intermediate results are MATERIALIZED: inlined, every reference to a trend
+# point or a rounding repeats the expression (and its subplans), which cost 2.5x the whole.
 FLOOR_SCAN_SQL = f"""
 WITH p AS MATERIALIZED (
     SELECT pa.id, pa.collaboration_id AS cid, pa.organisation_id AS oid, pa.joined_on,
