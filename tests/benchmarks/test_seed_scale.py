@@ -90,9 +90,10 @@ def test_a_scan_of_it_finds_every_band_with_reasons(postgresql):
 def vary(today) -> None:
     """Give the seeded data what the early warning reads beyond the seed's regular record:
     attendance not yet recorded (within the grace, and for one partner only), recorded or
-    corrected after earlier scan dates, a meeting entered late, a partner withdrawn, a named
-    contact changed and one gone, and closed survey rounds answered low, apart from the others,
-    or not at all."""
+    corrected after earlier scan dates, meetings entered late, a partner withdrawn, a named
+    contact changed and one gone, partners falling against their own record (attendance,
+    obligations and reports late), and closed survey rounds answered low, apart from the
+    others, or not at all."""
     now = timezone.now()
     collaborations = list(
         Collaboration.objects.filter(status=Collaboration.Status.ACTIVE).order_by("pk")
@@ -249,8 +250,8 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
         "max_days_awaiting_signature", "attendance_rate", "meetings_unrecorded", "components",
         "state", "warning_streak", "clear_streak", "drift_evidence", "trend",
     ]  # fmt: skip
-    # Today's scan, and an earlier day's replayed as known then (corrections made since, the
-    # attendance recorded since, are not what it saw).
+    # Today's scan, and earlier days' replayed as known then (corrections made since, the
+    # attendance recorded since, the meetings entered since, are not what they saw).
     for day in (today - dt.timedelta(days=10), today - dt.timedelta(days=3), today):
         scanned = {row[0]: row[1:] for row in today_rows(day, columns)}
         with transaction.atomic():
