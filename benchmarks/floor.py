@@ -1,20 +1,41 @@
 """The floors the benchmarks compare CollabHub with: what the same machine reaches doing the same
 work with no application around it.
 
-- `floor_scan()`: the engagement scan's aggregates and its snapshot upsert as one plain SQL
-  statement over every scanned participation (default policy, as the benchmark data has no
-  per-collaboration policy), written into an empty table of the snapshot table's shape with
-  JIT off. It writes the same columns, components included, but no reasons, raises no flags
-  and sends no digests: a lower bound, not a second implementation. It computes the figures of
-  the scoring before the early warning (issue 14): the trends, streaks, survey and the later
-  attendance rules are not in it, so it agrees with the scan on some columns only (the bench
-  reports each column's agreement).
+- `floor_scan()`: the engagement scan (commissioner/services/scan.py) as ONE plain SQL statement
+  over every scanned participation, under the system default policy (the benchmark data has no
+  per-collaboration policy), written into an empty table of the snapshot table's shape with JIT
+  off. It computes what the scan computes, as known at the end of the scan date:
+
+  - the figures (commissioner/engagement/reading.py): attendance as recorded by then (a later
+    correction's previous status), held meetings not yet recorded as data gaps within the
+    attendance grace (`meetings_unrecorded`), the window's meetings or the latest six counted;
+    obligations due or outstanding, those met late weighing half; goal reports due
+    REPORT_GRACE_DAYS after their period; days since the latest sign of life; signatures
+    awaited;
+  - the score (scoring.py): the components as exact ratios over a common denominator, less the
+    relationship points (contact left or changed, single contact, partner withdrew — from the
+    change history as of the day) and the survey points (latest round unanswered, trust or
+    commitment low or apart, another principle apart);
+  - the early warning (commissioner/trends.py): the partner's recent record against its own
+    earlier one and the trend points (binomial and Poisson surprise in float8, as Python's
+    floats, summed in Python's order), and the watch state — `state`, `warning_streak`,
+    `clear_streak` and the CUSUM `drift_evidence` — from the latest earlier snapshot and the
+    score `trend_days` before, read from the snapshot table as the scan reads them.
+
+  Python's `round(x, n)` of a quotient is reproduced exactly (see `_rounded`), so the
+  components and the trend's shares and means agree to the last digit. Every snapshot column
+  but two agrees with the scan's for every participation (tests/benchmarks/test_seed_scale.py,
+  and the bench prints each column's agreement). Simplified: `reasons` is left empty (the
+  reason codes, their anchoring and texts are not computed) and the trend JSON's `survey`
+  figures are `{}` (the survey's points are in the score; the figures themselves are not read
+  back). It raises no flags and sends no digests: a lower bound on the scan's work.
 - `floor_list()`: a plain Django view returning `JsonResponse` of a page of the same scoped
   queryset's `.values()`, with its count, for the API list benchmark."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -22,135 +43,558 @@ from django.db import connection, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 
-from commissioner.engagement import CADENCE_DAYS, SIGNATURE_GRACE_DAYS, Day, Policy
+from commissioner.engagement import (
+    CADENCE_DAYS,
+    MIN_ATTENDANCE_MEETINGS,
+    REPORT_GRACE_DAYS,
+    SIGNATURE_GRACE_DAYS,
+    SURVEY_LOW,
+    Day,
+    Policy,
+    default_policy,
+)
+from commissioner.services.scan import PREVIOUS_SCAN_DAYS
+from commissioner.trends import (
+    ATTENDANCE_CAP,
+    BACK_DAYS,
+    CONTACT_CAP,
+    EVIDENCE_ALLOWANCE,
+    EVIDENCE_CAP_FACTOR,
+    LATENESS_CAP,
+    MIN_RHYTHM_CONTACTS,
+    MIN_RHYTHM_DAYS,
+    RELATIONSHIP_DAYS,
+    SCORE_CAP,
+    start_of,
+)
 
-FLOOR_SCAN_SQL = """
+
+def _rounded(numerator: str, denominator: str, places: int = 4) -> str:
+    """SQL for Python's `round(numerator / denominator, places)` of two non-negative integer
+    expressions (denominator > 0), as an exact numeric. Python rounds the binary value of the
+    quotient's float, half to even, so a decimal tie such as 3/480 = 0.00625 goes the way its
+    float does (here up: the float is a hair above it) and 1/32 = 0.03125 (exact in binary) to
+    the even 0.0312, where numeric's ROUND takes both up. Away from a tie (2·n·10^places / d not
+    an odd integer) numeric's ROUND is the answer; at one, the float's exact value — its 53-bit
+    integer mantissa over a power of two — decides, compared in numeric."""
+    scale = 10**places
+    n, d = f"({numerator})", f"({denominator})"
+    return f"""(CASE WHEN MOD(2 * {scale} * {n}::numeric, {d}) <> 0
+              OR MOD(DIV(2 * {scale} * {n}::numeric, {d}), 2) = 0
+         THEN ROUND({n}::numeric / {d}, {places})
+         ELSE (SELECT ROUND((r.fl + CASE WHEN 2 * r.rem > r.s THEN 1 WHEN 2 * r.rem < r.s THEN 0
+                                         ELSE MOD(r.fl, 2) END) / {scale}.0, {places})
+    FROM (SELECT q.s, DIV(q.m * {scale}, q.s) AS fl,
+                 q.m * {scale} - DIV(q.m * {scale}, q.s) * q.s AS rem
+          FROM (SELECT (t.f * POWER(2::float8, t.k))::bigint::numeric AS m,
+                       POWER(2::numeric, t.k::numeric) AS s
+                FROM (SELECT {n}::float8 / {d}::float8 AS f,
+                             53 - FLOOR(LN({n}::float8 / {d}::float8) / LN(2::float8)) AS k
+                     ) t) q) r) END)"""  # noqa: S608 (numerator and denominator: the module's own)
+
+
+_CADENCE = "CASE g.cadence {} ELSE 91 END".format(
+    " ".join(f"WHEN '{name}' THEN {int(days)}" for name, days in CADENCE_DAYS.items())
+)
+
+# The statement. Its intermediate results are MATERIALIZED: inlined, every reference to a trend
+# point or a rounding repeats the expression (and its subplans), which cost 2.5x the whole.
+FLOOR_SCAN_SQL = f"""
 WITH p AS MATERIALIZED (
-    SELECT pa.id, pa.collaboration_id, pa.organisation_id, pa.joined_on,
-           GREATEST(%(window_start)s::date, pa.joined_on) AS since
+    SELECT pa.id, pa.collaboration_id AS cid, pa.organisation_id AS oid, pa.joined_on,
+           pa.contact_id,
+           GREATEST(%(window_start)s::date, pa.joined_on) AS since,
+           GREATEST(%(trend_start)s::date, pa.joined_on) AS first_day,
+           GREATEST(pa.joined_on, %(recent_start)s::date - %(window_days)s) AS before_start
     FROM agreements_participation pa
     JOIN agreements_collaboration c ON c.id = pa.collaboration_id
     WHERE pa.status = 'active' AND c.status = 'active' AND pa.joined_on <= %(scan_date)s
 ),
+-- Attendance (reading.read_attendance): meetings recorded by the end of the day, statuses as
+-- recorded then; a meeting with nothing recorded for the partner is a gap within the grace or
+-- when nobody's attendance is recorded, else an absence.
+mt AS MATERIALIZED (
+    SELECT m.id, m.collaboration_id AS cid, m.held_at,
+           (m.held_at AT TIME ZONE %(tz)s)::date AS held_on
+    FROM commissioner_meeting m
+    WHERE m.collaboration_id IN (SELECT cid FROM p)
+      AND m.held_at < %(meetings_end)s AND m.held_at >= %(trend_start_at)s
+      AND m.created_at < %(day_end)s
+),
+st AS MATERIALIZED (
+    SELECT a.meeting_id, a.participation_id AS pid,
+           CASE WHEN a.changed_at IS NULL OR a.changed_at < %(day_end)s THEN a.status
+                ELSE COALESCE(NULLIF(a.previous_status, ''), a.status) END AS status
+    FROM commissioner_attendance a
+    WHERE a.meeting_id IN (SELECT id FROM mt) AND a.recorded_at < %(day_end)s
+),
+recorded AS (SELECT DISTINCT meeting_id FROM st),
 pm AS MATERIALIZED (
-    SELECT p.id AS pid, m.held_at, a.status
+    SELECT p.id AS pid, mt.id AS mid, mt.held_at, mt.held_on >= p.since AS in_window,
+           st.status,
+           (st.status IS NULL AND (mt.held_on > %(counted_until)s OR r.meeting_id IS NULL))
+               AS gap
     FROM p
-    JOIN commissioner_meeting m
-      ON m.collaboration_id = p.collaboration_id
-     AND m.held_at < %(meetings_end)s
-     AND m.held_at >= (p.since::timestamp AT TIME ZONE %(tz)s)
-    LEFT JOIN commissioner_attendance a ON a.meeting_id = m.id AND a.participation_id = p.id
+    JOIN mt ON mt.cid = p.cid AND mt.held_on >= p.first_day
+    LEFT JOIN st ON st.meeting_id = mt.id AND st.pid = p.id
+    LEFT JOIN recorded r ON r.meeting_id = mt.id
+),
+counted AS (
+    SELECT pid, mark, rn, n,
+           -- the level: the window's meetings, or the latest six counted if fewer
+           GREATEST(n_window, LEAST(%(min_meetings)s, n)) AS lv
+    FROM (
+        SELECT pid, CASE status WHEN 'present' THEN 2 WHEN 'apologies' THEN 1 ELSE 0 END AS mark,
+               ROW_NUMBER() OVER (PARTITION BY pid ORDER BY held_at DESC, mid DESC) AS rn,
+               COUNT(*) OVER (PARTITION BY pid) AS n,
+               COUNT(*) FILTER (WHERE in_window) OVER (PARTITION BY pid) AS n_window
+        FROM pm WHERE NOT gap
+    ) x
 ),
 att AS (
-    SELECT pid, COUNT(*) AS held,
-           COUNT(*) FILTER (WHERE status = 'present') AS present,
-           COUNT(*) FILTER (WHERE status = 'apologies') AS apologies,
-           MAX(held_at) FILTER (WHERE status IN ('present', 'apologies')) AS last_attended
-    FROM pm GROUP BY pid
+    SELECT pid, MAX(n) AS n,
+           COUNT(*) FILTER (WHERE rn <= lv) AS held,
+           COUNT(*) FILTER (WHERE rn <= lv AND mark = 2) AS present,
+           COUNT(*) FILTER (WHERE rn <= lv AND mark = 1) AS apologies,
+           LEAST(COALESCE(MIN(rn) FILTER (WHERE mark > 0) - 1, MAX(n)), MAX(lv)) AS absences,
+           COALESCE(SUM(mark) FILTER (WHERE rn <= 3), 0) AS recent_marks,
+           COUNT(*) FILTER (WHERE rn <= 3) AS recent_n,
+           COALESCE(SUM(mark) FILTER (WHERE rn > 3), 0) AS before_marks,
+           COUNT(*) FILTER (WHERE rn > 3) AS before_n,
+           BOOL_OR(rn = 1 AND mark = 2) AS last_present
+    FROM counted GROUP BY pid
 ),
-consecutive AS (
-    SELECT pm.pid, COUNT(*) AS absences
-    FROM pm JOIN att ON att.pid = pm.pid
-    WHERE pm.held_at > COALESCE(att.last_attended, '-infinity'::timestamptz)
-    GROUP BY pm.pid
+gaps AS (
+    SELECT pid, COUNT(*) AS unrecorded FROM pm WHERE gap AND in_window GROUP BY pid
 ),
+-- Obligations (read_obligations) and the lateness of those met (trends.read_lateness).
 ob AS (
-    SELECT p.id AS pid,
-           COUNT(*) FILTER (WHERE x.outstanding OR o.due_date >= %(window_start)s) AS due,
-           COUNT(*) FILTER (WHERE x.outstanding) AS overdue,
-           COALESCE(MAX(%(scan_date)s::date - o.due_date) FILTER (WHERE x.outstanding), 0)
+    SELECT pid, COUNT(*) AS due,
+           COUNT(*) FILTER (WHERE outstanding) AS overdue,
+           COALESCE(MAX(%(scan_date)s::date - due_date) FILTER (WHERE outstanding), 0)
                AS max_days,
-           COALESCE(SUM(LEAST(%(scan_date)s::date - o.due_date, %(grace)s))
-               FILTER (WHERE x.outstanding), 0) AS lateness
+           2 * COALESCE(SUM(LEAST(%(scan_date)s::date - due_date, %(grace)s))
+                        FILTER (WHERE outstanding), 0)
+           + COALESCE(SUM(LEAST(met_on - due_date, %(grace)s))
+                      FILTER (WHERE NOT outstanding AND met_on - due_date > 0), 0) AS late
+    FROM (
+        SELECT p.id AS pid, o.due_date, (o.met_at AT TIME ZONE %(tz)s)::date AS met_on,
+               COALESCE(o.status = 'pending' OR (o.status = 'met' AND o.met_at >= %(day_end)s),
+                        false) AS outstanding
+        FROM p
+        JOIN agreements_obligation o
+          ON o.collaboration_id = p.cid AND o.organisation_id = p.oid
+        WHERE o.due_date < %(scan_date)s AND o.created_at < %(day_end)s
+          AND o.status <> 'waived'
+    ) x
+    WHERE outstanding OR due_date >= %(window_start)s
+    GROUP BY pid
+),
+ob_late AS (
+    SELECT p.id AS pid,
+           SUM(GREATEST(0, x.met_on - o.due_date)) FILTER (WHERE x.recent) AS recent_sum,
+           COUNT(*) FILTER (WHERE x.recent) AS recent_n,
+           SUM(GREATEST(0, x.met_on - o.due_date)) FILTER (WHERE x.before) AS before_sum,
+           COUNT(*) FILTER (WHERE x.before) AS before_n
     FROM p
     JOIN agreements_obligation o
-      ON o.collaboration_id = p.collaboration_id AND o.organisation_id = p.organisation_id
+      ON o.collaboration_id = p.cid AND o.organisation_id = p.oid
+    CROSS JOIN LATERAL (SELECT (o.met_at AT TIME ZONE %(tz)s)::date AS met_on) m
     CROSS JOIN LATERAL (
-        SELECT (o.status = 'pending' OR (o.status = 'met' AND o.met_at >= %(day_end)s))
-            AS outstanding
+        SELECT m.met_on, m.met_on >= %(recent_start)s AS recent,
+               m.met_on < %(recent_start)s AND m.met_on >= p.before_start AS before
     ) x
-    WHERE o.due_date < %(scan_date)s AND o.status <> 'waived'
+    WHERE o.status = 'met' AND o.met_at >= %(lateness_from_at)s AND o.met_at < %(day_end)s
+      AND o.created_at < %(day_end)s
     GROUP BY p.id
 ),
-made AS (
-    SELECT me.goal_id, me.reported_by_organisation_id AS organisation_id, COUNT(*) AS n
+-- Goal reports (read_reporting): due REPORT_GRACE_DAYS after each period.
+goals AS MATERIALIZED (
+    SELECT g.id, g.collaboration_id AS cid, {_CADENCE} AS period,
+           (g.created_at AT TIME ZONE %(tz)s)::date AS set_on
+    FROM agreements_sharedgoal g
+    WHERE g.collaboration_id IN (SELECT cid FROM p)
+),
+ms AS MATERIALIZED (
+    SELECT me.goal_id, g.cid, me.reported_by_organisation_id AS oid, me.period_end,
+           (me.reported_at AT TIME ZONE %(tz)s)::date AS reported_on
     FROM agreements_measurement me
-    WHERE me.reported_at >= %(window_start_at)s AND me.reported_at < %(day_end)s
-    GROUP BY 1, 2
+    JOIN goals g ON g.id = me.goal_id
+    WHERE me.reported_at >= %(measured_from_at)s AND me.reported_at < %(day_end)s
+      AND (me.withdrawn_at IS NULL OR me.withdrawn_at >= %(day_end)s)
 ),
 rep AS (
-    SELECT p.id AS pid, SUM(e.expected) AS expected,
-           SUM(LEAST(COALESCE(made.n, 0), e.expected)) AS made
+    SELECT pid, SUM(expected) AS expected, SUM(LEAST(made, expected)) AS made
+    FROM (
+        SELECT pg.pid, pg.gid, pg.expected, COUNT(ms.goal_id) AS made
+        FROM (
+            SELECT p.id AS pid, p.oid, g.id AS gid, s.since_goal,
+                   GREATEST(0, %(scan_date)s::date - %(report_grace)s - s.since_goal + 1)
+                       / g.period AS expected
+            FROM p
+            JOIN goals g ON g.cid = p.cid
+            CROSS JOIN LATERAL (
+                SELECT GREATEST(%(scan_date)s::date
+                                    - GREATEST(%(window_days)s, g.period + %(report_grace)s),
+                                p.joined_on, g.set_on) AS since_goal
+            ) s
+        ) pg
+        LEFT JOIN ms ON ms.goal_id = pg.gid AND ms.oid = pg.oid
+                    AND ms.reported_on >= pg.since_goal
+        GROUP BY pg.pid, pg.gid, pg.expected
+    ) x
+    GROUP BY pid
+),
+rep_late AS (
+    SELECT p.id AS pid,
+           SUM(GREATEST(0, ms.reported_on - ms.period_end))
+               FILTER (WHERE ms.reported_on >= %(recent_start)s) AS recent_sum,
+           COUNT(*) FILTER (WHERE ms.reported_on >= %(recent_start)s) AS recent_n,
+           SUM(GREATEST(0, ms.reported_on - ms.period_end))
+               FILTER (WHERE ms.reported_on < %(recent_start)s
+                         AND ms.reported_on >= p.before_start) AS before_sum,
+           COUNT(*) FILTER (WHERE ms.reported_on < %(recent_start)s
+                              AND ms.reported_on >= p.before_start) AS before_n
     FROM p
-    JOIN agreements_sharedgoal g ON g.collaboration_id = p.collaboration_id
-    CROSS JOIN LATERAL (
-        SELECT GREATEST(0, LEAST(%(window_days)s,
-                      %(scan_date)s::date - GREATEST(p.joined_on,
-                          (g.created_at AT TIME ZONE %(tz)s)::date)) + 1)
-               / CASE g.cadence WHEN 'monthly' THEN %(monthly)s WHEN 'quarterly' THEN %(quarterly)s
-                 ELSE %(yearly)s END AS expected
-    ) e
-    LEFT JOIN made ON made.goal_id = g.id AND made.organisation_id = p.organisation_id
+    JOIN ms ON ms.cid = p.cid AND ms.oid = p.oid
+    WHERE ms.reported_on >= %(lateness_from)s
     GROUP BY p.id
 ),
-rec AS (
-    SELECT p.id AS pid,
-           %(scan_date)s::date - COALESCE((last.at AT TIME ZONE %(tz)s)::date, p.joined_on)
-               AS days
+-- Signs of life (trends.read_contact), as recorded by the end of the day.
+ct AS (
+    SELECT p.id AS pid, (MAX(a.occurred_at) AT TIME ZONE %(tz)s)::date AS last,
+           COUNT(DISTINCT (a.occurred_at AT TIME ZONE %(tz)s)::date)
+               FILTER (WHERE a.occurred_at >= %(recent_at)s) AS recent,
+           COUNT(DISTINCT (a.occurred_at AT TIME ZONE %(tz)s)::date)
+               FILTER (WHERE a.occurred_at >= %(before_at)s AND a.occurred_at < %(recent_at)s)
+               AS before,
+           COUNT(DISTINCT (a.occurred_at AT TIME ZONE %(tz)s)::date)
+               FILTER (WHERE a.occurred_at >= %(fortnight_at)s) AS c14
     FROM p
-    LEFT JOIN LATERAL (
-        SELECT a.occurred_at AS at FROM commissioner_activity a
-        WHERE a.participation_id = p.id AND a.occurred_at < %(day_end)s
-        ORDER BY a.occurred_at DESC LIMIT 1
-    ) last ON true
+    JOIN commissioner_activity a ON a.participation_id = p.id
+    WHERE a.occurred_at < %(day_end)s AND a.recorded_at < %(day_end)s
+      AND (a.withdrawn_at IS NULL OR a.withdrawn_at >= %(day_end)s)
+    GROUP BY p.id
 ),
 sig AS (
-    SELECT p.id AS pid, COUNT(DISTINCT ag.id) AS pending, MIN(ag.circulated_on) AS oldest
-    FROM p
-    JOIN agreements_agreement ag
-      ON ag.collaboration_id = p.collaboration_id AND ag.status = 'circulating'
-     AND ag.circulated_on < %(signature_cutoff)s
-    JOIN agreements_signatory s
-      ON s.agreement_id = ag.id AND s.organisation_id = p.organisation_id
-     AND (s.signed_at IS NULL OR s.signed_at >= %(day_end)s)
-    GROUP BY p.id
+    SELECT p.id AS pid, x.pending, x.oldest
+    FROM (
+        SELECT ag.collaboration_id AS cid, s.organisation_id AS oid,
+               COUNT(DISTINCT ag.id) AS pending, MIN(ag.circulated_on) AS oldest
+        FROM agreements_agreement ag
+        JOIN agreements_signatory s ON s.agreement_id = ag.id
+        WHERE ag.collaboration_id IN (SELECT cid FROM p)
+          AND ag.status IN ('circulating', 'in_force', 'expired')
+          AND ag.circulated_on < %(signature_cutoff)s
+          AND ((ag.status = 'circulating' AND s.signed_at IS NULL)
+               OR s.signed_at >= %(day_end)s)
+        GROUP BY 1, 2
+    ) x
+    JOIN p ON p.cid = x.cid AND p.oid = x.oid
 ),
-figures AS (
+-- The relationship (trends.read_relationship), from the change history as of the day's end.
+active_contact AS MATERIALIZED (
+    SELECT c.organisation_id AS oid, c.id
+    FROM partners_contact c
+    WHERE c.organisation_id IN (SELECT oid FROM p) AND c.created_at < %(day_end)s
+      AND COALESCE((SELECT h.is_active FROM partners_historicalcontact h
+                    WHERE h.id = c.id AND h.history_date < %(day_end)s
+                    ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1), true)
+),
+contacts AS (SELECT oid, COUNT(*) AS n FROM active_contact GROUP BY oid),
+named AS (
+    SELECT h.id AS pid, COUNT(DISTINCT COALESCE(h.contact_id, 0)) AS kinds,
+           (ARRAY_AGG(h.contact_id ORDER BY h.history_date DESC, h.history_id DESC))[1]
+               AS contact_id
+    FROM agreements_historicalparticipation h
+    WHERE h.id IN (SELECT id FROM p)
+      AND h.history_date >= %(relationship_at)s AND h.history_date < %(day_end)s
+    GROUP BY h.id
+),
+withdrawn AS (
+    SELECT collaboration_id AS cid, COUNT(*) AS n
+    FROM agreements_participation
+    WHERE status = 'withdrawn' AND left_on >= %(relationship_since)s
+      AND left_on <= %(scan_date)s
+    GROUP BY 1
+),
+rel AS (
     SELECT p.id AS pid,
+           (COALESCE(named.kinds, 0) > 1
+            OR (x.contact_id IS NOT NULL AND ac.id IS NULL)) AS contact_left,
+           COALESCE(contacts.n, 0) = 1 AS single_contact,
+           COALESCE(withdrawn.n, 0) AS partners_withdrawn
+    FROM p
+    LEFT JOIN named ON named.pid = p.id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN named.pid IS NOT NULL THEN named.contact_id ELSE p.contact_id END
+            AS contact_id
+    ) x
+    LEFT JOIN active_contact ac ON ac.id = x.contact_id AND ac.oid = p.oid
+    LEFT JOIN contacts ON contacts.oid = p.oid
+    LEFT JOIN withdrawn ON withdrawn.cid = p.cid
+),
+-- The partnership health survey (survey.signals.read_survey): rounds closed by the day.
+rounds AS MATERIALIZED (
+    SELECT r.id, r.collaboration_id AS cid, r.closes_on, r.instrument_id
+    FROM commissioner_surveyround r
+    WHERE r.collaboration_id IN (SELECT cid FROM p) AND r.closes_on <= %(scan_date)s
+),
+answered AS (
+    SELECT DISTINCT round_id, organisation_id FROM commissioner_surveyresponse
+    WHERE round_id IN (SELECT id FROM rounds) AND submitted_at < %(day_end)s
+),
+invited AS (
+    SELECT DISTINCT round_id, organisation_id FROM commissioner_surveyrespondent
+    WHERE round_id IN (SELECT id FROM rounds)
+),
+sv AS MATERIALIZED (
+    SELECT p.id AS pid, p.oid,
+           (ARRAY_AGG(an.round_id IS NOT NULL ORDER BY r.closes_on DESC, r.id DESC))[1]
+               AS answered_last,
+           (ARRAY_AGG(r.id ORDER BY r.closes_on DESC, r.id DESC)
+               FILTER (WHERE an.round_id IS NOT NULL))[1] AS answered_round
+    FROM p
+    JOIN rounds r ON r.cid = p.cid
+    LEFT JOIN invited i ON i.round_id = r.id AND i.organisation_id = p.oid
+    LEFT JOIN answered an ON an.round_id = r.id AND an.organisation_id = p.oid
+    WHERE i.round_id IS NOT NULL OR an.round_id IS NOT NULL
+    GROUP BY p.id, p.oid
+),
+totals AS MATERIALIZED (
+    SELECT resp.round_id, resp.organisation_id AS oid, pr.code,
+           SUM(a.value)::numeric / COUNT(*) AS score
+    FROM commissioner_surveyanswer a
+    JOIN commissioner_surveyresponse resp ON resp.id = a.response_id
+    JOIN commissioner_surveystatement s ON s.id = a.statement_id
+    JOIN commissioner_surveyprinciple pr ON pr.id = s.principle_id
+    WHERE resp.round_id IN (SELECT answered_round FROM sv)
+      AND resp.submitted_at IS NOT NULL AND resp.submitted_at < %(day_end)s
+      AND NOT a.dont_know
+    GROUP BY 1, 2, 3
+),
+principles AS (
+    SELECT sv.pid, pr.code, own.score AS own,
+           (SELECT AVG(t.score) FROM totals t
+            WHERE t.round_id = sv.answered_round AND t.code = pr.code AND t.oid <> sv.oid)
+               AS others
+    FROM sv
+    JOIN rounds r ON r.id = sv.answered_round
+    JOIN commissioner_surveyprinciple pr ON pr.instrument_id = r.instrument_id
+    LEFT JOIN totals own
+      ON own.round_id = sv.answered_round AND own.oid = sv.oid AND own.code = pr.code
+),
+survey AS (
+    SELECT sv.pid,
+           CASE WHEN NOT sv.answered_last THEN %(points_survey_unanswered)s ELSE 0 END
+           + CASE WHEN COALESCE(BOOL_OR(x.code IN ('trust', 'commitment') AND x.own IS NOT NULL
+                                        AND (ROUND(x.own, 2) < %(survey_low)s OR x.divergent)),
+                                false)
+                  THEN %(points_survey_trust)s ELSE 0 END
+           + CASE WHEN COALESCE(BOOL_OR(x.code NOT IN ('trust', 'commitment') AND x.divergent),
+                                false)
+                  THEN %(points_survey_divergent)s ELSE 0 END AS points
+    FROM sv
+    LEFT JOIN (
+        SELECT pid, code, own,
+               COALESCE(ROUND(ABS(own - others), 12) >= %(divergence)s, false) AS divergent
+        FROM principles
+    ) x ON x.pid = sv.pid
+    GROUP BY sv.pid, sv.answered_last
+),
+-- The latest earlier snapshot (services.scan._read_previous), and the score trend_days ago.
+prev AS (
+    SELECT DISTINCT ON (s.participation_id) s.participation_id AS pid, s.state,
+           s.warning_streak, s.clear_streak, s.score, s.drift_evidence,
+           %(scan_date)s::date - s.scan_date AS days
+    FROM commissioner_engagementsnapshot s
+    WHERE s.scan_date >= %(previous_from)s AND s.scan_date < %(scan_date)s
+    ORDER BY s.participation_id, s.scan_date DESC
+),
+score_then AS (
+    SELECT DISTINCT ON (s.participation_id) s.participation_id AS pid, s.score
+    FROM commissioner_engagementsnapshot s
+    WHERE s.scan_date >= %(then_from)s AND s.scan_date <= %(then_to)s
+    ORDER BY s.participation_id, s.scan_date DESC
+),
+figures AS MATERIALIZED (
+    SELECT p.id AS pid, p.joined_on,
            COALESCE(att.held, 0) AS held, COALESCE(att.present, 0) AS present,
-           COALESCE(att.apologies, 0) AS apologies, COALESCE(consecutive.absences, 0) AS absences,
+           COALESCE(att.apologies, 0) AS apologies, COALESCE(att.absences, 0) AS absences,
+           COALESCE(att.n, 0) AS meetings_since_joining,
+           COALESCE(gaps.unrecorded, 0) AS unrecorded,
+           CASE WHEN att.recent_n >= 2
+                THEN {_rounded("att.recent_marks", "2 * att.recent_n")}::float8 END
+               AS attendance_recent,
+           CASE WHEN att.before_n >= 2
+                THEN {_rounded("att.before_marks", "2 * att.before_n")}::float8 END
+               AS attendance_before,
+           COALESCE(att.recent_n, 0) AS recent_n, COALESCE(att.before_n, 0) AS before_n,
+           COALESCE(att.last_present, false) AS last_present,
            COALESCE(ob.due, 0) AS due, COALESCE(ob.overdue, 0) AS overdue,
-           COALESCE(ob.max_days, 0) AS max_days, COALESCE(ob.lateness, 0) AS lateness,
+           COALESCE(ob.max_days, 0) AS max_days, COALESCE(ob.late, 0) AS late,
            COALESCE(rep.expected, 0) AS expected, COALESCE(rep.made, 0) AS made,
-           GREATEST(rec.days, 0) AS idle,
+           GREATEST(0, %(scan_date)s::date - COALESCE(ct.last, p.joined_on)) AS idle,
+           %(scan_date)s::date - p.joined_on AS days_since_joining,
+           COALESCE(ct.recent, 0) AS contact_recent, COALESCE(ct.before, 0) AS contact_before,
+           COALESCE(ct.c14, 0) AS contact_14,
+           LEAST(%(trend_days)s, %(scan_date)s::date - p.joined_on + 1) AS days_recent,
+           GREATEST(0, %(recent_start)s::date - p.before_start) AS days_before,
+           ob_late.recent_sum AS ol_recent_sum, ob_late.recent_n AS ol_recent_n,
+           ob_late.before_sum AS ol_before_sum, ob_late.before_n AS ol_before_n,
+           rep_late.recent_sum AS rd_recent_sum, rep_late.recent_n AS rd_recent_n,
+           rep_late.before_sum AS rd_before_sum, rep_late.before_n AS rd_before_n,
+           -- means as Python's sum / len
+           ob_late.recent_sum::float8 / NULLIF(ob_late.recent_n, 0)::float8
+               AS obligation_late_recent,
+           ob_late.before_sum::float8 / NULLIF(ob_late.before_n, 0)::float8
+               AS obligation_late_before,
+           rep_late.recent_sum::float8 / NULLIF(rep_late.recent_n, 0)::float8
+               AS report_delay_recent,
+           rep_late.before_sum::float8 / NULLIF(rep_late.before_n, 0)::float8
+               AS report_delay_before,
+           rel.contact_left, rel.single_contact, rel.partners_withdrawn,
+           COALESCE(survey.points, 0) AS survey_points,
            COALESCE(sig.pending, 0) AS pending,
-           COALESCE(%(scan_date)s::date - sig.oldest, 0) AS awaiting
+           COALESCE(%(scan_date)s::date - sig.oldest, 0) AS awaiting,
+           prev.pid IS NOT NULL AS has_prev, prev.state AS prev_state,
+           COALESCE(prev.warning_streak, 0) AS prev_warning,
+           COALESCE(prev.clear_streak, 0) AS prev_clear, prev.score AS prev_score,
+           COALESCE(prev.drift_evidence, 0) AS prev_evidence, COALESCE(prev.days, 1) AS days,
+           score_then.score AS score_then
     FROM p
     LEFT JOIN att ON att.pid = p.id
-    LEFT JOIN consecutive ON consecutive.pid = p.id
+    LEFT JOIN gaps ON gaps.pid = p.id
     LEFT JOIN ob ON ob.pid = p.id
+    LEFT JOIN ob_late ON ob_late.pid = p.id
     LEFT JOIN rep ON rep.pid = p.id
-    JOIN rec ON rec.pid = p.id
+    LEFT JOIN rep_late ON rep_late.pid = p.id
+    LEFT JOIN ct ON ct.pid = p.id
     LEFT JOIN sig ON sig.pid = p.id
+    JOIN rel ON rel.pid = p.id
+    LEFT JOIN survey ON survey.pid = p.id
+    LEFT JOIN prev ON prev.pid = p.id
+    LEFT JOIN score_then ON score_then.pid = p.id
 ),
-components AS (
-    SELECT f.*,
-           CASE WHEN held = 0 THEN 1
-                ELSE (present + apologies / 2.0) / held END::numeric AS c_attendance,
-           GREATEST(0, 1 - (lateness::numeric / %(grace)s) / GREATEST(1, due)) AS c_obligations,
-           CASE WHEN expected = 0 THEN 1 ELSE made::numeric / expected END AS c_reporting,
-           GREATEST(0, 1 - idle::numeric / %(inactivity)s) AS c_recency,
-           CASE WHEN pending > 0 THEN 0 ELSE 1 END::numeric AS c_signatures
+ratios AS (
+    SELECT f.*, g.gap,
+           CASE WHEN held > 0 THEN 2 * present + apologies ELSE 1 END::bigint AS att_n,
+           CASE WHEN held > 0 THEN 2 * held ELSE 1 END::bigint AS att_d,
+           GREATEST(0, 2 * %(grace)s * GREATEST(1, due) - late)::bigint AS obl_n,
+           (2 * %(grace)s * GREATEST(1, due))::bigint AS obl_d,
+           CASE WHEN expected > 0 THEN made ELSE 1 END::bigint AS rep_n,
+           CASE WHEN expected > 0 THEN expected ELSE 1 END::bigint AS rep_d,
+           GREATEST(0, %(inactivity)s - GREATEST(0, idle - COALESCE(ROUND(g.gap)::int, 0)))::bigint
+               AS rec_n,
+           %(inactivity)s::bigint AS rec_d,
+           CASE WHEN pending > 0 THEN 0 ELSE 1 END::bigint AS sig_n,
+           CASE WHEN contact_left AND %(points_contact_left)s > 0
+                THEN %(points_contact_left)s ELSE 0 END
+           + CASE WHEN single_contact AND %(points_single_contact)s > 0
+                  THEN %(points_single_contact)s ELSE 0 END
+           + CASE WHEN partners_withdrawn > 0 AND %(points_partner_withdrew)s > 0
+                  THEN %(points_partner_withdrew)s ELSE 0 END
+           + survey_points AS penalty
     FROM figures f
+    CROSS JOIN LATERAL (
+        -- the partner's usual days between signs of life (Trend.usual_gap)
+        SELECT CASE WHEN f.days_before >= %(min_rhythm_days)s
+                     AND f.contact_before >= %(min_rhythm_contacts)s
+                    THEN f.days_before::float8 / f.contact_before::float8 END AS gap
+    ) g
 ),
-scored AS (
-    SELECT c.*,
-           -- Rounded to 9 places first: numeric division is not exact (1/3), and a score
-           -- of exactly n + 0.5 must round up as the application's exact arithmetic does.
-           FLOOR(ROUND(100 * (%(w_attendance)s * c_attendance + %(w_obligations)s * c_obligations
-                 + %(w_reporting)s * c_reporting + %(w_recency)s * c_recency
-                 + %(w_signatures)s * c_signatures) / %(w_total)s, 9) + 0.5)::int AS score
-    FROM components c
+scored AS MATERIALIZED (
+    SELECT r.*,
+           GREATEST(0, CASE WHEN %(w_total)s = 0 THEN 100 ELSE
+               (200 * (%(w_attendance)s * att_n * (c.common / att_d)
+                       + %(w_obligations)s * obl_n * (c.common / obl_d)
+                       + %(w_reporting)s * rep_n * (c.common / rep_d)
+                       + %(w_recency)s * rec_n * (c.common / rec_d)
+                       + %(w_signatures)s * sig_n * c.common)
+                + %(w_total)s * c.common) / (2 * %(w_total)s * c.common) END
+               - penalty)::int AS score
+    FROM ratios r
+    CROSS JOIN LATERAL (SELECT LCM(LCM(LCM(att_d, obl_d), rep_d), rec_d) AS common) c
+),
+banded AS (
+    SELECT s.*,
+           CASE WHEN score >= %(engaged_min)s THEN 'engaged'
+                WHEN score >= %(at_risk_min)s THEN 'at_risk' ELSE 'disengaged' END AS band,
+           score - score_then AS score_change
+    FROM scored s
+),
+-- Trend points (trends.trend_points), in float8 as Python's floats, summed in Python's order.
+points AS MATERIALIZED (
+    SELECT b.*,
+           CASE WHEN a.value >= 5 THEN LEAST(%(attendance_cap)s, a.value) ELSE 0 END
+               AS p_attendance,
+           CASE WHEN GREATEST(k.contact, k.silence) >= 5
+                THEN LEAST(%(contact_cap)s, GREATEST(k.contact, k.silence)) ELSE 0 END
+               AS p_contact,
+           CASE WHEN k.contact >= k.silence THEN 'contact' ELSE 'silence' END AS contact_code,
+           CASE WHEN obligation_late_recent - obligation_late_before >= 14
+                THEN ROUND(LEAST(%(lateness_cap)s::float8,
+                                 (obligation_late_recent - obligation_late_before - 10) / 2))
+                ELSE 0 END::int AS p_obligation_late,
+           CASE WHEN report_delay_recent - report_delay_before >= 14
+                THEN ROUND(LEAST(%(lateness_cap)s::float8,
+                                 (report_delay_recent - report_delay_before - 10) / 2))
+                ELSE 0 END::int AS p_report_delay,
+           CASE WHEN score_change <= -20
+                THEN ROUND(LEAST(%(score_cap)s::float8,
+                                 (-score_change)::float8 * 0.5::float8 - 5))
+                ELSE 0 END::int AS p_score
+    FROM banded b
+    CROSS JOIN LATERAL (
+        SELECT (SELECT CASE WHEN q.attended < q.rate * q.n THEN ROUND(10 * -LOG(GREATEST(
+                       (SELECT SUM((FACTORIAL(q.n) / (FACTORIAL(i) * FACTORIAL(q.n - i)))::float8
+                                   * POWER(q.rate, i::float8)
+                                   * POWER(1 - q.rate, (q.n - i)::float8) ORDER BY i)
+                        FROM generate_series(0, FLOOR(q.attended + 1e-9)::int) i),
+                       1e-12::float8)))::int END
+                FROM (SELECT b.recent_n AS n,
+                             (b.attendance_before * b.before_n::float8 + 1)
+                                 / (b.before_n + 2)::float8 AS rate,
+                             b.attendance_recent * b.recent_n::float8 AS attended) q
+                WHERE b.attendance_recent IS NOT NULL AND b.attendance_before IS NOT NULL
+                  AND NOT b.last_present) AS value
+    ) a
+    CROSS JOIN LATERAL (
+        SELECT COALESCE((
+                   SELECT ROUND(10 * -LOG(GREATEST(
+                       SUM(EXP(-e.expected) * POWER(e.expected, i::float8)
+                           / FACTORIAL(i)::float8 ORDER BY i), 1e-12::float8)))::int
+                   FROM (SELECT b.days_recent::float8 / b.gap AS expected) e,
+                        generate_series(0, b.contact_recent) i
+                   WHERE b.gap IS NOT NULL AND b.contact_recent < b.days_recent::float8 / b.gap
+                   HAVING COUNT(*) > 0), 0) AS contact,
+               CASE WHEN b.gap IS NOT NULL AND b.idle > b.gap
+                    THEN ROUND(%(silence_factor)s::float8 * b.idle::float8 / b.gap)::int ELSE 0 END
+                   AS silence
+    ) k
+),
+watched AS MATERIALIZED (
+    SELECT t.*, w.today, w.too_early, w.back,
+           CASE WHEN w.too_early THEN 0 ELSE GREATEST(0, LEAST(%(evidence_cap)s,
+               CASE WHEN w.back THEN prev_evidence / (1::bigint << days)
+                    ELSE prev_evidence END
+               + (w.today - %(evidence_allowance)s) * days)) END AS evidence
+    FROM points t
+    CROSS JOIN LATERAL (
+        SELECT p_attendance + p_contact + p_obligation_late + p_report_delay + p_score AS today,
+               (days_since_joining < %(new_partner_days)s
+                AND meetings_since_joining < %(new_partner_meetings)s) AS too_early,
+               (t.gap IS NOT NULL AND t.contact_14 * t.gap >= %(back_days)s
+                AND t.idle < 1.5 * t.gap) AS back
+    ) w
+),
+stated AS (
+    SELECT w.*,
+           CASE WHEN too_early THEN 'too_early'
+                WHEN band = 'engaged' AND (evidence >= %(drift_evidence)s
+                                           OR today >= %(drift_points)s) THEN 'drifting'
+                ELSE band END AS state
+    FROM watched w
 )
 INSERT INTO commissioner_engagementsnapshot (
     participation_id, scan_date, score, band, meetings_held, meetings_attended,
@@ -159,27 +603,58 @@ INSERT INTO commissioner_engagementsnapshot (
     days_since_activity, signatures_pending, max_days_awaiting_signature, components, reasons,
     computed_at, state, warning_streak, clear_streak, drift_evidence, trend, meetings_unrecorded
 )
-SELECT pid, %(scan_date)s, score,
-       CASE WHEN score >= %(engaged_min)s THEN 'engaged'
-            WHEN score >= %(at_risk_min)s THEN 'at_risk' ELSE 'disengaged' END,
-       held, present, apologies, CASE WHEN held > 0 THEN ROUND(c_attendance, 4) END, absences,
+SELECT pid, %(scan_date)s, score, band,
+       held, present, apologies,
+       CASE WHEN held > 0 THEN ROUND(att_n::numeric / att_d, 4) END, absences,
        due, overdue, max_days, expected, expected - made, idle, pending, awaiting,
        jsonb_build_object(
-           'attendance', jsonb_build_object('value', ROUND(c_attendance, 4),
+           'attendance', jsonb_build_object('value', {_rounded("att_n", "att_d")},
                                             'weight', %(w_attendance)s),
-           'obligations', jsonb_build_object('value', ROUND(c_obligations, 4),
+           'obligations', jsonb_build_object('value', {_rounded("obl_n", "obl_d")},
                                              'weight', %(w_obligations)s),
-           'reporting', jsonb_build_object('value', ROUND(c_reporting, 4),
+           'reporting', jsonb_build_object('value', {_rounded("rep_n", "rep_d")},
                                            'weight', %(w_reporting)s),
-           'recency', jsonb_build_object('value', ROUND(c_recency, 4), 'weight', %(w_recency)s),
-           'signatures', jsonb_build_object('value', c_signatures, 'weight', %(w_signatures)s)),
+           'recency', jsonb_build_object('value', ROUND(rec_n::numeric / rec_d, 4),
+                                         'weight', %(w_recency)s),
+           'signatures', jsonb_build_object('value', sig_n, 'weight', %(w_signatures)s)),
        '[]'::jsonb, %(now)s,
-       -- Not yet computed by the floor (the early warning's trends, streaks and gaps): their
-       -- defaults, so the row is whole; docs/performance.md says what the floor leaves out.
-       CASE WHEN score >= %(engaged_min)s THEN 'engaged'
-            WHEN score >= %(at_risk_min)s THEN 'at_risk' ELSE 'disengaged' END,
-       0, 0, 0, '{}'::jsonb, 0
-FROM scored
+       state,
+       CASE WHEN state IN ('drifting', 'at_risk', 'disengaged') THEN prev_warning + 1 ELSE 0 END,
+       CASE WHEN state = 'engaged' AND score >= %(engaged_min)s + %(release_margin)s
+                 AND evidence * 2 < %(drift_evidence)s AND today < %(evidence_allowance)s
+            THEN prev_clear + 1 ELSE 0 END,
+       evidence,
+       jsonb_build_object(
+           'attendance_recent', attendance_recent, 'attendance_before', attendance_before,
+           'contact_days_recent', contact_recent, 'contact_days_before', contact_before,
+           'days_recent', days_recent, 'days_before', days_before,
+           'usual_gap', CASE WHEN gap IS NOT NULL
+                             THEN {_rounded("days_before", "contact_before", 1)} END,
+           'obligation_late_recent', CASE WHEN ol_recent_n > 0
+                                          THEN {_rounded("ol_recent_sum", "ol_recent_n", 1)} END,
+           'obligation_late_before', CASE WHEN ol_before_n > 0
+                                          THEN {_rounded("ol_before_sum", "ol_before_n", 1)} END,
+           'report_delay_recent', CASE WHEN rd_recent_n > 0
+                                       THEN {_rounded("rd_recent_sum", "rd_recent_n", 1)} END,
+           'report_delay_before', CASE WHEN rd_before_n > 0
+                                       THEN {_rounded("rd_before_sum", "rd_before_n", 1)} END,
+           'contact_14', contact_14, 'last_present', last_present, 'back', back,
+           'contact_left', contact_left, 'single_contact', single_contact,
+           'partners_withdrawn', partners_withdrawn, 'score_change', score_change,
+           'evidence', evidence,
+           -- the survey's figures are not read back: its points are in the score
+           'survey', '{{}}'::jsonb,
+           'points', jsonb_strip_nulls(jsonb_build_object(
+               'attendance', NULLIF(p_attendance, 0),
+               'contact', CASE WHEN contact_code = 'contact' THEN NULLIF(p_contact, 0) END,
+               'silence', CASE WHEN contact_code = 'silence' THEN NULLIF(p_contact, 0) END,
+               'obligation_late', CASE WHEN obligation_late_recent - obligation_late_before >= 14
+                                       THEN p_obligation_late END,
+               'report_delay', CASE WHEN report_delay_recent - report_delay_before >= 14
+                                    THEN p_report_delay END,
+               'score', CASE WHEN score_change <= -20 THEN p_score END))),
+       unrecorded
+FROM stated
 ON CONFLICT (participation_id, scan_date) DO UPDATE SET
     score = EXCLUDED.score, band = EXCLUDED.band, meetings_held = EXCLUDED.meetings_held,
     meetings_attended = EXCLUDED.meetings_attended,
@@ -193,15 +668,27 @@ ON CONFLICT (participation_id, scan_date) DO UPDATE SET
     days_since_activity = EXCLUDED.days_since_activity,
     signatures_pending = EXCLUDED.signatures_pending,
     max_days_awaiting_signature = EXCLUDED.max_days_awaiting_signature,
+    meetings_unrecorded = EXCLUDED.meetings_unrecorded,
     components = EXCLUDED.components, reasons = EXCLUDED.reasons,
-    computed_at = EXCLUDED.computed_at
-"""
+    state = EXCLUDED.state, warning_streak = EXCLUDED.warning_streak,
+    clear_streak = EXCLUDED.clear_streak, drift_evidence = EXCLUDED.drift_evidence,
+    trend = EXCLUDED.trend, computed_at = EXCLUDED.computed_at
+"""  # noqa: S608 (the module's own constants)
 
 
 def floor_scan_params(scan_date: dt.date, policy: Policy | None = None) -> dict:
-    policy = policy or Policy()
+    """The statement's parameters for `scan_date` under `policy` (by default the system default,
+    as the scan reads it: the bench data has no per-collaboration policy)."""
+    policy = policy or default_policy()
     day = Day.of(scan_date)
     window_start = day.window_start(policy)
+    recent_start = scan_date - dt.timedelta(days=policy.trend_days - 1)
+    trend_start = scan_date - dt.timedelta(days=policy.trend_days + policy.window_days)
+    relationship_since = scan_date - dt.timedelta(days=RELATIONSHIP_DAYS)
+    lateness_from = recent_start - dt.timedelta(days=policy.window_days)
+    longest = max(policy.window_days, max([91, *CADENCE_DAYS.values()]) + REPORT_GRACE_DAYS)
+    measured_from = min(lateness_from, scan_date - dt.timedelta(days=longest))
+    target = scan_date - dt.timedelta(days=policy.trend_days)
     weights = {
         "w_attendance": policy.weight_attendance,
         "w_obligations": policy.weight_obligations,
@@ -212,20 +699,57 @@ def floor_scan_params(scan_date: dt.date, policy: Policy | None = None) -> dict:
     return {
         "scan_date": scan_date,
         "window_start": window_start,
-        "window_start_at": timezone.make_aware(dt.datetime.combine(window_start, dt.time.min)),
         "window_days": policy.window_days,
+        "trend_days": policy.trend_days,
+        "trend_start": trend_start,
+        "trend_start_at": start_of(trend_start),
+        "recent_start": recent_start,
+        "recent_at": start_of(recent_start),
+        "before_at": start_of(recent_start - dt.timedelta(days=policy.window_days)),
+        "fortnight_at": start_of(scan_date - dt.timedelta(days=BACK_DAYS - 1)),
+        "counted_until": scan_date - dt.timedelta(days=policy.attendance_grace_days),
+        "min_meetings": MIN_ATTENDANCE_MEETINGS,
         "day_end": day.end,
         "meetings_end": day.meetings_end,
         "tz": settings.TIME_ZONE,
         "grace": max(1, policy.overdue_grace_days),
+        "report_grace": REPORT_GRACE_DAYS,
+        "lateness_from": lateness_from,
+        "lateness_from_at": start_of(lateness_from),
+        "measured_from_at": start_of(measured_from),
         "inactivity": max(1, policy.inactivity_days),
         "signature_cutoff": scan_date - dt.timedelta(days=SIGNATURE_GRACE_DAYS),
-        "monthly": CADENCE_DAYS["monthly"],
-        "quarterly": CADENCE_DAYS["quarterly"],
-        "yearly": CADENCE_DAYS["yearly"],
+        "relationship_since": relationship_since,
+        "relationship_at": start_of(relationship_since),
+        "points_contact_left": policy.points_contact_left,
+        "points_single_contact": policy.points_single_contact,
+        "points_partner_withdrew": policy.points_partner_withdrew,
+        "points_survey_unanswered": policy.points_survey_unanswered,
+        "points_survey_trust": policy.points_survey_trust,
+        "points_survey_divergent": policy.points_survey_divergent,
+        "survey_low": SURVEY_LOW,
+        "divergence": 1.5,
+        "previous_from": scan_date - dt.timedelta(days=PREVIOUS_SCAN_DAYS),
+        "then_from": target - dt.timedelta(days=7),
+        "then_to": target,
+        "min_rhythm_days": MIN_RHYTHM_DAYS,
+        "min_rhythm_contacts": MIN_RHYTHM_CONTACTS,
+        "back_days": BACK_DAYS,
+        "attendance_cap": ATTENDANCE_CAP,
+        "contact_cap": CONTACT_CAP,
+        "lateness_cap": LATENESS_CAP,
+        "score_cap": SCORE_CAP,
+        "silence_factor": 10 * math.log10(math.e),
+        "evidence_allowance": EVIDENCE_ALLOWANCE,
+        "evidence_cap": EVIDENCE_CAP_FACTOR * policy.drift_evidence,
+        "new_partner_days": policy.new_partner_days,
+        "new_partner_meetings": policy.new_partner_meetings,
+        "drift_points": policy.drift_points,
+        "drift_evidence": policy.drift_evidence,
+        "release_margin": policy.release_margin,
         "engaged_min": policy.engaged_min,
         "at_risk_min": policy.at_risk_min,
-        "w_total": max(1, sum(weights.values())),
+        "w_total": sum(weights.values()),
         "now": timezone.now(),
         **weights,
     }

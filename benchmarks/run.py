@@ -183,7 +183,8 @@ COMPARED = [
     "score", "band", "meetings_held", "meetings_attended", "meetings_apologies",
     "attendance_rate", "consecutive_absences", "obligations_due", "obligations_overdue",
     "max_days_overdue", "reports_expected", "reports_missing", "days_since_activity",
-    "signatures_pending", "max_days_awaiting_signature", "components",
+    "signatures_pending", "max_days_awaiting_signature", "meetings_unrecorded", "components",
+    "state", "warning_streak", "clear_streak", "drift_evidence",
 ]  # fmt: skip
 
 
