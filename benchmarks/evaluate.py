@@ -46,6 +46,37 @@ TARGETS = {
 }
 BASELINE_SILENT_DAYS = 30
 
+# What each signal contributes (--ablate): the same cohorts scanned with one signal switched
+# off at a time. Each takes trend points away (their keys in commissioner.trends.trend_points)
+# or overrides policy settings; "all signals" is the scan as it ships.
+ABLATIONS: dict[str, tuple[str, tuple[str, ...], dict[str, int]]] = {
+    "attendance-trend": ("attendance trend", ("attendance",), {}),
+    "contact-trend": ("contact and silence against the own rhythm", ("contact", "silence"), {}),
+    "lateness-trend": ("lateness trend", ("obligation_late", "report_delay"), {}),
+    "score-trend": ("score trend", ("score",), {}),
+    "all-trends": (
+        "every trend (no drifting state)",
+        ("attendance", "contact", "silence", "obligation_late", "report_delay", "score"),
+        {},
+    ),
+    "relationship": (
+        "relationship points",
+        (),
+        {"points_contact_left": 0, "points_single_contact": 0, "points_partner_withdrew": 0},
+    ),
+    "hysteresis": (
+        "K scans and the release margin (raise and close on one scan)",
+        (),
+        {"flag_after_scans": 1, "release_margin": 0},
+    ),
+    "attendance-grace": ("grace for unrecorded attendance", (), {"attendance_grace_days": 0}),
+    "new-partner-wait": (
+        "too early to tell for new partners",
+        (),
+        {"new_partner_days": 0, "new_partner_meetings": 0},
+    ),
+}
+
 
 def setup_django(database: Path) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "collabhub.settings.test")
@@ -95,11 +126,26 @@ class Series:
     reasons: dict[dt.date, list] = field(default_factory=dict)
 
 
-def run_seed(seed: int, collaborations: int, template: Path, verbose: bool) -> dict:
+def run_seed(
+    seed: int, collaborations: int, template: Path, verbose: bool, without: str | None = None
+) -> dict:
     from django.core.cache import cache
     from django.db import connection
 
     from benchmarks import cohort
+    from commissioner import trends
+
+    _label, dropped, overrides = ABLATIONS[without] if without else ("", (), {})
+    shipped = getattr(trends.trend_points, "shipped", trends.trend_points)
+    if dropped:
+
+        def trend_points(*args, **kwargs):
+            return {k: v for k, v in shipped(*args, **kwargs).items() if k not in dropped}
+
+        trend_points.shipped = shipped  # type: ignore[attr-defined]
+        trends.trend_points = trend_points
+    else:
+        trends.trend_points = shipped
 
     plan = cohort.build(seed, collaborations=collaborations)
     # Each seed is a world of its own: nothing remembered from the previous one (the ids repeat
@@ -114,7 +160,7 @@ def run_seed(seed: int, collaborations: int, template: Path, verbose: bool) -> d
     connection.settings_dict["NAME"] = str(database)
     started = time.perf_counter()
     world = World(plan)
-    world.create()
+    world.create(policy=overrides)
     scan_series, scanned_days = world.replay(verbose=verbose)
     baseline_series = world.baseline()
     elapsed = time.perf_counter() - started
@@ -154,7 +200,7 @@ class World:
 
         return timezone.make_aware(moment)
 
-    def create(self) -> None:
+    def create(self, policy: dict | None = None) -> None:
         from agreements.models import Collaboration, Obligation, Participation, Role, SharedGoal
         from commissioner.models import EngagementPolicy
         from partners.models import Contact, Organisation, User
@@ -165,6 +211,8 @@ class World:
             "evaluator", "evaluator@example.org", "x", role=User.Role.ADMINISTRATOR
         )
         EngagementPolicy.objects.get_or_create(collaboration=None)
+        if policy:
+            EngagementPolicy.objects.filter(collaboration=None).update(**policy)
         organisations = {}
         for partner in plan.partners:
             if partner.organisation not in organisations:
@@ -507,6 +555,26 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+ABLATION_BEGIN, ABLATION_END = "<!-- ablation:begin -->", "<!-- ablation:end -->"
+
+
+def ablation_table(rows: list[tuple[str, list[dict]]]) -> str:
+    """One line per variant: each measure as seed 1 / seed 2 / seed 3."""
+    lines = [
+        "| switched off | recall | median lead (d) | false flags | flaps /100 pm "
+        "| recoverers released |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, results in rows:
+        cells = []
+        for name, _label, fmt, _target in ROWS:
+            if name == "lead_p25":
+                continue
+            cells.append(" / ".join(fmt.format(r["scan"][name]) for r in results))
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def all_met(results: list[dict]) -> bool:
     return all(
         meets(name, r["scan"][name]) and better(name, r["scan"][name], r["baseline"][name])
@@ -521,6 +589,11 @@ def main(argv=None) -> int:
     parser.add_argument("--collaborations", type=int, default=20)
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also scan with each signal switched off in turn (what each contributes)",
+    )
     args = parser.parse_args(argv)
     WORKDIR.mkdir(parents=True, exist_ok=True)
     template = WORKDIR / "template.sqlite3"
@@ -545,12 +618,31 @@ def main(argv=None) -> int:
         results.append(run_seed(seed, args.collaborations, template, args.verbose))
     text = table(results)
     print(text)
+    seeds = [int(s) for s in args.seeds.split(",") if s]
+    ablation = ""
+    if args.ablate:
+        rows = [("nothing (the scan as it ships)", results)]
+        for name, (label, _dropped, _overrides) in ABLATIONS.items():
+            print(f"without {name}...", file=sys.stderr)
+            rows.append(
+                (
+                    label,
+                    [
+                        run_seed(seed, args.collaborations, template, False, without=name)
+                        for seed in seeds
+                    ],
+                )
+            )
+        ablation = ablation_table(rows)
+        print("\n" + ablation)
     if args.write_docs:
         report = REPORT.read_text()
-        if BEGIN in report:
-            head, rest = report.split(BEGIN, 1)
-            _old, tail = rest.split(END, 1)
-            REPORT.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+        for begin, end, block in ((BEGIN, END, text), (ABLATION_BEGIN, ABLATION_END, ablation)):
+            if block and begin in report:
+                head, rest = report.split(begin, 1)
+                _old, tail = rest.split(end, 1)
+                report = f"{head}{begin}\n{block}\n{end}{tail}"
+        REPORT.write_text(report)
     return 0 if all_met(results) else 1
 
 

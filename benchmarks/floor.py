@@ -555,7 +555,9 @@ points AS MATERIALIZED (
                 FROM (SELECT b.recent_n AS n,
                              (b.attendance_before * b.before_n::float8 + 1)
                                  / (b.before_n + 2)::float8 AS rate,
-                             b.attendance_recent * b.recent_n::float8 AS attended) q
+                             -- A whole number of halves (the app's trend_points).
+                             ROUND(b.attendance_recent * b.recent_n::float8 * 2) / 2
+                                 AS attended) q
                 WHERE b.attendance_recent IS NOT NULL AND b.attendance_before IS NOT NULL
                   AND NOT b.last_present) AS value
     ) a

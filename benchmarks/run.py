@@ -414,11 +414,12 @@ def table(results: list[FactorResult]) -> str:
     )
     row("scan floor, JIT off, into an empty table (s)", [f"{r.floor_seconds:.2f}" for r in results])
     ratios = [r.scan_seconds / r.floor_seconds if r.floor_seconds else 0 for r in results]
+    measured = all(r.floor_seconds and r.scan_seconds for r in results)
     row(
         "scan / floor",
         [f"{x:.2f}x" for x in ratios],
         f"≤ {SCAN_FLOOR_RATIO:g}x",
-        _ok(all(x <= SCAN_FLOOR_RATIO for x in ratios)),
+        _ok(all(x <= SCAN_FLOOR_RATIO for x in ratios)) if measured else "not measured",
     )
     row(
         "floor agrees with the scan, worst column",
@@ -437,7 +438,9 @@ def table(results: list[FactorResult]) -> str:
         "scan peak memory, app / floor (MB)",
         [f"{r.scan_memory_mb:.0f} / {r.floor_memory_mb:.0f}" for r in results],
         f"≤ {SCAN_MEMORY_MB} at F=1",
-        _ok(all(r.scan_memory_mb <= SCAN_MEMORY_MB for r in results if r.factor >= 1)),
+        _ok(all(r.scan_memory_mb <= SCAN_MEMORY_MB for r in results if r.factor >= 1))
+        if measured
+        else "not measured",
     )
     if small and large and small.scan_seconds:
         growth = large.scan_seconds / small.scan_seconds

@@ -295,7 +295,10 @@ def trend_points(trend: Trend, days_since_activity: int, score_change: int | Non
         n = trend.attendance_recent_meetings
         earlier = trend.attendance_before_meetings
         rate = (trend.attendance_before * earlier + 1) / (earlier + 2)
-        attended = trend.attendance_recent * n
+        # Present counts 1 and apologies 1/2, so the meetings attended are a whole number of
+        # halves; the share is stored to 4 places (1 of 3 = 0.3333), which times 3 is 0.9999:
+        # back to the nearest half, or one meeting attended of three reads as none.
+        attended = round(trend.attendance_recent * n * 2) / 2
         if attended < rate * n:
             value = round(10 * _surprise(_binomial_at_most(attended, n, rate)))
             if value >= 5:

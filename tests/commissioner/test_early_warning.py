@@ -211,6 +211,15 @@ def test_trend_points_by_hand():
     )
     assert trend_points(trend, 0, None) == {"attendance": round(-10 * math.log10((1 / 12) ** 3))}
     assert trend_points(trend, 0, None)["attendance"] == 32
+    # One of the last 3 attended, stored as 0.3333 (not 0.9999 of one meeting: none). Rate
+    # (6 + 1) / 8 = 7/8; P(at most 1 of 3) = (1/8)^3 + 3 x 7/8 x (1/8)^2 = 0.04297 -> 13.7 -> 14.
+    trend = Trend(
+        attendance_recent=0.3333,
+        attendance_before=1.0,
+        attendance_recent_meetings=3,
+        attendance_before_meetings=6,
+    )
+    assert trend_points(trend, 0, None) == {"attendance": 14}
 
     # Contact: usually every 6 days (15 days with a sign of life in 90), 1 in the last 42;
     # P(Poisson(7) <= 1) = 8e^-7 -> 21. Silent 20 days: 10 x 0.434 x 20/6 = 14.5, the weaker.
