@@ -361,7 +361,9 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
         collaborations, scope_filter={"commissioner": actor} if scope == "mine" else {}
     )
 
-    def totals() -> dict:
+    flags = portfolio_worst_flags(actor=actor, collaborations=collaborations)
+
+    def totals(*, flag_total: bool) -> dict:
         # Counted by state: the bands, with drifting (engaged, falling) and too early apart.
         band_counts = dict.fromkeys(State.values, 0)
         if latest is not None:
@@ -373,7 +375,9 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
         return {
             "band_counts": band_counts,
             "counts": rows.counts(),
-            "flag_total": portfolio_flag_total(actor=actor, collaborations=collaborations),
+            "flag_total": portfolio_flag_total(actor=actor, collaborations=collaborations)
+            if flag_total
+            else 0,
         }
 
     if scope == "all":
@@ -382,13 +386,20 @@ def portfolio_for(*, actor, scope: str) -> Portfolio:
         # scan and when a collaboration or a partner is recorded as changed: kept per (latest
         # scan, data version) for a minute, the minute covering a flag resolved meanwhile.
         key = f"portfolio:all:{latest}:{data_version()}"
-        aggregates = cached(key, totals, seconds=PORTFOLIO_ALL_SECONDS, what="Portfolio totals")
+        aggregates = cached(
+            key,
+            lambda: totals(flag_total=True),
+            seconds=PORTFOLIO_ALL_SECONDS,
+            what="Portfolio totals",
+        )
     else:
-        aggregates = totals()
+        # Counted whenever there are flags: the same queries for 3 flags as for 3,000.
+        aggregates = totals(flag_total=bool(flags))
     rows.use_counts(aggregates["counts"])
-    flags = portfolio_worst_flags(actor=actor, collaborations=collaborations)
-    # Fewer than a page of worst flags: they are all there are, whatever was counted.
-    flag_count = len(flags) if len(flags) < PORTFOLIO_FLAGS else aggregates["flag_total"]
+    flag_count = aggregates["flag_total"]
+    if flag_count <= FLAG_COUNT_CAP:
+        # A total kept for a minute is never fewer than the flags read afresh.
+        flag_count = max(flag_count, len(flags))
     band_counts = aggregates["band_counts"]
     return Portfolio(
         scope=scope,

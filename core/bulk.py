@@ -107,8 +107,12 @@ def _copy_converter(field: models.Field) -> Callable[[Any], str]:
     elif isinstance(field, models.JSONField):
         dumps = functools.partial(json.dumps, cls=field.encoder)
 
-        def convert(value):
-            return _escape(dumps(value))
+        # Not memoised: a JSON value is each row's own (the scan's trend and reasons), and a
+        # value rows share comes in a Row's shared part, formatted once per row group anyway.
+        def converted_json(value):
+            return r"\N" if value is None else _escape(dumps(value))
+
+        return converted_json
     else:
         convert = copy_text
     return _memoised_by_identity(convert)
