@@ -316,8 +316,8 @@ def update_by_pk(
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    pk = meta.pk
-    written = [meta.get_field(name) for name in fields]
+    pk: Any = meta.pk
+    written: list[Any] = [meta.get_field(name) for name in fields]
     if method == "copy":
         staging = quote("collabhub_update_staging")
         columns = [quote(pk.column), *(quote(field.column) for field in written)]
