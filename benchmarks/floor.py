@@ -29,8 +29,8 @@ work with no application around it.
   reason codes, their anchoring and texts are not computed) and the trend JSON's `survey`
   figures are `{}` (the survey's points are in the score; the figures themselves are not read
   back). It raises no flags and sends no digests: a lower bound on the scan's work.
-- `floor_list()`: a plain Django view returning `JsonResponse` of a page of the same scoped
-  queryset's `.values()`, with its count, for the API list benchmark."""
+
+The API lists' floor is benchmarks/list_floor.py."""
 
 from __future__ import annotations
 
@@ -38,9 +38,7 @@ import datetime as dt
 import math
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
-from django.http import Http404, JsonResponse
 from django.utils import timezone
 
 from commissioner.engagement import (
@@ -779,23 +777,3 @@ def floor_scan(scan_date: dt.date) -> int:
             written = floor_scan_into(cursor, "bench_floor_snapshots", scan_date)
         transaction.set_rollback(True)
     return written
-
-
-# The API list floor -------------------------------------------------------------------------
-
-
-@login_not_required  # it authenticates partner tokens itself, as DRF does for the API
-def floor_list(request, resource: str):
-    """GET /bench/floor/<resource>/: the first page (50) of the caller's scoped queryset as plain
-    `.values()`, with its count — the same rows the API list serves, with nothing else."""
-    from benchmarks.scenarios import FLOOR_QUERIES
-
-    query = FLOOR_QUERIES.get(resource)
-    if query is None:
-        raise Http404(resource)
-    actor = query.actor(request)
-    if not getattr(actor, "is_authenticated", False):
-        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
-    queryset = query.queryset(actor)
-    page = list(queryset.values(*query.fields)[:50])
-    return JsonResponse({"count": queryset.count(), "results": page}, json_dumps_params={})

@@ -5,7 +5,7 @@ from django.urls import path
 from collabhub.urls import handler404, handler500
 from collabhub.urls import urlpatterns as app_urlpatterns
 
-from .floor import floor_list
+from .list_floor import floor_list
 
 urlpatterns = [
     path("bench/floor/<str:resource>/", floor_list, name="bench-floor"),
