@@ -219,19 +219,23 @@ def upsert(
     return _upsert_by_values(table, names, fields, columns, target, rows)
 
 
+def _copy_to_staging(cursor, staging: str, table: str, column_list: str, lines) -> None:
+    """A temporary table `staging` with `table`'s column types for `column_list` and no
+    constraints, filled by COPY with `lines`; dropped with the transaction or by the next write
+    that makes it. Two statements a round trip: the scan's query budget counts them."""
+    cursor.execute(
+        f"DROP TABLE IF EXISTS {staging}; "  # noqa: S608 - names from _meta, quoted
+        f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+        f"SELECT {column_list} FROM {table} WITH NO DATA"
+    )
+    cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", LineReader(iter(lines)))
+
+
 def _upsert_by_copy(table, names, fields, columns, target, rows) -> int:
     staging = connection.ops.quote_name("collabhub_upsert_staging")
     column_list = ", ".join(columns)
     # No savepoint: the statements fail or succeed together with the caller's transaction.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # Same column types as the target, no constraints; dropped with the transaction or by
-        # the next upsert. Two statements a round trip: the scan's query budget counts them.
-        create = (
-            f"DROP TABLE IF EXISTS {staging}; "  # noqa: S608 - names from _meta, quoted
-            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT {column_list} FROM {table} WITH NO DATA"
-        )
-        cursor.execute(create)
         converters = [
             (name, _copy_converter(field)) for name, field in zip(names, fields, strict=True)
         ]
@@ -242,7 +246,7 @@ def _upsert_by_copy(table, names, fields, columns, target, rows) -> int:
                 "\t".join([convert(row[name]) for name, convert in converters]) + "\n"
                 for row in rows
             )
-        cursor.copy_expert(f"COPY {staging} ({column_list}) FROM STDIN", LineReader(iter(lines)))
+        _copy_to_staging(cursor, staging, table, column_list, lines)
         cursor.execute(
             f"INSERT INTO {table} ({column_list}) "  # noqa: S608
             f"SELECT {column_list} FROM {staging} ON CONFLICT {target}"
@@ -336,14 +340,7 @@ def update_by_pk(
         )
         assignments = ", ".join(f"{c} = s.{c}" for c in columns[1:])
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute(
-                f"DROP TABLE IF EXISTS {staging}; "  # noqa: S608 - names from _meta, quoted
-                f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-                f"SELECT {column_list} FROM {table} WITH NO DATA"
-            )
-            cursor.copy_expert(
-                f"COPY {staging} ({column_list}) FROM STDIN", LineReader(iter(lines))
-            )
+            _copy_to_staging(cursor, staging, table, column_list, lines)
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {staging} s "  # noqa: S608
                 f"WHERE {table}.{columns[0]} = s.{columns[0]}"
