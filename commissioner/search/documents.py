@@ -1,45 +1,33 @@
-"""What each searchable model is searched by, as a PostgreSQL full-text document.
+"""What each searchable model is searched by: on PostgreSQL, a full-text document stored in a
+`search_document` column that the database generates from the row and GIN-indexes
+(commissioner/migrations/0019); the ORM does not know the column, so this expression names it.
 
-The same expressions are indexed (GIN expression indexes, commissioner/migrations/0011) and
-queried, so PostgreSQL can answer a search from the index: an expression that changes here needs
-a new migration with the same change (a test in tests/search checks the plans use them).
-The `simple` configuration: names are proper nouns in English and French, so no stemming and no
-stop words of one language."""
+The documents, `simple` configuration (names are proper nouns in English and French, so no
+stemming and no stop words of one language), weight A for what a hit is called:
+- organisations: A name and short name, C jurisdiction;
+- contacts: A name, B e-mail, C job title;
+- collaborations: A title, B summary, C shared vision, each in English and French;
+- agreements: A title;
+- goals: A title, B indicator, each in English and French.
+Collaborations and goals are written in English, French or both (agreements/translation.py):
+every version is searched."""
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVectorField
+from django.db.models import Expression
 
 CONFIG = "simple"
+COLUMN = "search_document"
 
 
-def _vector(*fields: str, weight: str) -> SearchVector:
-    return SearchVector(*fields, weight=weight, config=CONFIG)
+class StoredDocument(Expression):
+    """The row's stored document, on the query's base table. (Not a model field: a generated
+    column exists on PostgreSQL only, and a GeneratedField would need the same expression on
+    SQLite, which has no full-text vectors.)"""
 
+    output_field = SearchVectorField()
 
-def organisation_document():
-    return _vector("name", "short_name", weight="A") + _vector("jurisdiction", weight="C")
-
-
-def contact_document():
-    return _vector("name", weight="A") + _vector("email", weight="B") + _vector("title", weight="C")
-
-
-# Collaborations and goals are written in English, French or both (agreements/translation.py):
-# every version is searched (commissioner/migrations/0018).
-def collaboration_document():
-    return (
-        _vector("title_en", "title_fr", weight="A")
-        + _vector("summary_en", "summary_fr", weight="B")
-        + _vector("shared_vision_en", "shared_vision_fr", weight="C")
-    )
-
-
-def agreement_document():
-    return _vector("title", weight="A")
-
-
-def goal_document():
-    return _vector("title_en", "title_fr", weight="A") + _vector(
-        "indicator_en", "indicator_fr", weight="B"
-    )
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        return f"{table}.{connection.ops.quote_name(COLUMN)}", []

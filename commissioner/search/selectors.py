@@ -1,9 +1,10 @@
 """Global search: what an actor may find of organisations, contacts, collaborations, agreements
 and goals, ranked, each kind through the scoped selector its own list uses (docs/permissions.md).
 
-PostgreSQL: full-text search over the documents of documents.py (GIN-indexed), every word
-a prefix ("lake wat" finds "Lakeside Water Board"), ranked by SearchRank (a name counts more than
-a summary). SQLite: every word `icontains` in one of the same fields, names first. One query per
+PostgreSQL: full-text search over the stored documents of documents.py (GIN-indexed), every
+word a prefix ("lake wat" finds "Lakeside Water Board"), ranked by SearchRank over the same
+document, whose weights rank a name above a summary. SQLite: every word `icontains` in one of
+the same fields, names first. One query per
 kind whatever the number of matches (the total comes with the rows, a window count)."""
 
 from __future__ import annotations
@@ -13,15 +14,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from agreements.selectors import agreement_list_for, collaboration_list_for, goal_list_for
 from core.actors import is_partner
+from core.scope import restrict
 from core.translated import Translated, translated, version_names
-from partners.models import Contact
+from partners.models import Contact, Organisation
 from partners.selectors import organisation_list_for
 
 from . import documents
@@ -34,12 +48,19 @@ WORD = re.compile(r"[^\W_]+")
 
 
 def contact_list_for(*, actor) -> QuerySet[Contact]:
-    """Contacts `actor` may read: those of the organisations it may read; a partner token, as in
-    the API's organisation list, only their active contacts."""
-    contacts = Contact.objects.filter(organisation__in=organisation_list_for(actor=actor))
+    """Contacts `actor` may read: those of the organisations it may read (Contact's scope is its
+    organisation's: no filter at all for signed-in people); a partner token, as in the API's
+    organisation list, only their active contacts."""
+    contacts = restrict(Contact.objects.all(), actor)
     if is_partner(actor):
         contacts = contacts.filter(is_active=True)
     return contacts
+
+
+def _organisation_of(field: str) -> Subquery:
+    return Subquery(
+        Organisation.objects.filter(pk=OuterRef("organisation_id")).order_by().values(field)
+    )
 
 
 @dataclass(frozen=True)
@@ -68,11 +89,14 @@ class Source:
     kind: str
     label: Promise
     scope: Callable[..., QuerySet]
-    document: Callable
     names: tuple[str, ...]  # what a hit is called: ranked first on SQLite
     others: tuple[str, ...]  # also searched
     columns: tuple[str, ...]
     hit: Callable[[dict], Hit]
+    # Columns read by a subquery: evaluated for the rows shown only, where a join would read
+    # the whole joined table for thousands of matches (every organisation, for a collaboration's
+    # lead).
+    looked_up: Callable[[], dict] = dict
 
 
 def _organisation_hit(row: dict) -> Hit:
@@ -81,15 +105,15 @@ def _organisation_hit(row: dict) -> Hit:
 
 
 def _contact_hit(row: dict) -> Hit:
-    detail = " · ".join(part for part in (row["title"], row["organisation__name"]) if part)
-    url = reverse("partners:organisation_detail", args=[row["organisation__slug"]])
+    detail = " · ".join(part for part in (row["title"], row["organisation_name"]) if part)
+    url = reverse("partners:organisation_detail", args=[row["organisation_slug"]])
     return Hit(row["name"], detail, f"{url}#contacts")
 
 
 def _collaboration_hit(row: dict) -> Hit:
     return Hit(
         translated(row, "title"),
-        row["lead_organisation__name"] or "",
+        row["lead_organisation_name"] or "",
         reverse("agreements:collaboration_detail", args=[row["slug"]]),
     )
 
@@ -115,7 +139,6 @@ SOURCES = (
         "organisations",
         _("Organisations"),
         organisation_list_for,
-        documents.organisation_document,
         ("name", "short_name"),
         ("jurisdiction",),
         ("pk", "name", "short_name", "slug", "jurisdiction"),
@@ -125,27 +148,35 @@ SOURCES = (
         "contacts",
         _("Contacts"),
         contact_list_for,
-        documents.contact_document,
         ("name",),
         ("email", "title"),
-        ("pk", "name", "title", "organisation__name", "organisation__slug"),
+        ("pk", "name", "title", "organisation_name", "organisation_slug"),
         _contact_hit,
+        lambda: {
+            "organisation_name": _organisation_of("name"),
+            "organisation_slug": _organisation_of("slug"),
+        },
     ),
     Source(
         "collaborations",
         _("Collaborations"),
         collaboration_list_for,
-        documents.collaboration_document,
         tuple(version_names("title")),
         (*version_names("summary"), *version_names("shared_vision")),
-        ("pk", *version_names("title"), "slug", "lead_organisation__name"),
+        ("pk", *version_names("title"), "slug", "lead_organisation_name"),
         _collaboration_hit,
+        lambda: {
+            "lead_organisation_name": Subquery(
+                Organisation.objects.filter(pk=OuterRef("lead_organisation_id"))
+                .order_by()
+                .values("name")
+            )
+        },
     ),
     Source(
         "agreements",
         _("Agreements"),
         agreement_list_for,
-        documents.agreement_document,
         ("title",),
         (),
         ("pk", "title", *version_names("collaboration__title"), "collaboration__slug"),
@@ -155,7 +186,6 @@ SOURCES = (
         "goals",
         _("Shared goals"),
         goal_list_for,
-        documents.goal_document,
         tuple(version_names("title")),
         tuple(version_names("indicator")),
         (
@@ -177,20 +207,16 @@ def search_words(text: str | None) -> list[str]:
 
 
 def _postgres_matches(source: Source, queryset: QuerySet, words: list[str]) -> QuerySet:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchQuery, SearchRank
 
     # Each word a prefix, all of them required; `words` hold letters and digits only.
     query = SearchQuery(
         " & ".join(f"{word}:*" for word in words), search_type="raw", config=documents.CONFIG
     )
-    # Ranked on the names alone: a match in the name ranks above one only in a summary, an
-    # e-mail or a title, and the rank recomputes a short document for each match instead of
-    # the whole one (10,000 contacts match "manager" at national scale: 140 ms -> see below).
-    names = SearchVector(*source.names, config=documents.CONFIG)
     return (
-        queryset.annotate(search_document=source.document())
+        queryset.annotate(search_document=documents.StoredDocument())
         .filter(search_document=query)
-        .annotate(rank=SearchRank(names, query))
+        .annotate(rank=SearchRank(documents.StoredDocument(), query))
     )
 
 
@@ -229,7 +255,7 @@ def search_for(*, actor, text: str | None, kinds: tuple[str, ...] = KINDS) -> li
             continue
         found = (
             matches(source, source.scope(actor=actor).order_by(), words)
-            .annotate(total=Window(Count("pk")))
+            .annotate(total=Window(Count("pk")), **source.looked_up())
             .order_by(F("rank").desc(), source.names[0], "pk")
             .values(*source.columns, "total")[:PER_KIND]
         )

@@ -158,8 +158,8 @@ def test_the_search_page_query_count_is_pinned(lakeside, staff_client):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
 def test_every_kind_is_answered_from_its_index(lakeside, staff):
-    """The documents searched are the indexed expressions (commissioner/search/documents.py and the
-    migration's frozen copy): with sequential scans off, each kind's plan uses its index."""
+    """The documents searched are the stored, indexed columns (commissioner/migrations/0019):
+    with sequential scans off, each kind's plan uses its index."""
     from django.db import connection as db
 
     from commissioner.search import selectors
@@ -177,3 +177,22 @@ def test_every_kind_is_answered_from_its_index(lakeside, staff):
             scoped = source.scope(actor=staff).order_by()
             plan = selectors._postgres_matches(source, scoped, ["lake"]).values("pk").explain()
             assert indexes[source.kind] in plan, plan
+
+
+def test_the_stored_document_follows_every_write(lakeside, staff):
+    """The document is stored, so it has to follow the row: a renamed collaboration is found by
+    its new title and no longer by its old one, whichever way it was written (a saved instance,
+    a queryset update), and a summary written in French only is searched too."""
+    from agreements.models import Collaboration
+
+    water = Collaboration.objects.get(title="Lakeside Water Board")
+    water.title = "Lakeside Aqueduct Council"
+    water.save(update_fields=["title"])
+    assert found(search_for(actor=staff, text="aqueduct"), "collaborations") == [
+        "Lakeside Aqueduct Council"
+    ]
+    assert found(search_for(actor=staff, text="board"), "collaborations") == []
+    Collaboration.objects.filter(pk=water.pk).update(summary_fr="Eau potable partagée")
+    assert found(search_for(actor=staff, text="potable"), "collaborations") == [
+        "Lakeside Aqueduct Council"
+    ]
