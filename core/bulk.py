@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+import orjson
 from django.db import connection, models, transaction
 
 # Rows per VALUES statement: bounded by SQLite's host-parameter limit (32,766 since 3.32).
@@ -56,26 +57,30 @@ def copy_line(values: Iterable[Any]) -> str:
 
 class LineReader(io.TextIOBase):
     """A file-like object for COPY … FROM STDIN that pulls lines from an iterator as the server
-    asks for them, so rows are never all in memory at once."""
+    asks for them, so rows are never all in memory at once. The lines of one read are gathered
+    in a list and joined once: growing a string line by line copies it on every line."""
 
     def __init__(self, lines: Iterator[str]):
         self._lines = lines
-        self._buffer = ""
+        self._rest = ""
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> str:
         size = -1 if size is None else size
-        while size < 0 or len(self._buffer) < size:
-            try:
-                self._buffer += next(self._lines)
-            except StopIteration:
+        parts, length = [self._rest], len(self._rest)
+        while size < 0 or length < size:
+            line = next(self._lines, None)
+            if line is None:
                 break
+            parts.append(line)
+            length += len(line)
+        text = "".join(parts)
         if size < 0:
-            size = len(self._buffer)
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
-        return out
+            size = len(text)
+        self._rest = text[size:]
+        return text[:size]
 
     def readline(self, size: int = -1, /) -> str:  # type: ignore[override]  # psycopg2 reads
         return self.read(size)
@@ -105,12 +110,18 @@ def _copy_converter(field: models.Field) -> Callable[[Any], str]:
     if isinstance(field, (models.DateField, models.DateTimeField)):
         convert = _isoformat
     elif isinstance(field, models.JSONField):
-        dumps = functools.partial(json.dumps, cls=field.encoder)
+        # orjson: the scan writes three JSON documents a partner, and the standard library's
+        # encoder took 4.4 s of a national scan for what orjson does in 0.3 s. Dates, times
+        # and whatever orjson does not know go to the column's encoder, as with json.dumps.
+        default = (field.encoder or json.JSONEncoder)().default
+        options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
         # Not memoised: a JSON value is each row's own (the scan's trend and reasons), and a
         # value rows share comes in a Row's shared part, formatted once per row group anyway.
         def converted_json(value):
-            return r"\N" if value is None else _escape(dumps(value))
+            if value is None:
+                return r"\N"
+            return _escape(orjson.dumps(value, default=default, option=options).decode())
 
         return converted_json
     else:

@@ -123,6 +123,28 @@ def test_history_gathers_the_collaboration_and_everything_in_it(
     assert entries == sorted(entries, key=lambda e: e.date, reverse=True)
 
 
+def test_a_long_history_shows_the_newest_changes_of_all_sources_and_skips_empty_saves(
+    collaboration, goal, lead_staff
+):
+    """Only the newest `limit` entries are shown, whichever of the collaboration's records they
+    come from; each change still says what it changed, against the record just before it of the
+    same row, and a save that changed nothing visible is no entry and does not take a place."""
+    for number in range(1, 8):
+        services.collaboration_update(
+            actor=lead_staff, collaboration=collaboration, summary=f"Summary {number}"
+        )
+        services.goal_update(actor=lead_staff, goal=goal, target=Decimal(500 + number))
+        collaboration.save()  # nothing a person would notice: no entry
+    entries = history.collaboration_history(collaboration=collaboration, limit=5)
+    assert [(e.subject, [(c.old, c.new) for c in e.changes]) for e in entries] == [
+        ("Goal: Riders per month", [("506.00", "507.00")]),
+        ("Collaboration", [("Summary 6", "Summary 7")]),
+        ("Goal: Riders per month", [("505.00", "506.00")]),
+        ("Collaboration", [("Summary 5", "Summary 6")]),
+        ("Goal: Riders per month", [("504.00", "505.00")]),
+    ]
+
+
 def test_history_of_a_goal_and_of_an_agreement(goal, circulating, lead_staff, lead):
     factories.SharedGoalFactory(collaboration=goal.collaboration, title="Other goal")
     services.goal_update(actor=lead_staff, goal=goal, title="Riders each month")

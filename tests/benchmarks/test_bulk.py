@@ -197,3 +197,19 @@ def test_upsert_of_nothing_writes_nothing():
 )
 def test_copy_text_escapes_what_copy_would_misread(value, text):
     assert copy_text(value) == text
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 1 << 20, -1])
+def test_the_line_reader_hands_copy_every_line_whatever_it_asks_for(size):
+    """COPY reads the rows in pieces of the size it asks for: put back together they are the
+    lines, in order, each exactly once, and an empty read says the end is reached."""
+    from core.bulk import LineReader
+
+    lines = [f"{number}\tsnapshot {'x' * (number % 13)}\n" for number in range(500)]
+    reader = LineReader(iter(lines))
+    pieces = []
+    while piece := reader.read(size):
+        assert size < 0 or len(piece) <= size
+        pieces.append(piece)
+    assert "".join(pieces) == "".join(lines)
+    assert reader.read(size) == ""
