@@ -4,8 +4,8 @@ and goals, ranked, each kind through the scoped selector its own list uses (docs
 PostgreSQL: full-text search over the stored documents of documents.py (GIN-indexed), every
 word a prefix ("lake wat" finds "Lakeside Water Board"), ranked by SearchRank over the same
 document, whose weights rank a name above a summary. SQLite: every word `icontains` in one of
-the same fields, names first. One query per
-kind whatever the number of matches (the total comes with the rows, a window count)."""
+the same fields, names first. One query per kind whatever the number of matches (the total
+comes with the rows, a window count)."""
 
 from __future__ import annotations
 
@@ -57,10 +57,9 @@ def contact_list_for(*, actor) -> QuerySet[Contact]:
     return contacts
 
 
-def _organisation_of(field: str) -> Subquery:
-    return Subquery(
-        Organisation.objects.filter(pk=OuterRef("organisation_id")).order_by().values(field)
-    )
+def _organisation_of(field: str, via: str = "organisation_id") -> Subquery:
+    """A column of the organisation a row points to through `via`, as a subquery."""
+    return Subquery(Organisation.objects.filter(pk=OuterRef(via)).order_by().values(field))
 
 
 @dataclass(frozen=True)
@@ -165,13 +164,7 @@ SOURCES = (
         (*version_names("summary"), *version_names("shared_vision")),
         ("pk", *version_names("title"), "slug", "lead_organisation_name"),
         _collaboration_hit,
-        lambda: {
-            "lead_organisation_name": Subquery(
-                Organisation.objects.filter(pk=OuterRef("lead_organisation_id"))
-                .order_by()
-                .values("name")
-            )
-        },
+        lambda: {"lead_organisation_name": _organisation_of("name", "lead_organisation_id")},
     ),
     Source(
         "agreements",
