@@ -4,6 +4,7 @@ flags and the commissioners' digests."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import signal
 import subprocess
@@ -177,6 +178,28 @@ def test_a_second_scan_on_the_same_day_changes_nothing(
     assert (second.snapshots_written, second.flags_raised, second.flags_updated) == (0, 0, 0)
     assert second.digests_sent == 0
     assert len(mail.outbox) == 1, "the same flags were announced twice"
+
+
+def test_each_batch_is_scored_with_the_collector_paused_and_it_resumes_after(
+    commissioner, monkeypatch
+):
+    """A sixth of a national scan went to the cyclic collector (core.collector): each batch
+    runs with it off, and the scan leaves it as it found it."""
+    build_portfolio(commissioner)
+    seen = []
+    read = scan.read_figures
+
+    def reading(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(scan, "read_figures", reading)
+    result = engagement_scan(scan_date=SCAN, batch_size=2)
+
+    assert result.batches >= 2
+    assert seen == [False] * result.batches
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
