@@ -3,9 +3,11 @@ records of which models make it up, and how each row is named (the renderer is c
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
 
-from core.history import HistoryEntry, HistorySource, history_entries
+from core.history import HistoryEntry, HistorySource, history_entries, history_page
 from partners.models import Organisation
 
 from .models import (
@@ -125,23 +127,31 @@ def _obligation_source(records) -> HistorySource:
     )
 
 
-def collaboration_history(*, collaboration: Collaboration, limit: int = 100) -> list[HistoryEntry]:
-    """Who changed what, when, on the collaboration and everything in it."""
-    pk = collaboration.pk
+def _collaboration_sources(pk: int) -> list[HistorySource]:
+    """The collaboration and everything in it."""
     goal_ids = SharedGoal.history.filter(collaboration_id=pk).values("id")
     agreement_ids = Agreement.history.filter(collaboration_id=pk).values("id")
-    return history_entries(
-        [
-            _collaboration_source(pk),
-            _participation_source(pk),
-            _goal_source(SharedGoal.history.filter(collaboration_id=pk)),
-            _measurement_source(Measurement.history.filter(goal_id__in=goal_ids)),
-            _agreement_source(Agreement.history.filter(collaboration_id=pk)),
-            _signatory_source(Signatory.history.filter(agreement_id__in=agreement_ids)),
-            _obligation_source(Obligation.history.filter(collaboration_id=pk)),
-        ],
-        limit=limit,
-    )
+    return [
+        _collaboration_source(pk),
+        _participation_source(pk),
+        _goal_source(SharedGoal.history.filter(collaboration_id=pk)),
+        _measurement_source(Measurement.history.filter(goal_id__in=goal_ids)),
+        _agreement_source(Agreement.history.filter(collaboration_id=pk)),
+        _signatory_source(Signatory.history.filter(agreement_id__in=agreement_ids)),
+        _obligation_source(Obligation.history.filter(collaboration_id=pk)),
+    ]
+
+
+def collaboration_history(*, collaboration: Collaboration, limit: int = 100) -> list[HistoryEntry]:
+    """Who changed what, when, on the collaboration and everything in it."""
+    return history_entries(_collaboration_sources(collaboration.pk), limit=limit)
+
+
+def collaboration_history_page(
+    *, collaboration: Collaboration, before: dt.datetime | None = None, size: int = 50
+) -> tuple[list[HistoryEntry], dt.datetime | None]:
+    """A page of the collaboration's whole history, and where the next (older) page starts."""
+    return history_page(_collaboration_sources(collaboration.pk), before=before, size=size)
 
 
 def goal_history(*, goal: SharedGoal, limit: int = 100) -> list[HistoryEntry]:

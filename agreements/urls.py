@@ -54,6 +54,7 @@ collaboration_pages = [
     path("edit/", views.collaboration_edit, name="collaboration_edit"),
     path("status/", views.collaboration_status, name="collaboration_status"),
     path("timeline/", timeline_views.collaboration_timeline_page, name="collaboration_timeline"),
+    path("history/", views.collaboration_history, name="collaboration_history"),
     path("participations/", include(participation_pages)),
     path("goals/", include(goal_pages)),
     path("agreements/", include(agreement_pages)),

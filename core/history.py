@@ -127,36 +127,68 @@ def _relation_names(loaded: list[tuple[HistorySource, list]]) -> dict:
     return names
 
 
+def _load(sources: list[HistorySource], before: dt.datetime | None) -> list[tuple[Any, list, bool]]:
+    """Each source's newest HISTORY_LIMIT records (older than `before`), oldest first, and
+    whether older ones were left: then one more is read, to diff the oldest against, not shown."""
+    loaded = []
+    for source in sources:
+        records = source.records
+        if before is not None:
+            records = records.filter(history_date__lt=before)
+        newest = records.select_related("history_user").order_by("-history_date", "-history_id")
+        read = list(reversed(newest[: HISTORY_LIMIT + 1]))
+        loaded.append((source, read, len(read) > HISTORY_LIMIT))
+    return loaded
+
+
+def _merged(loaded, limit: int) -> list[HistoryEntry]:
+    names = _relation_names([(source, records) for source, records, _cut in loaded])
+    entries: list[HistoryEntry] = []
+    for source, records, cut in loaded:
+        entries += _source_entries(source, records, names, limit, context=1 if cut else 0)
+    entries.sort(key=lambda e: e.date, reverse=True)
+    return entries
+
+
 def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[HistoryEntry]:
     """Recorded changes of several models, newest first, each with what changed: one query per
     model plus one per kind of related name, however long the history. Diffs are computed in
     Python between consecutive records of the same row."""
-    loaded = [
-        (
-            source,
-            list(
-                reversed(
-                    source.records.select_related("history_user").order_by(
-                        "-history_date", "-history_id"
-                    )[:HISTORY_LIMIT]
-                )
-            ),
-        )
-        for source in sources
-    ]
-    names = _relation_names(loaded)
-    entries: list[HistoryEntry] = []
-    for source, records in loaded:
-        entries += _source_entries(source, records, names, limit)
-    entries.sort(key=lambda e: e.date, reverse=True)
-    return entries[:limit]
+    return _merged(_load(sources, None), limit)[:limit]
 
 
-def _source_entries(source: HistorySource, records: list, names, limit: int) -> list[HistoryEntry]:
+def history_page(
+    sources: list[HistorySource], *, before: dt.datetime | None = None, size: int = 50
+) -> tuple[list[HistoryEntry], dt.datetime | None]:
+    """One page of the whole history, newest first, and where the next (older) page starts —
+    None when there is none. Keyset pagination on the change's time: a page is the same queries
+    as `history_entries` whatever its depth, and a change recorded meanwhile does not shift the
+    pages already read. Changes made at the same instant are never split between two pages."""
+    loaded = _load(sources, before)
+    entries = _merged(loaded, size)
+    # A source cut at HISTORY_LIMIT records may hold older changes than its oldest one read:
+    # nothing older than that is shown yet, or the next page would start past them.
+    horizon = max(
+        (records[1].history_date for _source, records, cut in loaded if cut), default=None
+    )
+    if horizon is not None:
+        entries = [entry for entry in entries if entry.date >= horizon]
+    shown = entries[:size]
+    while shown and len(shown) < len(entries) and entries[len(shown)].date == shown[-1].date:
+        shown.append(entries[len(shown)])
+    if len(shown) < len(entries):
+        return shown, shown[-1].date
+    return shown, horizon
+
+
+def _source_entries(
+    source: HistorySource, records: list, names, limit: int, *, context: int = 0
+) -> list[HistoryEntry]:
     """The entries of one source's records (oldest first), in that order: its newest `limit`
     at most (and any as old as the last of them), since no more of one source can be among
     the newest `limit` of all. Diffs are the cost (a thousand-change collaboration: 300 records
-    a source), so they are computed newest first and only until enough entries are found."""
+    a source), so they are computed newest first and only until enough entries are found. The
+    oldest `context` records are only what the next ones are diffed against."""
     hidden = source.ignored | BOOKKEEPING
     previous_of: list[Any] = []
     latest_by_row: dict[int, Any] = {}
@@ -164,7 +196,8 @@ def _source_entries(source: HistorySource, records: list, names, limit: int) -> 
         previous_of.append(latest_by_row.get(record.id))
         latest_by_row[record.id] = record
     newest_first: list[HistoryEntry] = []
-    for record, previous in zip(reversed(records), reversed(previous_of), strict=True):
+    shown = zip(reversed(records[context:]), reversed(previous_of[context:]), strict=True)
+    for record, previous in shown:
         if len(newest_first) >= limit and record.history_date != newest_first[-1].date:
             break
         entry = HistoryEntry(

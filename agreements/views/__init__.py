@@ -14,6 +14,7 @@ from .collaborations import (  # noqa: F401
     collaboration_create,
     collaboration_detail,
     collaboration_edit,
+    collaboration_history,
     collaboration_list,
     collaboration_status,
 )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,6 +36,10 @@ from .common import (
     _require_manager,
     _status_choices,
 )
+
+# Changes shown on the collaboration page, and a page of its whole history.
+HISTORY_ON_PAGE = 20
+HISTORY_PAGE_SIZE = 50
 
 COLLABORATION_LIST = SortableList(
     filterset_class=CollaborationFilterSet,
@@ -175,12 +182,51 @@ def collaboration_detail(request, slug):
         "agreements": agreements,
         "obligations": obligations,
         "overdue_count": sum(1 for o in obligations if o.overdue),
-        "history": history.collaboration_history(collaboration=collaboration),
+        # The newest changes; the whole history is a page of its own (collaboration_history).
+        "history": history.collaboration_history(
+            collaboration=collaboration, limit=HISTORY_ON_PAGE + 1
+        ),
+        "history_shown": HISTORY_ON_PAGE,
         "extra_sections": [
             section(request, collaboration, can_manage) for section in COLLABORATION_PAGE_SECTIONS
         ],
     }
     return render(request, "agreements/collaboration_detail.html", context)
+
+
+@require_GET
+def collaboration_history(request, slug):
+    """The collaboration's whole history, HISTORY_PAGE_SIZE changes a page, newest first; an
+    older page starts `before` the last change of the one above it (keyset: as fast at the
+    thousandth change as at the first)."""
+    collaboration = _collaboration(request, slug)
+    before, status = None, 200
+    if request.GET.get("before"):
+        before = _instant(request.GET["before"])
+        if before is None:
+            status = 400
+            messages.error(
+                request, _("That link to older changes is not valid: the newest are shown.")
+            )
+    entries, older = history.collaboration_history_page(
+        collaboration=collaboration, before=before, size=HISTORY_PAGE_SIZE
+    )
+    context = {
+        "collaboration": collaboration,
+        "history": entries,
+        "before": before,
+        "older": older.isoformat() if older else "",
+    }
+    return render(request, "agreements/collaboration_history.html", context, status=status)
+
+
+def _instant(text: str) -> dt.datetime | None:
+    """An ISO 8601 instant with its offset (the links this page writes), else None."""
+    try:
+        instant = dt.datetime.fromisoformat(text[:64])
+    except ValueError:
+        return None
+    return instant if timezone.is_aware(instant) else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from agreements import history, selectors, services
-from agreements.models import Participation, SharedGoal
+from agreements.models import Collaboration, Participation, SharedGoal
 from core.actors import PartnerPrincipal
 from tests import factories
 
@@ -153,3 +153,84 @@ def test_history_of_a_goal_and_of_an_agreement(goal, circulating, lead_staff, le
     assert goal_subjects == {"Goal: Riders per month", "Goal: Riders each month"}
     agreement_subjects = {e.subject for e in history.agreement_history(agreement=circulating)}
     assert "Signatory: City of Riverton on Transit MOU" in agreement_subjects
+
+
+def _walk_history(collaboration, size):
+    """Every page of the whole history, following each page's link to the older one."""
+    pages, before = [], None
+    while True:
+        entries, before = history.collaboration_history_page(
+            collaboration=collaboration, before=before, size=size
+        )
+        pages.append(entries)
+        if before is None:
+            return pages
+        assert len(pages) < 100, "the pages never end"
+
+
+def _changes(entries):
+    return [(e.date, e.subject, [(c.old, c.new) for c in e.changes]) for e in entries]
+
+
+def test_the_whole_history_pages_newest_first_with_no_change_lost_or_repeated(
+    collaboration, goal, lead_staff
+):
+    for number in range(1, 8):
+        services.collaboration_update(
+            actor=lead_staff, collaboration=collaboration, summary=f"Summary {number}"
+        )
+        services.goal_update(actor=lead_staff, goal=goal, target=Decimal(500 + number))
+    everything = history.collaboration_history(collaboration=collaboration, limit=1000)
+    assert len(everything) >= 16
+
+    pages = _walk_history(collaboration, size=5)
+
+    assert [len(p) for p in pages[:-1]] == [5] * (len(pages) - 1)
+    assert _changes([e for p in pages for e in p]) == _changes(everything)
+
+
+def test_changes_made_at_one_instant_stay_on_one_page(collaboration, goal, lead_staff):
+    for number in range(1, 4):
+        services.collaboration_update(
+            actor=lead_staff, collaboration=collaboration, summary=f"Summary {number}"
+        )
+        services.goal_update(actor=lead_staff, goal=goal, target=Decimal(500 + number))
+    # Four changes (two of each row) recorded at one instant, as one transaction's saves may be.
+    instant = timezone.now() + dt.timedelta(hours=1)
+    for model, pk in ((Collaboration, collaboration.pk), (SharedGoal, goal.pk)):
+        newest = model.history.filter(id=pk).order_by("-history_date")[:2]
+        model.history.filter(history_id__in=[r.history_id for r in newest]).update(
+            history_date=instant
+        )
+
+    first, older = history.collaboration_history_page(collaboration=collaboration, size=3)
+
+    assert [e.date for e in first] == [instant] * 4
+    assert older == instant
+    rest, _ = history.collaboration_history_page(collaboration=collaboration, before=older, size=50)
+    assert all(e.date < instant for e in rest)
+    everything = history.collaboration_history(collaboration=collaboration, limit=1000)
+    assert len(first) + len(rest) == len(everything)
+
+
+def test_a_source_cut_at_the_read_limit_is_not_skipped_by_the_next_page(
+    collaboration, goal, lead_staff, monkeypatch
+):
+    """Each source reads at most HISTORY_LIMIT records a page: when one is cut, nothing older than
+    its oldest record read is shown yet, so the other sources' older changes cannot carry the
+    next page past the records it has not read."""
+    from core import history as core_history
+
+    for number in range(1, 7):
+        services.collaboration_update(
+            actor=lead_staff, collaboration=collaboration, summary=f"Summary {number}"
+        )
+    for number in range(1, 4):
+        services.goal_update(actor=lead_staff, goal=goal, target=Decimal(500 + number))
+    everything = history.collaboration_history(collaboration=collaboration, limit=1000)
+    monkeypatch.setattr(core_history, "HISTORY_LIMIT", 3)
+
+    pages = _walk_history(collaboration, size=50)
+
+    assert len(pages) > 1
+    assert _changes([e for p in pages for e in p]) == _changes(everything)

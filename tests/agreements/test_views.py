@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
+from agreements import services
 from agreements.models import (
     Agreement,
     Collaboration,
@@ -301,6 +302,69 @@ def test_history_shows_who_changed_what(client, full, lead_staff):
     assert "Collaboration changed" in history
     assert "Summary" in history and "Now with weekend service." in history
     assert lead_staff.get_full_name() in history
+
+
+def _summaries(client, full, lead_staff, count):
+    client.force_login(lead_staff)
+    for number in range(1, count + 1):
+        services.collaboration_update(
+            actor=lead_staff, collaboration=full, summary=f"Summary number {number}."
+        )
+
+
+def test_the_page_shows_the_newest_changes_and_links_to_the_whole_history(client, full, lead_staff):
+    _summaries(client, full, lead_staff, 25)
+    words = text(html(client.get(page(full)))).split("History")[-1]
+    assert "Summary number 25." in words
+    assert "Summary number 4." not in words  # older than the 20 newest
+    assert "see the whole history" in words
+
+    body = html(client.get(page(full, "history/")))
+    first = text(body)
+    assert "Summary number 25." in first and "Summary number 1." in first
+    assert "Older changes" not in first  # 26 changes and more fit on one page of 50
+
+
+def test_the_whole_history_pages_back_to_the_first_change(client, full, lead_staff):
+    _summaries(client, full, lead_staff, 60)
+    body = html(client.get(page(full, "history/")))
+    assert "to Summary number 60." in text(body) and "to Summary number 10." not in text(body)
+    older = re.search(r'href="([^"]*\?before=[^"]*)" rel="next"|rel="next" href="([^"]*)"', body)
+    link = unescape(older.group(1) or older.group(2))
+
+    second = client.get(link)
+
+    assert second.status_code == 200
+    words = text(html(second))
+    assert "to Summary number 10." in words and "to Summary number 60." not in words
+    assert "Newest changes" in words
+    assert "Collaboration created" in words  # the first change of all
+
+
+def test_a_broken_link_to_older_changes_says_so(client, full, lead_staff):
+    client.force_login(lead_staff)
+    for before in ("yesterday", "2026-01-01T10:00:00", "9" * 5000):
+        response = client.get(page(full, "history/"), {"before": before})
+        assert response.status_code == 400
+        assert "That link to older changes is not valid" in text(response.content.decode())
+
+
+def test_the_whole_history_is_read_by_whoever_reads_the_collaboration(client, full, outsider_staff):
+    """Signed-in people read every collaboration (core/scope.py), and so its history; nobody
+    else does, and a collaboration that does not exist has none."""
+    assert client.get(page(full, "history/")).status_code == 302  # to log in
+    client.force_login(outsider_staff)
+    assert client.get(page(full, "history/")).status_code == 200
+    assert client.get("/collaborations/no-such-thing/history/").status_code == 404
+
+
+def test_a_history_page_costs_the_same_queries_however_long_the_history(client, full, lead_staff):
+    _summaries(client, full, lead_staff, 3)
+    with query_budget("agreements.collaboration_history"):
+        client.get(page(full, "history/"))
+    _summaries(client, full, lead_staff, 60)
+    with query_budget("agreements.collaboration_history"):
+        assert client.get(page(full, "history/")).status_code == 200
 
 
 def test_detail_query_count_does_not_grow(client, full, partner, lead, partner_staff):
