@@ -71,6 +71,11 @@ PAGES = [
         "staff",
         lambda t: f"/collaborations/{t.history_slug}/",
     ),
+    Page(
+        f"its whole history, first page of {HISTORY_RECORDS:,} records",
+        "staff",
+        lambda t: f"/collaborations/{t.history_slug}/history/",
+    ),
     Page("organisation directory", "staff", lambda t: "/organisations/"),
     Page("collaboration list", "staff", lambda t: "/collaborations/"),
     # Issue 21: the relationship map (commissioners) and global search (everyone).

@@ -52,7 +52,8 @@ HISTORY_ACTIONS = {
 }
 # Bookkeeping columns nobody needs to see in a change list.
 BOOKKEEPING = frozenset({"created_at", "updated_at", "id"})
-# Records read per source: a page shows the newest changes, never a row's whole life.
+# Records read per source and page at most: a page shows the newest changes, never a row's
+# whole life (the whole history is read page by page: history_page).
 HISTORY_LIMIT = 300
 # The column that names a row of a related model, first found wins.
 NAME_FIELDS = ("name", "title", "username")
@@ -127,17 +128,21 @@ def _relation_names(loaded: list[tuple[HistorySource, list]]) -> dict:
     return names
 
 
-def _load(sources: list[HistorySource], before: dt.datetime | None) -> list[tuple[Any, list, bool]]:
-    """Each source's newest HISTORY_LIMIT records (older than `before`), oldest first, and
-    whether older ones were left: then one more is read, to diff the oldest against, not shown."""
+def _load(
+    sources: list[HistorySource], before: dt.datetime | None, size: int
+) -> list[tuple[Any, list, bool]]:
+    """Each source's newest records (older than `before`), oldest first, enough for `size`
+    entries and a few saves that changed nothing visible, at most HISTORY_LIMIT; and whether
+    older ones were left: then one more is read, to diff the oldest against, not shown."""
+    count = min(HISTORY_LIMIT, 2 * size + 10)
     loaded = []
     for source in sources:
         records = source.records
         if before is not None:
             records = records.filter(history_date__lt=before)
         newest = records.select_related("history_user").order_by("-history_date", "-history_id")
-        read = list(reversed(newest[: HISTORY_LIMIT + 1]))
-        loaded.append((source, read, len(read) > HISTORY_LIMIT))
+        read = list(reversed(newest[: count + 1]))
+        loaded.append((source, read, len(read) > count))
     return loaded
 
 
@@ -154,7 +159,7 @@ def history_entries(sources: list[HistorySource], *, limit: int = 100) -> list[H
     """Recorded changes of several models, newest first, each with what changed: one query per
     model plus one per kind of related name, however long the history. Diffs are computed in
     Python between consecutive records of the same row."""
-    return _merged(_load(sources, None), limit)[:limit]
+    return history_page(sources, size=limit)[0][:limit]
 
 
 def history_page(
@@ -164,10 +169,10 @@ def history_page(
     None when there is none. Keyset pagination on the change's time: a page is the same queries
     as `history_entries` whatever its depth, and a change recorded meanwhile does not shift the
     pages already read. Changes made at the same instant are never split between two pages."""
-    loaded = _load(sources, before)
+    loaded = _load(sources, before, size)
     entries = _merged(loaded, size)
-    # A source cut at HISTORY_LIMIT records may hold older changes than its oldest one read:
-    # nothing older than that is shown yet, or the next page would start past them.
+    # A source cut short may hold older changes than its oldest one read: nothing older than
+    # that is shown yet (the page may be shorter), or they would be skipped.
     horizon = max(
         (records[1].history_date for _source, records, cut in loaded if cut), default=None
     )
