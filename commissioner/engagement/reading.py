@@ -43,7 +43,8 @@ from .policy import (
 from .scoring import Figures, _scored_survey, freeze
 
 
-@dataclass(frozen=True)
+# Plain, not frozen: built for every partner (see trends.Trend).
+@dataclass
 class ParticipationRow:
     pk: int
     collaboration_id: int

@@ -18,7 +18,8 @@ from ..trends import Trend
 from .policy import SIGNALS, SURVEY_LOW, Policy
 
 
-@dataclass(frozen=True)
+# Plain, not frozen: built for every partner (see trends.Trend).
+@dataclass(unsafe_hash=True)
 class Figures:
     """Everything the scan read about one participation on one scan date."""
 
@@ -40,7 +41,7 @@ class Figures:
     meetings_unrecorded: int = 0
     days_since_joining: int = 10_000
     meetings_since_joining: int = 10_000
-    # Frozen and hashable: one shared default is safe.
+    # Hashable (nothing assigns to a Trend once built): one shared default is safe.
     trend: Trend = Trend()  # noqa: RUF009
     # The partnership health survey's figures (commissioner/survey/signals.py), frozen.
     survey: tuple = ()
@@ -70,7 +71,8 @@ class Figures:
         return max(self.late_met_days, default=0)
 
 
-@dataclass(frozen=True)
+# Plain, not frozen: built for every partner (see trends.Trend).
+@dataclass
 class Assessment:
     figures: Figures
     # Each signal's component as an exact (numerator, denominator); see ratios_for.
