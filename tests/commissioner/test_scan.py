@@ -180,6 +180,23 @@ def test_a_second_scan_on_the_same_day_changes_nothing(
     assert len(mail.outbox) == 1, "the same flags were announced twice"
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_the_planner_knows_the_days_snapshots_and_flags_when_the_scan_ends(commissioner):
+    """Right after a scan the planner must know today's snapshots (a portfolio planned for one
+    row took 33 s at F=0.1): the scan analyses the columns it moved."""
+    build_portfolio(commissioner)
+    engagement_scan(scan_date=SCAN)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, attname, most_common_vals::text FROM pg_stats "
+            "WHERE tablename IN ('commissioner_engagementsnapshot', 'commissioner_flag') "
+            "AND attname IN ('scan_date', 'status')"
+        )
+        stats = {(table, column): values for table, column, values in cursor.fetchall()}
+    assert SCAN.isoformat() in stats[("commissioner_engagementsnapshot", "scan_date")]
+    assert "open" in stats[("commissioner_flag", "status")]
+
+
 def test_each_batch_is_scored_with_the_collector_paused_and_it_resumes_after(
     commissioner, monkeypatch
 ):
