@@ -80,8 +80,14 @@ def in_batch(rows) -> dict[str, int]:
     themselves. Rows of participations the batch does not score fall in
     the range too and are ignored; likewise the queries keyed by collaboration read every
     partner's rows, not only the batch's."""
+    low, high = id_range(rows)
+    return {"participation_id__gte": low, "participation_id__lte": high}
+
+
+def id_range(rows) -> tuple[int, int]:
+    """The lowest and highest participation id of a batch (sorted or not: the demo's is not)."""
     pks = [row.pk for row in rows]
-    return {"participation_id__gte": min(pks), "participation_id__lte": max(pks)}
+    return min(pks), max(pks)
 
 
 def start_of(day: dt.date) -> dt.datetime:
@@ -204,7 +210,7 @@ def read_relationship(rows, day) -> dict[int, dict]:
     since = day.date - dt.timedelta(days=RELATIONSHIP_DAYS)
     # The organisations of the participations in the batch's id range, as a subquery: an IN
     # list of a national batch's 4,000 organisations cost more to build than the query took.
-    low, high = min(row.pk for row in rows), max(row.pk for row in rows)
+    low, high = id_range(rows)
     organisation_ids = Participation.objects.filter(pk__gte=low, pk__lte=high).values(
         "organisation_id"
     )

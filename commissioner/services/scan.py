@@ -37,7 +37,7 @@ from ..models import (
     Flag,
 )
 from ..reasons import anchored
-from ..trends import SEVERITY, Previous, Watch, trend_figures, watch
+from ..trends import SEVERITY, Previous, Watch, in_batch, trend_figures, watch
 from .common import SCANNED_COLLABORATION_STATUSES
 from .notices import flag_digests_send
 from .summary import portfolio_summary_refresh
@@ -197,7 +197,7 @@ def _read_previous(rows, day: Day, policies) -> tuple[dict[int, Previous], dict[
     """The latest earlier snapshot of each participation within PREVIOUS_SCAN_DAYS (its state
     and streaks), and its score `trend_days` before the scan date (the latest within a week
     before that): two indexed reads of the batch's range."""
-    in_range = {"participation_id__gte": rows[0].pk, "participation_id__lte": rows[-1].pk}
+    in_range = in_batch(rows)
     previous: dict[int, Previous] = {}
     for pk, on, state, warning, clear, score, evidence in _latest_per_participation(
         EngagementSnapshot.objects.filter(
