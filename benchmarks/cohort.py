@@ -228,17 +228,24 @@ def on_holiday(partner: Partner, day: dt.date) -> bool:
 def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> None:
     """Signs of life between meetings (check-ins, API use) and obligations."""
     # Contacts come at the partner's own rhythm — a weekly call, a monthly update — give or take
-    # a few days, now and then skipped; a slipping partner's gaps stretch.
+    # a few days, now and then skipped; a slipping partner lets more of them go. Each contact due
+    # is kept with probability vigour (thinning, the standard way to draw a process whose rate
+    # changes): the rate follows the partner's vigour on each day. Stretching the next gap by
+    # 1/vigour instead, as this cohort first did, carried a dip's low vigour into the gap after
+    # it: a monthly correspondent's last contact in a dip put the next one up to 250 days
+    # later, so a "recoverer" stayed silent for months after its dip had ended.
     day = max(start, partner.joined) + dt.timedelta(days=rng.randrange(0, 7))
     while day <= end:
         v = vigour(partner, day, "contact")
         if v == 0.0:
             break
-        gap = partner.rhythm_days * rng.uniform(0.6, 1.4) / max(v, 0.1)
+        gap = partner.rhythm_days * rng.uniform(0.6, 1.4)
         contact_day = day
         day += dt.timedelta(days=max(1, round(gap)))
         if contact_day.weekday() >= 5:
             contact_day += dt.timedelta(days=7 - contact_day.weekday())
+        if rng.random() >= v:
+            continue
         # The partner is an organisation: while its usual delegate is on leave, a colleague
         # covers some of the contact; now and then a contact is simply skipped.
         if (on_holiday(partner, contact_day) and rng.random() < 0.6) or rng.random() < 0.1:
