@@ -621,7 +621,7 @@ SELECT pid, %(scan_date)s, score, band,
        state,
        CASE WHEN state IN ('drifting', 'at_risk', 'disengaged') THEN prev_warning + 1 ELSE 0 END,
        CASE WHEN state = 'engaged' AND score >= %(engaged_min)s + %(release_margin)s
-                 AND evidence * 2 < %(drift_evidence)s AND today < %(evidence_allowance)s
+                 AND evidence * 2 < %(drift_evidence)s
             THEN prev_clear + 1 ELSE 0 END,
        evidence,
        jsonb_build_object(

@@ -422,12 +422,15 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         state = str(assessment.band)
     warning = state in WARNING_STATES
     # Clear: engaged by a margin, and the evidence at most half-way to drifting (hysteresis on
-    # both the score and the trend, so a flag does not close on one good day).
+    # both the score and the trend, so a flag does not close on one good day). Not the day's own
+    # points: they are read over the trend windows, which remember a dip for up to `trend_days`
+    # after it is over (the catch-up reports it sent late, the meetings it missed), and held a
+    # recovered partner's flag open for weeks; the evidence already weighs them, rising while
+    # they stay above the allowance.
     clear = (
         state == "engaged"
         and assessment.score >= policy.engaged_min + policy.release_margin
         and evidence * 2 < policy.drift_evidence
-        and today < EVIDENCE_ALLOWANCE
     )
     return Watch(
         state=state,

@@ -289,6 +289,33 @@ def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
     assert (still.back, still.evidence, still.state) == (False, 192, "drifting")
 
 
+def test_a_recovered_partner_clears_while_its_trend_windows_still_remember_the_dip():
+    """Back after a dip, the partner sent its late reports in one go: they are 35 days after
+    their period on average over the last 42 days, against 5 before. The lateness trend says
+    (35 - 5 - 10) / 2 = 10 points today, over the allowance of 8, and will until the catch-up
+    leaves the window. Its score is 90 (over 70 + 5) and the evidence 20 + (10 - 8) = 22, under
+    half of 120: the day counts towards closing its flag (clear streak 3 -> 4). The same day on
+    evidence 70 + 2 = 72 (over half of 120) does not: the flag waits."""
+    policy = Policy.model_defaults()
+
+    def day_after(evidence: int):
+        trend = Trend(report_delay_recent=35.0, report_delay_before=5.0)
+        figures = Figures(days_since_activity=2, trend=trend, days_since_joining=400)
+        assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
+        previous = Previous("engaged", 0, 3, 90, evidence)
+        return watch(assessment, policy, previous, None)
+
+    recovered = day_after(20)
+    assert (recovered.points, recovered.evidence, recovered.state) == (
+        {"report_delay": 10},
+        22,
+        "engaged",
+    )
+    assert recovered.clear_streak == 4
+    waiting = day_after(70)
+    assert (waiting.evidence, waiting.state, waiting.clear_streak) == (72, "engaged", 0)
+
+
 # The watch state and flags ---------------------------------------------------------------------
 
 
