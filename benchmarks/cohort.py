@@ -232,8 +232,8 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
     # is kept with probability vigour (thinning, the standard way to draw a process whose rate
     # changes): the rate follows the partner's vigour on each day. Stretching the next gap by
     # 1/vigour instead, as this cohort first did, carried a dip's low vigour into the gap after
-    # it: a monthly correspondent's last contact in a dip put the next one up to 250 days
-    # later, so a "recoverer" stayed silent for months after its dip had ended.
+    # it: the last contact in a dip put the next one up to ten usual gaps later (months for a
+    # monthly correspondent), so a "recoverer" stayed silent long after its dip had ended.
     day = max(start, partner.joined) + dt.timedelta(days=rng.randrange(0, 7))
     while day <= end:
         v = vigour(partner, day, "contact")

@@ -151,7 +151,11 @@ def run_seed(
     # Each seed is a world of its own: nothing remembered from the previous one (the ids repeat
     # from one fresh database to the next, and the API-use memo is keyed by them).
     cache.clear()
-    database = WORKDIR / f"seed-{seed}.sqlite3"
+    # An ablation scans a database of its own, dropped when it is measured: seed-N.sqlite3 stays
+    # the scan as it ships, which benchmarks/frontier.py reads.
+    database = WORKDIR / (
+        f"seed-{seed}-without-{without}.sqlite3" if without else f"seed-{seed}.sqlite3"
+    )
     # A write-ahead log left by an earlier run would be replayed into the fresh copy.
     for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         stale.unlink(missing_ok=True)
@@ -166,6 +170,10 @@ def run_seed(
     elapsed = time.perf_counter() - started
     if verbose:
         explain(plan, scan_series)
+    if without:
+        connection.close()
+        for used in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            used.unlink(missing_ok=True)
     return {
         "seed": seed,
         "partners": len(plan.partners),

@@ -1,0 +1,74 @@
+"""benchmarks/frontier.py: the joint likelihood ratio by hand, and the scan's flag rule as the
+replays apply it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from benchmarks.frontier import Flags, Record, likelihood_ratio
+
+DAY = dt.timedelta(days=1)
+TODAY = dt.date(2025, 7, 1)
+JOINED = dt.date(2025, 1, 1)
+
+
+def quiet_partner(**partner) -> Record:
+    """Joined on 1 January; 16 days with a sign of life before 7 April, none since. Its
+    baseline runs from joining to 42 days before TODAY (20 May): 139 days, so its usual rate is
+    (16 + 1) / (139 + 14) = 1/9 a day, and a drifting one's 0.4 of it, 2/45."""
+    record = Record(SimpleNamespace(joined=JOINED, holiday=None, **partner), goals=[])
+    record.activity = [(JOINED + n * 6 * DAY, JOINED + n * 6 * DAY) for n in range(16)]
+    assert record.activity[-1][1] < TODAY - 84 * DAY
+    return record
+
+
+# Each silent day: ln(P(silent | drifting) / P(silent | usual)) = ln((43/45) / (8/9)).
+SILENT_DAY = math.log((1 - 2 / 45) / (1 - 1 / 9))
+
+
+def test_a_silent_partner_weighs_every_silent_day_of_the_longest_span():
+    """84 silent days, the longest span: 84 x ln(387/360) in log10 = 2.64."""
+    evidence = likelihood_ratio(quiet_partner(), TODAY, JOINED)
+    assert evidence == pytest.approx(84 * SILENT_DAY / math.log(10))
+    assert round(evidence, 2) == 2.64
+
+
+def test_a_meeting_missed_adds_its_ratio_once_it_is_recorded():
+    """No earlier meetings: the prior (present 0.8, apologies 0.1, absent 0.1); drifting halves
+    presence and moves 0.4 x 0.55 = 0.22 to absent, so an absence weighs ln(0.32 / 0.1). A
+    meeting recorded only tomorrow is not known today."""
+    record = quiet_partner()
+    record.meetings = [(TODAY - 3 * DAY, "absent", TODAY + DAY)]
+    assert likelihood_ratio(record, TODAY, JOINED) == pytest.approx(84 * SILENT_DAY / math.log(10))
+    record.meetings = [(TODAY - 3 * DAY, "absent", TODAY - 2 * DAY)]
+    assert likelihood_ratio(record, TODAY, JOINED) == pytest.approx(
+        (84 * SILENT_DAY + math.log(3.2)) / math.log(10)
+    )
+
+
+def test_the_oracle_leaves_out_the_partners_leave():
+    """On leave for the last 30 days: the oracle weighs only the 54 days before it."""
+    record = quiet_partner()
+    record.partner.holiday = (TODAY - 29 * DAY, TODAY)
+    assert likelihood_ratio(record, TODAY, JOINED, knows_holidays=True) == pytest.approx(
+        54 * SILENT_DAY / math.log(10)
+    )
+
+
+def test_a_flag_is_raised_after_two_warning_scans_and_closed_after_two_clear_ones():
+    flags = Flags()
+    assert [
+        flags.step("drifting", 80, clear=False),
+        flags.step("drifting", 80, clear=False),
+        flags.step("engaged", 80, clear=True),
+        flags.step("engaged", 80, clear=True),
+    ] == [False, True, True, False]
+    sharp = Flags()
+    assert [sharp.step("engaged", 90, clear=True), sharp.step("at_risk", 65, clear=False)] == [
+        False,
+        True,
+    ]
