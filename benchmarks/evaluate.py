@@ -157,8 +157,7 @@ def run_seed(
         f"seed-{seed}-without-{without}.sqlite3" if without else f"seed-{seed}.sqlite3"
     )
     # A write-ahead log left by an earlier run would be replayed into the fresh copy.
-    for stale in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        stale.unlink(missing_ok=True)
+    remove_database(database)
     shutil.copyfile(template, database)
     connection.close()
     connection.settings_dict["NAME"] = str(database)
@@ -172,8 +171,7 @@ def run_seed(
         explain(plan, scan_series)
     if without:
         connection.close()
-        for used in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-            used.unlink(missing_ok=True)
+        remove_database(database)
     return {
         "seed": seed,
         "partners": len(plan.partners),
@@ -192,6 +190,12 @@ def run_seed(
         "seconds": elapsed,
         "refused": world.refused,
     }
+
+
+def remove_database(database: Path) -> None:
+    """A SQLite file and its write-ahead log, if they exist."""
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        path.unlink(missing_ok=True)
 
 
 class World:
@@ -605,8 +609,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     WORKDIR.mkdir(parents=True, exist_ok=True)
     template = WORKDIR / "template.sqlite3"
-    for stale in (template, Path(f"{template}-wal"), Path(f"{template}-shm")):
-        stale.unlink(missing_ok=True)
+    remove_database(template)
     setup_django(template)
     from django.core.management import call_command
 

@@ -17,9 +17,9 @@ leaves in var/evaluate/ (run it first, on the same seeds):
   from its own earlier meetings, against present halved), each goal report and obligation
   (delays exponential around its own usual one, against 20 and 25 days more; one outstanding
   counts as late by its age). The strongest start is the evidence; a warning when it reaches
-  the threshold (in log10 units: 2 is "100 times likelier drifting"), as the scan's flags do
-  (two scans to raise, two clear scans under half the threshold and a score of 75 to close;
-  the score's band counts as in the scan).
+  the threshold (in log10 units: 2 is "100 times likelier drifting"), flagged as the scan
+  flags under the default policy (two scans to raise, two clear scans under half the threshold
+  and a score of 75 to close; the score's band counts as in the scan).
 
 Each line is one rule on every seed, as "min-max (mean)" over the seeds, against the targets.
 
@@ -42,7 +42,6 @@ from benchmarks import evaluate
 
 DAY = dt.timedelta(days=1)
 BEGIN, END = "<!-- frontier:begin -->", "<!-- frontier:end -->"
-WARNING = {"drifting", "at_risk", "disengaged"}
 
 
 @dataclass
@@ -124,9 +123,6 @@ def load(seed: int, workdir: Path):
         by_pk[pk].snapshots[on] = Snap(
             score, band, state, trend.get("points") or {}, bool(trend.get("back"))
         )
-    for record in records.values():
-        record.activity.sort()
-        record.meetings.sort()
     return plan, records
 
 
@@ -135,22 +131,32 @@ def scan_days(plan) -> list[dt.date]:
 
 
 class Flags:
-    """The scan's flag rule (commissioner/services/scan.py): raised after `after` scans in a
-    warning state or at once on a drop of 20 points; closed after `after` clear scans."""
+    """The scan's flag rule (commissioner/services/scan.py) under the default policy: raised
+    after `flag_after_scans` scans in a warning state or at once on a drop of `sharp_drop`
+    points; closed after `flag_after_scans` clear scans."""
 
-    def __init__(self, after: int = 2):
-        self.after, self.up = after, False
-        self.warning = self.clear = 0
+    def __init__(self):
+        from commissioner.engagement import Policy
+        from commissioner.models import WARNING_STATES
+
+        self.policy, self.warning_states = Policy.model_defaults(), WARNING_STATES
+        self.up, self.warning, self.clear = False, 0, 0
         self.previous: int | None = None
 
+    def clear_at(self, state: str, score: int, evidence: float, threshold: float) -> bool:
+        """Engaged by the release margin, and the evidence under half the threshold."""
+        margin = self.policy.engaged_min + self.policy.release_margin
+        return state == "engaged" and score >= margin and evidence * 2 < threshold
+
     def step(self, state: str, score: int, clear: bool) -> bool:
-        warning = state in WARNING
+        after = self.policy.flag_after_scans
+        warning = state in self.warning_states
         self.warning = self.warning + 1 if warning else 0
         self.clear = self.clear + 1 if clear else 0
-        sharp = self.previous is not None and self.previous - score >= 20
-        if not self.up and (self.warning >= self.after or (warning and sharp)):
+        sharp = self.previous is not None and self.previous - score >= self.policy.sharp_drop
+        if not self.up and (self.warning >= after or (warning and sharp)):
             self.up = True
-        elif self.up and self.clear >= self.after:
+        elif self.up and self.clear >= after:
             self.up = False
         self.previous = score
         return self.up
@@ -161,6 +167,8 @@ class Flags:
 
 def replay_watch(plan, records, *, allowance: int, threshold: int, instant: int, accumulate=True):
     """The scan's watch (commissioner/trends.watch) over its stored daily points."""
+    from commissioner.trends import EVIDENCE_CAP_FACTOR
+
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
     for key, record in records.items():
         flags, evidence = Flags(), 0
@@ -175,12 +183,13 @@ def replay_watch(plan, records, *, allowance: int, threshold: int, instant: int,
                 if accumulate:
                     if snap.back:
                         evidence //= 2
-                    evidence = max(0, min(2 * threshold, evidence + today - allowance))
+                    evidence = evidence + today - allowance
+                    evidence = max(0, min(EVIDENCE_CAP_FACTOR * threshold, evidence))
                 else:
                     evidence = today
                 drifting = evidence >= threshold or today >= instant
                 state = "drifting" if snap.band == "engaged" and drifting else snap.band
-            clear = state == "engaged" and snap.score >= 75 and evidence * 2 < threshold
+            clear = flags.clear_at(state, snap.score, evidence, threshold)
             if flags.step(state, snap.score, clear):
                 series[key].up[day] = state
     return series
@@ -220,8 +229,9 @@ def likelihood_ratio(
     baseline_days = (end - begin).days
     if baseline_days < 28:
         return 0.0
-    seen = sorted({occurred for recorded, occurred in record.activity if recorded <= day})
-    seen = [on for on in seen if on <= day]
+    seen = sorted(
+        {occurred for recorded, occurred in record.activity if recorded <= day and occurred <= day}
+    )
     active = bisect.bisect_left(seen, end) - bisect.bisect_left(seen, begin)
     usual = min(0.9, (active + 1) / (baseline_days + 14))
     on_day = math.log(RATE_FACTOR)
@@ -313,7 +323,7 @@ def replay_ratio(plan, records, evidence_by_day, *, threshold: float):
                 state = "too_early"
             elif snap.band == "engaged" and evidence >= threshold:
                 state = "drifting"
-            clear = state == "engaged" and snap.score >= 75 and evidence * 2 < threshold
+            clear = flags.clear_at(state, snap.score, evidence, threshold)
             if flags.step(state, snap.score, clear):
                 series[key].up[day] = state
     return series
@@ -321,22 +331,35 @@ def replay_ratio(plan, records, evidence_by_day, *, threshold: float):
 
 # The table ---------------------------------------------------------------------------------------
 
-RULES = [
-    ("the watch as it ships (allowance 8, evidence 120, one day 30)", "watch", (8, 120, 30, True)),
-    ("the watch, evidence 80", "watch", (8, 80, 30, True)),
-    ("the watch, allowance 10", "watch", (10, 120, 30, True)),
-    ("the watch, allowance 12, evidence 80", "watch", (12, 80, 30, True)),
-    ("the day's points alone, from 15", "watch", (0, 15, 15, False)),
-    ("the day's points alone, from 20", "watch", (0, 20, 20, False)),
-    ("joint likelihood ratio, from 1.5", "ratio", 1.5),
-    ("joint likelihood ratio, from 2", "ratio", 2.0),
-    ("joint likelihood ratio, from 2.25", "ratio", 2.25),
-    ("joint likelihood ratio, from 2.5", "ratio", 2.5),
-    ("joint likelihood ratio, from 3", "ratio", 3.0),
-    ("joint likelihood ratio knowing every leave (an oracle), from 1.5", "oracle", 1.5),
-    ("joint likelihood ratio knowing every leave (an oracle), from 2", "oracle", 2.0),
-    ("joint likelihood ratio knowing every leave (an oracle), from 2.5", "oracle", 2.5),
-]
+
+def rules() -> list[tuple[str, str, object]]:
+    """The rules replayed, the first the watch as it ships (its constants read from the code)."""
+    from commissioner.engagement import Policy
+    from commissioner.trends import EVIDENCE_ALLOWANCE
+
+    policy = Policy.model_defaults()
+    allowance, evidence, day = EVIDENCE_ALLOWANCE, policy.drift_evidence, policy.drift_points
+    return [
+        (
+            f"the watch as it ships (allowance {allowance}, evidence {evidence}, one day {day})",
+            "watch",
+            (allowance, evidence, day, True),
+        ),
+        ("the watch, evidence 80", "watch", (allowance, 80, day, True)),
+        ("the watch, allowance 10", "watch", (10, evidence, day, True)),
+        ("the watch, allowance 12, evidence 80", "watch", (12, 80, day, True)),
+        ("the day's points alone, from 15", "watch", (0, 15, 15, False)),
+        ("the day's points alone, from 20", "watch", (0, 20, 20, False)),
+        ("joint likelihood ratio, from 1.5", "ratio", 1.5),
+        ("joint likelihood ratio, from 2", "ratio", 2.0),
+        ("joint likelihood ratio, from 2.25", "ratio", 2.25),
+        ("joint likelihood ratio, from 2.5", "ratio", 2.5),
+        ("joint likelihood ratio, from 3", "ratio", 3.0),
+        ("joint likelihood ratio knowing every leave (an oracle), from 1.5", "oracle", 1.5),
+        ("joint likelihood ratio knowing every leave (an oracle), from 2", "oracle", 2.0),
+        ("joint likelihood ratio knowing every leave (an oracle), from 2.5", "oracle", 2.5),
+    ]
+
 
 COLUMNS = (
     ("recall", "{:.2f}"),
@@ -378,7 +401,7 @@ def main(argv=None) -> int:
     ratios = [evidence_of(plan, records) for plan, records in worlds]
     oracles = [evidence_of(plan, records, knows_holidays=True) for plan, records in worlds]
     rows = []
-    for label, kind, setting in RULES:
+    for label, kind, setting in rules():
         print(f"{label}...", file=sys.stderr)
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
