@@ -47,16 +47,45 @@ TARGETS = {
 BASELINE_SILENT_DAYS = 30
 
 # What each signal contributes (--ablate): the same cohorts scanned with one signal switched
-# off at a time. Each takes trend points away (their keys in commissioner.trends.trend_points)
+# off at a time. Each takes away trend points (their keys in commissioner.trends.trend_points),
+# terms of the drift evidence ("evidence:" and their signal in commissioner.trends.drift_terms),
 # or overrides policy settings; "all signals" is the scan as it ships.
 ABLATIONS: dict[str, tuple[str, tuple[str, ...], dict[str, int]]] = {
-    "attendance-trend": ("attendance trend", ("attendance",), {}),
-    "contact-trend": ("contact and silence against the own rhythm", ("contact", "silence"), {}),
-    "lateness-trend": ("lateness trend", ("obligation_late", "report_delay"), {}),
+    "attendance": (
+        "attendance (its trend and its drift evidence)",
+        ("attendance", "evidence:attendance"),
+        {},
+    ),
+    "contact": (
+        "signs of life (contact and silence against the own rhythm, and their drift evidence)",
+        ("contact", "silence", "evidence:contact"),
+        {},
+    ),
+    "reports": (
+        "goal reports (lateness trend and drift evidence)",
+        ("report_delay", "evidence:reports"),
+        {},
+    ),
+    "obligations": (
+        "obligations (lateness trend and drift evidence)",
+        ("obligation_late", "evidence:obligations"),
+        {},
+    ),
     "score-trend": ("score trend", ("score",), {}),
     "all-trends": (
-        "every trend (no drifting state)",
-        ("attendance", "contact", "silence", "obligation_late", "report_delay", "score"),
+        "every trend and the drift evidence (no drifting state)",
+        (
+            "attendance",
+            "contact",
+            "silence",
+            "obligation_late",
+            "report_delay",
+            "score",
+            "evidence:attendance",
+            "evidence:contact",
+            "evidence:reports",
+            "evidence:obligations",
+        ),
         {},
     ),
     "relationship": (
@@ -137,15 +166,23 @@ def run_seed(
 
     _label, dropped, overrides = ABLATIONS[without] if without else ("", (), {})
     shipped = getattr(trends.trend_points, "shipped", trends.trend_points)
+    shipped_terms = getattr(trends.drift_terms, "shipped", trends.drift_terms)
+    trends.trend_points, trends.drift_terms = shipped, shipped_terms
     if dropped:
 
         def trend_points(*args, **kwargs):
             return {k: v for k, v in shipped(*args, **kwargs).items() if k not in dropped}
 
+        def drift_terms(*args, **kwargs):
+            return [
+                (signal, value)
+                for signal, value in shipped_terms(*args, **kwargs)
+                if f"evidence:{signal}" not in dropped
+            ]
+
         trend_points.shipped = shipped  # type: ignore[attr-defined]
-        trends.trend_points = trend_points
-    else:
-        trends.trend_points = shipped
+        drift_terms.shipped = shipped_terms  # type: ignore[attr-defined]
+        trends.trend_points, trends.drift_terms = trend_points, drift_terms
 
     plan = cohort.build(seed, collaborations=collaborations)
     # Each seed is a world of its own: nothing remembered from the previous one (the ids repeat

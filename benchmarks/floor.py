@@ -18,9 +18,12 @@ work with no application around it.
     commitment low or apart, another principle apart);
   - the early warning (commissioner/trends.py): the partner's recent record against its own
     earlier one and the trend points (binomial and Poisson surprise in float8, as Python's
-    floats, summed in Python's order), and the watch state — `state`, `warning_streak`,
-    `clear_streak` and the CUSUM `drift_evidence` — from the latest earlier snapshot and the
-    score `trend_days` before, read from the snapshot table as the scan reads them.
+    floats, summed in Python's order); yesterday's record (a sign of life, the attendance
+    recorded, goal periods outstanding and reports in, obligations overdue and met) and its
+    likelihood ratio, its terms added in Python's order; and the watch state — `state`,
+    `warning_streak`, `clear_streak` and the running `drift_evidence` — from the latest earlier
+    snapshot and the score `trend_days` before, read from the snapshot table as the scan reads
+    them.
 
   Python's `round(x, n)` of a quotient is reproduced exactly (see `_rounded`), so the
   components and the trend's shares and means agree to the last digit. Every snapshot column
@@ -35,36 +38,15 @@ The API lists' floor is benchmarks/list_floor.py."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
-from commissioner.engagement import (
-    CADENCE_DAYS,
-    MIN_ATTENDANCE_MEETINGS,
-    REPORT_GRACE_DAYS,
-    SIGNATURE_GRACE_DAYS,
-    SURVEY_LOW,
-    Day,
-    Policy,
-    default_policy,
-)
-from commissioner.services.scan import PREVIOUS_SCAN_DAYS
-from commissioner.trends import (
-    ATTENDANCE_CAP,
-    BACK_DAYS,
-    CONTACT_CAP,
-    EVIDENCE_ALLOWANCE,
-    EVIDENCE_CAP_FACTOR,
-    LATENESS_CAP,
-    MIN_RHYTHM_CONTACTS,
-    MIN_RHYTHM_DAYS,
-    RELATIONSHIP_DAYS,
-    SCORE_CAP,
-    start_of,
-)
+from commissioner.engagement import CADENCE_DAYS
+
+# The statement's parameters live in a module of their own (this one holds the statement).
+from .floor_params import floor_scan_params
+
+__all__ = ["FLOOR_SCAN_SQL", "floor_scan", "floor_scan_into", "floor_scan_params"]
 
 
 def _rounded(numerator: str, denominator: str, places: int = 4) -> str:
@@ -122,14 +104,15 @@ mt AS MATERIALIZED (
 st AS MATERIALIZED (
     SELECT a.meeting_id, a.participation_id AS pid,
            CASE WHEN a.changed_at IS NULL OR a.changed_at < %(day_end)s THEN a.status
-                ELSE COALESCE(NULLIF(a.previous_status, ''), a.status) END AS status
+                ELSE COALESCE(NULLIF(a.previous_status, ''), a.status) END AS status,
+           (a.recorded_at >= %(yesterday_at)s AND a.recorded_at < %(today_at)s) AS yesterday
     FROM commissioner_attendance a
     WHERE a.meeting_id IN (SELECT id FROM mt) AND a.recorded_at < %(day_end)s
 ),
 recorded AS (SELECT DISTINCT meeting_id FROM st),
 pm AS MATERIALIZED (
     SELECT p.id AS pid, mt.id AS mid, mt.held_at, mt.held_on >= p.since AS in_window,
-           st.status,
+           st.status, COALESCE(st.yesterday, false) AS yesterday,
            (st.status IS NULL AND (mt.held_on > %(counted_until)s OR r.meeting_id IS NULL))
                AS gap
     FROM p
@@ -138,11 +121,12 @@ pm AS MATERIALIZED (
     LEFT JOIN recorded r ON r.meeting_id = mt.id
 ),
 counted AS (
-    SELECT pid, mark, rn, n,
+    SELECT pid, mark, rn, n, yesterday,
            -- the level: the window's meetings, or the latest six counted if fewer
            GREATEST(n_window, LEAST(%(min_meetings)s, n)) AS lv
     FROM (
-        SELECT pid, CASE status WHEN 'present' THEN 2 WHEN 'apologies' THEN 1 ELSE 0 END AS mark,
+        SELECT pid, yesterday,
+               CASE status WHEN 'present' THEN 2 WHEN 'apologies' THEN 1 ELSE 0 END AS mark,
                ROW_NUMBER() OVER (PARTITION BY pid ORDER BY held_at DESC, mid DESC) AS rn,
                COUNT(*) OVER (PARTITION BY pid) AS n,
                COUNT(*) FILTER (WHERE in_window) OVER (PARTITION BY pid) AS n_window
@@ -159,7 +143,10 @@ att AS (
            COUNT(*) FILTER (WHERE rn <= 3) AS recent_n,
            COALESCE(SUM(mark) FILTER (WHERE rn > 3), 0) AS before_marks,
            COUNT(*) FILTER (WHERE rn > 3) AS before_n,
-           BOOL_OR(rn = 1 AND mark = 2) AS last_present
+           BOOL_OR(rn = 1 AND mark = 2) AS last_present,
+           COUNT(*) FILTER (WHERE yesterday AND mark = 2) AS present_yesterday,
+           COUNT(*) FILTER (WHERE yesterday AND mark = 1) AS apologies_yesterday,
+           COUNT(*) FILTER (WHERE yesterday AND mark = 0) AS absent_yesterday
     FROM counted GROUP BY pid
 ),
 gaps AS (
@@ -169,6 +156,10 @@ gaps AS (
 ob AS (
     SELECT pid, COUNT(*) AS due,
            COUNT(*) FILTER (WHERE outstanding) AS overdue,
+           -- overdue at the start of yesterday, for at most ITEM_DAYS then
+           COUNT(*) FILTER (WHERE outstanding AND %(scan_date)s::date - due_date >= 2
+                              AND %(scan_date)s::date - due_date <= %(item_days)s + 1)
+               AS overdue_recent,
            COALESCE(MAX(%(scan_date)s::date - due_date) FILTER (WHERE outstanding), 0)
                AS max_days,
            2 * COALESCE(SUM(LEAST(%(scan_date)s::date - due_date, %(grace)s))
@@ -193,7 +184,12 @@ ob_late AS (
            SUM(GREATEST(0, x.met_on - o.due_date)) FILTER (WHERE x.recent) AS recent_sum,
            COUNT(*) FILTER (WHERE x.recent) AS recent_n,
            SUM(GREATEST(0, x.met_on - o.due_date)) FILTER (WHERE x.before) AS before_sum,
-           COUNT(*) FILTER (WHERE x.before) AS before_n
+           COUNT(*) FILTER (WHERE x.before) AS before_n,
+           COUNT(*) FILTER (WHERE x.met_on = %(yesterday)s) AS met_yesterday,
+           COUNT(*) FILTER (WHERE x.met_on >= %(yesterday)s
+                              AND %(yesterday)s::date - o.due_date > 0
+                              AND %(yesterday)s::date - o.due_date <= %(item_days)s)
+               AS overdue_yesterday
     FROM p
     JOIN agreements_obligation o
       ON o.collaboration_id = p.cid AND o.organisation_id = p.oid
@@ -258,6 +254,34 @@ rep_late AS (
     WHERE ms.reported_on >= %(lateness_from)s
     GROUP BY p.id
 ),
+-- Goal periods whose report was outstanding at the start of yesterday, and reports that came in
+-- on it (trends.read_reports_due).
+rep_last AS (
+    SELECT me.goal_id, me.reported_by_organisation_id AS oid,
+           MAX(me.period_end) FILTER (WHERE me.reported_at < %(yesterday_at)s) AS last,
+           COUNT(DISTINCT me.period_end)
+               FILTER (WHERE me.reported_at >= %(yesterday_at)s AND me.reported_at < %(today_at)s)
+               AS arrived
+    FROM agreements_measurement me
+    WHERE me.goal_id IN (SELECT id FROM goals)
+      AND me.reported_at >= %(report_lookback_at)s AND me.reported_at < %(day_end)s
+      AND (me.withdrawn_at IS NULL OR me.withdrawn_at >= %(day_end)s)
+    GROUP BY 1, 2
+),
+due AS (
+    SELECT p.id AS pid,
+           SUM(GREATEST(0, FLOOR((x.since - 1)::float8 / g.period)
+                           - GREATEST(1, -FLOOR((%(item_days)s - x.since)::float8 / g.period))
+                           + 1))::int AS outstanding,
+           COALESCE(SUM(rl.arrived), 0)::int AS arrived
+    FROM p
+    JOIN goals g ON g.cid = p.cid
+    LEFT JOIN rep_last rl ON rl.goal_id = g.id AND rl.oid = p.oid
+    CROSS JOIN LATERAL (
+        SELECT %(yesterday)s::date - COALESCE(rl.last, GREATEST(g.set_on, p.joined_on)) AS since
+    ) x
+    GROUP BY p.id
+),
 -- Signs of life (trends.read_contact), as recorded by the end of the day.
 ct AS (
     SELECT p.id AS pid, (MAX(a.occurred_at) AT TIME ZONE %(tz)s)::date AS last,
@@ -267,7 +291,9 @@ ct AS (
                FILTER (WHERE a.occurred_at >= %(before_at)s AND a.occurred_at < %(recent_at)s)
                AS before,
            COUNT(DISTINCT (a.occurred_at AT TIME ZONE %(tz)s)::date)
-               FILTER (WHERE a.occurred_at >= %(fortnight_at)s) AS c14
+               FILTER (WHERE a.occurred_at >= %(fortnight_at)s) AS c14,
+           COUNT(*) FILTER (WHERE a.occurred_at >= %(yesterday_at)s
+                              AND a.occurred_at < %(today_at)s) AS yesterday
     FROM p
     JOIN commissioner_activity a ON a.participation_id = p.id
     WHERE a.occurred_at < %(day_end)s AND a.recorded_at < %(day_end)s
@@ -429,6 +455,15 @@ figures AS MATERIALIZED (
                AS attendance_before,
            COALESCE(att.recent_n, 0) AS recent_n, COALESCE(att.before_n, 0) AS before_n,
            COALESCE(att.last_present, false) AS last_present,
+           COALESCE(att.present_yesterday, 0) AS present_yesterday,
+           COALESCE(att.apologies_yesterday, 0) AS apologies_yesterday,
+           COALESCE(att.absent_yesterday, 0) AS absent_yesterday,
+           COALESCE(ct.yesterday, 0) > 0 AS contact_yesterday,
+           COALESCE(due.outstanding, 0) AS reports_outstanding,
+           COALESCE(due.arrived, 0) AS reports_yesterday,
+           COALESCE(ob.overdue_recent, 0) AS obligations_outstanding,
+           COALESCE(ob_late.met_yesterday, 0) AS obligations_met_yesterday,
+           COALESCE(ob_late.overdue_yesterday, 0) AS obligations_overdue_yesterday,
            COALESCE(ob.due, 0) AS due, COALESCE(ob.overdue, 0) AS overdue,
            COALESCE(ob.max_days, 0) AS max_days, COALESCE(ob.late, 0) AS late,
            COALESCE(rep.expected, 0) AS expected, COALESCE(rep.made, 0) AS made,
@@ -467,6 +502,7 @@ figures AS MATERIALIZED (
     LEFT JOIN ob_late ON ob_late.pid = p.id
     LEFT JOIN rep ON rep.pid = p.id
     LEFT JOIN rep_late ON rep_late.pid = p.id
+    LEFT JOIN due ON due.pid = p.id
     LEFT JOIN ct ON ct.pid = p.id
     LEFT JOIN sig ON sig.pid = p.id
     JOIN rel ON rel.pid = p.id
@@ -575,10 +611,11 @@ points AS MATERIALIZED (
 ),
 watched AS MATERIALIZED (
     SELECT t.*, w.today, w.too_early, w.back,
+           CASE WHEN w.too_early THEN 0 ELSE d.step END AS step,
            CASE WHEN w.too_early THEN 0 ELSE GREATEST(0, LEAST(%(evidence_cap)s,
                CASE WHEN w.back THEN prev_evidence / (1::bigint << days)
                     ELSE prev_evidence END
-               + (w.today - %(evidence_allowance)s) * days)) END AS evidence
+               + d.step)) END AS evidence
     FROM points t
     CROSS JOIN LATERAL (
         SELECT p_attendance + p_contact + p_obligation_late + p_report_delay + p_score AS today,
@@ -587,6 +624,28 @@ watched AS MATERIALIZED (
                (t.gap IS NOT NULL AND t.contact_14 * t.gap >= %(back_days)s
                 AND t.idle < 1.5 * t.gap) AS back
     ) w
+    CROSS JOIN LATERAL (
+        -- The drift evidence of the day (trends.drift_step), its terms added in the same order.
+        SELECT CASE WHEN t.days_before < %(min_rhythm_days)s THEN 0 ELSE ROUND(
+                   100 * (CASE WHEN t.contact_yesterday THEN %(ln_rate)s::float8
+                               ELSE LN((1 - u.usual * %(rate_factor)s::float8)
+                                       / (1 - u.usual)) END
+                          + t.present_yesterday::float8 * %(ratio_present)s::float8
+                          + t.apologies_yesterday::float8 * %(ratio_apologies)s::float8
+                          + t.absent_yesterday::float8 * %(ratio_absent)s::float8
+                          + (t.reports_outstanding::float8 * (1 / r.usual - 1 / r.late)
+                             + t.reports_yesterday::float8 * -LN(r.late / r.usual))
+                          + (t.obligations_outstanding + t.obligations_overdue_yesterday)::float8
+                            * %(obligation_per_day)s::float8
+                          + t.obligations_met_yesterday::float8 * %(obligation_arrived)s::float8)
+                   / %(ln10)s::float8)::int END AS step
+        FROM (SELECT LEAST(0.9::float8, (t.contact_before + 1)::float8
+                                        / (t.days_before + 14)::float8) AS usual) u,
+             (SELECT v.usual, v.usual + %(report_shift)s::float8 AS late
+              FROM (SELECT GREATEST(%(usual_delay)s::float8,
+                                    COALESCE(t.report_delay_before, %(usual_delay)s::float8))
+                           AS usual) v) r
+    ) d
 ),
 stated AS (
     SELECT w.*,
@@ -639,6 +698,11 @@ SELECT pid, %(scan_date)s, score, band,
            'report_delay_before', CASE WHEN rd_before_n > 0
                                        THEN {_rounded("rd_before_sum", "rd_before_n", 1)} END,
            'contact_14', contact_14, 'last_present', last_present, 'back', back,
+           'contact_yesterday', contact_yesterday, 'present_yesterday', present_yesterday,
+           'apologies_yesterday', apologies_yesterday, 'absent_yesterday', absent_yesterday,
+           'reports_outstanding', reports_outstanding, 'reports_yesterday', reports_yesterday,
+           'obligations_met_yesterday', obligations_met_yesterday,
+           'obligations_overdue_yesterday', obligations_overdue_yesterday, 'step', step,
            'contact_left', contact_left, 'single_contact', single_contact,
            'partners_withdrawn', partners_withdrawn, 'score_change', score_change,
            'evidence', evidence,
@@ -674,85 +738,6 @@ ON CONFLICT (participation_id, scan_date) DO UPDATE SET
     clear_streak = EXCLUDED.clear_streak, drift_evidence = EXCLUDED.drift_evidence,
     trend = EXCLUDED.trend, computed_at = EXCLUDED.computed_at
 """  # noqa: S608 (the module's own constants)
-
-
-def floor_scan_params(scan_date: dt.date, policy: Policy | None = None) -> dict:
-    """The statement's parameters for `scan_date` under `policy` (by default the system default,
-    as the scan reads it: the bench data has no per-collaboration policy)."""
-    policy = policy or default_policy()
-    day = Day.of(scan_date)
-    window_start = day.window_start(policy)
-    recent_start = scan_date - dt.timedelta(days=policy.trend_days - 1)
-    trend_start = scan_date - dt.timedelta(days=policy.trend_days + policy.window_days)
-    relationship_since = scan_date - dt.timedelta(days=RELATIONSHIP_DAYS)
-    lateness_from = recent_start - dt.timedelta(days=policy.window_days)
-    longest = max(policy.window_days, max([91, *CADENCE_DAYS.values()]) + REPORT_GRACE_DAYS)
-    measured_from = min(lateness_from, scan_date - dt.timedelta(days=longest))
-    target = scan_date - dt.timedelta(days=policy.trend_days)
-    weights = {
-        "w_attendance": policy.weight_attendance,
-        "w_obligations": policy.weight_obligations,
-        "w_reporting": policy.weight_reporting,
-        "w_recency": policy.weight_recency,
-        "w_signatures": policy.weight_signatures,
-    }
-    return {
-        "scan_date": scan_date,
-        "window_start": window_start,
-        "window_days": policy.window_days,
-        "trend_days": policy.trend_days,
-        "trend_start": trend_start,
-        "trend_start_at": start_of(trend_start),
-        "recent_start": recent_start,
-        "recent_at": start_of(recent_start),
-        "before_at": start_of(recent_start - dt.timedelta(days=policy.window_days)),
-        "fortnight_at": start_of(scan_date - dt.timedelta(days=BACK_DAYS - 1)),
-        "counted_until": scan_date - dt.timedelta(days=policy.attendance_grace_days),
-        "min_meetings": MIN_ATTENDANCE_MEETINGS,
-        "day_end": day.end,
-        "meetings_end": day.meetings_end,
-        "tz": settings.TIME_ZONE,
-        "grace": max(1, policy.overdue_grace_days),
-        "report_grace": REPORT_GRACE_DAYS,
-        "lateness_from": lateness_from,
-        "lateness_from_at": start_of(lateness_from),
-        "measured_from_at": start_of(measured_from),
-        "inactivity": max(1, policy.inactivity_days),
-        "signature_cutoff": scan_date - dt.timedelta(days=SIGNATURE_GRACE_DAYS),
-        "relationship_since": relationship_since,
-        "relationship_at": start_of(relationship_since),
-        "points_contact_left": policy.points_contact_left,
-        "points_single_contact": policy.points_single_contact,
-        "points_partner_withdrew": policy.points_partner_withdrew,
-        "points_survey_unanswered": policy.points_survey_unanswered,
-        "points_survey_trust": policy.points_survey_trust,
-        "points_survey_divergent": policy.points_survey_divergent,
-        "survey_low": SURVEY_LOW,
-        "divergence": 1.5,
-        "previous_from": scan_date - dt.timedelta(days=PREVIOUS_SCAN_DAYS),
-        "then_from": target - dt.timedelta(days=7),
-        "then_to": target,
-        "min_rhythm_days": MIN_RHYTHM_DAYS,
-        "min_rhythm_contacts": MIN_RHYTHM_CONTACTS,
-        "back_days": BACK_DAYS,
-        "attendance_cap": ATTENDANCE_CAP,
-        "contact_cap": CONTACT_CAP,
-        "lateness_cap": LATENESS_CAP,
-        "score_cap": SCORE_CAP,
-        "silence_factor": 10 * math.log10(math.e),
-        "evidence_allowance": EVIDENCE_ALLOWANCE,
-        "evidence_cap": EVIDENCE_CAP_FACTOR * policy.drift_evidence,
-        "new_partner_days": policy.new_partner_days,
-        "new_partner_meetings": policy.new_partner_meetings,
-        "drift_points": policy.drift_points,
-        "drift_evidence": policy.drift_evidence,
-        "release_margin": policy.release_margin,
-        "engaged_min": policy.engaged_min,
-        "at_risk_min": policy.at_risk_min,
-        "w_total": sum(weights.values()),
-        "now": timezone.now(),
-        **weights,
-    }
 
 
 def floor_scan_into(cursor, table: str, scan_date: dt.date) -> int:

@@ -5,16 +5,18 @@ cohorts? (docs/engagement.md, "How far the evidence goes")
 rules would have done with the very same partners, read from the databases `make evaluate`
 leaves in var/evaluate/ (run it first, on the same seeds):
 
-- **the watch, other constants**: the scan's own per-day trend points (stored in each snapshot)
-  accumulated with another allowance and threshold, or not accumulated at all — what tuning the
-  shipped rule can buy. The replay reproduces the scan's own figures exactly with the shipped
-  constants (the first line of the table; compare with `make evaluate`).
-- **a joint likelihood ratio**: a different detector altogether, from the events themselves as
-  known on each day. For every start day from 7 to 84 days back it adds up the log-likelihood
-  ratio, "drifting" (doing less than its usual self) against "its usual self", of everything
-  the partner did since: each day with or without a sign of life (a Bernoulli rate from its own
-  150 days before the last 42, against 0.4 of it), each meeting (present, apologies, absent,
-  from its own earlier meetings, against present halved), each goal report and obligation
+- **the watch, other constants**: the scan's own drift evidence (each day's `step`, stored in
+  the snapshot's trend) summed from another threshold; the watch it replaced (the day's trend
+  points, also stored, summed above an allowance); or the day's points not accumulated at all
+  — what tuning the shipped rule can buy. The replay reproduces the scan's own figures exactly
+  with the shipped constants (the first line of the table; compare with `make evaluate`).
+- **a joint likelihood ratio over 8 spans**: the detector the drift evidence was built from,
+  computed from the events themselves as known on each day. For every start day from 7 to 84
+  days back it adds up the log-likelihood ratio, "drifting" (doing less than its usual self)
+  against "its usual self", of everything the partner did since: each day with or without a
+  sign of life (a Bernoulli rate from its own 150 days before the last 42, against 0.4 of it),
+  each meeting (present, apologies, absent, from its own earlier meetings, against present
+  halved), each goal report and obligation
   (delays exponential around its own usual one, against 20 and 25 days more; one outstanding
   counts as late by its age). The strongest start is the evidence; a warning when it reaches
   the threshold (in log10 units: 2 is "100 times likelier drifting"), flagged as the scan
@@ -51,6 +53,7 @@ class Snap:
     state: str
     points: dict
     back: bool
+    step: int = 0  # the day's drift evidence (commissioner.trends.drift_step)
 
 
 @dataclass
@@ -121,7 +124,12 @@ def load(seed: int, workdir: Path):
         "participation_id", "scan_date", "score", "band", "state", "trend"
     ):
         by_pk[pk].snapshots[on] = Snap(
-            score, band, state, trend.get("points") or {}, bool(trend.get("back"))
+            score,
+            band,
+            state,
+            trend.get("points") or {},
+            bool(trend.get("back")),
+            trend.get("step", 0),
         )
     return plan, records
 
@@ -165,8 +173,14 @@ class Flags:
 # The watch, other constants --------------------------------------------------------------------
 
 
-def replay_watch(plan, records, *, allowance: int, threshold: int, instant: int, accumulate=True):
-    """The scan's watch (commissioner/trends.watch) over its stored daily points."""
+def replay_watch(
+    plan, records, *, threshold: int, instant: int, allowance: int | None = None, accumulate=True
+):
+    """The scan's watch (commissioner/trends.watch) over its stored daily figures: the drift
+    evidence (each day's stored step, summed) from `threshold`; or, given `allowance`, the
+    watch this scan replaced, which summed the day's trend points above `allowance`
+    (`accumulate` False: the day's points alone). Drifting at once on a day of `instant`
+    trend points."""
     from commissioner.trends import EVIDENCE_CAP_FACTOR
 
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
@@ -180,13 +194,13 @@ def replay_watch(plan, records, *, allowance: int, threshold: int, instant: int,
             if snap.state == "too_early":
                 state, evidence = "too_early", 0
             else:
-                if accumulate:
+                if not accumulate:
+                    evidence = today
+                else:
                     if snap.back:
                         evidence //= 2
-                    evidence = evidence + today - allowance
-                    evidence = max(0, min(EVIDENCE_CAP_FACTOR * threshold, evidence))
-                else:
-                    evidence = today
+                    step = snap.step if allowance is None else today - allowance
+                    evidence = max(0, min(EVIDENCE_CAP_FACTOR * threshold, evidence + step))
                 drifting = evidence >= threshold or today >= instant
                 state = "drifting" if snap.band == "engaged" and drifting else snap.band
             clear = flags.clear_at(state, snap.score, evidence, threshold)
@@ -335,26 +349,29 @@ def replay_ratio(plan, records, evidence_by_day, *, threshold: float):
 def rules() -> list[tuple[str, str, object]]:
     """The rules replayed, the first the watch as it ships (its constants read from the code)."""
     from commissioner.engagement import Policy
-    from commissioner.trends import EVIDENCE_ALLOWANCE
 
     policy = Policy.model_defaults()
-    allowance, evidence, day = EVIDENCE_ALLOWANCE, policy.drift_evidence, policy.drift_points
+    evidence, day = policy.drift_evidence, policy.drift_points
     return [
         (
-            f"the watch as it ships (allowance {allowance}, evidence {evidence}, one day {day})",
+            f"the drift evidence as it ships (from {evidence}, one day's points {day})",
             "watch",
-            (allowance, evidence, day, True),
+            (None, evidence, day, True),
         ),
-        ("the watch, evidence 80", "watch", (allowance, 80, day, True)),
-        ("the watch, allowance 10", "watch", (10, evidence, day, True)),
-        ("the watch, allowance 12, evidence 80", "watch", (12, 80, day, True)),
-        ("the day's points alone, from 15", "watch", (0, 15, 15, False)),
-        ("the day's points alone, from 20", "watch", (0, 20, 20, False)),
-        ("joint likelihood ratio, from 1.5", "ratio", 1.5),
-        ("joint likelihood ratio, from 2", "ratio", 2.0),
-        ("joint likelihood ratio, from 2.25", "ratio", 2.25),
-        ("joint likelihood ratio, from 2.5", "ratio", 2.5),
-        ("joint likelihood ratio, from 3", "ratio", 3.0),
+        *(
+            (f"the drift evidence, from {other}", "watch", (None, other, day, True))
+            for other in (150, 175, 225, 250)
+        ),
+        (
+            "the watch it replaced (trend points above 8 a day summed, from 120; one day 30)",
+            "watch",
+            (8, 120, 30, True),
+        ),
+        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False)),
+        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False)),
+        ("joint likelihood ratio over 8 spans, from 1.5", "ratio", 1.5),
+        ("joint likelihood ratio over 8 spans, from 2", "ratio", 2.0),
+        ("joint likelihood ratio over 8 spans, from 2.5", "ratio", 2.5),
         ("joint likelihood ratio knowing every leave (an oracle), from 1.5", "oracle", 1.5),
         ("joint likelihood ratio knowing every leave (an oracle), from 2", "oracle", 2.0),
         ("joint likelihood ratio knowing every leave (an oracle), from 2.5", "oracle", 2.5),

@@ -173,10 +173,13 @@ class EngagementPolicy(models.Model):
         _("days after a meeting before unrecorded attendance counts as absence"), default=14
     )
     drift_points = models.PositiveIntegerField(
-        _("trend points in one day at which an engaged partner is drifting"), default=30
+        _("trend points in one day at which an engaged partner is drifting"), default=40
     )
+    # In hundredths of a power of ten: 200 is "a hundred times likelier drifting away than
+    # the partner's usual self" (commissioner/trends.py, the drift evidence).
     drift_evidence = models.PositiveIntegerField(
-        _("accumulated trend evidence at which an engaged partner is drifting"), default=120
+        _("drift evidence at which an engaged partner is drifting (200: 100 times likelier)"),
+        default=200,
     )
     flag_after_scans = models.PositiveIntegerField(
         _("consecutive scans a state must hold before a flag is raised or closed"), default=2

@@ -113,6 +113,15 @@ def _render_other(code: str, f: dict, as_of: dt.date | None) -> str:
             "%(count)s other partners withdrew in the last 90 days",
             f["count"],
         ) % {"count": f["count"]}
+    if code == "trend_evidence":
+        return (
+            _(
+                "its record of recent weeks (signs of life, meetings, reports and obligations "
+                "taken together) is over %(times)s times likelier from a partner drifting away "
+                "than from its usual self"
+            )
+            % f
+        )
     if code == "trend_attendance":
         return _("attendance fell from %(before)s%% to %(recent)s%% over the last 3 meetings") % f
     if code == "trend_contact":

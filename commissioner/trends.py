@@ -21,6 +21,12 @@ from partners.models import Contact
 from .models import WARNING_STATES, Activity
 
 RELATIONSHIP_DAYS = 90
+# An outstanding report or obligation weighs on the drift evidence for this many days at most:
+# one never sent is a matter for the partner's score, not a reason to stay flagged for ever.
+ITEM_DAYS = 90
+# How far back the latest report of a goal is looked for (its period end anchors the next ones).
+REPORT_LOOKBACK_DAYS = 365
+ONE_DAY = dt.timedelta(days=1)
 # Fewer contacts than this in the earlier period and the partner has no rhythm to compare with.
 MIN_RHYTHM_CONTACTS = 3
 MIN_RHYTHM_DAYS = 28
@@ -58,6 +64,20 @@ class Trend:
     report_delay_before: float | None = None
     # Days with a sign of life in the last 14 days: is the partner back at its usual rhythm?
     contact_14: int = 0
+    # Yesterday's record, for the drift evidence (drift_step): yesterday is the last whole day
+    # when the scan runs, early in the morning. A sign of life on it, the attendance recorded on
+    # it (present, apologies, absent), the goal periods whose report was outstanding at its
+    # start (at most ITEM_DAYS after the period's end) and the reports that came in on it, the
+    # obligations met on it, and those overdue at its start and met since (the ones still
+    # outstanding are the figures' overdue_days).
+    contact_yesterday: bool = False
+    present_yesterday: int = 0
+    apologies_yesterday: int = 0
+    absent_yesterday: int = 0
+    reports_outstanding: int = 0
+    reports_yesterday: int = 0
+    obligations_met_yesterday: int = 0
+    obligations_overdue_yesterday: int = 0
     # Was the partner there in person at the latest counted meeting?
     last_present: bool = False
     # Relationship.
@@ -122,7 +142,7 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
         filters = in_batch(group) if len(group) == len(rows) else {"participation_id__in": ids}
         local_day = TruncDate("occurred_at")
         fortnight = start_of(day.date - dt.timedelta(days=BACK_DAYS - 1))
-        for pk, last, recent_days, before_days, c14 in (
+        for pk, last, recent_days, before_days, c14, yesterday in (
             Activity.objects.filter(**filters, occurred_at__lt=day.end, recorded_at__lt=day.end)
             .exclude(withdrawn_at__lt=day.end)
             .values("participation_id")
@@ -137,9 +157,18 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
                     filter=Q(occurred_at__gte=start_of(before), occurred_at__lt=start_of(recent)),
                 ),
                 c14=Count(local_day, distinct=True, filter=Q(occurred_at__gte=fortnight)),
+                yesterday=Count(
+                    "pk",
+                    filter=Q(
+                        occurred_at__gte=start_of(day.date - ONE_DAY),
+                        occurred_at__lt=start_of(day.date),
+                    ),
+                ),
             )
             .order_by()
-            .values_list("participation_id", "last", "recent_days", "before_days", "c14")
+            .values_list(
+                "participation_id", "last", "recent_days", "before_days", "c14", "yesterday"
+            )
         ):
             if pk in ids:
                 result[pk] = {
@@ -147,17 +176,21 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
                     "recent": recent_days,
                     "before": before_days,
                     "c14": c14,
+                    "yesterday": yesterday > 0,
                 }
     return result
 
 
 def read_lateness(rows, policies, day) -> dict[int, dict]:
     """Days late of the obligations met, and days from period end to report of the goal
-    reports, in the recent and the earlier period (two queries)."""
+    reports, in the recent and the earlier period; and the obligations met yesterday, and
+    those overdue at its start and met since (two queries)."""
     by_key = {(row.collaboration_id, row.organisation_id): row for row in rows}
     collaboration_ids = {row.collaboration_id for row in rows}
     earliest = min(before for _recent, before in _groups(rows, policies, day))
     values: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    met_lately: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    yesterday = day.date - ONE_DAY
     bounds = {row.pk: periods(row, policies[row.collaboration_id], day) for row in rows}
 
     def add(row, kind: str, on: dt.date, days: int) -> None:
@@ -181,6 +214,12 @@ def read_lateness(rows, policies, day) -> dict[int, dict]:
         row = by_key.get((collaboration_id, organisation_id))
         if row is not None:
             add(row, "obligation_late", met, max(0, (met - due).days))
+            if met == yesterday:
+                met_lately[row.pk]["obligations_met_yesterday"] += 1
+            if met >= yesterday and 0 < (yesterday - due).days <= ITEM_DAYS:
+                # Overdue at the start of yesterday, met since (the ones still outstanding are
+                # the figures' overdue_days).
+                met_lately[row.pk]["obligations_overdue_yesterday"] += 1
     for collaboration_id, organisation_id, period_end, reported in (
         # As of `day`: a measurement withdrawn later still counted then (as an Activity does).
         Measurement.all_objects.filter(
@@ -197,10 +236,68 @@ def read_lateness(rows, policies, day) -> dict[int, dict]:
         row = by_key.get((collaboration_id, organisation_id))
         if row is not None:
             add(row, "report_delay", reported, max(0, (reported - period_end).days))
-    return {
-        pk: {name: sum(days) / len(days) for name, days in lists.items()}
-        for pk, lists in values.items()
-    }
+    result: dict[int, dict] = {pk: dict(counts) for pk, counts in met_lately.items()}
+    for pk, lists in values.items():
+        result.setdefault(pk, {}).update(
+            {name: sum(days) / len(days) for name, days in lists.items()}
+        )
+    return result
+
+
+def read_reports_due(rows, day, goals) -> dict[int, dict]:
+    """For each participation, the goal periods whose report was outstanding at the start of
+    yesterday, at most ITEM_DAYS after the period's end, and the reports that came in yesterday
+    (one query: the reports grouped per goal and organisation; `goals` as
+    engagement.reading.read_goals gives them). A goal's periods run on from the end of the
+    latest period reported before yesterday, or from the later of the day the goal was set and
+    the day the partner joined; the latest report is looked for REPORT_LOOKBACK_DAYS back."""
+    if not goals:
+        return {}
+    yesterday, today = start_of(day.date - ONE_DAY), start_of(day.date)
+    reported: dict[tuple[int, int], tuple[dt.date | None, int]] = {}
+    for goal_id, organisation_id, last, arrived in (
+        Measurement.all_objects.filter(
+            goal__collaboration_id__in=list(goals),
+            reported_at__gte=start_of(day.date - dt.timedelta(days=REPORT_LOOKBACK_DAYS)),
+            reported_at__lt=day.end,
+        )
+        .exclude(withdrawn_at__lt=day.end)
+        .values("goal_id", "reported_by_organisation_id")
+        .annotate(
+            last=Max("period_end", filter=Q(reported_at__lt=yesterday)),
+            arrived=Count(
+                "period_end",
+                distinct=True,
+                filter=Q(reported_at__gte=yesterday, reported_at__lt=today),
+            ),
+        )
+        .order_by()
+        .values_list("goal_id", "reported_by_organisation_id", "last", "arrived")
+    ):
+        reported[(goal_id, organisation_id)] = (last, arrived)
+    result = {}
+    yesterday_on = (day.date - ONE_DAY).toordinal()
+    for row in rows:
+        outstanding = arrived_yesterday = 0
+        joined = row.joined_on.toordinal()
+        for goal_id, period, set_on in goals.get(row.collaboration_id, ()):
+            last, arrived = reported.get((goal_id, row.organisation_id), (None, 0))
+            anchor = last.toordinal() if last is not None else max(set_on, joined)
+            outstanding += periods_outstanding(yesterday_on - anchor, period)
+            arrived_yesterday += arrived
+        result[row.pk] = {
+            "reports_outstanding": outstanding,
+            "reports_yesterday": arrived_yesterday,
+        }
+    return result
+
+
+def periods_outstanding(days_since_anchor: int, period: int) -> int:
+    """Periods ending k * period days after an anchor (k >= 1) that ended before the day, the
+    day being `days_since_anchor` after it, and at most ITEM_DAYS before it."""
+    latest = (days_since_anchor - 1) // period
+    earliest = max(1, -((ITEM_DAYS - days_since_anchor) // period))
+    return max(0, latest - earliest + 1)
 
 
 def read_relationship(rows, day) -> dict[int, dict]:
@@ -353,7 +450,7 @@ class Previous:
     warning_streak: int
     clear_streak: int
     score: int
-    evidence: int = 0  # the accumulated trend evidence (see watch)
+    evidence: int = 0  # the drift evidence (see watch)
     days_before: int = 1  # days from that scan to this one
 
 
@@ -370,6 +467,7 @@ class Watch:
     score_change: int | None
     previous_score: int | None
     evidence: int = 0
+    step: int = 0  # the day's drift evidence (drift_step, in the evidence's unit)
     back: bool = False
 
     @property
@@ -377,20 +475,105 @@ class Watch:
         return self.state in WARNING_STATES
 
 
-# Trend points a steady partner's noise may add every day without building up evidence.
-EVIDENCE_ALLOWANCE = 8
-# The accumulated evidence is capped, so a partner that recovers is released in weeks.
+# The drift evidence ------------------------------------------------------------------------------
+#
+# Each day's record is weighed as evidence for "doing less than its usual self" against "its
+# usual self": the log of how much likelier the day is under the first (a likelihood ratio).
+# Summed day after day, never below zero (a CUSUM), it is the evidence of the most telling run
+# of days that ends today: a holiday's silence or one bad meeting comes and goes before it
+# builds up; a partner that lets contact, meetings, reports and obligations slip together
+# reaches the threshold in weeks, though no one of them is alarming alone. It is kept in
+# hundredths of a power of ten: 200 means the run is a hundred times likelier from a partner
+# drifting away than from its usual self. (benchmarks/frontier.py replays other rules.)
+#
+# "Doing less": signs of life on RATE_FACTOR of its usual share of days; at a meeting, present
+# PRESENT_FACTOR as often, the rest going to apologies and absence; reports and obligations
+# later by REPORT_SHIFT and OBLIGATION_SHIFT days (delays exponential around their mean).
+RATE_FACTOR = 0.4
+PRESENT_FACTOR = 0.5
+# A partner's meetings before drift are taken to be 8 present in 10, 1 apologies, 1 absent.
+MEETING_PRIOR = {"present": 0.8, "apologies": 0.1, "absent": 0.1}
+REPORT_SHIFT, OBLIGATION_SHIFT = 20, 25
+# Days from period end to report, or from due date to met, of a partner with no slower record.
+USUAL_DELAY = 7
+# The evidence is capped, so a partner that recovers is released in weeks.
 EVIDENCE_CAP_FACTOR = 2
+
+
+def _meeting_ratios() -> dict[str, float]:
+    moved = MEETING_PRIOR["present"] * (1 - PRESENT_FACTOR)
+    drifting = {
+        "present": MEETING_PRIOR["present"] * PRESENT_FACTOR,
+        "apologies": MEETING_PRIOR["apologies"] + 0.45 * moved,
+        "absent": MEETING_PRIOR["absent"] + 0.55 * moved,
+    }
+    return {status: math.log(drifting[status] / MEETING_PRIOR[status]) for status in drifting}
+
+
+MEETING_RATIO = _meeting_ratios()
+
+
+def item_ratios(usual: float, shift: int) -> tuple[float, float]:
+    """For a report or an obligation whose delays are exponential around `usual` days, or
+    `usual + shift` when drifting: the log ratio of each day it stays outstanding, and of its
+    coming in (a delay of d days weighs d times the first plus the second)."""
+    late = usual + shift
+    return 1 / usual - 1 / late, -math.log(late / usual)
+
+
+def drift_terms(trend: Trend, overdue_days: tuple[int, ...]) -> list[tuple[str, float]]:
+    """Yesterday's log likelihood ratios (natural log), drifting against usual, each with the
+    signal it weighs: none for a partner with less than MIN_RHYTHM_DAYS of earlier record to
+    compare with. `overdue_days`: the days overdue, on the scan date, of each obligation still
+    outstanding."""
+    if trend.days_before < MIN_RHYTHM_DAYS:
+        return []
+    usual = min(0.9, (trend.contact_days_before + 1) / (trend.days_before + 14))
+    contact = (
+        math.log(RATE_FACTOR)
+        if trend.contact_yesterday
+        else math.log((1 - usual * RATE_FACTOR) / (1 - usual))
+    )
+    report_per_day, report_in = item_ratios(
+        max(USUAL_DELAY, trend.report_delay_before or USUAL_DELAY), REPORT_SHIFT
+    )
+    obligation_per_day, obligation_met = item_ratios(USUAL_DELAY, OBLIGATION_SHIFT)
+    # Overdue at the start of yesterday (due before it), for at most ITEM_DAYS then.
+    overdue = sum(1 for days in overdue_days if 2 <= days <= ITEM_DAYS + 1)
+    return [
+        ("contact", contact),
+        ("attendance", trend.present_yesterday * MEETING_RATIO["present"]),
+        ("attendance", trend.apologies_yesterday * MEETING_RATIO["apologies"]),
+        ("attendance", trend.absent_yesterday * MEETING_RATIO["absent"]),
+        (
+            "reports",
+            trend.reports_outstanding * report_per_day + trend.reports_yesterday * report_in,
+        ),
+        ("obligations", (overdue + trend.obligations_overdue_yesterday) * obligation_per_day),
+        ("obligations", trend.obligations_met_yesterday * obligation_met),
+    ]
+
+
+def drift_step(trend: Trend, overdue_days: tuple[int, ...]) -> float:
+    """Yesterday's log likelihood ratio: its terms added in order (benchmarks/floor.py adds them
+    in the same order, for the same float)."""
+    return sum(value for _signal, value in drift_terms(trend, overdue_days))
+
+
+def evidence_units(step: float) -> int:
+    """A log likelihood ratio in hundredths of a power of ten (the evidence's unit)."""
+    return round(100 * step / math.log(10))
 
 
 def watch(assessment, policy, previous: Previous | None, score_then: int | None) -> Watch:
     """The state (too early, a band, or drifting), its streaks and the trend reasons.
 
-    Drifting is decided from the trend points accumulated over time (a CUSUM, the classic
-    detector of a change that persists): every day's points above EVIDENCE_ALLOWANCE add up,
-    every day below takes away. A holiday's silence or one bad meeting comes and goes before
-    the sum reaches `drift_evidence`; a partner whose record keeps falling reaches it in weeks.
-    A day with `drift_points` or more is drifting at once."""
+    Drifting is decided from the drift evidence (above): each day's likelihood ratio added to
+    the evidence so far, which never falls below zero nor rises above twice the threshold, and
+    halves every day the partner is back at its usual rhythm. An engaged partner is drifting
+    when it reaches `drift_evidence`, or on a day whose trend points reach `drift_points`. The
+    trend points (trend_points) are the reasons shown: what fell, against the partner's own
+    earlier record."""
     figures = assessment.figures
     trend = figures.trend
     score_change = assessment.score - score_then if score_then is not None else None
@@ -402,16 +585,16 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     )
     days = previous.days_before if previous else 1
     back = is_back(trend, figures.days_since_activity)
-    evidence = 0
+    evidence = step = 0
     if not too_early:
         evidence = previous.evidence if previous else 0
         if back:
             # Back at its usual rhythm: the evidence of an earlier dip halves every day, so a
-            # partner that recovers is released in days rather than when the trend windows
-            # have forgotten the dip (a drifter is rarely back for a whole fortnight).
+            # partner that recovers is released in days, not when a long run of good days has
+            # outweighed the dip (a drifter is rarely back for a whole fortnight).
             evidence //= 2**days
-        evidence += (today - EVIDENCE_ALLOWANCE) * days
-        evidence = max(0, min(evidence, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
+        step = evidence_units(drift_step(trend, figures.overdue_days))
+        evidence = max(0, min(evidence + step, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
     if too_early:
         state = "too_early"
     elif assessment.band == "engaged" and (
@@ -422,27 +605,38 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         state = str(assessment.band)
     warning = state in WARNING_STATES
     # Clear: engaged by a margin, and the evidence at most half-way to drifting (hysteresis on
-    # both the score and the trend, so a flag does not close on one good day). Not the day's own
-    # points: they are read over the trend windows, which remember a dip for up to `trend_days`
-    # after it is over (the catch-up reports it sent late, the meetings it missed), and held a
-    # recovered partner's flag open for weeks; the evidence already weighs them, rising while
-    # they stay above the allowance.
+    # both the score and the evidence, so a flag does not close on one good day). Not the day's
+    # trend points: they are read over the trend windows, which remember a dip for up to
+    # `trend_days` after it is over (the catch-up reports it sent late, the meetings it missed).
     clear = (
         state == "engaged"
         and assessment.score >= policy.engaged_min + policy.release_margin
         and evidence * 2 < policy.drift_evidence
     )
+    codes = [trend_code(code, trend, figures, policy, score_change) for code in points]
+    if state == "drifting" and evidence >= policy.drift_evidence:
+        codes.insert(0, coded_evidence(policy.drift_evidence))
     return Watch(
         state=state,
         warning_streak=(previous.warning_streak if previous else 0) + 1 if warning else 0,
         clear_streak=(previous.clear_streak if previous else 0) + 1 if clear else 0,
         points=points,
-        codes=[trend_code(code, trend, figures, policy, score_change) for code in points],
+        codes=codes,
         score_change=score_change,
         previous_score=previous.score if previous else None,
         evidence=evidence,
+        step=step,
         back=back,
     )
+
+
+def coded_evidence(threshold: int) -> dict:
+    """The drift evidence as a reason: at least `threshold` (the policy's), quoted as "times
+    likelier" (the figure does not move with the day's evidence, so an open flag's reasons are
+    not rewritten every day)."""
+    from .reasons import coded
+
+    return coded("trend_evidence", times=round(10 ** (threshold / 100)))
 
 
 def is_back(trend: Trend, days_since_activity: int) -> bool:
@@ -498,12 +692,21 @@ def trend_figures(trend: Trend, watch_: Watch) -> dict:
         "report_delay_before": _round(trend.report_delay_before),
         "contact_14": trend.contact_14,
         "last_present": trend.last_present,
+        "contact_yesterday": trend.contact_yesterday,
+        "present_yesterday": trend.present_yesterday,
+        "apologies_yesterday": trend.apologies_yesterday,
+        "absent_yesterday": trend.absent_yesterday,
+        "reports_outstanding": trend.reports_outstanding,
+        "reports_yesterday": trend.reports_yesterday,
+        "obligations_met_yesterday": trend.obligations_met_yesterday,
+        "obligations_overdue_yesterday": trend.obligations_overdue_yesterday,
         "back": watch_.back,
         "contact_left": trend.contact_left,
         "single_contact": trend.single_contact,
         "partners_withdrawn": trend.partners_withdrawn,
         "score_change": watch_.score_change,
         "points": watch_.points,
+        "step": watch_.step,
         "evidence": watch_.evidence,
     }
 

@@ -61,8 +61,8 @@ class Policy:
     overdue_grace_days: int = 60
     trend_days: int = 42
     attendance_grace_days: int = 14
-    drift_points: int = 30
-    drift_evidence: int = 120
+    drift_points: int = 40
+    drift_evidence: int = 200
     flag_after_scans: int = 2
     sharp_drop: int = 20
     release_margin: int = 5

@@ -31,7 +31,14 @@ from agreements.models import (
 
 from ..models import Attendance, Meeting
 from ..survey.signals import read_survey
-from ..trends import Trend, read_contact, read_lateness, read_relationship, start_of
+from ..trends import (
+    Trend,
+    read_contact,
+    read_lateness,
+    read_relationship,
+    read_reports_due,
+    start_of,
+)
 from .policy import (
     AWAITING_SIGNATURE_STATUSES,
     CADENCE_DAYS,
@@ -114,16 +121,32 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         meetings[collaboration_id].append((held_at, pk, timezone.localdate(held_at)))
     # Every partner's attendance at these meetings, not only the batch's: a meeting nobody's
     # attendance is recorded for is a gap in the record, not everyone's absence.
-    statuses = {
+    statuses, recorded_yesterday = {}, set()
+    yesterday, today = start_of(day.date - dt.timedelta(days=1)), start_of(day.date)
+    for (
+        participation_id,
+        meeting_id,
+        status,
+        previous,
+        changed_at,
+        recorded_at,
+    ) in Attendance.objects.filter(
+        meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
+        recorded_at__lt=day.end,
+    ).values_list(
+        "participation_id",
+        "meeting_id",
+        "status",
+        "previous_status",
+        "changed_at",
+        "recorded_at",
+    ):
         # The status as recorded at the end of the day: a later correction's previous status.
-        (participation_id, meeting_id): (
+        statuses[(participation_id, meeting_id)] = (
             status if changed_at is None or changed_at < day.end else previous or status
         )
-        for participation_id, meeting_id, status, previous, changed_at in Attendance.objects.filter(
-            meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
-            recorded_at__lt=day.end,
-        ).values_list("participation_id", "meeting_id", "status", "previous_status", "changed_at")
-    }
+        if yesterday <= recorded_at < today:
+            recorded_yesterday.add((participation_id, meeting_id))
     recorded_meetings = {meeting_id for _participation_id, meeting_id in statuses}
     marks_of = {Attendance.Status.PRESENT: 2, Attendance.Status.APOLOGIES: 1}
     result = {}
@@ -135,6 +158,9 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         # meeting, in order.
         counted: list[tuple[dt.date, int, bool]] = []
         unrecorded = joined_meetings = 0
+        # Attendance recorded yesterday, by mark (absent, apologies, present): the drift
+        # evidence weighs each meeting once, on the day it becomes known.
+        marked_yesterday = [0, 0, 0]
         for _at, pk, held_on in meetings.get(row.collaboration_id, ()):
             if held_on < first:
                 continue
@@ -143,6 +169,8 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
                 unrecorded += held_on >= since[row.pk]
                 continue
             counted.append((held_on, marks_of.get(status, 0), held_on >= since[row.pk]))
+            if (row.pk, pk) in recorded_yesterday:
+                marked_yesterday[marks_of.get(status, 0)] += 1
             joined_meetings += held_on >= row.joined_on
         level = [mark for _on, mark, in_window in counted if in_window]
         if len(level) < MIN_ATTENDANCE_MEETINGS:
@@ -167,6 +195,9 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
             "attendance_recent_meetings": len(recent),
             "attendance_before_meetings": len(before),
             "last_present": bool(counted) and counted[-1][1] == 2,
+            "present_yesterday": marked_yesterday[2],
+            "apologies_yesterday": marked_yesterday[1],
+            "absent_yesterday": marked_yesterday[0],
         }
     return result
 
@@ -223,23 +254,27 @@ def read_obligations(rows, policies, day: Day) -> dict[int, dict]:
     return result
 
 
-def read_reporting(rows, policies, day: Day) -> dict[int, dict]:
+def read_goals(rows) -> dict[int, list[tuple[int, int, int]]]:
+    """The shared goals of the batch's collaborations: (goal, days per report, day the goal was
+    set as an ordinal) of each, by collaboration (one query)."""
+    goals: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for goal_id, collaboration_id, cadence, set_on in (
+        SharedGoal.objects.filter(collaboration_id__in={row.collaboration_id for row in rows})
+        .annotate(set_on=TruncDate("created_at"))  # the local day, computed by the database
+        .values_list("pk", "collaboration_id", "cadence", "set_on")
+    ):
+        goals[collaboration_id].append((goal_id, CADENCE_DAYS.get(cadence, 91), set_on.toordinal()))
+    return goals
+
+
+def read_reporting(rows, policies, day: Day, goals) -> dict[int, dict]:
     """Goal reports expected of each participation and those it made, capped per goal at what
     was expected (two queries: the goals, and the reports grouped per goal, organisation and
     day). A period's report is expected REPORT_GRACE_DAYS after the period ends, so a partner
     that reports a week after the month closes is never "missing" one. Each goal looks back
     over the policy's window, or one whole period and the grace if that is longer (a quarterly
     goal in a 90-day window), from the latest of that start, the day the partner joined and
-    the day the goal was set: a goal added today expects nothing yet."""
-    collaboration_ids = {row.collaboration_id for row in rows}
-    # (goal, days per report, day the goal was set as an ordinal: integer arithmetic below).
-    goals: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
-    for goal_id, collaboration_id, cadence, set_on in (
-        SharedGoal.objects.filter(collaboration_id__in=collaboration_ids)
-        .annotate(set_on=TruncDate("created_at"))  # the local day, computed by the database
-        .values_list("pk", "collaboration_id", "cadence", "set_on")
-    ):
-        goals[collaboration_id].append((goal_id, CADENCE_DAYS.get(cadence, 91), set_on.toordinal()))
+    the day the goal was set: a goal added today expects nothing yet. `goals`: read_goals'."""
     if not goals:
         return {}
     last_day = day.date.toordinal()
@@ -329,9 +364,11 @@ def read_figures(
         return {}
     attendance = read_attendance(rows, policies, day)
     obligations = read_obligations(rows, policies, day)
-    reporting = read_reporting(rows, policies, day)
+    goals = read_goals(rows)
+    reporting = read_reporting(rows, policies, day, goals)
     contact = read_contact(rows, policies, day)
     lateness = read_lateness(rows, policies, day)
+    due = read_reports_due(rows, day, goals)
     relationship = read_relationship(rows, day)
     signatures = read_signatures(rows, day)
     survey = read_survey(rows, day)
@@ -348,7 +385,12 @@ def read_figures(
             attendance_recent_meetings=seen.pop("attendance_recent_meetings", 0),
             attendance_before_meetings=seen.pop("attendance_before_meetings", 0),
             last_present=seen.pop("last_present", False),
+            present_yesterday=seen.pop("present_yesterday", 0),
+            apologies_yesterday=seen.pop("apologies_yesterday", 0),
+            absent_yesterday=seen.pop("absent_yesterday", 0),
             contact_14=heard.get("c14", 0),
+            contact_yesterday=heard.get("yesterday", False),
+            **due.get(row.pk, {}),
             contact_days_recent=heard.get("recent", 0),
             contact_days_before=heard.get("before", 0),
             days_recent=min(policy.trend_days, (day.date - row.joined_on).days + 1),

@@ -195,6 +195,40 @@ def vary(today) -> None:
                 reported_at=start_of(period_end + dt.timedelta(days=delay))
                 + dt.timedelta(hours=10),
             )
+    # Yesterday's record of each compared day, for the drift evidence: attendance recorded then
+    # (present, apologies, absent), a report and obligations (one overdue, one early) come in.
+    statuses = [Attendance.Status.PRESENT, Attendance.Status.APOLOGIES, Attendance.Status.ABSENT]
+    for index, day in enumerate((today - dt.timedelta(days=10), today - dt.timedelta(days=3))):
+        yesterday = start_of(day - dt.timedelta(days=1)) + dt.timedelta(hours=12)
+        collaboration = collaborations[12 + index]
+        partners = list(
+            Participation.objects.filter(
+                collaboration=collaboration, status=Participation.Status.ACTIVE
+            ).order_by("pk")
+        )
+        held = start_of(day - dt.timedelta(days=6)) + dt.timedelta(hours=10)
+        meeting = Meeting.objects.create(collaboration=collaboration, title="Late", held_at=held)
+        Meeting.objects.filter(pk=meeting.pk).update(created_at=held)
+        Attendance.objects.bulk_create(
+            Attendance(meeting=meeting, participation=partner, status=status, recorded_at=yesterday)
+            for partner, status in zip(partners, statuses, strict=False)
+        )
+        goal = factories.SharedGoalFactory(collaboration=collaboration)
+        SharedGoal.objects.filter(pk=goal.pk).update(created_at=now - dt.timedelta(days=200))
+        factories.MeasurementFactory(
+            goal=goal,
+            period_end=day - dt.timedelta(days=8),
+            reported_by_organisation=partners[0].organisation,
+            reported_at=yesterday,
+        )
+        for due in (day - dt.timedelta(days=20), day + dt.timedelta(days=5)):
+            factories.ObligationFactory(
+                collaboration=collaboration,
+                organisation=partners[1].organisation,
+                due_date=due,
+                status=Obligation.Status.MET,
+                met_at=yesterday,
+            )
     # Closed survey rounds: trust rated low, a principle seen apart, a partner not answering.
     codes = list(
         SurveyPrinciple.objects.filter(instrument=instrument_default())
@@ -270,6 +304,15 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
         for code in ("attendance", "contact", "obligation_late", "report_delay", "score"):
             assert any(code in row["trend"]["points"] for row in by_name), code
         assert any(row["trend"]["partners_withdrawn"] for row in by_name)
+        # Yesterday's record, weighed by the drift evidence, both ways.
+        for figure in (
+            "contact_yesterday", "present_yesterday", "apologies_yesterday", "absent_yesterday",
+            "reports_outstanding", "reports_yesterday", "obligations_met_yesterday",
+            "obligations_overdue_yesterday",
+        ):  # fmt: skip
+            assert day == today or any(row["trend"][figure] for row in by_name), (day, figure)
+        assert any(row["trend"]["step"] > 0 for row in by_name)
+        assert any(row["trend"]["step"] < 0 for row in by_name)
         assert any(row["trend"]["survey"].get("answered_last_round") is False for row in by_name)
         assert any(row["trend"]["survey"].get("divergent_principles") for row in by_name)
         # The floor leaves the survey's figures out of the trend (their points are in the

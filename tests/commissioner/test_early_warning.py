@@ -22,7 +22,17 @@ from commissioner.engagement import Policy
 from commissioner.engagement.scoring import Figures
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
 from commissioner.services import engagement_scan, scan
-from commissioner.trends import Previous, Trend, trend_points, watch
+from commissioner.reasons import render_all
+from commissioner.trends import (
+    Previous,
+    Trend,
+    drift_step,
+    drift_terms,
+    evidence_units,
+    periods_outstanding,
+    trend_points,
+    watch,
+)
 from core.errors import DomainError
 from partners.models import Contact
 from tests import factories
@@ -262,14 +272,125 @@ def test_a_dip_in_attendance_stops_counting_once_the_partner_is_there_again():
     assert trend_points(back, 0, None) == {}
 
 
+def engaged_day(trend: Trend, previous: Previous | None, overdue_days=()):
+    """The watch of an engaged partner scoring 90, long past joining, on a day with `trend`."""
+    figures = Figures(
+        days_since_activity=2, trend=trend, days_since_joining=400, overdue_days=overdue_days
+    )
+    assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
+    return watch(assessment, Policy.model_defaults(), previous, None)
+
+
+def test_the_drift_evidence_of_a_day_by_hand():
+    """Usually heard from on 17 days in 90, so on (17 + 1) / (90 + 14) = 0.1731 of days; a
+    drifting partner on 0.4 of that. Yesterday, nothing from it:
+        no sign of life     ln((1 - 0.4 x 0.1731) / (1 - 0.1731))  = +0.1183
+        apologies           ln((0.1 + 0.45 x 0.4) / 0.1) = ln 2.8  = +1.0296
+        absent              ln((0.1 + 0.55 x 0.4) / 0.1) = ln 3.2  = +1.1632
+        2 goal periods outstanding, reports usually 10 days after the period, 30 when
+        drifting: 2 x (1/10 - 1/30)                                = +0.1333
+        2 obligations overdue at the start of yesterday (one still, 5 days; one met since;
+        the one due yesterday is not late yet, the one 95 days overdue no longer counts):
+        2 x (1/7 - 1/32)                                           = +0.2232
+        1 obligation met: -ln(32/7)                                = -1.5198
+    1.1478 in all, 1.1478 / ln 10 = 0.4985 powers of ten: 50 hundredths. A sign of life instead
+    of none: ln 0.4 = -0.9163, 1.1478 - 0.1183 - 0.9163 = 0.1132: 5."""
+    trend = Trend(
+        days_before=90,
+        contact_days_before=17,
+        apologies_yesterday=1,
+        absent_yesterday=1,
+        report_delay_before=10.0,
+        reports_outstanding=2,
+        obligations_met_yesterday=1,
+        obligations_overdue_yesterday=1,
+    )
+    terms = dict.fromkeys(("contact", "attendance", "reports", "obligations"), 0.0)
+    for signal, value in drift_terms(trend, (1, 5, 95)):
+        terms[signal] += value
+    assert {signal: round(value, 4) for signal, value in terms.items()} == {
+        "contact": 0.1183,
+        "attendance": round(math.log(2.8) + math.log(3.2), 4),
+        "reports": 0.1333,
+        "obligations": round(0.2232 - 1.5198, 4),
+    }
+    assert evidence_units(drift_step(trend, (1, 5, 95))) == 50
+    heard = Trend(**{**trend.__dict__, "contact_yesterday": True})
+    assert evidence_units(drift_step(heard, (1, 5, 95))) == 5
+    # Too little earlier record to compare with: nothing.
+    assert drift_step(Trend(days_before=27, contact_days_before=17), ()) == 0.0
+
+
+def test_goal_periods_outstanding_by_hand():
+    """Monthly periods run on from their anchor (the latest period reported, or the goal's
+    start): 65 days after it, the periods ending 30 and 60 days after it are outstanding (35 and
+    5 days); 125 days after it, those ending 60, 90 and 120 days after it (65, 35, 5 days; the
+    one 95 days old no longer counts); 30 days after it, none (the first ends that very day)."""
+    assert periods_outstanding(65, 30) == 2
+    assert periods_outstanding(125, 30) == 3
+    assert periods_outstanding(30, 30) == 0
+    assert periods_outstanding(5, 91) == 0
+
+
+def test_a_scan_reads_yesterdays_record_as_known_at_the_end_of_the_day(collaboration):
+    """The scan runs early in the morning: the day it weighs is yesterday, whole. A monthly
+    goal whose latest period reported ended 70 days before yesterday (sent 5 days later),
+    the next two not: the periods that ended 40 and 10 days before yesterday are outstanding. Yesterday the partner was marked absent from a meeting and met an obligation
+    due a week before; today's own entries wait for tomorrow's scan."""
+    person = partner(collaboration, active_on_scan_day=False)
+    heard_from(person, *range(3, 120, 4))
+    shared = goal(collaboration, set_days_before_scan=101, cadence=SharedGoal.Cadence.MONTHLY)
+    factories.MeasurementFactory(
+        goal=shared,
+        period_end=SCAN - dt.timedelta(days=71),
+        reported_by_organisation=person.organisation,
+        reported_at=days_before(66),
+    )
+    meeting = factories.MeetingFactory(collaboration=collaboration, held_at=days_before(8))
+    factories.AttendanceFactory(
+        meeting=meeting,
+        participation=person,
+        status=Attendance.Status.ABSENT,
+        recorded_at=days_before(1),
+    )
+    factories.ObligationFactory(
+        collaboration=collaboration,
+        organisation=person.organisation,
+        due_date=SCAN - dt.timedelta(days=8),
+        status=Obligation.Status.MET,
+        met_at=days_before(1),
+    )
+    factories.ActivityFactory(participation=person, occurred_at=at(SCAN, 8))  # today: not yet
+    engagement_scan(scan_date=SCAN, send_digests=False)
+    trend = snapshot(person).trend
+    assert {
+        figure: trend[figure]
+        for figure in (
+            "contact_yesterday",
+            "absent_yesterday",
+            "reports_outstanding",
+            "reports_yesterday",
+            "obligations_met_yesterday",
+            "obligations_overdue_yesterday",
+        )
+    } == {
+        "contact_yesterday": False,
+        "absent_yesterday": 1,
+        "reports_outstanding": 2,
+        "reports_yesterday": 0,
+        "obligations_met_yesterday": 1,
+        "obligations_overdue_yesterday": 1,
+    }
+    assert trend["step"] == snapshot(person).drift_evidence
+
+
 def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
-    """Usually heard from every 6 days (15 days in 90); 7 days with a sign of life in the last
-    42 (as usual: no contact points) and last heard from 2 days ago (no silence points): the
-    day adds 0 - 8 = -8 to the accumulated evidence of 200. With 3 days in the last 14
-    (3 x 6 >= 14) the partner is back, and the evidence halves first: 100 - 8 = 92, under the
-    120 of drifting. With 2 (2 x 6 < 14) it is not: 200 - 8 = 192, still drifting."""
-    policy = Policy.model_defaults()
-    previous = Previous(state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=200)
+    """Usually heard from on 15 days in 90, heard from yesterday: ln 0.4 = -0.9163, -40
+    hundredths of a power of ten. With 3 days with a sign of life in the last 14 (every 6 days
+    as usual: 3 x 6 >= 14) the partner is back, and the evidence of 400 halves first: 200 - 40
+    = 160, under the 200 of drifting. With 2 (2 x 6 < 14) it is not: 400 - 40 = 360, still
+    drifting."""
+    previous = Previous(state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=400)
 
     def day_with(contact_14: int):
         trend = Trend(
@@ -278,42 +399,60 @@ def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
             days_recent=42,
             days_before=90,
             contact_14=contact_14,
+            contact_yesterday=True,
         )
-        figures = Figures(days_since_activity=2, trend=trend, days_since_joining=400)
-        assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
-        return watch(assessment, policy, previous, None)
+        return engaged_day(trend, previous)
 
     back = day_with(3)
-    assert (back.back, back.points, back.evidence, back.state) == (True, {}, 92, "engaged")
+    assert (back.back, back.points, back.step, back.evidence, back.state) == (
+        True,
+        {},
+        -40,
+        160,
+        "engaged",
+    )
     still = day_with(2)
-    assert (still.back, still.evidence, still.state) == (False, 192, "drifting")
+    assert (still.back, still.evidence, still.state) == (False, 360, "drifting")
 
 
 def test_a_recovered_partner_clears_while_its_trend_windows_still_remember_the_dip():
     """Back after a dip, the partner sent its late reports in one go: they are 35 days after
-    their period on average over the last 42 days, against 5 before. The lateness trend says
-    (35 - 5 - 10) / 2 = 10 points today, over the allowance of 8, and will until the catch-up
-    leaves the window. Its score is 90 (over 70 + 5) and the evidence 20 + (10 - 8) = 22, under
-    half of 120: the day counts towards closing its flag (clear streak 3 -> 4). The same day on
-    evidence 70 + 2 = 72 (over half of 120) does not: the flag waits."""
-    policy = Policy.model_defaults()
+    their period on average over the last 42 days, against 5 before, and the lateness trend
+    says (35 - 5 - 10) / 2 = 10 points, until the catch-up leaves the window. That is a reason
+    shown, not evidence: heard from yesterday (-40, as above), its evidence goes from 120 to 80,
+    under half of 200, and with a score of 90 (over 70 + 5) the day counts towards closing its
+    flag (clear streak 3 -> 4). From 150 (110, over half of 200), the flag waits."""
 
     def day_after(evidence: int):
-        trend = Trend(report_delay_recent=35.0, report_delay_before=5.0)
-        figures = Figures(days_since_activity=2, trend=trend, days_since_joining=400)
-        assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
-        previous = Previous("engaged", 0, 3, 90, evidence)
-        return watch(assessment, policy, previous, None)
+        trend = Trend(
+            days_before=90,
+            contact_days_before=15,
+            contact_yesterday=True,
+            report_delay_recent=35.0,
+            report_delay_before=5.0,
+        )
+        return engaged_day(trend, Previous("engaged", 0, 3, 90, evidence))
 
-    recovered = day_after(20)
+    recovered = day_after(120)
     assert (recovered.points, recovered.evidence, recovered.state) == (
         {"report_delay": 10},
-        22,
+        80,
         "engaged",
     )
     assert recovered.clear_streak == 4
-    waiting = day_after(70)
-    assert (waiting.evidence, waiting.state, waiting.clear_streak) == (72, "engaged", 0)
+    waiting = day_after(150)
+    assert (waiting.evidence, waiting.state, waiting.clear_streak) == (110, "engaged", 0)
+
+
+def test_the_drifting_reason_quotes_the_threshold_not_the_days_evidence():
+    """A drifting partner's reason does not move with the evidence, so an open flag is not
+    rewritten every day: "over 100 times likelier" at the default 200, from 230 or 260."""
+    trend = Trend(days_before=90, contact_days_before=15)
+    for evidence in (230, 260):
+        day = engaged_day(trend, Previous("drifting", 3, 0, 90, evidence))
+        assert day.state == "drifting"
+        assert day.codes[0] == {"code": "trend_evidence", "figures": {"times": 100}}
+    assert "over 100 times likelier" in render_all(day.codes, SCAN)[0]
 
 
 # The watch state and flags ---------------------------------------------------------------------
@@ -327,25 +466,43 @@ def quiet_partner(collaboration, *, silent_days: int) -> Participation:
     return person
 
 
-def test_a_partner_falling_against_its_own_rhythm_is_drifting_while_still_engaged(collaboration):
-    person = quiet_partner(collaboration, silent_days=25)
-    for day in (SCAN - DAY, SCAN):
+def scan_days(first: dt.date, last: dt.date = SCAN) -> None:
+    day = first
+    while day <= last:
         engagement_scan(scan_date=day)
+        day += DAY
+
+
+def test_a_partner_falling_against_its_own_rhythm_is_drifting_while_still_engaged(collaboration):
+    """Heard from every 3 days, on 30 days of the 90 before the last 42: (30 + 1) / (90 + 14) =
+    0.298 of days; each silent day is ln((1 - 0.4 x 0.298) / (1 - 0.298)) = 0.227 of evidence,
+    10 hundredths of a power of ten. Silent 25 days, scanned every day: it reaches 200 after
+    about 20 of them, still scoring engaged, and the flag follows one scan later."""
+    person = quiet_partner(collaboration, silent_days=25)
+    scan_days(SCAN - 24 * DAY)
     s = snapshot(person)
     assert (s.band, s.state) == ("engaged", "drifting")
-    assert s.trend["points"]["silence"] >= 30
+    assert s.trend["step"] == 10 and s.drift_evidence >= 200
     assert "no sign of life in 25 days, usually one every 3 days" in s.reasons
+    assert any("100 times likelier from a partner drifting away" in r for r in s.reasons)
+    drifting = EngagementSnapshot.objects.filter(participation=person, state="drifting")
+    first = drifting.order_by("scan_date").first().scan_date
+    assert SCAN - 8 * DAY <= first <= SCAN - 2 * DAY
     flag = Flag.objects.get(participation=person)
-    assert (flag.state, flag.band, flag.raised_on) == ("drifting", "engaged", SCAN)
+    assert (flag.state, flag.band, flag.raised_on) == ("drifting", "engaged", first + DAY)
 
 
 def test_a_flag_waits_for_the_state_to_hold_for_two_scans(collaboration):
     person = quiet_partner(collaboration, silent_days=25)
-    engagement_scan(scan_date=SCAN - DAY)
-    assert snapshot(person, SCAN - DAY).state == "drifting"
+    day = SCAN - 24 * DAY
+    while True:
+        engagement_scan(scan_date=day)
+        if snapshot(person, day).state == "drifting":
+            break
+        day += DAY
     assert not Flag.objects.exists()
-    engagement_scan(scan_date=SCAN)
-    assert Flag.objects.get().raised_on == SCAN
+    engagement_scan(scan_date=day + DAY)
+    assert Flag.objects.get().raised_on == day + DAY
 
 
 def test_a_sharp_drop_raises_a_flag_at_once(collaboration):
@@ -473,10 +630,12 @@ def test_the_backtest_replays_past_days_and_writes_nothing(collaboration):
     assert result.participations == 2
     assert [(f.participation_id, f.state) for f in result.flags] == [(person.pk, "drifting")]
     raised = result.flags[0].raised_on
-    # Heard from every 3 days, then silent from 40 days before the scan: drifting 18 days into
-    # the silence (6 usual gaps), raised on the next scan. Gone silent at once, it could not be
-    # warned before: 19 days is past the 14 days' grace.
-    assert raised == SCAN - dt.timedelta(days=40 - 19)
+    # Heard from every 3 days, then silent from 40 days before the scan: its evidence grows by
+    # about 10 a silent day (test_a_partner_falling_against_its_own_rhythm...), drifting 21 days
+    # into the silence, raised on the next scan (the backtest's warm-up scans the silence from
+    # its start). Gone silent at once, it could not be warned before: 22 days is past the 14
+    # days' grace.
+    assert raised == SCAN - dt.timedelta(days=40 - 22)
     assert result.flaps == 0
     [silent] = result.silent
     assert (silent.participation_id, silent.last_heard) == (person.pk, SCAN - dt.timedelta(40))
@@ -577,3 +736,23 @@ def test_a_scan_stopped_part_way_is_completed_within_the_hour(collaboration, mon
     assert result is not None and result.participations_scored == 4
     assert EngagementSnapshot.objects.filter(scan_date=today).count() == len(people)
     assert services.engagement_scan_finish(today=today) is None  # whole: nothing to do
+
+
+def test_policies_left_at_the_old_defaults_move_to_the_drift_evidence_ones(db):
+    """The migration to the likelihood ratio: a policy at the old defaults (120 accumulated
+    trend points, 30 points in a day) gets the new ones (200, 40); a policy someone chose
+    keeps its figures."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("commissioner.migrations.0020_drift_evidence_likelihood_ratio")
+    old = factories.EngagementPolicyFactory(collaboration=None, drift_evidence=120, drift_points=30)
+    chosen = factories.EngagementPolicyFactory(
+        collaboration=factories.CollaborationFactory(), drift_evidence=150, drift_points=25
+    )
+    migration.forwards(apps, None)
+    old.refresh_from_db()
+    chosen.refresh_from_db()
+    assert (old.drift_evidence, old.drift_points) == (200, 40)
+    assert (chosen.drift_evidence, chosen.drift_points) == (150, 25)
