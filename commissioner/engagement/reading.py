@@ -121,32 +121,35 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         meetings[collaboration_id].append((held_at, pk, timezone.localdate(held_at)))
     # Every partner's attendance at these meetings, not only the batch's: a meeting nobody's
     # attendance is recorded for is a gap in the record, not everyone's absence.
-    statuses, recorded_yesterday = {}, set()
     yesterday, today = start_of(day.date - dt.timedelta(days=1)), start_of(day.date)
-    for (
-        participation_id,
-        meeting_id,
-        status,
-        previous,
-        changed_at,
-        recorded_at,
-    ) in Attendance.objects.filter(
-        meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
-        recorded_at__lt=day.end,
-    ).values_list(
-        "participation_id",
-        "meeting_id",
-        "status",
-        "previous_status",
-        "changed_at",
-        "recorded_at",
-    ):
+    recorded = list(
+        Attendance.objects.filter(
+            meeting_id__in=[pk for held in meetings.values() for _at, pk, _on in held],
+            recorded_at__lt=day.end,
+        )
+        # Recorded yesterday, as a boolean the database computes: reading every row's
+        # recorded_at into an aware datetime cost a tenth of the read at national scale.
+        .annotate(
+            yesterday=ExpressionWrapper(
+                Q(recorded_at__gte=yesterday, recorded_at__lt=today), output_field=BooleanField()
+            )
+        )
+        .values_list(
+            "participation_id", "meeting_id", "status", "previous_status", "changed_at", "yesterday"
+        )
+    )
+    statuses = {
         # The status as recorded at the end of the day: a later correction's previous status.
-        statuses[(participation_id, meeting_id)] = (
+        (participation_id, meeting_id): (
             status if changed_at is None or changed_at < day.end else previous or status
         )
-        if yesterday <= recorded_at < today:
-            recorded_yesterday.add((participation_id, meeting_id))
+        for participation_id, meeting_id, status, previous, changed_at, _yesterday in recorded
+    }
+    recorded_yesterday = {
+        (participation_id, meeting_id)
+        for participation_id, meeting_id, _status, _previous, _changed, on in recorded
+        if on
+    }
     recorded_meetings = {meeting_id for _participation_id, meeting_id in statuses}
     marks_of = {Attendance.Status.PRESENT: 2, Attendance.Status.APOLOGIES: 1}
     result = {}
