@@ -21,8 +21,8 @@ from commissioner.backtest import engagement_backtest
 from commissioner.engagement import Policy
 from commissioner.engagement.scoring import Figures
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
-from commissioner.services import engagement_scan, scan
 from commissioner.reasons import render_all
+from commissioner.services import engagement_scan, scan
 from commissioner.trends import (
     Previous,
     Trend,
@@ -334,9 +334,10 @@ def test_goal_periods_outstanding_by_hand():
 
 def test_a_scan_reads_yesterdays_record_as_known_at_the_end_of_the_day(collaboration):
     """The scan runs early in the morning: the day it weighs is yesterday, whole. A monthly
-    goal whose latest period reported ended 70 days before yesterday (sent 5 days later),
-    the next two not: the periods that ended 40 and 10 days before yesterday are outstanding. Yesterday the partner was marked absent from a meeting and met an obligation
-    due a week before; today's own entries wait for tomorrow's scan."""
+    goal whose latest period reported ended 70 days before yesterday (sent 5 days later), the
+    next two not: the periods that ended 40 and 10 days before yesterday are outstanding.
+    Yesterday the partner was marked absent from a meeting and met an obligation due a week
+    before; today's own entries wait for tomorrow's scan."""
     person = partner(collaboration, active_on_scan_day=False)
     heard_from(person, *range(3, 120, 4))
     shared = goal(collaboration, set_days_before_scan=101, cadence=SharedGoal.Cadence.MONTHLY)
