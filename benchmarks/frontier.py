@@ -213,21 +213,18 @@ def replay_watch(
 
 STARTS = (7, 14, 21, 28, 42, 56, 70, 84)
 RECENT, BASELINE = 42, 150
-RATE_FACTOR = 0.4  # a drifting partner's signs of life, against its usual rate
-PRESENT_FACTOR = 0.5  # ... and its presence at meetings
-REPORT_SHIFT, OBLIGATION_SHIFT = 20, 25  # ... and days more of delay
-USUAL_DELAY = 7  # days: the least usual delay, and an obligation's when there is no history
-# Before its own meetings say otherwise, a partner is taken to come to 8 in 10 and send apologies
-# for 1 (a prior worth two meetings).
-PRIOR = {"present": 0.8, "apologies": 0.1, "absent": 0.1}
+# "Drifting" as the scan's drift evidence takes it (commissioner/trends.py): the same rate and
+# presence factors, delay shifts and usual delay; the scan's meeting prior is here a prior worth
+# two meetings, before the partner's own meetings say otherwise.
 
 
 def _delay_ratio(delay: int, usual: float, shift: int, outstanding: bool) -> float:
     """ln P(delay | drifting) / P(delay | usual), delays exponential around their mean; an item
     still outstanding after `delay` days counts by its survival."""
-    late = usual + shift
-    ratio = delay / usual - delay / late
-    return ratio if outstanding else ratio - math.log(late / usual)
+    from commissioner.trends import item_ratios
+
+    per_day, came_in = item_ratios(usual, shift)
+    return delay * per_day + (0.0 if outstanding else came_in)
 
 
 def likelihood_ratio(
@@ -237,6 +234,16 @@ def likelihood_ratio(
     what was known by the end of that day: the strongest over the start days of STARTS.
     `knows_holidays`: an oracle that leaves out the days and meetings of the partner's leave
     (no scan can know them; it tells whether the leave is what blurs drift)."""
+    # Imported here, as every Django module in this one: the module loads before Django is set up.
+    from commissioner.trends import (
+        MEETING_PRIOR,
+        OBLIGATION_SHIFT,
+        RATE_FACTOR,
+        REPORT_SHIFT,
+        USUAL_DELAY,
+        meeting_ratios,
+    )
+
     joined = record.partner.joined
     end = day - RECENT * DAY
     begin = max(joined, end - BASELINE * DAY)
@@ -254,15 +261,9 @@ def likelihood_ratio(
     earlier = [status for held, status in counted if begin <= held < end]
     rates = {
         status: (earlier.count(status) + 2 * prior) / (len(earlier) + 2)
-        for status, prior in PRIOR.items()
+        for status, prior in MEETING_PRIOR.items()
     }
-    moved = rates["present"] * (1 - PRESENT_FACTOR)
-    drifting = {
-        "present": rates["present"] * PRESENT_FACTOR,
-        "apologies": rates["apologies"] + 0.45 * moved,
-        "absent": rates["absent"] + 0.55 * moved,
-    }
-    meeting_ratio = {status: math.log(drifting[status] / rates[status]) for status in rates}
+    meeting_ratio = meeting_ratios(rates)
     items: list[tuple[dt.date, float]] = []
     reports = [(period_end, on) for period_end, on in record.reports if on <= day]
     delays = [(on - period_end).days for period_end, on in reports if begin <= on < end]
