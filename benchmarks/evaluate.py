@@ -555,6 +555,18 @@ def metrics(plan, series: dict[str, Series], days: list[dt.date]) -> dict:
     }
 
 
+def replace_block(report: str, begin: str, end: str, block: str) -> str:
+    """`report` with the text between the markers `begin` and `end` replaced by `block`."""
+    head, rest = report.split(begin, 1)
+    _old, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{block}\n{end}{tail}"
+
+
+def write_block(begin: str, end: str, block: str) -> None:
+    """Replace the text between two markers of docs/engagement.md (REPORT)."""
+    REPORT.write_text(replace_block(REPORT.read_text(), begin, end, block))
+
+
 def meets(name: str, value: float) -> bool:
     target, sense = TARGETS[name]
     return value >= target if sense == ">=" else value <= target
@@ -687,9 +699,7 @@ def main(argv=None) -> int:
         report = REPORT.read_text()
         for begin, end, block in ((BEGIN, END, text), (ABLATION_BEGIN, ABLATION_END, ablation)):
             if block and begin in report:
-                head, rest = report.split(begin, 1)
-                _old, tail = rest.split(end, 1)
-                report = f"{head}{begin}\n{block}\n{end}{tail}"
+                report = replace_block(report, begin, end, block)
         REPORT.write_text(report)
     return 0 if all_met(results) else 1
 

@@ -174,12 +174,20 @@ class Flags:
 
 
 def replay_watch(
-    plan, records, *, threshold: int, instant: int, allowance: int | None = None, accumulate=True
+    plan,
+    records,
+    *,
+    threshold: int,
+    instant: int,
+    allowance: int | None = None,
+    accumulate=True,
+    halve=True,
 ):
     """The scan's watch (commissioner/trends.watch) over its stored daily figures: the drift
     evidence (each day's stored step, summed) from `threshold`; or, given `allowance`, the
     watch this scan replaced, which summed the day's trend points above `allowance`
-    (`accumulate` False: the day's points alone). Drifting at once on a day of `instant`
+    (`accumulate` False: the day's points alone; `halve` False: the evidence not halved on the
+    days the partner is back at its usual rhythm). Drifting at once on a day of `instant`
     trend points."""
     from commissioner.trends import EVIDENCE_CAP_FACTOR
 
@@ -197,7 +205,7 @@ def replay_watch(
                 if not accumulate:
                     evidence = today
                 else:
-                    if snap.back:
+                    if snap.back and halve:
                         evidence //= 2
                     step = snap.step if allowance is None else today - allowance
                     evidence = max(0, min(EVIDENCE_CAP_FACTOR * threshold, evidence + step))
@@ -364,6 +372,11 @@ def rules() -> list[tuple[str, str, object]]:
             for other in (150, 175, 225, 250)
         ),
         (
+            f"the drift evidence not halved when the partner is back, from {evidence}",
+            "unhalved",
+            (None, evidence, day, True),
+        ),
+        (
             "the watch it replaced (trend points above 8 a day summed, from 120; one day 30)",
             "watch",
             (8, 120, 30, True),
@@ -423,7 +436,7 @@ def main(argv=None) -> int:
         print(f"{label}...", file=sys.stderr)
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
-            if kind == "watch":
+            if kind in ("watch", "unhalved"):
                 allowance, threshold, instant, accumulate = setting
                 series = replay_watch(
                     plan,
@@ -432,6 +445,7 @@ def main(argv=None) -> int:
                     threshold=threshold,
                     instant=instant,
                     accumulate=accumulate,
+                    halve=kind == "watch",
                 )
             else:
                 evidence_by_day = oracle if kind == "oracle" else ratio
@@ -441,10 +455,7 @@ def main(argv=None) -> int:
     text = table(rows, seeds)
     print(text)
     if args.write_docs:
-        report = evaluate.REPORT.read_text()
-        head, rest = report.split(BEGIN, 1)
-        _old, tail = rest.split(END, 1)
-        evaluate.REPORT.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+        evaluate.write_block(BEGIN, END, text)
     return 0
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.frontier import Flags, Record, likelihood_ratio
+from benchmarks.frontier import Flags, Record, Snap, likelihood_ratio, replay_watch
 
 DAY = dt.timedelta(days=1)
 TODAY = dt.date(2025, 7, 1)
@@ -72,3 +72,18 @@ def test_a_flag_is_raised_after_two_warning_scans_and_closed_after_two_clear_one
         False,
         True,
     ]
+
+
+def test_the_replay_halves_the_evidence_on_the_days_the_partner_is_back_unless_told_not_to():
+    """60 a day from 200, back on days 2 and 4. Halved: 60, 90, 150, 135, 195, 255: drifting on
+    day 6, flagged on day 7 (two scans). Not halved: 60, 120, 180, 240: drifting on day 4,
+    flagged on day 5."""
+    plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 7 * DAY)
+    record = Record(SimpleNamespace(joined=JOINED, holiday=None), goals=[])
+    record.snapshots = {
+        TODAY + n * DAY: Snap(80, "engaged", "engaged", {}, n in (1, 3), step=60) for n in range(8)
+    }
+    halved = replay_watch(plan, {"p": record}, threshold=200, instant=40)
+    unhalved = replay_watch(plan, {"p": record}, threshold=200, instant=40, halve=False)
+    assert min(halved["p"].up) == TODAY + 6 * DAY
+    assert min(unhalved["p"].up) == TODAY + 4 * DAY
