@@ -592,7 +592,7 @@ def table(results: dict[str, dict[int, list[dict]]], seeds: list[int]) -> str:
                 low, high, mean = min(values), max(values), statistics.mean(values)
                 cells.append(f"{fmt.format(low)}-{fmt.format(high)} ({fmt.format(mean)})")
             label = VARIANTS[variant][0] if n == 0 else ""
-            lines.append(f"| {label} | {threshold:+.1f} | " + " | ".join(cells) + " |")
+            lines.append(f"| {label} | {threshold:+.2f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
