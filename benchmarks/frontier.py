@@ -6,9 +6,10 @@ rules would have done with the very same partners, read from the databases `make
 leaves in var/evaluate/ (run it first, on the same seeds):
 
 - **the watch, other constants**: the scan's own drift evidence (each day's `step`, stored in
-  the snapshot's trend) summed from another threshold; the watch it replaced (the day's trend
-  points, also stored, summed above an allowance); or the day's points not accumulated at all
-  — what tuning the shipped rule can buy. The replay reproduces the scan's own figures exactly
+  the snapshot's trend) summed from another threshold, or never halved on the days the partner
+  is back; the watch it replaced (the day's trend points, also stored, summed above an
+  allowance); or the day's points not accumulated at all — what tuning the shipped rule can
+  buy. The replay reproduces the scan's own figures exactly
   with the shipped constants (the first line of the table; compare with `make evaluate`).
 - **a joint likelihood ratio over 8 spans**: the detector the drift evidence was built from,
   computed from the events themselves as known on each day. For every start day from 7 to 84
