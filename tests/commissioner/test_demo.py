@@ -60,7 +60,12 @@ def test_the_story_on_collaborations_of_its_own(commissioner):
                     goal=goal,
                     reported_by_organisation=participation.organisation,
                     period_end=today - dt.timedelta(days=30 * months + 3),
-                    reported_at=timezone.now() - dt.timedelta(days=30 * months + 1),
+                    # At noon of a local calendar day: "now - 91 days" falls on the local day 90
+                    # days back in the hour before midnight across a change of summer time,
+                    # inside the reporting window, and no report would be missing.
+                    reported_at=timezone.make_aware(
+                        dt.datetime.combine(today - dt.timedelta(days=30 * months + 1), dt.time(12))
+                    ),
                 )
     factories.CollaborationFactory(status=Collaboration.Status.PROPOSED)
 
