@@ -48,7 +48,12 @@ Variants (VARIANTS; one line of the table each), to see what the bound owes to w
    reports, 7 for obligations), 20 and 25 days longer when drifting; meetings present 0.8,
    apologies 0.1, absent 0.1, present halved when drifting.
 Going down from 2 to 7 turns the bound into the scan's own model one piece at a time; what each
-step costs is what that piece of the scan's model costs.
+step costs is what that piece of the scan's model costs. And three lines that ask how much of
+that is the cohort's own sharp edges, which a scan tried on other cohorts must not lean on:
+2s. and 5s. as 2 and 5, with no delay known to the day (each day's mass of every delay
+   distribution spread over the 11 days around it: a steady partner's report 15 to 19 days late,
+   which this cohort never draws, is no longer nearly impossible);
+6h. as 6, with report delays of a rising hazard instead of the scan's exponential ones.
 
     python -m benchmarks.bound [--seeds 1,2,3] [--variants oracle,realistic]
         [--extra realistic+soft] [--jobs 2] [--json FILE] [--write-docs]
@@ -349,6 +354,31 @@ def scan_report_pmf(v100: int) -> np.ndarray:
     return _geometric(10 if v100 == 100 else 30)
 
 
+# A report model with a rising hazard (variant "hazard-reports"): delays spread like a gamma of
+# shape 3 around 10 days (around 30 when drifting), most near their mean, few at twice it, so the
+# longer a report is outstanding the more each further day tells; each side mixed with 10 % of
+# the other, so no one report weighs more than 9 to 1. It was tried as a replacement for the
+# scan's exponential delays (docs/engagement.md, "The best any rule could do").
+HAZARD_SHAPE, HAZARD_MIX = 3, 0.1
+
+
+def _gamma_survival(days: np.ndarray, mean: float) -> np.ndarray:
+    """P(delay >= days) of a gamma of shape HAZARD_SHAPE around `mean`, floored to days."""
+    y = np.maximum(days, 0) * HAZARD_SHAPE / mean
+    return np.exp(-y) * sum(y**i / math.factorial(i) for i in range(HAZARD_SHAPE))
+
+
+@cache
+def hazard_report_pmf(v100: int) -> np.ndarray:
+    days = np.arange(SPAN - OFFSET + 1)
+    steady, drifting = _gamma_survival(days, 10), _gamma_survival(days, 30)
+    mix = HAZARD_MIX if v100 == 100 else 1 - HAZARD_MIX
+    survival = (1 - mix) * steady + mix * drifting
+    pmf = np.zeros(SPAN)
+    pmf[OFFSET:] = survival[:-1] - survival[1:]
+    return pmf
+
+
 @cache
 def scan_obligation_pmf(v100: int) -> np.ndarray:
     """The scan's model: 7 days around the due date usually, 25 more when drifting."""
@@ -362,6 +392,9 @@ def item_loglik(
     delay if it came in (`done`), its survival if not. `anchor`: the period's end or due date."""
     table = np.stack([pmf_of(v100) for v100 in range(101)])
     pmfs = table[np.rint(vigour * 100).astype(int)]
+    if "smooth" in OPTIONS:  # no edge sharper than the cohort's: each day's mass over +-5 days
+        kernel = np.full(11, 1 / 11)
+        pmfs = np.apply_along_axis(lambda row: np.convolve(row, kernel, mode="same"), 1, pmfs)
     if "soft" in OPTIONS:
         pmfs = (1 - SOFT) * pmfs + SOFT / SPAN
     # Nothing comes in after the partner's silence.
@@ -443,6 +476,8 @@ def posterior(plan, partner, hyps: Hypotheses, obs) -> dict[dt.date, float]:
                 v = hyps.vigour(period, OTHER_SLIP)
                 done = reports[partner.key].get((goal, period))
                 pmf_of = scan_report_pmf if _scan("reports") else report_pmf
+                if "hazard-reports" in OPTIONS:
+                    pmf_of = hazard_report_pmf
                 items += item_loglik(hyps, v, pmf_of, period, done, days)
             period += cadence
     for key, due_date, _created in plan.obligations:
@@ -532,15 +567,27 @@ VARIANTS = {
         "2. as a scan could know: rhythm estimated, leave unknown, as recorded",
         REALISTIC,
     ),
+    "realistic-smooth": (
+        "2s. as 2, no delay known to a day: each day's mass spread over +-5 days",
+        (*REALISTIC, "smooth"),
+    ),
     "contact": ("3. as 2, signs of life alone", (*REALISTIC, "contact-only")),
     "items": ("4. as 2, without signs of life", (*REALISTIC, "no-contact")),
     "scan-shaped": (
         "5. as 2, with the scan's signs of life (each day on its own) and drift (0.4 of usual)",
         SCAN_SHAPED,
     ),
+    "scan-shaped-smooth": (
+        "5s. as 5, each day's mass spread over +-5 days",
+        (*SCAN_SHAPED, "smooth"),
+    ),
     "scan-reports": (
         "6. as 5, with the scan's model of report delays",
         (*SCAN_SHAPED, "scan-reports"),
+    ),
+    "hazard-reports": (
+        "6h. as 5, with report delays of a rising hazard (gamma of shape 3, 10 or 30 days)",
+        (*SCAN_SHAPED, "hazard-reports"),
     ),
     "scan-models": (
         "7. as 5, with the scan's models of reports, obligations and meetings",

@@ -75,6 +75,14 @@ def test_the_gap_and_delay_distributions_are_the_cohorts():
     assert (np.arange(bound.SPAN) - bound.OFFSET) @ bound.report_pmf(50) == pytest.approx(
         (np.arange(bound.SPAN) - bound.OFFSET) @ usual + 15, abs=0.05
     )
+    # The rising-hazard report model (line 6h): a gamma of shape 3 around 10 days floored to
+    # whole days (about 9.5 on average), 90 % of it, and the drifting one around 30, 10 %; the
+    # other way round when drifting.
+    days = np.arange(bound.SPAN) - bound.OFFSET
+    for v100, mean in ((100, 0.9 * 9.5 + 0.1 * 29.5), (50, 0.1 * 9.5 + 0.9 * 29.5)):
+        hazard = bound.hazard_report_pmf(v100)
+        assert hazard.sum() == pytest.approx(1, abs=1e-5)
+        assert days @ hazard == pytest.approx(mean, abs=0.01)
     met = bound.obligation_pmf(100)  # N(-3, 4) (90 %) or U(10, 30) (10 %)
     assert met.sum() == pytest.approx(1)
     assert (np.arange(bound.SPAN) - bound.OFFSET) @ met == pytest.approx(
