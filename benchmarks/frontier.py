@@ -6,11 +6,12 @@ rules would have done with the very same partners, read from the databases `make
 leaves in var/evaluate/ (run it first, on the same seeds):
 
 - **the watch, other constants**: the scan's own drift evidence (each day's `step`, stored in
-  the snapshot's trend) summed from another threshold, or never halved on the days the partner
-  is back; the watch it replaced (the day's trend points, also stored, summed above an
-  allowance); or the day's points not accumulated at all — what tuning the shipped rule can
-  buy. The replay reproduces the scan's own figures exactly
-  with the shipped constants (the first line of the table; compare with `make evaluate`).
+  the snapshot's trend) summed from another threshold, or halved on other days than the scan
+  halves it (every day the partner is back, only when it is back on every front, never); the
+  watch it replaced (the day's trend points, also stored, summed above an allowance); or the
+  day's points not accumulated at all — what tuning the shipped rule can buy. The replay
+  reproduces the scan's own figures exactly with the shipped constants (the first line of the
+  table; compare with `make evaluate`).
 - **a joint likelihood ratio over 8 spans**: the detector the drift evidence was built from,
   computed from the events themselves as known on each day. For every start day from 7 to 84
   days back it adds up the log-likelihood ratio, "drifting" (doing less than its usual self)
@@ -44,6 +45,7 @@ from pathlib import Path
 from benchmarks import evaluate
 
 DAY = dt.timedelta(days=1)
+SETTLED_OVERDUE = 14
 BEGIN, END = "<!-- frontier:begin -->", "<!-- frontier:end -->"
 
 
@@ -55,6 +57,9 @@ class Snap:
     points: dict
     back: bool
     step: int = 0  # the day's drift evidence (commissioner.trends.drift_step)
+    # Is the partner back on every front, not only at its rhythm of contact: no goal report
+    # missing, no obligation overdue for two weeks, present at the latest meeting?
+    settled: bool = False
 
 
 @dataclass
@@ -121,8 +126,24 @@ def load(seed: int, workdir: Path):
         "goal__collaboration_id", "reported_by_organisation_id", "period_end", "reported_at"
     ):
         by_key[(collaboration_id, organisation_id)].reports.append((period_end, local(reported)))
-    for pk, on, score, band, state, trend in EngagementSnapshot.objects.values_list(
-        "participation_id", "scan_date", "score", "band", "state", "trend"
+    for (
+        pk,
+        on,
+        score,
+        band,
+        state,
+        trend,
+        missing,
+        overdue,
+    ) in EngagementSnapshot.objects.values_list(
+        "participation_id",
+        "scan_date",
+        "score",
+        "band",
+        "state",
+        "trend",
+        "reports_missing",
+        "max_days_overdue",
     ):
         by_pk[pk].snapshots[on] = Snap(
             score,
@@ -131,6 +152,7 @@ def load(seed: int, workdir: Path):
             trend.get("points") or {},
             bool(trend.get("back")),
             trend.get("step", 0),
+            settled=missing == 0 and overdue < SETTLED_OVERDUE and trend.get("last_present", False),
         )
     return plan, records
 
@@ -182,14 +204,17 @@ def replay_watch(
     instant: int,
     allowance: int | None = None,
     accumulate=True,
-    halve=True,
+    halve: str | None = "calm",
 ):
     """The scan's watch (commissioner/trends.watch) over its stored daily figures: the drift
     evidence (each day's stored step, summed) from `threshold`; or, given `allowance`, the
     watch this scan replaced, which summed the day's trend points above `allowance`
-    (`accumulate` False: the day's points alone; `halve` False: the evidence not halved on the
-    days the partner is back at its usual rhythm). Drifting at once on a day of `instant`
-    trend points."""
+    (`accumulate` False: the day's points alone). The evidence halves on the days the partner
+    is back at its usual rhythm and (`halve`) the day weighs for its usual self ("calm", as the
+    scan does), or every such day ("every", as it did until December 2026), or only when the
+    partner is also back on every front ("settled": no report missing, no obligation overdue
+    for two weeks, present at the latest meeting), or never (None). Drifting at once on a day
+    of `instant` trend points."""
     from commissioner.trends import EVIDENCE_CAP_FACTOR
 
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
@@ -206,7 +231,11 @@ def replay_watch(
                 if not accumulate:
                     evidence = today
                 else:
-                    if snap.back and halve:
+                    if snap.back and (
+                        halve == "every"
+                        or (halve == "calm" and snap.step <= 0)
+                        or (halve == "settled" and snap.settled)
+                    ):
                         evidence //= 2
                     step = snap.step if allowance is None else today - allowance
                     evidence = max(0, min(EVIDENCE_CAP_FACTOR * threshold, evidence + step))
@@ -366,24 +395,31 @@ def rules() -> list[tuple[str, str, object]]:
         (
             f"the drift evidence as it ships (from {evidence}, one day's points {day})",
             "watch",
-            (None, evidence, day, True),
+            (None, evidence, day, True, "calm"),
         ),
         *(
-            (f"the drift evidence, from {other}", "watch", (None, other, day, True))
+            (f"the drift evidence, from {other}", "watch", (None, other, day, True, "calm"))
             for other in (150, 175, 225, 250)
         ),
-        (
-            f"the drift evidence not halved when the partner is back, from {evidence}",
-            "unhalved",
-            (None, evidence, day, True),
+        *(
+            (
+                f"the drift evidence {how}, from {evidence}",
+                "watch",
+                (None, evidence, day, True, mode),
+            )
+            for how, mode in (
+                ("halved on every day the partner is back (until December 2026)", "every"),
+                ("halved only when the partner is back on every front", "settled"),
+                ("never halved", None),
+            )
         ),
         (
             "the watch it replaced (trend points above 8 a day summed, from 120; one day 30)",
             "watch",
-            (8, 120, 30, True),
+            (8, 120, 30, True, "every"),
         ),
-        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False)),
-        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False)),
+        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every")),
+        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every")),
         ("joint likelihood ratio over 8 spans, from 1.5", "ratio", 1.5),
         ("joint likelihood ratio over 8 spans, from 2", "ratio", 2.0),
         ("joint likelihood ratio over 8 spans, from 2.5", "ratio", 2.5),
@@ -437,8 +473,8 @@ def main(argv=None) -> int:
         print(f"{label}...", file=sys.stderr)
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
-            if kind in ("watch", "unhalved"):
-                allowance, threshold, instant, accumulate = setting
+            if kind == "watch":
+                allowance, threshold, instant, accumulate, halve = setting
                 series = replay_watch(
                     plan,
                     records,
@@ -446,7 +482,7 @@ def main(argv=None) -> int:
                     threshold=threshold,
                     instant=instant,
                     accumulate=accumulate,
-                    halve=kind == "watch",
+                    halve=halve,
                 )
             else:
                 evidence_by_day = oracle if kind == "oracle" else ratio

@@ -573,10 +573,10 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
 
     Drifting is decided from the drift evidence (above): each day's likelihood ratio added to
     the evidence so far, which never falls below zero nor rises above twice the threshold, and
-    halves every day the partner is back at its usual rhythm. An engaged partner is drifting
-    when it reaches `drift_evidence`, or on a day whose trend points reach `drift_points`. The
-    trend points (trend_points) are the reasons shown: what fell, against the partner's own
-    earlier record."""
+    halves on each day the partner is back at its usual rhythm and the day itself weighs for
+    its usual self. An engaged partner is drifting when it reaches `drift_evidence`, or on a
+    day whose trend points reach `drift_points`. The trend points (trend_points) are the
+    reasons shown: what fell, against the partner's own earlier record."""
     figures = assessment.figures
     trend = figures.trend
     score_change = assessment.score - score_then if score_then is not None else None
@@ -591,12 +591,16 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     evidence = step = 0
     if not too_early:
         evidence = previous.evidence if previous else 0
-        if back:
-            # Back at its usual rhythm: the evidence of an earlier dip halves every day, so a
-            # partner that recovers is released in days, not when a long run of good days has
-            # outweighed the dip (a drifter is rarely back for a whole fortnight).
-            evidence //= 2**days
         step = evidence_units(drift_step(trend, figures.overdue_days))
+        if back and step <= 0:
+            # Back at its usual rhythm, and the day itself weighs for its usual self (a sign of
+            # life, a meeting attended, a report in, more than what is outstanding): the
+            # evidence of an earlier dip halves, so a partner that recovers is released in
+            # days, not when a long run of good days has outweighed the dip. Not on a day that
+            # weighs for drifting, though its contact is at its rhythm: a drifter often keeps
+            # in touch while its reports, obligations and meetings slip (halving on every day
+            # back cost a third of the lead; docs/engagement.md, "How far the evidence goes").
+            evidence //= 2**days
         evidence = max(0, min(evidence + step, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
     if too_early:
         state = "too_early"

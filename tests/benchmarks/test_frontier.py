@@ -74,16 +74,22 @@ def test_a_flag_is_raised_after_two_warning_scans_and_closed_after_two_clear_one
     ]
 
 
-def test_the_replay_halves_the_evidence_on_the_days_the_partner_is_back_unless_told_not_to():
-    """60 a day from 200, back on days 2 and 4. Halved: 60, 90, 150, 135, 195, 255: drifting on
-    day 6, flagged on day 7 (two scans). Not halved: 60, 120, 180, 240: drifting on day 4,
-    flagged on day 5."""
-    plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 7 * DAY)
+def test_the_replay_halves_the_evidence_on_the_days_back_that_weigh_for_the_usual_self():
+    """60 a day, from 220; back on days 2 and 4, day 2 weighing -20, day 4 still 60. As the
+    scan halves (on a day back that weighs for the usual self): 60, 10, 70, 130, 190, 250:
+    drifting on day 6, flagged on day 7 (two scans). Every day back (as until December 2026):
+    60, 10, 70, 95, 155, 215, 275: flagged on day 8. Never: 60, 40, 100, 160, 220: flagged on
+    day 6."""
+    plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 8 * DAY)
     record = Record(SimpleNamespace(joined=JOINED, holiday=None), goals=[])
     record.snapshots = {
-        TODAY + n * DAY: Snap(80, "engaged", "engaged", {}, n in (1, 3), step=60) for n in range(8)
+        TODAY + n * DAY: Snap(80, "engaged", "engaged", {}, n in (1, 3), step=-20 if n == 1 else 60)
+        for n in range(9)
     }
-    halved = replay_watch(plan, {"p": record}, threshold=200, instant=40)
-    unhalved = replay_watch(plan, {"p": record}, threshold=200, instant=40, halve=False)
-    assert min(halved["p"].up) == TODAY + 6 * DAY
-    assert min(unhalved["p"].up) == TODAY + 4 * DAY
+
+    def flagged(**halve) -> dt.date:
+        return min(replay_watch(plan, {"p": record}, threshold=220, instant=40, **halve)["p"].up)
+
+    assert flagged() == TODAY + 6 * DAY
+    assert flagged(halve="every") == TODAY + 7 * DAY
+    assert flagged(halve=None) == TODAY + 5 * DAY

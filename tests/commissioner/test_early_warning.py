@@ -416,6 +416,31 @@ def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
     assert (still.back, still.evidence, still.state) == (False, 360, "drifting")
 
 
+def test_a_day_back_that_weighs_for_drifting_does_not_halve_the_evidence():
+    """Back at its usual rhythm (3 days with a sign of life in the last 14, every 6 days as
+    usual) but nothing from it yesterday: usually heard from on (15 + 1) / (90 + 14) = 0.1538
+    of days, ln((1 - 0.4 x 0.1538) / (1 - 0.1538)) = +0.1035, 4 hundredths for drifting. The
+    evidence of 300 is not halved: 304, still drifting (halved, 154, it would be engaged). The
+    same day with a sign of life weighs -40 and halves it: 150 - 40 = 110."""
+    previous = Previous(state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=300)
+
+    def day_with(heard_from_yesterday: bool):
+        trend = Trend(
+            contact_days_recent=7,
+            contact_days_before=15,
+            days_recent=42,
+            days_before=90,
+            contact_14=3,
+            contact_yesterday=heard_from_yesterday,
+        )
+        return engaged_day(trend, previous)
+
+    quiet = day_with(False)
+    assert (quiet.back, quiet.step, quiet.evidence, quiet.state) == (True, 4, 304, "drifting")
+    heard = day_with(True)
+    assert (heard.back, heard.step, heard.evidence, heard.state) == (True, -40, 110, "engaged")
+
+
 def test_a_recovered_partner_clears_while_its_trend_windows_still_remember_the_dip():
     """Back after a dip, the partner sent its late reports in one go: they are 35 days after
     their period on average over the last 42 days, against 5 before, and the lateness trend
