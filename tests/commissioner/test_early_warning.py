@@ -385,26 +385,30 @@ def test_a_scan_reads_yesterdays_record_as_known_at_the_end_of_the_day(collabora
     assert trend["step"] == snapshot(person).drift_evidence
 
 
+def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool):
+    """The watch of a partner drifting with `evidence`, usually heard from on 15 days in 90
+    (every 6 days), with `contact_14` days with a sign of life in the last 14."""
+    trend = Trend(
+        contact_days_recent=7,
+        contact_days_before=15,
+        days_recent=42,
+        days_before=90,
+        contact_14=contact_14,
+        contact_yesterday=heard_from_yesterday,
+    )
+    previous = Previous(
+        state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=evidence
+    )
+    return engaged_day(trend, previous)
+
+
 def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
     """Usually heard from on 15 days in 90, heard from yesterday: ln 0.4 = -0.9163, -40
     hundredths of a power of ten. With 3 days with a sign of life in the last 14 (every 6 days
     as usual: 3 x 6 >= 14) the partner is back, and the evidence of 400 halves first: 200 - 40
     = 160, under the 200 of drifting. With 2 (2 x 6 < 14) it is not: 400 - 40 = 360, still
     drifting."""
-    previous = Previous(state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=400)
-
-    def day_with(contact_14: int):
-        trend = Trend(
-            contact_days_recent=7,
-            contact_days_before=15,
-            days_recent=42,
-            days_before=90,
-            contact_14=contact_14,
-            contact_yesterday=True,
-        )
-        return engaged_day(trend, previous)
-
-    back = day_with(3)
+    back = day_after_a_dip(evidence=400, contact_14=3, heard_from_yesterday=True)
     assert (back.back, back.points, back.step, back.evidence, back.state) == (
         True,
         {},
@@ -412,7 +416,7 @@ def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
         160,
         "engaged",
     )
-    still = day_with(2)
+    still = day_after_a_dip(evidence=400, contact_14=2, heard_from_yesterday=True)
     assert (still.back, still.evidence, still.state) == (False, 360, "drifting")
 
 
@@ -422,22 +426,9 @@ def test_a_day_back_that_weighs_for_drifting_does_not_halve_the_evidence():
     of days, ln((1 - 0.4 x 0.1538) / (1 - 0.1538)) = +0.1035, 4 hundredths for drifting. The
     evidence of 300 is not halved: 304, still drifting (halved, 154, it would be engaged). The
     same day with a sign of life weighs -40 and halves it: 150 - 40 = 110."""
-    previous = Previous(state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=300)
-
-    def day_with(heard_from_yesterday: bool):
-        trend = Trend(
-            contact_days_recent=7,
-            contact_days_before=15,
-            days_recent=42,
-            days_before=90,
-            contact_14=3,
-            contact_yesterday=heard_from_yesterday,
-        )
-        return engaged_day(trend, previous)
-
-    quiet = day_with(False)
+    quiet = day_after_a_dip(evidence=300, contact_14=3, heard_from_yesterday=False)
     assert (quiet.back, quiet.step, quiet.evidence, quiet.state) == (True, 4, 304, "drifting")
-    heard = day_with(True)
+    heard = day_after_a_dip(evidence=300, contact_14=3, heard_from_yesterday=True)
     assert (heard.back, heard.step, heard.evidence, heard.state) == (True, -40, 110, "engaged")
 
 
