@@ -45,6 +45,7 @@ from pathlib import Path
 from benchmarks import evaluate
 
 DAY = dt.timedelta(days=1)
+# "Back on every front" (Snap.settled) allows no obligation overdue this many days or more.
 SETTLED_OVERDUE = 14
 BEGIN, END = "<!-- frontier:begin -->", "<!-- frontier:end -->"
 
@@ -215,7 +216,7 @@ def replay_watch(
     partner is also back on every front ("settled": no report missing, no obligation overdue
     for two weeks, present at the latest meeting), or never (None). Drifting at once on a day
     of `instant` trend points."""
-    from commissioner.trends import EVIDENCE_CAP_FACTOR
+    from commissioner.trends import EVIDENCE_CAP_FACTOR, halves
 
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
     for key, record in records.items():
@@ -231,10 +232,8 @@ def replay_watch(
                 if not accumulate:
                     evidence = today
                 else:
-                    if snap.back and (
-                        halve == "every"
-                        or (halve == "calm" and snap.step <= 0)
-                        or (halve == "settled" and snap.settled)
+                    if (halve == "calm" and halves(snap.back, snap.step)) or (
+                        snap.back and (halve == "every" or (halve == "settled" and snap.settled))
                     ):
                         evidence //= 2
                     step = snap.step if allowance is None else today - allowance

@@ -592,14 +592,7 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     if not too_early:
         evidence = previous.evidence if previous else 0
         step = evidence_units(drift_step(trend, figures.overdue_days))
-        if back and step <= 0:
-            # Back at its usual rhythm, and the day itself weighs for its usual self (a sign of
-            # life, a meeting attended, a report in, more than what is outstanding): the
-            # evidence of an earlier dip halves, so a partner that recovers is released in
-            # days, not when a long run of good days has outweighed the dip. Not on a day that
-            # weighs for drifting, though its contact is at its rhythm: a drifter often keeps
-            # in touch while its reports, obligations and meetings slip (halving on every day
-            # back cost a third of the lead; docs/engagement.md, "How far the evidence goes").
+        if halves(back, step):
             evidence //= 2**days
         evidence = max(0, min(evidence + step, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
     if too_early:
@@ -644,6 +637,17 @@ def coded_evidence(threshold: int) -> dict:
     from .reasons import coded
 
     return coded("trend_evidence", times=round(10 ** (threshold / 100)))
+
+
+def halves(back: bool, step: int) -> bool:
+    """Whether the evidence of an earlier dip halves today: the partner is back at its usual
+    rhythm, and the day itself weighs for its usual self (a sign of life, a meeting attended, a
+    report in, more than what is outstanding), so a partner that recovers is released in days,
+    not when a long run of good days has outweighed the dip. Not on a day that weighs for
+    drifting, though its contact is at its rhythm: a drifter often keeps in touch while its
+    reports, obligations and meetings slip (halving on every day back cost a third of the lead;
+    docs/engagement.md, "How far the evidence goes"). benchmarks/frontier.py replays it."""
+    return back and step <= 0
 
 
 def is_back(trend: Trend, days_since_activity: int) -> bool:
