@@ -613,7 +613,9 @@ watched AS MATERIALIZED (
     SELECT t.*, w.today, w.too_early, w.back,
            CASE WHEN w.too_early THEN 0 ELSE d.step END AS step,
            CASE WHEN w.too_early THEN 0 ELSE GREATEST(0, LEAST(%(evidence_cap)s,
-               CASE WHEN w.back AND d.step <= 0 THEN prev_evidence / (1::bigint << days)
+               CASE WHEN w.back AND d.step <= 0 AND t.reports_yesterday = 0
+                         AND t.obligations_met_yesterday = 0
+                    THEN prev_evidence / (1::bigint << days)
                     ELSE prev_evidence END
                + d.step)) END AS evidence
     FROM points t

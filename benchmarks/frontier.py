@@ -58,6 +58,7 @@ class Snap:
     points: dict
     back: bool
     step: int = 0  # the day's drift evidence (commissioner.trends.drift_step)
+    arrivals: int = 0  # the reports and obligations that came in that day
     # Is the partner back on every front, not only at its rhythm of contact: no goal report
     # missing, no obligation overdue for two weeks, present at the latest meeting?
     settled: bool = False
@@ -153,6 +154,7 @@ def load(seed: int, workdir: Path):
             trend.get("points") or {},
             bool(trend.get("back")),
             trend.get("step", 0),
+            trend.get("reports_yesterday", 0) + trend.get("obligations_met_yesterday", 0),
             settled=missing == 0 and overdue < SETTLED_OVERDUE and trend.get("last_present", False),
         )
     return plan, records
@@ -206,17 +208,22 @@ def replay_watch(
     allowance: int | None = None,
     accumulate=True,
     halve: str | None = "calm",
+    cap: int | None = None,
 ):
     """The scan's watch (commissioner/trends.watch) over its stored daily figures: the drift
     evidence (each day's stored step, summed) from `threshold`; or, given `allowance`, the
     watch this scan replaced, which summed the day's trend points above `allowance`
     (`accumulate` False: the day's points alone). The evidence halves on the days the partner
-    is back at its usual rhythm and (`halve`) the day weighs for its usual self ("calm", as the
-    scan does), or every such day ("every", as it did until December 2026), or only when the
-    partner is also back on every front ("settled": no report missing, no obligation overdue
-    for two weeks, present at the latest meeting), or never (None). Drifting at once on a day
-    of `instant` trend points."""
-    from commissioner.trends import EVIDENCE_CAP_FACTOR, halves
+    is back at its usual rhythm and (`halve`) the day weighs for its usual self with no report
+    or obligation coming in ("calm", as the scan does), or weighs for its usual self whatever
+    came in ("weighs", the rule of 6 December 2026), or every such day ("every", as it did
+    until then), or only when the partner is also back on every front ("settled": no report
+    missing, no obligation overdue for two weeks, present at the latest meeting), or never
+    (None). The evidence is capped at `cap` percent of the threshold (the scan's cap when
+    None). Drifting at once on a day of `instant` trend points."""
+    from commissioner.trends import EVIDENCE_CAP_PERCENT, halves
+
+    ceiling = threshold * (cap or EVIDENCE_CAP_PERCENT) // 100
 
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
     for key, record in records.items():
@@ -232,12 +239,17 @@ def replay_watch(
                 if not accumulate:
                     evidence = today
                 else:
-                    if (halve == "calm" and halves(snap.back, snap.step)) or (
-                        snap.back and (halve == "every" or (halve == "settled" and snap.settled))
+                    if (halve == "calm" and halves(snap.back, snap.step, snap.arrivals)) or (
+                        snap.back
+                        and (
+                            halve == "every"
+                            or (halve == "weighs" and snap.step <= 0)
+                            or (halve == "settled" and snap.settled)
+                        )
                     ):
                         evidence //= 2
                     step = snap.step if allowance is None else today - allowance
-                    evidence = max(0, min(EVIDENCE_CAP_FACTOR * threshold, evidence + step))
+                    evidence = max(0, min(ceiling, evidence + step))
                 drifting = evidence >= threshold or today >= instant
                 state = "drifting" if snap.band == "engaged" and drifting else snap.band
             clear = flags.clear_at(state, snap.score, evidence, threshold)
@@ -394,31 +406,40 @@ def rules() -> list[tuple[str, str, object]]:
         (
             f"the drift evidence as it ships (from {evidence}, one day's points {day})",
             "watch",
-            (None, evidence, day, True, "calm"),
+            (None, evidence, day, True, "calm", None),
         ),
         *(
-            (f"the drift evidence, from {other}", "watch", (None, other, day, True, "calm"))
+            (f"the drift evidence, from {other}", "watch", (None, other, day, True, "calm", None))
             for other in (150, 175, 225, 250)
         ),
         *(
             (
                 f"the drift evidence {how}, from {evidence}",
                 "watch",
-                (None, evidence, day, True, mode),
+                (None, evidence, day, True, mode, cap),
             )
-            for how, mode in (
-                ("halved on every day the partner is back (until December 2026)", "every"),
-                ("halved only when the partner is back on every front", "settled"),
-                ("never halved", None),
+            for how, mode, cap in (
+                ("halved also on a day a report or an obligation came in", "weighs", None),
+                ("capped at twice the threshold", "calm", 200),
+                ("with both (the rule of 6 December 2026)", "weighs", 200),
+                (
+                    "halved on every day the partner is back, capped at twice the threshold "
+                    "(until 6 December 2026)",
+                    "every",
+                    200,
+                ),
+                ("halved only when the partner is back on every front", "settled", None),
+                ("never halved", None, None),
+                ("never halved, capped at twice the threshold", None, 200),
             )
         ),
         (
             "the watch it replaced (trend points above 8 a day summed, from 120; one day 30)",
             "watch",
-            (8, 120, 30, True, "every"),
+            (8, 120, 30, True, "every", 200),
         ),
-        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every")),
-        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every")),
+        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every", None)),
+        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every", None)),
         ("joint likelihood ratio over 8 spans, from 1.5", "ratio", 1.5),
         ("joint likelihood ratio over 8 spans, from 2", "ratio", 2.0),
         ("joint likelihood ratio over 8 spans, from 2.5", "ratio", 2.5),
@@ -473,7 +494,7 @@ def main(argv=None) -> int:
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
             if kind == "watch":
-                allowance, threshold, instant, accumulate, halve = setting
+                allowance, threshold, instant, accumulate, halve, cap = setting
                 series = replay_watch(
                     plan,
                     records,
@@ -482,6 +503,7 @@ def main(argv=None) -> int:
                     instant=instant,
                     accumulate=accumulate,
                     halve=halve,
+                    cap=cap,
                 )
             else:
                 evidence_by_day = oracle if kind == "oracle" else ratio

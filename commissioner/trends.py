@@ -496,8 +496,15 @@ MEETING_PRIOR = {"present": 0.8, "apologies": 0.1, "absent": 0.1}
 REPORT_SHIFT, OBLIGATION_SHIFT = 20, 25
 # Days from period end to report, or from due date to met, of a partner with no slower record.
 USUAL_DELAY = 7
-# The evidence is capped, so a partner that recovers is released in weeks.
-EVIDENCE_CAP_FACTOR = 2
+# The evidence is capped a quarter above the threshold (at 2 times until December 2026), so a
+# partner that recovers falls under half the threshold, where its flag closes, in three halvings
+# at most: docs/engagement.md, "The watch state".
+EVIDENCE_CAP_PERCENT = 125
+
+
+def evidence_cap(threshold: int) -> int:
+    """The most drift evidence a partner can carry, for a policy's `drift_evidence`."""
+    return threshold * EVIDENCE_CAP_PERCENT // 100
 
 
 def meeting_ratios(usual: dict[str, float]) -> dict[str, float]:
@@ -572,11 +579,12 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     """The state (too early, a band, or drifting), its streaks and the trend reasons.
 
     Drifting is decided from the drift evidence (above): each day's likelihood ratio added to
-    the evidence so far, which never falls below zero nor rises above twice the threshold, and
-    halves on each day the partner is back at its usual rhythm and the day itself weighs for
-    its usual self. An engaged partner is drifting when it reaches `drift_evidence`, or on a
-    day whose trend points reach `drift_points`. The trend points (trend_points) are the
-    reasons shown: what fell, against the partner's own earlier record."""
+    the evidence so far, which never falls below zero nor rises a quarter above the threshold,
+    and halves on each day the partner is back at its usual rhythm and the day itself weighs for
+    its usual self with no report or obligation coming in. An engaged partner is drifting when
+    it reaches `drift_evidence`, or on a day whose trend points reach `drift_points`. The trend
+    points (trend_points) are the reasons shown: what fell, against the partner's own earlier
+    record."""
     figures = assessment.figures
     trend = figures.trend
     score_change = assessment.score - score_then if score_then is not None else None
@@ -592,9 +600,9 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     if not too_early:
         evidence = previous.evidence if previous else 0
         step = evidence_units(drift_step(trend, figures.overdue_days))
-        if halves(back, step):
+        if halves(back, step, trend.reports_yesterday + trend.obligations_met_yesterday):
             evidence //= 2**days
-        evidence = max(0, min(evidence + step, EVIDENCE_CAP_FACTOR * policy.drift_evidence))
+        evidence = max(0, min(evidence + step, evidence_cap(policy.drift_evidence)))
     if too_early:
         state = "too_early"
     elif assessment.band == "engaged" and (
@@ -639,15 +647,21 @@ def coded_evidence(threshold: int) -> dict:
     return coded("trend_evidence", times=round(10 ** (threshold / 100)))
 
 
-def halves(back: bool, step: int) -> bool:
+def halves(back: bool, step: int, arrivals: int) -> bool:
     """Whether the evidence of an earlier dip halves today: the partner is back at its usual
-    rhythm, and the day itself weighs for its usual self (a sign of life, a meeting attended, a
-    report in, more than what is outstanding), so a partner that recovers is released in days,
-    not when a long run of good days has outweighed the dip. Not on a day that weighs for
-    drifting, though its contact is at its rhythm: a drifter often keeps in touch while its
-    reports, obligations and meetings slip (halving on every day back cost a third of the lead;
-    docs/engagement.md, "How far the evidence goes"). benchmarks/frontier.py replays it."""
-    return back and step <= 0
+    rhythm, and the day itself weighs for its usual self (a sign of life, a meeting attended,
+    more than what is outstanding), so a partner that recovers is released in days, not when a
+    long run of good days has outweighed the dip.
+
+    Not on a day that weighs for drifting, though its contact is at its rhythm: a drifter often
+    keeps in touch while its reports, obligations and meetings slip (halving on every day back
+    cost a third of the lead). Nor on a day a report or an obligation came in (`arrivals`): its
+    coming in only takes back what its days outstanding weighed (item_ratios), and a report
+    weeks late, with a sign of life on the same day, is no sign the partner is its usual self —
+    it is how a drifter's late reports arrive (halving on those days cost a drifter a month of
+    evidence in one day). docs/engagement.md, "How far the evidence goes";
+    benchmarks/frontier.py replays it."""
+    return back and step <= 0 and not arrivals
 
 
 def is_back(trend: Trend, days_since_activity: int) -> bool:

@@ -79,17 +79,48 @@ def test_the_replay_halves_the_evidence_on_the_days_back_that_weigh_for_the_usua
     scan halves (on a day back that weighs for the usual self): 60, 10, 70, 130, 190, 250:
     drifting on day 6, flagged on day 7 (two scans). Every day back (as until December 2026):
     60, 10, 70, 95, 155, 215, 275: flagged on day 8. Never: 60, 40, 100, 160, 220: flagged on
-    day 6."""
+    day 6. When a report came in on day 2, the scan does not halve that day (flagged on day 6,
+    as never), the rule of 6 December 2026 ("weighs") did (day 7)."""
     plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 8 * DAY)
-    record = Record(SimpleNamespace(joined=JOINED, holiday=None), goals=[])
-    record.snapshots = {
-        TODAY + n * DAY: Snap(80, "engaged", "engaged", {}, n in (1, 3), step=-20 if n == 1 else 60)
-        for n in range(9)
-    }
 
-    def flagged(**halve) -> dt.date:
+    def flagged(arrivals=0, **halve) -> dt.date:
+        record = Record(SimpleNamespace(joined=JOINED, holiday=None), goals=[])
+        record.snapshots = {
+            TODAY + n * DAY: Snap(
+                80,
+                "engaged",
+                "engaged",
+                {},
+                n in (1, 3),
+                step=-20 if n == 1 else 60,
+                arrivals=arrivals if n == 1 else 0,
+            )
+            for n in range(9)
+        }
         return min(replay_watch(plan, {"p": record}, threshold=220, instant=40, **halve)["p"].up)
 
     assert flagged() == TODAY + 6 * DAY
     assert flagged(halve="every") == TODAY + 7 * DAY
     assert flagged(halve=None) == TODAY + 5 * DAY
+    assert flagged(arrivals=1) == TODAY + 5 * DAY
+    assert flagged(arrivals=1, halve="weighs") == TODAY + 6 * DAY
+
+
+def test_the_replay_caps_the_evidence_as_the_scan_does():
+    """100 a day for 5 days, then back and -30 a day, from 200. Capped at 250 (the scan's cap):
+    100, 200, 250, 250, 250, then halved 95 (under 100: clear), 17: flagged on day 2 (two scans
+    at 200), down after two clear scans, on day 6. Capped at twice the threshold: 100, 200, 300,
+    400, 400, then 170, 55, 0: down on day 7."""
+    plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 10 * DAY)
+    record = Record(SimpleNamespace(joined=JOINED, holiday=None), goals=[])
+    record.snapshots = {
+        TODAY + n * DAY: Snap(80, "engaged", "engaged", {}, n >= 5, step=100 if n < 5 else -30)
+        for n in range(11)
+    }
+
+    def days_up(**cap) -> list[int]:
+        up = replay_watch(plan, {"p": record}, threshold=200, instant=40, **cap)["p"].up
+        return [(day - TODAY).days for day in sorted(up)]
+
+    assert days_up() == [2, 3, 4, 5]
+    assert days_up(cap=200) == [2, 3, 4, 5, 6]

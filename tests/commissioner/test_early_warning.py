@@ -4,6 +4,7 @@ do not flap and reopen, and the backtest."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from io import StringIO
@@ -385,9 +386,10 @@ def test_a_scan_reads_yesterdays_record_as_known_at_the_end_of_the_day(collabora
     assert trend["step"] == snapshot(person).drift_evidence
 
 
-def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool):
+def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool, **yesterday):
     """The watch of a partner drifting with `evidence`, usually heard from on 15 days in 90
-    (every 6 days), with `contact_14` days with a sign of life in the last 14."""
+    (every 6 days), with `contact_14` days with a sign of life in the last 14; `yesterday`: more
+    of yesterday's figures (a report in, a meeting missed)."""
     trend = Trend(
         contact_days_recent=7,
         contact_days_before=15,
@@ -395,6 +397,7 @@ def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool):
         days_before=90,
         contact_14=contact_14,
         contact_yesterday=heard_from_yesterday,
+        **yesterday,
     )
     previous = Previous(
         state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=evidence
@@ -405,31 +408,65 @@ def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool):
 def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
     """Usually heard from on 15 days in 90, heard from yesterday: ln 0.4 = -0.9163, -40
     hundredths of a power of ten. With 3 days with a sign of life in the last 14 (every 6 days
-    as usual: 3 x 6 >= 14) the partner is back, and the evidence of 400 halves first: 200 - 40
-    = 160, under the 200 of drifting. With 2 (2 x 6 < 14) it is not: 400 - 40 = 360, still
-    drifting."""
-    back = day_after_a_dip(evidence=400, contact_14=3, heard_from_yesterday=True)
+    as usual: 3 x 6 >= 14) the partner is back, and the evidence of 250 (the most it carries)
+    halves first: 125 - 40 = 85, under the 200 of drifting and under the 100 where its flag may
+    close. With 2 (2 x 6 < 14) it is not: 250 - 40 = 210, still drifting."""
+    back = day_after_a_dip(evidence=250, contact_14=3, heard_from_yesterday=True)
     assert (back.back, back.points, back.step, back.evidence, back.state) == (
         True,
         {},
         -40,
-        160,
+        85,
         "engaged",
     )
-    still = day_after_a_dip(evidence=400, contact_14=2, heard_from_yesterday=True)
-    assert (still.back, still.evidence, still.state) == (False, 360, "drifting")
+    assert back.clear_streak == 1
+    still = day_after_a_dip(evidence=250, contact_14=2, heard_from_yesterday=True)
+    assert (still.back, still.evidence, still.state) == (False, 210, "drifting")
 
 
 def test_a_day_back_that_weighs_for_drifting_does_not_halve_the_evidence():
     """Back at its usual rhythm (3 days with a sign of life in the last 14, every 6 days as
     usual) but nothing from it yesterday: usually heard from on (15 + 1) / (90 + 14) = 0.1538
     of days, ln((1 - 0.4 x 0.1538) / (1 - 0.1538)) = +0.1035, 4 hundredths for drifting. The
-    evidence of 300 is not halved: 304, still drifting (halved, 154, it would be engaged). The
-    same day with a sign of life weighs -40 and halves it: 150 - 40 = 110."""
-    quiet = day_after_a_dip(evidence=300, contact_14=3, heard_from_yesterday=False)
-    assert (quiet.back, quiet.step, quiet.evidence, quiet.state) == (True, 4, 304, "drifting")
-    heard = day_after_a_dip(evidence=300, contact_14=3, heard_from_yesterday=True)
-    assert (heard.back, heard.step, heard.evidence, heard.state) == (True, -40, 110, "engaged")
+    evidence of 240 is not halved: 244, still drifting (halved, 124, it would be engaged). The
+    same day with a sign of life weighs -40 and halves it: 120 - 40 = 80."""
+    quiet = day_after_a_dip(evidence=240, contact_14=3, heard_from_yesterday=False)
+    assert (quiet.back, quiet.step, quiet.evidence, quiet.state) == (True, 4, 244, "drifting")
+    heard = day_after_a_dip(evidence=240, contact_14=3, heard_from_yesterday=True)
+    assert (heard.back, heard.step, heard.evidence, heard.state) == (True, -40, 80, "engaged")
+
+
+def test_a_late_report_coming_in_does_not_halve_the_evidence():
+    """Back at its usual rhythm and heard from yesterday, the day its report of a period came
+    in, reports usually 7 days after the period: ln 0.4 - ln(27 / 7) = -0.9163 - 1.3499 =
+    -2.2662, -98 hundredths. The report's coming in takes back what its days outstanding
+    weighed; it is no sign the partner is its usual self, so the evidence of 250 is not halved:
+    152, over half of 200, and its flag does not start to close (clear streak 0). Were it halved
+    (as until December 2026): 125 - 98 = 27, and the flag would start to close."""
+    report_day = day_after_a_dip(
+        evidence=250, contact_14=3, heard_from_yesterday=True, reports_yesterday=1
+    )
+    assert (report_day.back, report_day.step, report_day.evidence) == (True, -98, 152)
+    assert (report_day.state, report_day.clear_streak) == ("engaged", 0)
+
+
+def test_the_evidence_is_capped_a_quarter_above_the_threshold():
+    """Not heard from (+4, as above) and absent from a meeting (ln 3.2 = +1.1632, +51): +55 in
+    all. From 240 that is 295, capped at 250 under the default 200 (so a partner back to its
+    usual self falls under 100 in three halvings at most), and at 375 under a policy of 300."""
+    absent = day_after_a_dip(
+        evidence=240, contact_14=0, heard_from_yesterday=False, absent_yesterday=1
+    )
+    assert (absent.step, absent.evidence, absent.state) == (55, 250, "drifting")
+    figures = Figures(
+        days_since_activity=2,
+        trend=Trend(contact_days_before=15, days_before=90, contact_14=0, absent_yesterday=1),
+        days_since_joining=400,
+    )
+    assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
+    stricter = dataclasses.replace(Policy.model_defaults(), drift_evidence=300)
+    day = watch(assessment, stricter, Previous("drifting", 9, 0, 90, 360), None)
+    assert (day.step, day.evidence) == (55, 375)
 
 
 def test_a_recovered_partner_clears_while_its_trend_windows_still_remember_the_dip():
