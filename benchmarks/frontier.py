@@ -216,7 +216,7 @@ def replay_watch(
     (`accumulate` False: the day's points alone). The evidence halves on the days the partner
     is back at its usual rhythm and (`halve`) the day weighs for its usual self with no report
     or obligation coming in ("calm", as the scan does), or weighs for its usual self whatever
-    came in ("weighs", the rule of 6 December 2026), or every such day ("every", as it did
+    came in ("weighs", the first rule of 6 December 2026), or every such day ("every", as it did
     until then), or only when the partner is also back on every front ("settled": no report
     missing, no obligation overdue for two weeks, present at the latest meeting), or never
     (None). The evidence is capped at `cap` percent of the threshold (the scan's cap when
@@ -421,7 +421,7 @@ def rules() -> list[tuple[str, str, object]]:
             for how, mode, cap in (
                 ("halved also on a day a report or an obligation came in", "weighs", None),
                 ("capped at twice the threshold", "calm", 200),
-                ("with both (the rule of 6 December 2026)", "weighs", 200),
+                ("with both (the first rule of 6 December 2026)", "weighs", 200),
                 (
                     "halved on every day the partner is back, capped at twice the threshold "
                     "(until 6 December 2026)",

@@ -497,8 +497,8 @@ REPORT_SHIFT, OBLIGATION_SHIFT = 20, 25
 # Days from period end to report, or from due date to met, of a partner with no slower record.
 USUAL_DELAY = 7
 # The evidence is capped a quarter above the threshold (at 2 times until December 2026), so a
-# partner that recovers falls under half the threshold, where its flag closes, in three halvings
-# at most: docs/engagement.md, "The watch state".
+# partner that recovers falls under half the threshold, where its flag closes, in two halvings
+# (three from twice the threshold): docs/engagement.md, "The watch state".
 EVIDENCE_CAP_PERCENT = 125
 
 

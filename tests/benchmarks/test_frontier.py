@@ -80,7 +80,7 @@ def test_the_replay_halves_the_evidence_on_the_days_back_that_weigh_for_the_usua
     drifting on day 6, flagged on day 7 (two scans). Every day back (as until December 2026):
     60, 10, 70, 95, 155, 215, 275: flagged on day 8. Never: 60, 40, 100, 160, 220: flagged on
     day 6. When a report came in on day 2, the scan does not halve that day (flagged on day 6,
-    as never), the rule of 6 December 2026 ("weighs") did (day 7)."""
+    as never), the first rule of 6 December 2026 ("weighs") did (day 7)."""
     plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 8 * DAY)
 
     def flagged(arrivals=0, **halve) -> dt.date:

@@ -453,7 +453,7 @@ def test_a_late_report_coming_in_does_not_halve_the_evidence():
 def test_the_evidence_is_capped_a_quarter_above_the_threshold():
     """Not heard from (+4, as above) and absent from a meeting (ln 3.2 = +1.1632, +51): +55 in
     all. From 240 that is 295, capped at 250 under the default 200 (so a partner back to its
-    usual self falls under 100 in three halvings at most), and at 375 under a policy of 300."""
+    usual self falls under 100 in two halvings), and at 375 under a policy of 300."""
     absent = day_after_a_dip(
         evidence=240, contact_14=0, heard_from_yesterday=False, absent_yesterday=1
     )
