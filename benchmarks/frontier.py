@@ -221,9 +221,9 @@ def replay_watch(
     missing, no obligation overdue for two weeks, present at the latest meeting), or never
     (None). The evidence is capped at `cap` percent of the threshold (the scan's cap when
     None). Drifting at once on a day of `instant` trend points."""
-    from commissioner.trends import EVIDENCE_CAP_PERCENT, halves
+    from commissioner.trends import evidence_cap, halves
 
-    ceiling = threshold * (cap or EVIDENCE_CAP_PERCENT) // 100
+    ceiling = threshold * cap // 100 if cap else evidence_cap(threshold)
 
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
     for key, record in records.items():
