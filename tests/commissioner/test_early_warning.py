@@ -273,13 +273,14 @@ def test_a_dip_in_attendance_stops_counting_once_the_partner_is_there_again():
     assert trend_points(back, 0, None) == {}
 
 
-def engaged_day(trend: Trend, previous: Previous | None, overdue_days=()):
-    """The watch of an engaged partner scoring 90, long past joining, on a day with `trend`."""
+def engaged_day(trend: Trend, previous: Previous | None, overdue_days=(), policy=None):
+    """The watch of an engaged partner scoring 90, long past joining, on a day with `trend`
+    (under the default policy unless given another)."""
     figures = Figures(
         days_since_activity=2, trend=trend, days_since_joining=400, overdue_days=overdue_days
     )
     assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
-    return watch(assessment, Policy.model_defaults(), previous, None)
+    return watch(assessment, policy or Policy.model_defaults(), previous, None)
 
 
 def test_the_drift_evidence_of_a_day_by_hand():
@@ -386,7 +387,9 @@ def test_a_scan_reads_yesterdays_record_as_known_at_the_end_of_the_day(collabora
     assert trend["step"] == snapshot(person).drift_evidence
 
 
-def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool, **yesterday):
+def day_after_a_dip(
+    evidence: int, contact_14: int, heard_from_yesterday: bool, policy=None, **yesterday
+):
     """The watch of a partner drifting with `evidence`, usually heard from on 15 days in 90
     (every 6 days), with `contact_14` days with a sign of life in the last 14; `yesterday`: more
     of yesterday's figures (a report in, a meeting missed)."""
@@ -402,7 +405,7 @@ def day_after_a_dip(evidence: int, contact_14: int, heard_from_yesterday: bool, 
     previous = Previous(
         state="drifting", warning_streak=9, clear_streak=0, score=90, evidence=evidence
     )
-    return engaged_day(trend, previous)
+    return engaged_day(trend, previous, policy=policy)
 
 
 def test_a_partner_back_at_its_usual_rhythm_halves_the_evidence_of_its_dip():
@@ -442,7 +445,8 @@ def test_a_late_report_coming_in_does_not_halve_the_evidence():
     -2.2662, -98 hundredths. The report's coming in takes back what its days outstanding
     weighed; it is no sign the partner is its usual self, so the evidence of 250 is not halved:
     152, over half of 200, and its flag does not start to close (clear streak 0). Were it halved
-    (as until December 2026): 125 - 98 = 27, and the flag would start to close."""
+    (as under the first rule of 6 December 2026): 125 - 98 = 27, and the flag would start to
+    close."""
     report_day = day_after_a_dip(
         evidence=250, contact_14=3, heard_from_yesterday=True, reports_yesterday=1
     )
@@ -458,14 +462,14 @@ def test_the_evidence_is_capped_a_quarter_above_the_threshold():
         evidence=240, contact_14=0, heard_from_yesterday=False, absent_yesterday=1
     )
     assert (absent.step, absent.evidence, absent.state) == (55, 250, "drifting")
-    figures = Figures(
-        days_since_activity=2,
-        trend=Trend(contact_days_before=15, days_before=90, contact_14=0, absent_yesterday=1),
-        days_since_joining=400,
-    )
-    assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
     stricter = dataclasses.replace(Policy.model_defaults(), drift_evidence=300)
-    day = watch(assessment, stricter, Previous("drifting", 9, 0, 90, 360), None)
+    day = day_after_a_dip(
+        evidence=360,
+        contact_14=0,
+        heard_from_yesterday=False,
+        policy=stricter,
+        absent_yesterday=1,
+    )
     assert (day.step, day.evidence) == (55, 375)
 
 
