@@ -27,7 +27,9 @@ What is exact and what is approximate:
   0.5 (3 values), contact slipping from 0, 0.1 or 0.2 of the drift, the other behaviours from
   0.1 (the cohort draws each behaviour's own); sudden silence (8 %); a dip (15 %) of 21, 31 or
   42 days at 0.5, 0.3 or 0.1 of usual, then the usual self again. A recoverer does not settle
-  what it let slip in its dip here (the cohort's partners do, within four weeks).
+  what it let slip in its dip here (the cohort's partners do, within four weeks);
+- the named contact's departure, as recorded (line 2t only): the cohort's staff turnover
+  (turnover_loglik); the successor's naming is left out.
 
 The warning is up while log10 of the posterior odds is over the threshold (and stays up until
 it falls a whole unit under it). It is measured as the evaluation measures the scan
@@ -39,6 +41,8 @@ Variants (VARIANTS; one line of the table each), to see what the bound owes to w
    scans (the likeliest under the contact chain; a joiner's from its first 60 days), its leave
    unknown, attendance known when it is recorded, and every delay possible (2 % of each delay
    distribution spread flat: no certainty from the cohort's hard edges);
+2t. as 2, and the named contact's departure as recorded (December 2026: the cohort's staff
+   turnover, which lines 1 to 7 do not read);
 3. and 4. as 2, from signs of life alone, and without them;
 5. as 2, but signs of life weighed as the scan weighs them (each day on its own, whatever the
    days before held) and drifting taken as the scan takes it (0.4 of usual from the change on,
@@ -433,6 +437,7 @@ def observations(plan):
     contacts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     meetings, reports, met = {}, defaultdict(dict), defaultdict(dict)
     attendance = defaultdict(list)
+    departures: dict[str, int] = {}
     for event in plan.events:
         day = (event.at.date() - plan.start).days
         if event.kind in ("checkin", "api"):
@@ -449,12 +454,14 @@ def observations(plan):
             reports[event.partner].setdefault((event.data["goal"], period), day)
         elif event.kind == "obligation_met":
             met[event.partner][(event.data["due"] - plan.start).days] = day
-    return contacts, attendance, reports, met
+        elif event.kind == "contact_left":
+            departures[event.partner] = day
+    return contacts, attendance, reports, met, departures
 
 
 def posterior(plan, partner, hyps: Hypotheses, obs) -> dict[dt.date, float]:
     """log10 posterior odds that the partner has changed, on each scan day."""
-    contacts, attendance, reports, met = obs
+    contacts, attendance, reports, met, departures = obs
     first = (plan.scans_from - plan.start).days
     days = np.arange(first, (plan.scans_to - plan.start).days + 1)
     if "no-contact" in OPTIONS:
@@ -497,7 +504,46 @@ def posterior(plan, partner, hyps: Hypotheses, obs) -> dict[dt.date, float]:
         term = attendance_loglik(hyps, partner, v, status, leave)
         items += np.where(days[None, :] >= known, term[:, None], 0.0)
     loglik += items[full.inverse]
+    if "turnover" in OPTIONS:
+        loglik += turnover_loglik(plan, partner, full, departures.get(partner.key), days)
     return _odds(plan, full, loglik, days)
+
+
+def turnover_loglik(plan, partner, hyps: Hypotheses, recorded: int | None, days) -> np.ndarray:
+    """log P(the named contact's departure recorded on day `recorded`, or none yet | hypothesis)
+    on each scan day, under the cohort's staff turnover (cohort._plan_turnover): a change
+    begins with the contact leaving with probability TRIGGERED — 0 to 14 days before a drift or
+    a dip, recorded 0 to 30 days after; recorded 5 to 30 days after a sudden silence — and
+    otherwise, as for a partner that never changes, its contact leaves for reasons of its own
+    with probability TURNOVER, 30 to 299 days after it joined, recorded 0 to 30 days after. (The
+    successor's naming is left out.)"""
+    horizon = (plan.scans_to - plan.start).days + 1
+    joined = (max(plan.start, partner.joined) - plan.start).days
+    own = np.zeros(horizon)
+    own[min(horizon, joined + 30) : min(horizon, joined + 300)] = 1 / 270
+    own = cohort.TURNOVER * np.convolve(own, np.full(31, 1 / 31))[:horizon]
+    # A triggered departure: recorded (0..30) - (0..14) days from the change's start.
+    begins = np.convolve(np.full(15, 1 / 15), np.full(31, 1 / 31))  # offsets -14..30
+    offset = np.arange(horizon)[None, :] - hyps.start[:, None]
+    index = offset + 14
+    drift_or_dip = ((hyps.kind == DRIFT) | (hyps.kind == DIP))[:, None]
+    inside = drift_or_dip & (index >= 0) & (index < len(begins))
+    triggered = np.zeros((hyps.size, horizon))
+    triggered[inside] = begins[index[inside]]
+    triggered[(hyps.kind == SUDDEN)[:, None] & (offset >= 5) & (offset <= 30)] = 1 / 26
+    if "soft" in OPTIONS:  # as the delays: 2 % of each spread flat over the plan
+        own = (1 - SOFT) * own + SOFT * cohort.TURNOVER / horizon
+        triggered = (1 - SOFT) * triggered + SOFT / horizon
+    share = cohort.TRIGGERED
+    pmf = np.where(
+        (hyps.kind != NULL)[:, None], share * triggered + (1 - share) * own[None, :], own[None, :]
+    )
+    with np.errstate(divide="ignore"):
+        survive = np.log(np.maximum(1 - np.cumsum(pmf, axis=1)[:, days], 0.0))
+        if recorded is None:
+            return survive
+        at = np.log(pmf[:, recorded])
+    return np.where(days[None, :] >= recorded, at[:, None], survive)
 
 
 def _logsumexp(terms: np.ndarray) -> np.ndarray:
@@ -570,6 +616,10 @@ VARIANTS = {
     "realistic-smooth": (
         "2s. as 2, no delay known to a day: each day's mass spread over +-5 days",
         (*REALISTIC, "smooth"),
+    ),
+    "realistic-turnover": (
+        "2t. as 2, and the named contact's departure as recorded",
+        (*REALISTIC, "turnover"),
     ),
     "contact": ("3. as 2, signs of life alone", (*REALISTIC, "contact-only")),
     "items": ("4. as 2, without signs of life", (*REALISTIC, "no-contact")),

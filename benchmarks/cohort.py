@@ -14,6 +14,10 @@ Kinds (ground truth):
 - drifter: declines over 60 to 120 days to silence (the day of its last sign of life);
 - sudden: steady, then silent from one day to the next;
 - recoverer: a dip of 3 to 6 weeks, then back to its usual self.
+
+Staff move on (`_plan_turnover`): a partner's named contact leaves now and then for reasons of
+its own, and a third of drifts, dips and sudden silences begin with it — the record shows that
+something changed, not which of the three follows.
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ MIX = (
     (RECOVERER, 0.15),
 )
 BEHAVIOURS = ("contact", "attendance", "obligations", "reports")
+# Staff turnover, fixed from what is common in public bodies before any scan was tried on it
+# (not tuned): a partner's named contact moves on in the cohort's 13 months for one partner in
+# seven, for reasons of its own; and a third of drifts, dips and sudden silences begin with the
+# named contact leaving.
+TURNOVER = 0.15
+TRIGGERED = 1 / 3
 
 
 @dataclass
@@ -53,6 +63,10 @@ class Partner:
     # and how much less the partner does a few weeks in.
     slip_at: dict[str, float] = field(default_factory=dict)
     step: float = 0.0
+    # The named contact's departure: when staff record it, and when they name a successor
+    # (None: no one is named).
+    contact_left: dt.date | None = None
+    successor: dt.date | None = None
 
 
 @dataclass
@@ -179,6 +193,9 @@ def build(
     obligations, events = [], []
     for partner in partners:
         _plan_partner(rng, partner, start, scans_to, obligations, events)
+    # Drawn from a generator of its own, so the rest of the cohort is the one it was before staff
+    # turnover was added (the same partners, rhythms and events).
+    _plan_turnover(random.Random(f"{seed}-turnover"), partners, start, scans_to, events)
     for collaboration in plan_collaborations:
         members = [p for p in partners if p.collaboration == collaboration.number]
         _plan_meetings(rng, collaboration, members, scans_to, events)
@@ -272,6 +289,46 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
                 Event(_at(met, rng), "obligation_met", partner=partner.key, data={"due": due})
             )
         due += dt.timedelta(days=rng.randrange(60, 121))
+
+
+def _plan_turnover(rng, partners, start, end, events) -> None:
+    """The named contacts that leave, as staff record them: a departure is learnt of up to a
+    month after it (when a colleague writes, when an e-mail bounces), and a successor named
+    with it or within six weeks. A drift or a dip that begins with it follows within two weeks;
+    a partner that drifts away names a successor in half the cases and does not come back; one
+    that dips is back when its successor has settled in; a sudden silence is its contact gone
+    with no one to take over, found out one to four weeks later."""
+    for partner in partners:
+        successor: dt.date | None
+        if partner.kind in (DRIFTER, RECOVERER, SUDDEN) and rng.random() < TRIGGERED:
+            if partner.kind == SUDDEN:
+                recorded = partner.silence + dt.timedelta(days=rng.randrange(5, 31))
+                successor = None
+            else:
+                begins = partner.drift_start if partner.kind == DRIFTER else partner.dip[0]
+                left = begins - dt.timedelta(days=rng.randrange(0, 15))
+                recorded = left + dt.timedelta(days=rng.randrange(0, 31))
+                if partner.kind == RECOVERER:
+                    successor = max(recorded, partner.dip[1] - dt.timedelta(days=rng.randrange(8)))
+                elif rng.random() < 0.5:
+                    successor = recorded + dt.timedelta(days=rng.randrange(14, 61))
+                else:
+                    successor = None
+        elif rng.random() < TURNOVER:
+            left = max(start, partner.joined) + dt.timedelta(days=rng.randrange(30, 300))
+            recorded = left + dt.timedelta(days=rng.randrange(0, 31))
+            successor = recorded + dt.timedelta(
+                days=0 if rng.random() < 0.3 else rng.randrange(1, 46)
+            )
+        else:
+            continue
+        if recorded > end:
+            continue
+        partner.contact_left, partner.successor = recorded, successor
+        events.append(Event(_at(recorded, rng), "contact_left", partner=partner.key))
+        if successor is not None and successor <= end:
+            at = _at(successor, rng, start_hour=17, end_hour=18)
+            events.append(Event(at, "contact_named", partner=partner.key))
 
 
 def _catch_up(rng, partner: Partner, on: dt.date | None, due: dt.date) -> dt.date | None:

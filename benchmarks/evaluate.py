@@ -88,10 +88,15 @@ ABLATIONS: dict[str, tuple[str, tuple[str, ...], dict[str, int]]] = {
         ),
         {},
     ),
-    "relationship": (
-        "relationship points",
+    "contact-change": (
+        "a named contact gone or changed (its points and its lower bar for drifting)",
         (),
-        {"points_contact_left": 0, "points_single_contact": 0, "points_partner_withdrew": 0},
+        {"points_contact_left": 0, "drift_contact_left": 0},
+    ),
+    "relationship": (
+        "the other relationship points (one active contact, a partner withdrawn)",
+        (),
+        {"points_single_contact": 0, "points_partner_withdrew": 0},
     ),
     "hysteresis": (
         "K scans and the release margin (raise and close on one scan)",
@@ -279,6 +284,8 @@ class World:
                         email=f"c{n}@o{partner.organisation}.example.org",
                         is_primary=n == 0,
                     )
+        # Each participation names its organisation's primary contact (staff turnover replaces it).
+        named = {c.organisation_id: c for c in Contact.objects.filter(is_primary=True)}
         self.collaborations, self.goals = {}, {}
         for collaboration in plan.collaborations:
             members = [p for p in plan.partners if p.collaboration == collaboration.number]
@@ -313,6 +320,7 @@ class World:
                 role=Role.PARTNER,
                 status=Participation.Status.ACTIVE,
                 joined_on=partner.joined,
+                contact=named[organisations[partner.organisation].pk],
             )
         self.obligations = {}
         partners = {p.key: p for p in plan.partners}
@@ -375,6 +383,8 @@ class World:
                     period_end=event.data["period_end"],
                     organisation=participation.organisation,
                 )
+            elif event.kind in ("contact_left", "contact_named"):
+                self.turnover(participation, event)
             elif event.kind == "obligation_met":
                 agreements.obligation_mark_met(
                     obligation=self.obligations[(event.partner, event.data["due"])],
@@ -383,6 +393,30 @@ class World:
                 )
         except (DomainError, PermissionDenied, KeyError):
             self.refused += 1
+
+    def turnover(self, participation, event) -> None:
+        """Staff record that the named contact left (made inactive, as the contact form does),
+        or name its successor (a new contact, named on the participation)."""
+        from agreements import services as agreements
+        from partners import services as partners
+
+        participation.refresh_from_db()
+        if event.kind == "contact_left":
+            contact = participation.contact
+            if contact is not None and contact.is_active:  # not already gone from another one
+                partners.contact_update(
+                    actor=self.admin, contact=contact, is_active=False, is_primary=False
+                )
+            return
+        successor = partners.contact_create(
+            actor=self.admin,
+            organisation=participation.organisation,
+            name=f"Successor for {event.partner}",
+            email=f"successor.{event.partner}@o{participation.organisation_id}.example.org",
+        )
+        agreements.participation_update(
+            actor=self.admin, participation=participation, contact=successor
+        )
 
     def api_use(self, participation, collaboration_id) -> None:
         """A partner's API request; `collaboration_id` is the collaboration it touched (None:

@@ -316,24 +316,41 @@ sig AS (
     ) x
     JOIN p ON p.cid = x.cid AND p.oid = x.oid
 ),
--- The relationship (trends.read_relationship), from the change history as of the day's end.
-active_contact AS MATERIALIZED (
-    SELECT c.organisation_id AS oid, c.id
+-- The relationship (trends.read_relationship), from the change history as of the day's end: each
+-- contact active at the day's end and 90 days before, and each participation's namings (the one
+-- in force 90 days before, if any, and those since).
+contact_state AS MATERIALIZED (
+    SELECT c.organisation_id AS oid, c.id,
+           COALESCE((SELECT h.is_active FROM partners_historicalcontact h
+                     WHERE h.id = c.id AND h.history_date < %(day_end)s
+                     ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1), true) AS active_now,
+           COALESCE((SELECT h.is_active FROM partners_historicalcontact h
+                     WHERE h.id = c.id AND h.history_date < %(relationship_at)s
+                     ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1), true)
+               AS active_before
     FROM partners_contact c
     WHERE c.organisation_id IN (SELECT oid FROM p) AND c.created_at < %(day_end)s
-      AND COALESCE((SELECT h.is_active FROM partners_historicalcontact h
-                    WHERE h.id = c.id AND h.history_date < %(day_end)s
-                    ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1), true)
 ),
-contacts AS (SELECT oid, COUNT(*) AS n FROM active_contact GROUP BY oid),
+contacts AS (SELECT oid, COUNT(*) AS n FROM contact_state WHERE active_now GROUP BY oid),
 named AS (
-    SELECT h.id AS pid, COUNT(DISTINCT COALESCE(h.contact_id, 0)) AS kinds,
-           (ARRAY_AGG(h.contact_id ORDER BY h.history_date DESC, h.history_id DESC))[1]
+    SELECT n.pid, COUNT(DISTINCT COALESCE(n.contact_id, 0)) AS kinds,
+           (ARRAY_AGG(n.contact_id ORDER BY n.history_date DESC, n.history_id DESC))[1]
                AS contact_id
-    FROM agreements_historicalparticipation h
-    WHERE h.id IN (SELECT id FROM p)
-      AND h.history_date >= %(relationship_at)s AND h.history_date < %(day_end)s
-    GROUP BY h.id
+    FROM (
+        SELECT h.id AS pid, h.contact_id, h.history_date, h.history_id
+        FROM agreements_historicalparticipation h
+        WHERE h.id IN (SELECT id FROM p)
+          AND h.history_date >= %(relationship_at)s AND h.history_date < %(day_end)s
+        UNION ALL
+        SELECT b.id, b.contact_id, b.history_date, b.history_id
+        FROM p CROSS JOIN LATERAL (
+            SELECT h.id, h.contact_id, h.history_date, h.history_id
+            FROM agreements_historicalparticipation h
+            WHERE h.id = p.id AND h.history_date < %(relationship_at)s
+            ORDER BY h.history_date DESC, h.history_id DESC LIMIT 1
+        ) b
+    ) n
+    GROUP BY n.pid
 ),
 withdrawn AS (
     SELECT collaboration_id AS cid, COUNT(*) AS n
@@ -345,7 +362,7 @@ withdrawn AS (
 rel AS (
     SELECT p.id AS pid,
            (COALESCE(named.kinds, 0) > 1
-            OR (x.contact_id IS NOT NULL AND ac.id IS NULL)) AS contact_left,
+            OR COALESCE(NOT cs.active_now AND cs.active_before, false)) AS contact_left,
            COALESCE(contacts.n, 0) = 1 AS single_contact,
            COALESCE(withdrawn.n, 0) AS partners_withdrawn
     FROM p
@@ -354,7 +371,7 @@ rel AS (
         SELECT CASE WHEN named.pid IS NOT NULL THEN named.contact_id ELSE p.contact_id END
             AS contact_id
     ) x
-    LEFT JOIN active_contact ac ON ac.id = x.contact_id AND ac.oid = p.oid
+    LEFT JOIN contact_state cs ON cs.id = x.contact_id AND cs.oid = p.oid
     LEFT JOIN contacts ON contacts.oid = p.oid
     LEFT JOIN withdrawn ON withdrawn.cid = p.cid
 ),
@@ -652,8 +669,10 @@ watched AS MATERIALIZED (
 stated AS (
     SELECT w.*,
            CASE WHEN too_early THEN 'too_early'
-                WHEN band = 'engaged' AND (evidence >= %(drift_evidence)s
-                                           OR today >= %(drift_points)s) THEN 'drifting'
+                WHEN band = 'engaged'
+                     AND (evidence + CASE WHEN contact_left THEN %(drift_contact_left)s ELSE 0 END
+                              >= %(drift_evidence)s
+                          OR today >= %(drift_points)s) THEN 'drifting'
                 ELSE band END AS state
     FROM watched w
 )
@@ -682,7 +701,8 @@ SELECT pid, %(scan_date)s, score, band,
        state,
        CASE WHEN state IN ('drifting', 'at_risk', 'disengaged') THEN prev_warning + 1 ELSE 0 END,
        CASE WHEN state = 'engaged' AND score >= %(engaged_min)s + %(release_margin)s
-                 AND evidence * 2 < %(drift_evidence)s
+                 AND (evidence + CASE WHEN contact_left THEN %(drift_contact_left)s ELSE 0 END)
+                     * 2 < %(drift_evidence)s
             THEN prev_clear + 1 ELSE 0 END,
        evidence,
        jsonb_build_object(

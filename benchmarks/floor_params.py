@@ -127,6 +127,7 @@ def floor_scan_params(scan_date: dt.date, policy: Policy | None = None) -> dict:
         "new_partner_meetings": policy.new_partner_meetings,
         "drift_points": policy.drift_points,
         "drift_evidence": policy.drift_evidence,
+        "drift_contact_left": policy.drift_contact_left,
         "release_margin": policy.release_margin,
         "engaged_min": policy.engaged_min,
         "at_risk_min": policy.at_risk_min,

@@ -62,6 +62,7 @@ class Snap:
     # Is the partner back on every front, not only at its rhythm of contact: no goal report
     # missing, no obligation overdue for two weeks, present at the latest meeting?
     settled: bool = False
+    contact_left: bool = False  # the named contact left or changed in the last 90 days
 
 
 @dataclass
@@ -156,6 +157,7 @@ def load(seed: int, workdir: Path):
             trend.get("step", 0),
             trend.get("reports_yesterday", 0) + trend.get("obligations_met_yesterday", 0),
             settled=missing == 0 and overdue < SETTLED_OVERDUE and trend.get("last_present", False),
+            contact_left=bool(trend.get("contact_left")),
         )
     return plan, records
 
@@ -209,6 +211,7 @@ def replay_watch(
     accumulate=True,
     halve: str | None = "calm",
     cap: int | None = None,
+    contact_left: int | None = None,
 ):
     """The scan's watch (commissioner/trends.watch) over its stored daily figures: the drift
     evidence (each day's stored step, summed) from `threshold`; or, given `allowance`, the
@@ -220,10 +223,15 @@ def replay_watch(
     until then), or only when the partner is also back on every front ("settled": no report
     missing, no obligation overdue for two weeks, present at the latest meeting), or never
     (None). The evidence is capped at `cap` percent of the threshold (the scan's cap when
-    None). Drifting at once on a day of `instant` trend points."""
+    None). A partner whose named contact left or changed lately is drifting from
+    `contact_left` less evidence (the policy's `drift_contact_left` when None). Drifting at once
+    on a day of `instant` trend points."""
+    from commissioner.engagement import Policy
     from commissioner.trends import evidence_cap, halves
 
     ceiling = threshold * cap // 100 if cap else evidence_cap(threshold)
+    if contact_left is None:
+        contact_left = Policy.model_defaults().drift_contact_left
 
     series: dict[str, evaluate.Series] = defaultdict(evaluate.Series)
     for key, record in records.items():
@@ -233,6 +241,7 @@ def replay_watch(
             if snap is None:
                 continue
             today = sum(snap.points.values())
+            lowered = contact_left if snap.contact_left else 0
             if snap.state == "too_early":
                 state, evidence = "too_early", 0
             else:
@@ -250,9 +259,9 @@ def replay_watch(
                         evidence //= 2
                     step = snap.step if allowance is None else today - allowance
                     evidence = max(0, min(ceiling, evidence + step))
-                drifting = evidence >= threshold or today >= instant
+                drifting = evidence + lowered >= threshold or today >= instant
                 state = "drifting" if snap.band == "engaged" and drifting else snap.band
-            clear = flags.clear_at(state, snap.score, evidence, threshold)
+            clear = flags.clear_at(state, snap.score, evidence + lowered, threshold)
             if flags.step(state, snap.score, clear):
                 series[key].up[day] = state
     return series
@@ -406,17 +415,31 @@ def rules() -> list[tuple[str, str, object]]:
         (
             f"the drift evidence as it ships (from {evidence}, one day's points {day})",
             "watch",
-            (None, evidence, day, True, "calm", None),
+            (None, evidence, day, True, "calm", None, None),
         ),
         *(
-            (f"the drift evidence, from {other}", "watch", (None, other, day, True, "calm", None))
+            (
+                f"the drift evidence, from {other}",
+                "watch",
+                (None, other, day, True, "calm", None, None),
+            )
             for other in (150, 175, 225, 250)
+        ),
+        *(
+            (
+                f"the drift evidence, a named contact gone or changed counting {lowered} "
+                f"(the policy's `drift_contact_left`), from {evidence}",
+                "watch",
+                (None, evidence, day, True, "calm", None, lowered),
+            )
+            for lowered in (0, 25, 75, 100)
+            if lowered != policy.drift_contact_left
         ),
         *(
             (
                 f"the drift evidence {how}, from {evidence}",
                 "watch",
-                (None, evidence, day, True, mode, cap),
+                (None, evidence, day, True, mode, cap, None),
             )
             for how, mode, cap in (
                 ("halved also on a day a report or an obligation came in", "weighs", None),
@@ -436,10 +459,10 @@ def rules() -> list[tuple[str, str, object]]:
         (
             "the watch it replaced (trend points above 8 a day summed, from 120; one day 30)",
             "watch",
-            (8, 120, 30, True, "every", 200),
+            (8, 120, 30, True, "every", 200, 0),
         ),
-        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every", None)),
-        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every", None)),
+        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every", None, 0)),
+        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every", None, 0)),
         ("joint likelihood ratio over 8 spans, from 1.5", "ratio", 1.5),
         ("joint likelihood ratio over 8 spans, from 2", "ratio", 2.0),
         ("joint likelihood ratio over 8 spans, from 2.5", "ratio", 2.5),
@@ -494,7 +517,7 @@ def main(argv=None) -> int:
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
             if kind == "watch":
-                allowance, threshold, instant, accumulate, halve, cap = setting
+                allowance, threshold, instant, accumulate, halve, cap, lowered = setting
                 series = replay_watch(
                     plan,
                     records,
@@ -504,6 +527,7 @@ def main(argv=None) -> int:
                     accumulate=accumulate,
                     halve=halve,
                     cap=cap,
+                    contact_left=lowered,
                 )
             else:
                 evidence_by_day = oracle if kind == "oracle" else ratio

@@ -181,6 +181,12 @@ class EngagementPolicy(models.Model):
         _("drift evidence at which an engaged partner is drifting (200: 100 times likelier)"),
         default=200,
     )
+    # In the same unit: a partner whose named contact left or changed in the last 90 days is
+    # drifting from that much less evidence (50: taken to be three times likelier to drift).
+    drift_contact_left = models.PositiveIntegerField(
+        _("drift evidence counted while the named contact left or changed (90 days)"),
+        default=50,
+    )
     flag_after_scans = models.PositiveIntegerField(
         _("consecutive scans a state must hold before a flag is raised or closed"), default=2
     )
@@ -200,7 +206,7 @@ class EngagementPolicy(models.Model):
         _("meetings after joining before a partner can be banded"), default=2
     )
     points_contact_left = models.PositiveIntegerField(
-        _("points off: the named contact left or changed (90 days)"), default=5
+        _("points off: the named contact left or changed (90 days)"), default=0
     )
     points_single_contact = models.PositiveIntegerField(
         _("points off: only one active contact"), default=3

@@ -122,6 +122,16 @@ def _render_other(code: str, f: dict, as_of: dt.date | None) -> str:
             )
             % f
         )
+    if code == "trend_evidence_contact_left":
+        return (
+            _(
+                "its named contact left or changed in the last 90 days, and its record of "
+                "recent weeks (signs of life, meetings, reports and obligations taken together) "
+                "is over %(times)s times likelier from a partner drifting away than from its "
+                "usual self"
+            )
+            % f
+        )
     if code == "trend_attendance":
         return _("attendance fell from %(before)s%% to %(recent)s%% over the last 3 meetings") % f
     if code == "trend_contact":

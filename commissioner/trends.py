@@ -302,9 +302,15 @@ def periods_outstanding(days_since_anchor: int, period: int) -> int:
 
 def read_relationship(rows, day) -> dict[int, dict]:
     """The named contact gone or changed in the last 90 days, only one active contact, and
-    other partners of the collaboration withdrawn in the last 90 days (three queries, read
-    from the change history as it stood at the end of the day)."""
+    other partners of the collaboration withdrawn in the last 90 days (four queries, read
+    from the change history as it stood at the end of the day).
+
+    "In the last 90 days" on both counts: the contact named 90 days ago is compared with those
+    named since (until December 2026 only the namings of the last 90 days were, so a contact
+    named long ago and replaced last week did not count as changed), and a named contact gone
+    counts if it was still active 90 days ago (it counted for ever)."""
     since = day.date - dt.timedelta(days=RELATIONSHIP_DAYS)
+    since_at = start_of(since)
     # The organisations of the participations in the batch's id range, as a subquery: an IN
     # list of a national batch's 4,000 organisations cost more to build than the query took.
     low, high = id_range(rows)
@@ -312,36 +318,56 @@ def read_relationship(rows, day) -> dict[int, dict]:
         "organisation_id"
     )
     history = Contact.history.model
-    active_then = Subquery(
-        history.objects.filter(id=OuterRef("pk"), history_date__lt=day.end)
-        .order_by("-history_date", "-history_id")
-        .values("is_active")[:1]
-    )
+
+    def active_at(moment):
+        return Subquery(
+            history.objects.filter(id=OuterRef("pk"), history_date__lt=moment)
+            .order_by("-history_date", "-history_id")
+            .values("is_active")[:1]
+        )
+
     active: dict[int, set[int]] = defaultdict(set)
-    for organisation_id, pk, was_active in (
+    gone_lately: set[int] = set()
+    for organisation_id, pk, was_active, active_before in (
         Contact.objects.filter(organisation_id__in=organisation_ids, created_at__lt=day.end)
-        .annotate(active_then=active_then)
+        .annotate(active_then=active_at(day.end), active_before=active_at(since_at))
         .order_by()
-        .values_list("organisation_id", "pk", "active_then")
+        .values_list("organisation_id", "pk", "active_then", "active_before")
     ):
         if was_active is not False:
             active[organisation_id].add(pk)
+        elif active_before is not False:  # active 90 days ago, or not there yet
+            gone_lately.add(pk)
     participation_history = Participation.history.model
+    # Each participation's namings, oldest first: the one in force 90 days ago (if it existed
+    # then), and those since up to the end of the day.
+    before = participation_history.objects.filter(
+        id=OuterRef("pk"), history_date__lt=since_at
+    ).order_by("-history_date", "-history_id")
     named: dict[int, list[int | None]] = defaultdict(list)
+    contacts = {}
+    for pk, contact_id, named_before, named_before_at in (
+        Participation.objects.filter(pk__gte=low, pk__lte=high)
+        .annotate(
+            named_before=Subquery(before.values("contact_id")[:1]),
+            named_before_at=Subquery(before.values("history_date")[:1]),
+        )
+        .values_list("pk", "contact_id", "named_before", "named_before_at")
+    ):
+        contacts[pk] = contact_id
+        if named_before_at is not None:
+            named[pk].append(named_before)
     for pk, contact_id in (
         participation_history.objects.filter(
             id__gte=low,
             id__lte=high,
             history_date__lt=day.end,
-            history_date__gte=start_of(since),
+            history_date__gte=since_at,
         )
         .order_by("id", "history_date", "history_id")
         .values_list("id", "contact_id")
     ):
         named[pk].append(contact_id)
-    contacts = dict(
-        Participation.objects.filter(pk__gte=low, pk__lte=high).values_list("pk", "contact_id")
-    )
     withdrawn: dict[int, list[int]] = defaultdict(list)
     for collaboration_id, pk in Participation.objects.filter(
         collaboration_id__in={row.collaboration_id for row in rows},
@@ -354,7 +380,7 @@ def read_relationship(rows, day) -> dict[int, dict]:
     for row in rows:
         contact_id = named[row.pk][-1] if named.get(row.pk) else contacts.get(row.pk)
         changed = len(set(named.get(row.pk, ()))) > 1
-        left = contact_id is not None and contact_id not in active[row.organisation_id]
+        left = contact_id in gone_lately
         result[row.pk] = {
             "contact_left": changed or left,
             "single_contact": len(active[row.organisation_id]) == 1,
@@ -596,6 +622,9 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     )
     days = previous.days_before if previous else 1
     back = is_back(trend, figures.days_since_activity)
+    # A named contact that left or changed lately makes drift likelier: the partner is drifting
+    # from that much less evidence (`drift_contact_left`; docs/engagement.md, "The watch state").
+    lowered = policy.drift_contact_left if trend.contact_left else 0
     evidence = step = 0
     if not too_early:
         evidence = previous.evidence if previous else 0
@@ -606,7 +635,7 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     if too_early:
         state = "too_early"
     elif assessment.band == "engaged" and (
-        evidence >= policy.drift_evidence or today >= policy.drift_points
+        evidence + lowered >= policy.drift_evidence or today >= policy.drift_points
     ):
         state = "drifting"
     else:
@@ -619,11 +648,11 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     clear = (
         state == "engaged"
         and assessment.score >= policy.engaged_min + policy.release_margin
-        and evidence * 2 < policy.drift_evidence
+        and (evidence + lowered) * 2 < policy.drift_evidence
     )
     codes = [trend_code(code, trend, figures, policy, score_change) for code in points]
-    if state == "drifting" and evidence >= policy.drift_evidence:
-        codes.insert(0, coded_evidence(policy.drift_evidence))
+    if state == "drifting" and evidence + lowered >= policy.drift_evidence:
+        codes.insert(0, coded_evidence(policy.drift_evidence, lowered))
     return Watch(
         state=state,
         warning_streak=(previous.warning_streak if previous else 0) + 1 if warning else 0,
@@ -638,13 +667,16 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     )
 
 
-def coded_evidence(threshold: int) -> dict:
-    """The drift evidence as a reason: at least `threshold` (the policy's), quoted as "times
-    likelier" (the figure does not move with the day's evidence, so an open flag's reasons are
-    not rewritten every day)."""
+def coded_evidence(threshold: int, lowered: int = 0) -> dict:
+    """The drift evidence as a reason: at least `threshold` (the policy's), less what a named
+    contact gone or changed counts for (`lowered`), quoted as "times likelier" (the figure does
+    not move with the day's evidence, so an open flag's reasons are not rewritten every day)."""
     from .reasons import coded
 
-    return coded("trend_evidence", times=round(10 ** (threshold / 100)))
+    times = round(10 ** ((threshold - lowered) / 100))
+    if lowered:
+        return coded("trend_evidence_contact_left", times=times)
+    return coded("trend_evidence", times=times)
 
 
 def halves(back: bool, step: int, arrivals: int) -> bool:

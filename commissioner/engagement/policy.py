@@ -63,13 +63,14 @@ class Policy:
     attendance_grace_days: int = 14
     drift_points: int = 40
     drift_evidence: int = 200
+    drift_contact_left: int = 50
     flag_after_scans: int = 2
     sharp_drop: int = 20
     release_margin: int = 5
     reopen_days: int = 30
     new_partner_days: int = 45
     new_partner_meetings: int = 2
-    points_contact_left: int = 5
+    points_contact_left: int = 0
     points_single_contact: int = 3
     points_partner_withdrew: int = 5
     points_survey_unanswered: int = 5
@@ -108,6 +109,7 @@ EARLY_WARNING_FIELDS = [
     "attendance_grace_days",
     "drift_points",
     "drift_evidence",
+    "drift_contact_left",
     "flag_after_scans",
     "sharp_drop",
     "release_margin",

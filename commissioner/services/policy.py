@@ -34,6 +34,7 @@ POLICY_LIMITS = {
     "attendance_grace_days": (0, 90),
     "drift_points": (1, 200),
     "drift_evidence": (1, 5000),
+    "drift_contact_left": (0, 1000),
     "flag_after_scans": (1, 30),
     "sharp_drop": (1, 100),
     "release_margin": (0, 30),

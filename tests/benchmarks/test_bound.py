@@ -153,6 +153,31 @@ def test_a_partner_in_a_deep_dip_is_warned_and_released_once_it_is_back(seed_one
     assert odds[end + dt.timedelta(days=30)] < 0
 
 
+def test_a_named_contact_leaving_weighs_as_the_cohort_draws_it(monkeypatch):
+    """Recorded on day 100 by a partner that joined on day 0. For reasons of its own (a share
+    of 0.15), its contact left on one of days 30..299 and was recorded 0..30 days later, each
+    way as likely: 31 of the 270 x 31 ways give day 100, P = 0.15 / 270. A drift or a dip
+    starting on day 110 began with it a third of the time: left 0..14 days before the start,
+    recorded 0..30 days after that, 10 days before the start in 5 of 15 x 31 ways; P = 1/3 x
+    5/465 + 2/3 x 0.15/270. A sudden silence on day 110 is found out 5..30 days after it, so
+    only the other two thirds can give day 100. Before day 100 nothing is recorded yet: the
+    chance it is still to come, 1 - 0.15 x (1 + ... + 21) / 8370 by day 50 for the usual self."""
+    monkeypatch.setattr(bound, "OPTIONS", set())
+    plan = SimpleNamespace(start=MONDAY, scans_to=MONDAY + dt.timedelta(days=389))
+    partner = SimpleNamespace(joined=MONDAY)
+    hyps = bound.Hypotheses(110, 110)
+    days = np.array([50, 100, 120])
+    loglik = bound.turnover_loglik(plan, partner, hyps, 100, days)
+    own = 0.15 / 270
+    kinds = {bound.NULL: own, bound.DRIFT: 5 / 465 / 3 + 2 / 3 * own}
+    kinds |= {bound.DIP: kinds[bound.DRIFT], bound.SUDDEN: 2 / 3 * own}
+    by_day_50 = 0.15 * 231 / 8370
+    for row, kind in enumerate(hyps.kind):
+        assert np.exp(loglik[row, 1:]) == pytest.approx([kinds[kind]] * 2)
+        early = by_day_50 if kind == bound.NULL else 2 / 3 * by_day_50
+        assert np.exp(loglik[row, 0]) == pytest.approx(1 - early)
+
+
 def test_a_table_replaces_only_what_lies_between_its_markers():
     report = f"intro\n{bound.BEGIN}\nold table\n{bound.END}\nafter\n{bound.BEGIN}"
     assert evaluate.replace_block(report, bound.BEGIN, bound.END, "new") == (

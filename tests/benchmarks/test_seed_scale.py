@@ -143,6 +143,25 @@ def vary(today) -> None:
     ).first()
     gone.contact.is_active = False
     gone.contact.save()
+    # A contact named long ago and replaced now (changed: the naming in force 90 days ago
+    # counts), and a named contact gone long ago (no longer counts).
+    replaced, long_gone = (
+        Participation.objects.filter(
+            collaboration=collaborations[7], status=Participation.Status.ACTIVE
+        )
+        .exclude(contact=None)
+        .order_by("pk")[:2]
+    )
+    long_ago = now - dt.timedelta(days=200)
+    replaced.save()  # the naming in force, in the change history (the seeder writes none)
+    Participation.history.filter(id=replaced.pk).update(history_date=long_ago)
+    replaced.contact = Contact.objects.create(
+        organisation_id=replaced.organisation_id, name="Successor", email="s@example.org"
+    )
+    replaced.save()
+    long_gone.contact.is_active = False
+    long_gone.contact.save()
+    Contact.history.filter(id=long_gone.contact_id).update(history_date=long_ago)
     # Partners falling against their own record: absent from their latest three meetings after
     # attending every one before, late with obligations and reports of late only.
     for collaboration in collaborations[8:12]:
@@ -323,6 +342,20 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
                 values[trend].pop("survey")
         assert floor == scanned, day
     assert any(row["trend"]["contact_left"] for row in by_name)
+    left = dict(
+        EngagementSnapshot.objects.filter(
+            scan_date=today, participation__contact__name="Successor"
+        ).values_list("participation__contact__name", "trend__contact_left")
+    )
+    assert left == {"Successor": True}
+    gone_long_ago = EngagementSnapshot.objects.filter(
+        scan_date=today,
+        participation__contact__in=Contact.history.filter(
+            is_active=False, history_date__lt=timezone.now() - dt.timedelta(days=150)
+        ).values("id"),
+    )
+    # (the contact is named on each of its organisation's participations)
+    assert {s.trend["contact_left"] for s in gone_long_ago} == {False}
 
 
 def today_rows(today, columns):

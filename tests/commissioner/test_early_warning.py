@@ -172,6 +172,9 @@ def test_an_obligation_met_late_weighs_half_as_much_as_one_outstanding(collabora
 
 
 def test_relationship_signals_cost_their_points_with_reasons(collaboration):
+    # The named contact gone costs no points by default (it lowers the bar for drifting
+    # instead: test_relationship_drift.py); a policy may still take some off.
+    factories.EngagementPolicyFactory(collaboration=collaboration, points_contact_left=5)
     person = partner(collaboration)
     long_ago = at(SCAN - dt.timedelta(days=300))
     named = factories.ContactFactory(organisation=person.organisation)
