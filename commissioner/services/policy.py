@@ -72,7 +72,20 @@ def clean_policy(values: dict) -> dict:
         raise DomainError(
             _("The engaged band must start above the at-risk band."), field="engaged_min"
         )
+    if "drift_contact_left" in cleaned and "drift_evidence" in cleaned:
+        _check_contact_left(cleaned["drift_contact_left"], cleaned["drift_evidence"])
     return cleaned
+
+
+def _check_contact_left(contact_left: int, evidence: int) -> None:
+    """A contact gone or changed lowers the bar for drifting; it cannot make every such partner
+    drifting on its own."""
+    if contact_left >= evidence:
+        raise DomainError(
+            _("Enter a number under the drift evidence at which a partner is drifting (%(n)s).")
+            % {"n": evidence},
+            field="drift_contact_left",
+        )
 
 
 def policy_trial(*, actor, collaboration: Collaboration, values: dict) -> Policy:
@@ -100,6 +113,8 @@ def policy_set(*, actor, collaboration: Collaboration | None = None, **values) -
         policy = EngagementPolicy(collaboration=collaboration)
     for name, value in cleaned.items():
         setattr(policy, name, value)
+    # Either may have been left out (it keeps its value): checked together once merged.
+    _check_contact_left(policy.drift_contact_left, policy.drift_evidence)
     try:
         with transaction.atomic():
             policy.save()

@@ -405,6 +405,10 @@ def test_policies_by_role(collaboration, commissioner, administrator):
         ({"window_days": 0}, "window_days"),
         ({"weight_recency": 101}, "weight_recency"),
         ({"inactivity_days": "soon"}, "inactivity_days"),
+        ({"drift_contact_left": 1001}, "drift_contact_left"),
+        # A contact gone lowers the bar for drifting; it cannot be the whole bar.
+        ({"drift_contact_left": 200, "drift_evidence": 200}, "drift_contact_left"),
+        ({"drift_evidence": 40}, "drift_contact_left"),  # under the default 50 kept
         (
             {
                 "weight_attendance": 0,
