@@ -622,9 +622,6 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     )
     days = previous.days_before if previous else 1
     back = is_back(trend, figures.days_since_activity)
-    # A named contact that left or changed lately makes drift likelier: the partner is drifting
-    # from that much less evidence (`drift_contact_left`; docs/engagement.md, "The watch state").
-    lowered = policy.drift_contact_left if trend.contact_left else 0
     evidence = step = 0
     if not too_early:
         evidence = previous.evidence if previous else 0
@@ -632,10 +629,14 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         if halves(back, step, trend.reports_yesterday + trend.obligations_met_yesterday):
             evidence //= 2**days
         evidence = max(0, min(evidence + step, evidence_cap(policy.drift_evidence)))
+    # A named contact that left or changed lately makes drift likelier: the partner is drifting
+    # from that much less evidence (`drift_contact_left`; docs/engagement.md, "The watch state").
+    lowered = policy.drift_contact_left if trend.contact_left else 0
+    weighed = evidence + lowered  # what the bar for drifting and for closing is set against
     if too_early:
         state = "too_early"
     elif assessment.band == "engaged" and (
-        evidence + lowered >= policy.drift_evidence or today >= policy.drift_points
+        weighed >= policy.drift_evidence or today >= policy.drift_points
     ):
         state = "drifting"
     else:
@@ -648,10 +649,10 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
     clear = (
         state == "engaged"
         and assessment.score >= policy.engaged_min + policy.release_margin
-        and (evidence + lowered) * 2 < policy.drift_evidence
+        and weighed * 2 < policy.drift_evidence
     )
     codes = [trend_code(code, trend, figures, policy, score_change) for code in points]
-    if state == "drifting" and evidence + lowered >= policy.drift_evidence:
+    if state == "drifting" and weighed >= policy.drift_evidence:
         codes.insert(0, coded_evidence(policy.drift_evidence, lowered))
     return Watch(
         state=state,
