@@ -363,6 +363,7 @@ rel AS (
     SELECT p.id AS pid,
            (COALESCE(named.kinds, 0) > 1
             OR COALESCE(NOT cs.active_now AND cs.active_before, false)) AS contact_left,
+           COALESCE(NOT cs.active_now AND cs.active_before, false) AS contact_vacant,
            COALESCE(contacts.n, 0) = 1 AS single_contact,
            COALESCE(withdrawn.n, 0) AS partners_withdrawn
     FROM p
@@ -503,7 +504,7 @@ figures AS MATERIALIZED (
                AS report_delay_recent,
            rep_late.before_sum::float8 / NULLIF(rep_late.before_n, 0)::float8
                AS report_delay_before,
-           rel.contact_left, rel.single_contact, rel.partners_withdrawn,
+           rel.contact_left, rel.contact_vacant, rel.single_contact, rel.partners_withdrawn,
            COALESCE(survey.points, 0) AS survey_points,
            COALESCE(sig.pending, 0) AS pending,
            COALESCE(%(scan_date)s::date - sig.oldest, 0) AS awaiting,
@@ -670,7 +671,7 @@ stated AS (
     SELECT w.*,
            CASE WHEN too_early THEN 'too_early'
                 WHEN band = 'engaged'
-                     AND (evidence + CASE WHEN contact_left THEN %(drift_contact_left)s ELSE 0 END
+                     AND (evidence + CASE WHEN contact_vacant THEN %(drift_contact_left)s ELSE 0 END
                               >= %(drift_evidence)s
                           OR today >= %(drift_points)s) THEN 'drifting'
                 ELSE band END AS state
@@ -701,7 +702,7 @@ SELECT pid, %(scan_date)s, score, band,
        state,
        CASE WHEN state IN ('drifting', 'at_risk', 'disengaged') THEN prev_warning + 1 ELSE 0 END,
        CASE WHEN state = 'engaged' AND score >= %(engaged_min)s + %(release_margin)s
-                 AND (evidence + CASE WHEN contact_left THEN %(drift_contact_left)s ELSE 0 END)
+                 AND (evidence + CASE WHEN contact_vacant THEN %(drift_contact_left)s ELSE 0 END)
                      * 2 < %(drift_evidence)s
             THEN prev_clear + 1 ELSE 0 END,
        evidence,
@@ -725,7 +726,8 @@ SELECT pid, %(scan_date)s, score, band,
            'reports_outstanding', reports_outstanding, 'reports_yesterday', reports_yesterday,
            'obligations_met_yesterday', obligations_met_yesterday,
            'obligations_overdue_yesterday', obligations_overdue_yesterday, 'step', step,
-           'contact_left', contact_left, 'single_contact', single_contact,
+           'contact_left', contact_left, 'contact_vacant', contact_vacant,
+           'single_contact', single_contact,
            'partners_withdrawn', partners_withdrawn, 'score_change', score_change,
            'evidence', evidence,
            -- the survey's figures are not read back: its points are in the score

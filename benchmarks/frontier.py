@@ -63,6 +63,7 @@ class Snap:
     # missing, no obligation overdue for two weeks, present at the latest meeting?
     settled: bool = False
     contact_left: bool = False  # the named contact left or changed in the last 90 days
+    contact_vacant: bool = False  # ... gone, and no one named in its place since
 
 
 @dataclass
@@ -158,6 +159,7 @@ def load(seed: int, workdir: Path):
             trend.get("reports_yesterday", 0) + trend.get("obligations_met_yesterday", 0),
             settled=missing == 0 and overdue < SETTLED_OVERDUE and trend.get("last_present", False),
             contact_left=bool(trend.get("contact_left")),
+            contact_vacant=bool(trend.get("contact_vacant")),
         )
     return plan, records
 
@@ -212,6 +214,7 @@ def replay_watch(
     halve: str | None = "calm",
     cap: int | None = None,
     contact_left: int | None = None,
+    handed_over: int = 0,
 ):
     """The scan's watch (commissioner/trends.watch) over its stored daily figures: the drift
     evidence (each day's stored step, summed) from `threshold`; or, given `allowance`, the
@@ -223,9 +226,10 @@ def replay_watch(
     until then), or only when the partner is also back on every front ("settled": no report
     missing, no obligation overdue for two weeks, present at the latest meeting), or never
     (None). The evidence is capped at `cap` percent of the threshold (the scan's cap when
-    None). A partner whose named contact left or changed lately is drifting from
-    `contact_left` less evidence (the policy's `drift_contact_left` when None). Drifting at once
-    on a day of `instant` trend points."""
+    None). A partner whose named contact left lately, no one named in its place, is drifting
+    from `contact_left` less evidence (the policy's `drift_contact_left` when None); once a
+    successor is named, from `handed_over` less (0, as the scan does). Drifting at once on a day
+    of `instant` trend points."""
     from commissioner.engagement import Policy
     from commissioner.trends import evidence_cap, halves
 
@@ -241,7 +245,9 @@ def replay_watch(
             if snap is None:
                 continue
             today = sum(snap.points.values())
-            lowered = contact_left if snap.contact_left else 0
+            lowered = (
+                contact_left if snap.contact_vacant else handed_over if snap.contact_left else 0
+            )
             if snap.state == "too_early":
                 state, evidence = "too_early", 0
             else:
@@ -415,31 +421,38 @@ def rules() -> list[tuple[str, str, object]]:
         (
             f"the drift evidence as it ships (from {evidence}, one day's points {day})",
             "watch",
-            (None, evidence, day, True, "calm", None, None),
+            (None, evidence, day, True, "calm", None, None, 0),
         ),
         *(
             (
                 f"the drift evidence, from {other}",
                 "watch",
-                (None, other, day, True, "calm", None, None),
+                (None, other, day, True, "calm", None, None, 0),
             )
             for other in (150, 175, 225, 250)
         ),
         *(
             (
-                f"the drift evidence, a named contact gone or changed counting {lowered} "
-                f"(the policy's `drift_contact_left`), from {evidence}",
+                f"the drift evidence, a named contact gone and no one named in its place counting "
+                f"{lowered} (the policy's `drift_contact_left`), from {evidence}",
                 "watch",
-                (None, evidence, day, True, "calm", None, lowered),
+                (None, evidence, day, True, "calm", None, lowered, 0),
             )
             for lowered in (0, 25, 75, 100)
             if lowered != policy.drift_contact_left
+        ),
+        (
+            f"the drift evidence, a named contact gone or changed counting "
+            f"{policy.drift_contact_left} though a successor is named (December 2026, until the "
+            f"successor counted), from {evidence}",
+            "watch",
+            (None, evidence, day, True, "calm", None, None, policy.drift_contact_left),
         ),
         *(
             (
                 f"the drift evidence {how}, from {evidence}",
                 "watch",
-                (None, evidence, day, True, mode, cap, None),
+                (None, evidence, day, True, mode, cap, None, 0),
             )
             for how, mode, cap in (
                 ("halved also on a day a report or an obligation came in", "weighs", None),
@@ -459,10 +472,10 @@ def rules() -> list[tuple[str, str, object]]:
         (
             "the watch it replaced (trend points above 8 a day summed, from 120; one day 30)",
             "watch",
-            (8, 120, 30, True, "every", 200, 0),
+            (8, 120, 30, True, "every", 200, 0, 0),
         ),
-        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every", None, 0)),
-        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every", None, 0)),
+        ("the day's trend points alone, from 15", "watch", (0, 15, 15, False, "every", None, 0, 0)),
+        ("the day's trend points alone, from 20", "watch", (0, 20, 20, False, "every", None, 0, 0)),
         ("joint likelihood ratio over 8 spans, from 1.5", "ratio", 1.5),
         ("joint likelihood ratio over 8 spans, from 2", "ratio", 2.0),
         ("joint likelihood ratio over 8 spans, from 2.5", "ratio", 2.5),
@@ -517,7 +530,7 @@ def main(argv=None) -> int:
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
             if kind == "watch":
-                allowance, threshold, instant, accumulate, halve, cap, lowered = setting
+                allowance, threshold, instant, accumulate, halve, cap, lowered, handed = setting
                 series = replay_watch(
                     plan,
                     records,
@@ -528,6 +541,7 @@ def main(argv=None) -> int:
                     halve=halve,
                     cap=cap,
                     contact_left=lowered,
+                    handed_over=handed,
                 )
             else:
                 evidence_by_day = oracle if kind == "oracle" else ratio

@@ -181,10 +181,14 @@ class EngagementPolicy(models.Model):
         _("drift evidence at which an engaged partner is drifting (200: 100 times likelier)"),
         default=200,
     )
-    # In the same unit: a partner whose named contact left or changed in the last 90 days is
-    # drifting from that much less evidence (50: taken to be three times likelier to drift).
+    # In the same unit: a partner whose named contact left in the last 90 days, no one named in
+    # its place, is drifting from that much less evidence (50: taken to be three times likelier
+    # to drift).
     drift_contact_left = models.PositiveIntegerField(
-        _("drift evidence counted while the named contact left or changed (90 days)"),
+        _(
+            "drift evidence counted while the named contact left, no one named in its place "
+            "(90 days)"
+        ),
         default=50,
     )
     flag_after_scans = models.PositiveIntegerField(

@@ -122,6 +122,17 @@ def _render_other(code: str, f: dict, as_of: dt.date | None) -> str:
             )
             % f
         )
+    if code == "trend_evidence_contact_vacant":
+        return (
+            _(
+                "its named contact left in the last 90 days and no one has been named in its "
+                "place, and its record of recent weeks (signs of life, meetings, reports and "
+                "obligations taken together) is over %(times)s times likelier from a partner "
+                "drifting away than from its usual self"
+            )
+            % f
+        )
+    # Stored by the scans of December 2026 before a successor's naming counted as a handover.
     if code == "trend_evidence_contact_left":
         return (
             _(

@@ -82,6 +82,7 @@ class Trend:
     last_present: bool = False
     # Relationship.
     contact_left: bool = False
+    contact_vacant: bool = False  # gone, and no one named in its place since
     single_contact: bool = False
     partners_withdrawn: int = 0
 
@@ -383,6 +384,7 @@ def read_relationship(rows, day) -> dict[int, dict]:
         left = contact_id in gone_lately
         result[row.pk] = {
             "contact_left": changed or left,
+            "contact_vacant": left,
             "single_contact": len(active[row.organisation_id]) == 1,
             "partners_withdrawn": sum(1 for pk in withdrawn[row.collaboration_id] if pk != row.pk),
         }
@@ -629,9 +631,10 @@ def watch(assessment, policy, previous: Previous | None, score_then: int | None)
         if halves(back, step, trend.reports_yesterday + trend.obligations_met_yesterday):
             evidence //= 2**days
         evidence = max(0, min(evidence + step, evidence_cap(policy.drift_evidence)))
-    # A named contact that left or changed lately makes drift likelier: the partner is drifting
-    # from that much less evidence (`drift_contact_left`; docs/engagement.md, "The watch state").
-    lowered = policy.drift_contact_left if trend.contact_left else 0
+    # A named contact gone lately, no one named in its place, makes drift likelier: the partner
+    # is drifting from that much less evidence (`drift_contact_left`). Not once a successor is
+    # named: that is a handover (docs/engagement.md, "The watch state").
+    lowered = policy.drift_contact_left if trend.contact_vacant else 0
     weighed = evidence + lowered  # what the bar for drifting and for closing is set against
     if too_early:
         state = "too_early"
@@ -676,7 +679,7 @@ def coded_evidence(threshold: int, lowered: int = 0) -> dict:
 
     times = round(10 ** ((threshold - lowered) / 100))
     if lowered:
-        return coded("trend_evidence_contact_left", times=times)
+        return coded("trend_evidence_contact_vacant", times=times)
     return coded("trend_evidence", times=times)
 
 
@@ -760,6 +763,7 @@ def trend_figures(trend: Trend, watch_: Watch) -> dict:
         "obligations_overdue_yesterday": trend.obligations_overdue_yesterday,
         "back": watch_.back,
         "contact_left": trend.contact_left,
+        "contact_vacant": trend.contact_vacant,
         "single_contact": trend.single_contact,
         "partners_withdrawn": trend.partners_withdrawn,
         "score_change": watch_.score_change,

@@ -126,20 +126,30 @@ def test_the_replay_caps_the_evidence_as_the_scan_does():
     assert days_up(cap=200) == [2, 3, 4, 5, 6]
 
 
-def test_the_replay_counts_a_named_contact_gone_or_changed_as_the_scan_does():
-    """40 a day from 200, the named contact changed: drifting from 150 under the default
-    `drift_contact_left` of 50, so at 160 on day 3 and flagged on day 4 (two scans); counted 0,
-    drifting at 200 on day 4 and flagged on day 5; the contact unchanged, the same."""
+def test_the_replay_counts_a_named_contact_gone_as_the_scan_does():
+    """40 a day from 200, the named contact gone with no one named in its place: drifting from
+    150 under the default `drift_contact_left` of 50, so at 160 on day 3 and flagged on day 4
+    (two scans); counted 0, drifting at 200 on day 4 and flagged on day 5; the contact
+    unchanged, or handed over to a successor, the same (unless `handed_over` counts it)."""
     plan = SimpleNamespace(scans_from=TODAY, scans_to=TODAY + 8 * DAY)
 
-    def flagged(changed: bool, **lowered) -> dt.date:
+    def flagged(contact: str, **lowered) -> dt.date:
         record = Record(SimpleNamespace(joined=JOINED, holiday=None), goals=[])
-        record.snapshots = {
-            TODAY + n * DAY: Snap(80, "engaged", "engaged", {}, False, 40, contact_left=changed)
-            for n in range(9)
-        }
+        snap = Snap(
+            80,
+            "engaged",
+            "engaged",
+            {},
+            False,
+            40,
+            contact_left=contact != "stayed",
+            contact_vacant=contact == "left",
+        )
+        record.snapshots = {TODAY + n * DAY: snap for n in range(9)}
         return min(replay_watch(plan, {"p": record}, threshold=200, instant=40, **lowered)["p"].up)
 
-    assert flagged(True) == TODAY + 4 * DAY
-    assert flagged(True, contact_left=0) == TODAY + 5 * DAY
-    assert flagged(False) == TODAY + 5 * DAY
+    assert flagged("left") == TODAY + 4 * DAY
+    assert flagged("left", contact_left=0) == TODAY + 5 * DAY
+    assert flagged("stayed") == TODAY + 5 * DAY
+    assert flagged("handed over") == TODAY + 5 * DAY
+    assert flagged("handed over", handed_over=50) == TODAY + 4 * DAY

@@ -348,6 +348,12 @@ def test_the_floor_computes_exactly_what_the_scan_computes(postgresql):
         ).values_list("participation__contact__name", "trend__contact_left")
     )
     assert left == {"Successor": True}
+    # Gone with no one named in its place (the lower bar for drifting): the contact made
+    # inactive now, not the one replaced.
+    assert any(row["trend"]["contact_vacant"] for row in by_name)
+    assert not EngagementSnapshot.objects.filter(
+        scan_date=today, participation__contact__name="Successor", trend__contact_vacant=True
+    ).exists()
     gone_long_ago = EngagementSnapshot.objects.filter(
         scan_date=today,
         participation__contact__in=Contact.history.filter(

@@ -1,6 +1,6 @@
 """The named contact moving on, as the early warning reads it: "left or changed in the last 90
-days" from the change history, and a partner whose contact moved on drifting from less evidence
-(docs/engagement.md, "The watch state")."""
+days" from the change history, and a partner whose contact left with no one named in its place
+drifting from less evidence (docs/engagement.md, "The watch state")."""
 
 from __future__ import annotations
 
@@ -22,41 +22,66 @@ from tests.commissioner.conftest import SCAN, at, days_before, partner
 pytestmark = pytest.mark.django_db
 
 
-def day_of(evidence: int, *, contact_left: bool, policy: Policy | None = None):
+def day_of(evidence: int, *, contact: str = "stayed", policy: Policy | None = None):
     """An engaged partner scoring 90, usually heard from on 15 days in 90, not heard from
     yesterday: (15 + 1) / (90 + 14) = 0.1538 of days, ln((1 - 0.4 x 0.1538) / (1 - 0.1538)) =
-    +0.1035, 4 hundredths added to `evidence`."""
-    trend = Trend(days_before=90, contact_days_before=15, contact_left=contact_left)
+    +0.1035, 4 hundredths added to `evidence`. Its named contact "stayed", "left" lately with no
+    one named in its place, or was "handed over" to a successor lately."""
+    trend = Trend(
+        days_before=90,
+        contact_days_before=15,
+        contact_left=contact != "stayed",
+        contact_vacant=contact == "left",
+    )
     figures = Figures(days_since_activity=2, trend=trend, days_since_joining=400)
     assessment = type("Assessment", (), {"figures": figures, "score": 90, "band": "engaged"})
     previous = Previous("engaged", 0, 0, 90, evidence)
     return watch(assessment, policy or Policy.model_defaults(), previous, None)
 
 
-def test_a_partner_whose_contact_moved_on_is_drifting_from_less_evidence():
+def test_a_partner_whose_contact_left_is_drifting_from_less_evidence():
     """160 + 4 = 164: under the 200 of drifting, but over 200 - 50 for a partner whose named
-    contact left or changed lately. Its reason says both, quoting 10^1.5 = 32 times likelier;
-    the evidence itself is the same either way (it is what the record weighs)."""
-    moved_on = day_of(160, contact_left=True)
-    assert (moved_on.evidence, moved_on.state) == (164, "drifting")
-    assert moved_on.codes[0] == {"code": "trend_evidence_contact_left", "figures": {"times": 32}}
-    assert render_all(moved_on.codes, SCAN)[0].startswith(
-        "its named contact left or changed in the last 90 days, and its record of recent weeks"
+    contact left lately with no one named in its place. Its reason says both, quoting 10^1.5 =
+    32 times likelier; the evidence itself is the same either way (it is what the record
+    weighs)."""
+    left = day_of(160, contact="left")
+    assert (left.evidence, left.state) == (164, "drifting")
+    assert left.codes[0] == {"code": "trend_evidence_contact_vacant", "figures": {"times": 32}}
+    assert render_all(left.codes, SCAN)[0].startswith(
+        "its named contact left in the last 90 days and no one has been named in its place, "
+        "and its record of recent weeks"
     )
-    assert "over 32 times likelier" in render_all(moved_on.codes, SCAN)[0]
-    stayed = day_of(160, contact_left=False)
+    assert "over 32 times likelier" in render_all(left.codes, SCAN)[0]
+    stayed = day_of(160)
     assert (stayed.evidence, stayed.state, stayed.codes) == (164, "engaged", [])
     # A commissioner who does not want it: 0 in the policy.
     off = dataclasses.replace(Policy.model_defaults(), drift_contact_left=0)
-    assert day_of(160, contact_left=True, policy=off).state == "engaged"
+    assert day_of(160, contact="left", policy=off).state == "engaged"
 
 
-def test_a_flag_closes_later_while_the_contact_change_is_recent():
-    """The flag closes under half the threshold, the change counted: 50 + 4 = 54 is under 100
-    (clear) for a partner whose contact stayed, and 54 + 50 = 104 is not for one whose contact
-    moved on."""
-    assert day_of(50, contact_left=False).clear_streak == 1
-    assert day_of(50, contact_left=True).clear_streak == 0
+def test_a_successor_named_is_a_handover_not_a_lower_bar():
+    """The same partner once a successor is named: engaged at 164, as if its contact had
+    stayed (until then the change counted for 90 days whoever was named, which flagged steady
+    partners through a handover and held the flags of partners back from a dip)."""
+    handed_over = day_of(160, contact="handed over")
+    assert (handed_over.evidence, handed_over.state, handed_over.codes) == (164, "engaged", [])
+    assert day_of(50, contact="handed over").clear_streak == 1
+
+
+def test_the_reason_stored_before_the_handover_counted_still_reads():
+    """Flags raised in December 2026 before this change keep their stored reason's wording."""
+    stored = [{"code": "trend_evidence_contact_left", "figures": {"times": 32}}]
+    assert render_all(stored, SCAN)[0].startswith(
+        "its named contact left or changed in the last 90 days, and its record of recent weeks"
+    )
+
+
+def test_a_flag_closes_later_while_the_contact_is_gone():
+    """The flag closes under half the threshold, the departure counted: 50 + 4 = 54 is under
+    100 (clear) for a partner whose contact stayed, and 54 + 50 = 104 is not for one whose
+    contact left with no one named in its place."""
+    assert day_of(50).clear_streak == 1
+    assert day_of(50, contact="left").clear_streak == 0
 
 
 def name(participation: Participation, contact: Contact, on: dt.datetime) -> None:
@@ -102,7 +127,34 @@ def test_a_named_contact_gone_counts_for_90_days_not_for_ever(collaboration):
         Contact.history.filter(id=named.pk, is_active=False).update(history_date=days_before(days))
         engagement_scan(scan_date=SCAN)
         trend = person.snapshots.get(scan_date=SCAN).trend
-        assert trend["contact_left"] is left, days
+        assert (trend["contact_left"], trend["contact_vacant"]) == (left, left), days
+
+
+def test_a_contact_gone_is_vacant_until_a_successor_is_named(collaboration):
+    """Made inactive 20 days before the scan and no one named since: gone, and vacant (the
+    lower bar for drifting). A successor named 5 days before the scan: still changed in the
+    last 90 days (the points off, if a policy sets them), but no longer vacant."""
+    person = partner(collaboration)
+    long_ago = at(SCAN - dt.timedelta(days=300))
+    Participation.history.filter(id=person.pk).update(history_date=long_ago)
+    gone = factories.ContactFactory(organisation=person.organisation)
+    Contact.objects.filter(pk=gone.pk).update(created_at=long_ago)
+    Contact.history.filter(id=gone.pk).update(history_date=long_ago)
+    name(person, gone, long_ago)
+    gone.refresh_from_db()
+    gone.is_active = False
+    gone.save()
+    Contact.history.filter(id=gone.pk, is_active=False).update(history_date=days_before(20))
+    engagement_scan(scan_date=SCAN)
+    trend = person.snapshots.get(scan_date=SCAN).trend
+    assert (trend["contact_left"], trend["contact_vacant"]) == (True, True)
+    successor = factories.ContactFactory(organisation=person.organisation)
+    Contact.objects.filter(pk=successor.pk).update(created_at=days_before(5))
+    Contact.history.filter(id=successor.pk).update(history_date=days_before(5))
+    name(person, successor, days_before(5))
+    engagement_scan(scan_date=SCAN)
+    trend = person.snapshots.get(scan_date=SCAN).trend
+    assert (trend["contact_left"], trend["contact_vacant"]) == (True, False)
 
 
 def test_policies_left_at_the_old_default_stop_taking_points_off_for_a_contact_gone(db):
