@@ -89,7 +89,7 @@ ABLATIONS: dict[str, tuple[str, tuple[str, ...], dict[str, int]]] = {
         {},
     ),
     "contact-change": (
-        "a named contact gone or changed (its points and its lower bar for drifting)",
+        "a named contact gone or changed (its points, and the lower bar while no one is named)",
         (),
         {"points_contact_left": 0, "drift_contact_left": 0},
     ),
