@@ -110,10 +110,9 @@ def test_a_contact_named_long_ago_and_replaced_lately_counts_as_changed(collabor
     assert person.snapshots.get(scan_date=SCAN).trend["contact_left"] is False
 
 
-def test_a_named_contact_gone_counts_for_90_days_not_for_ever(collaboration):
-    """Made inactive 20 days before the scan: gone lately. 120 days before: no longer (it
-    counted for ever until December 2026)."""
-    person = partner(collaboration)
+def named_long_ago_and_gone(person: Participation) -> Contact:
+    """A contact created and named on the participation 300 days before the scan, then made
+    inactive (now: the caller dates its departure in the change history)."""
     long_ago = at(SCAN - dt.timedelta(days=300))
     named = factories.ContactFactory(organisation=person.organisation)
     Contact.objects.filter(pk=named.pk).update(created_at=long_ago)
@@ -123,6 +122,14 @@ def test_a_named_contact_gone_counts_for_90_days_not_for_ever(collaboration):
     named.refresh_from_db()
     named.is_active = False
     named.save()
+    return named
+
+
+def test_a_named_contact_gone_counts_for_90_days_not_for_ever(collaboration):
+    """Made inactive 20 days before the scan: gone lately. 120 days before: no longer (it
+    counted for ever until December 2026)."""
+    person = partner(collaboration)
+    named = named_long_ago_and_gone(person)
     for days, left in ((20, True), (120, False)):
         Contact.history.filter(id=named.pk, is_active=False).update(history_date=days_before(days))
         engagement_scan(scan_date=SCAN)
@@ -135,15 +142,7 @@ def test_a_contact_gone_is_vacant_until_a_successor_is_named(collaboration):
     lower bar for drifting). A successor named 5 days before the scan: still changed in the
     last 90 days (the points off, if a policy sets them), but no longer vacant."""
     person = partner(collaboration)
-    long_ago = at(SCAN - dt.timedelta(days=300))
-    Participation.history.filter(id=person.pk).update(history_date=long_ago)
-    gone = factories.ContactFactory(organisation=person.organisation)
-    Contact.objects.filter(pk=gone.pk).update(created_at=long_ago)
-    Contact.history.filter(id=gone.pk).update(history_date=long_ago)
-    name(person, gone, long_ago)
-    gone.refresh_from_db()
-    gone.is_active = False
-    gone.save()
+    gone = named_long_ago_and_gone(person)
     Contact.history.filter(id=gone.pk, is_active=False).update(history_date=days_before(20))
     engagement_scan(scan_date=SCAN)
     trend = person.snapshots.get(scan_date=SCAN).trend
