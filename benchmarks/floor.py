@@ -361,9 +361,8 @@ withdrawn AS (
 ),
 rel AS (
     SELECT p.id AS pid,
-           (COALESCE(named.kinds, 0) > 1
-            OR COALESCE(NOT cs.active_now AND cs.active_before, false)) AS contact_left,
-           COALESCE(NOT cs.active_now AND cs.active_before, false) AS contact_vacant,
+           COALESCE(named.kinds, 0) > 1 OR gone.vacant AS contact_left,
+           gone.vacant AS contact_vacant,
            COALESCE(contacts.n, 0) = 1 AS single_contact,
            COALESCE(withdrawn.n, 0) AS partners_withdrawn
     FROM p
@@ -373,6 +372,9 @@ rel AS (
             AS contact_id
     ) x
     LEFT JOIN contact_state cs ON cs.id = x.contact_id AND cs.oid = p.oid
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(NOT cs.active_now AND cs.active_before, false) AS vacant
+    ) gone
     LEFT JOIN contacts ON contacts.oid = p.oid
     LEFT JOIN withdrawn ON withdrawn.cid = p.cid
 ),
