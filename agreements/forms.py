@@ -3,6 +3,7 @@ rules, and their DomainErrors come back onto the form next to the field at fault
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.errors import DomainError
 from core.forms import AccessibleForm, DateInput, model_field
@@ -120,6 +121,8 @@ class ParticipationForm(AgreementsForm):
         required=False,
         help_text=_("Today if empty."),
     )
+    # Shown only when the named contact is no longer active and is named elsewhere (__init__).
+    everywhere = forms.BooleanField(required=False, initial=True)
 
     def __init__(
         self,
@@ -128,10 +131,37 @@ class ParticipationForm(AgreementsForm):
         organisation_choices=None,
         contact_choices,
         collaboration=None,
+        departed=None,
+        named_elsewhere=(),
         **kwargs,
     ):
+        """`departed`: the named contact when no longer active; `named_elsewhere`: the other
+        participations still naming it that a successor can be named in (handover_candidates)."""
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [("", CHOOSE), *role_choices(structure)]
+        if departed is not None:
+            self.fields["contact"].help_text = _(
+                "%(name)s, named here, is no longer an active contact: choose who speaks for "
+                "the organisation now."
+            ) % {"name": departed.name}
+        if departed is None or not named_elsewhere:
+            del self.fields["everywhere"]
+        else:
+            titles = [p.collaboration.title for p in named_elsewhere]
+            self.fields["everywhere"].label = ngettext(
+                "Name them in place of %(name)s in the other collaboration that still names "
+                "%(name)s too",
+                "Name them in place of %(name)s in the %(count)d other collaborations that "
+                "still name %(name)s too",
+                len(titles),
+            ) % {"name": departed.name, "count": len(titles)}
+            shown = ", ".join(titles[:5])
+            if len(titles) > 5:
+                shown = _("%(titles)s and %(count)d more") % {
+                    "titles": shown,
+                    "count": len(titles) - 5,
+                }
+            self.fields["everywhere"].help_text = shown
         if organisation_choices is None:
             del self.fields["organisation"]
         else:

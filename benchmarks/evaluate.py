@@ -396,7 +396,8 @@ class World:
 
     def turnover(self, participation, event) -> None:
         """Staff record that the named contact left (made inactive, as the contact form does),
-        or name its successor (a new contact, named on the participation)."""
+        or name its successor (a new contact, named on the participation and, as the form
+        offers by default, on the organisation's others that named the one who left)."""
         from agreements import services as agreements
         from partners import services as partners
 
@@ -414,8 +415,9 @@ class World:
             name=f"Successor for {event.partner}",
             email=f"successor.{event.partner}@o{participation.organisation_id}.example.org",
         )
+        # As the participation form does by default: named wherever the departed contact was.
         agreements.participation_update(
-            actor=self.admin, participation=participation, contact=successor
+            actor=self.admin, participation=participation, contact=successor, everywhere=True
         )
 
     def api_use(self, participation, collaboration_id) -> None:

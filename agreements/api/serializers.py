@@ -442,10 +442,18 @@ class ParticipationWriteSerializer(ModelInput):
 class ParticipationUpdateSerializer(ModelInput):
     status = choice_field(JOIN_STATUSES, required=False)
     contact = ScopedField(_contacts, required=False, allow_null=True)
+    everywhere = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text=_(
+            "With a new contact in place of one who is no longer active: name it in place of "
+            "that contact in the organisation's other participations you manage too."
+        ),
+    )
 
     class Meta:
         model = Participation
-        fields = ["role", "status", "contact", "joined_on"]
+        fields = ["role", "status", "contact", "joined_on", "everywhere"]
         extra_kwargs = {"role": {"required": False}}
 
 

@@ -55,6 +55,7 @@ from .obligations import (  # noqa: F401
 )
 from .participations import (  # noqa: F401
     PARTICIPATION_FIELDS,
+    handover_candidates,
     participation_add,
     participation_update,
     participation_withdraw,

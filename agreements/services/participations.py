@@ -13,10 +13,11 @@ from core.bounds import check_date
 from core.errors import CONFLICT, DomainError
 from core.events import ScanScopeNarrowed, publish
 from core.integrity import integrity_conflict
-from core.locking import copy_row, lock
+from core.locking import copy_row, lock, lock_many
 from core.versioning import check_version
 from partners.models import Contact, Organisation
 
+from ..access import may_manage_collaboration
 from ..models import (
     Collaboration,
     Participation,
@@ -28,6 +29,7 @@ from ..structures import (
     structure_problems,
 )
 from .common import (
+    FINAL_COLLABORATION_STATUSES,
     CollaborationStatus,
     _check_dates,
     _lock_collaboration,
@@ -159,17 +161,62 @@ def participation_add(
 PARTICIPATION_FIELDS = ("role", "contact", "joined_on", "status")
 
 
+def handover_candidates(*, actor, participation: Participation) -> list[Participation]:
+    """The organisation's other participations that still name `participation`'s named contact,
+    when that contact is no longer active: where a successor named here can be named too. Only
+    those `actor` manages, not withdrawn, in collaborations that can still change."""
+    departed = participation.contact
+    if departed is None or departed.is_active:
+        return []
+    others = (
+        Participation.objects.filter(
+            organisation_id=participation.organisation_id, contact=departed
+        )
+        .exclude(pk=participation.pk)
+        .exclude(status=Participation.Status.WITHDRAWN)
+        .exclude(collaboration__status__in=FINAL_COLLABORATION_STATUSES)
+        .select_related("collaboration")
+        .order_by("collaboration__title", "pk")
+    )
+    return [other for other in others if may_manage_collaboration(actor, other.collaboration)]
+
+
 @transaction.atomic
 def participation_update(
-    *, actor, participation: Participation, expected_version: str | None = None, **changes
+    *,
+    actor,
+    participation: Participation,
+    expected_version: str | None = None,
+    everywhere: bool = False,
+    **changes,
 ) -> Participation:
     """Change the role, named contact, joined date or status (invited / active; a withdrawn
-    participant set active again rejoins)."""
+    participant set active again rejoins).
+
+    With `everywhere`, a contact named in place of one who is no longer active is named in its
+    place in the organisation's other participations too (`handover_candidates`): a person who
+    left an organisation left every collaboration they spoke for it in, and a participation still
+    naming them reads as "no one named in its place" to the scan (commissioner/trends.py)."""
     unknown = set(changes) - set(PARTICIPATION_FIELDS)
     if unknown:
         raise TypeError(f"participation_update() got unexpected fields {sorted(unknown)}")
-    collaboration = _lock_collaboration(participation.collaboration_id)
+    others: list[Participation] = []
+    departed_id = participation.contact_id
+    if everywhere and changes.get("contact") is not None:
+        others = handover_candidates(actor=actor, participation=participation)
+    # One lock order (core/locking.py): every collaboration, then every participation, each in
+    # primary-key order, so two hand-overs started from different collaborations queue instead
+    # of deadlocking.
+    collaborations = {
+        c.pk: c
+        for c in lock_many(
+            Collaboration, {participation.collaboration_id, *(o.collaboration_id for o in others)}
+        )
+    }
+    collaboration = collaborations[participation.collaboration_id]
     caller_copy = participation
+    if others:
+        others = lock_many(Participation, {participation.pk, *(o.pk for o in others)})
     participation = lock(Participation, participation.pk, related=("organisation",))
     participation.collaboration = collaboration
     _require_manager(actor, collaboration)
@@ -205,7 +252,28 @@ def participation_update(
     participation.save(update_fields=["role", "contact", "joined_on", "status", "left_on"])
     if participation.status != Participation.Status.ACTIVE:
         publish(ScanScopeNarrowed(participation_id=participation.pk))
+    if others:
+        _hand_over(actor, participation, departed_id, others, collaborations)
     return copy_row(caller_copy, participation)
+
+
+def _hand_over(actor, participation, departed_id, others, collaborations) -> None:
+    """Name `participation`'s contact in `others` (locked) that still name `departed_id` (the
+    contact no longer active that the caller saw named), as they are now the lock is held: one
+    changed meanwhile, by another hand-over or by hand, keeps what it was changed to."""
+    for other in others:
+        collaboration = collaborations[other.collaboration_id]
+        if (
+            other.pk == participation.pk
+            or other.contact_id != departed_id
+            or other.status == Participation.Status.WITHDRAWN
+            or collaboration.status in FINAL_COLLABORATION_STATUSES
+            or not may_manage_collaboration(actor, collaboration)
+        ):
+            continue
+        other.contact_id = participation.contact_id
+        _stamp(other, actor, _("named in place of a contact who left"))
+        other.save(update_fields=["contact"])
 
 
 @transaction.atomic

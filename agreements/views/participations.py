@@ -118,11 +118,18 @@ def participation_edit(request, slug, pk):
             "joined_on": p.joined_on,
         }
 
+    departed = participation.contact
+    if departed is not None and departed.is_active:
+        departed = None
     form = ParticipationForm(
         _posted(request),
         initial=initial_of(participation),
         structure=collaboration.structure,
         contact_choices=_contacts_of(participation.organisation_id),
+        departed=departed,
+        named_elsewhere=services.handover_candidates(
+            actor=request.user, participation=participation
+        ),
     )
     versioned(form, participation)
     if participation.status == Participation.Status.WITHDRAWN:
@@ -140,7 +147,14 @@ def participation_edit(request, slug, pk):
         except DomainError as error:
             show_refusal(form, error, participation, initial_of)
         else:
-            messages.success(request, _("Your changes were saved."))
+            message = _("Your changes were saved.")
+            successor = data.get("contact")
+            if data.get("everywhere") and successor is not None and departed is not None:
+                message = _(
+                    "Your changes were saved. %(name)s is now named in place of %(departed)s "
+                    "in the other collaborations too."
+                ) % {"name": successor.name, "departed": departed.name}
+            messages.success(request, message)
             return redirect(f"{collaboration.get_absolute_url()}#partners")
     return render(
         request,

@@ -355,3 +355,36 @@ def test_two_corrections_at_once_leave_one_consistent_row(people):
         assert row.withdrawn_at is not None
         assert (str(row.value) == "13.00") == (correct.status == 200)
     assert Activity.objects.filter(kind=Activity.Kind.MEASUREMENT_REPORTED).count() == TRIALS // 2
+
+
+# A named contact who left, replaced from two collaborations at once -------------------------------
+
+
+def test_two_hand_overs_at_once_each_keep_their_own_choice_and_never_deadlock(people):
+    """Ana spoke for Lakeside in two collaborations and left; from each, a manager names a
+    successor "everywhere" at the same moment. Both lock every collaboration, then every
+    participation, in one order: they queue. The first names its successor in both; the second
+    names its own in its collaboration and leaves the other alone, as it no longer names Ana.
+    Whatever the order, each ends with the successor chosen from it."""
+    partner = people["partner"]
+    for _ in range(TRIALS):
+        ana = factories.ContactFactory(organisation=partner, is_active=False)
+        pair = [consortium(people), consortium(people)]
+        Participation.objects.filter(collaboration__in=pair, organisation=partner).update(
+            contact=ana
+        )
+        successors = factories.ContactFactory.create_batch(2, organisation=partner)
+        here = [c.participations.get(organisation=partner) for c in pair]
+        answers = race(
+            *[
+                lambda p=p, s=s: people["manager"].patch(
+                    f"/api/v1/participations/{p.pk}/", {"contact": s.pk, "everywhere": True}
+                )
+                for p, s in zip(here, successors, strict=True)
+            ]
+        )
+        no_server_errors(answers)
+        assert statuses(answers) == [200, 200], answers
+        assert [Participation.objects.get(pk=p.pk).contact_id for p in here] == [
+            s.pk for s in successors
+        ]
