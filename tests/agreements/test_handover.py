@@ -206,3 +206,18 @@ def test_the_api_refuses_an_everywhere_that_is_no_boolean(
     assert answer.status_code == 400
     assert "everywhere" in answer.json()
     assert named(collaboration, partner) == "Ana Roy"
+
+
+def test_the_collaboration_page_marks_a_named_contact_who_left(
+    departed, collaboration, partner, lead_staff, client
+):
+    """Where staff see who speaks for each partner, and find the participation to edit."""
+    client.force_login(lead_staff)
+    page = client.get(collaboration.get_absolute_url()).content.decode()
+    assert re.search(r"Ana Roy\s*<span[^>]*>no longer active</span>", page)
+    services.participation_update(
+        actor=lead_staff,
+        participation=participation_of(collaboration, partner),
+        contact=departed["ben"],
+    )
+    assert "no longer active" not in client.get(collaboration.get_absolute_url()).content.decode()
