@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from agreements.models import Measurement, Obligation, Participation
+from core.bulk import fetch_rows
 from partners.models import Contact
 
 from .models import WARNING_STATES, Activity
@@ -117,13 +118,18 @@ def start_of(day: dt.date) -> dt.datetime:
 
 
 def _groups(rows, policies, day):
-    """Participations grouped by their (recent start, earlier start) dates."""
+    """Participations grouped by their (recent start, earlier start) dates, worked out once per
+    collaboration (its partners share its policy; the date arithmetic per partner cost more)."""
     groups: dict[tuple[dt.date, dt.date], list] = defaultdict(list)
+    starts: dict[int, tuple[dt.date, dt.date]] = {}
     for row in rows:
-        policy = policies[row.collaboration_id]
-        recent = day.date - dt.timedelta(days=policy.trend_days - 1)
-        before = recent - dt.timedelta(days=policy.window_days)
-        groups[(recent, before)].append(row)
+        key = starts.get(row.collaboration_id)
+        if key is None:
+            policy = policies[row.collaboration_id]
+            recent = day.date - dt.timedelta(days=policy.trend_days - 1)
+            before = recent - dt.timedelta(days=policy.window_days)
+            key = starts[row.collaboration_id] = (recent, before)
+        groups[key].append(row)
     return groups
 
 
@@ -143,7 +149,7 @@ def read_contact(rows, policies, day) -> dict[int, dict]:
         filters = in_batch(group) if len(group) == len(rows) else {"participation_id__in": ids}
         local_day = TruncDate("occurred_at")
         fortnight = start_of(day.date - dt.timedelta(days=BACK_DAYS - 1))
-        for pk, last, recent_days, before_days, c14, yesterday in (
+        for pk, last, recent_days, before_days, c14, yesterday in fetch_rows(
             Activity.objects.filter(**filters, occurred_at__lt=day.end, recorded_at__lt=day.end)
             .exclude(withdrawn_at__lt=day.end)
             .values("participation_id")
@@ -201,7 +207,7 @@ def read_lateness(rows, policies, day) -> dict[int, dict]:
         elif on >= before:
             values[row.pk][f"{kind}_before"].append(days)
 
-    for collaboration_id, organisation_id, due, met in (
+    for collaboration_id, organisation_id, due, met in fetch_rows(
         Obligation.objects.filter(
             collaboration_id__in=collaboration_ids,
             status=Obligation.Status.MET,
@@ -221,7 +227,7 @@ def read_lateness(rows, policies, day) -> dict[int, dict]:
                 # Overdue at the start of yesterday, met since (the ones still outstanding are
                 # the figures' overdue_days).
                 met_lately[row.pk]["obligations_overdue_yesterday"] += 1
-    for collaboration_id, organisation_id, period_end, reported in (
+    for collaboration_id, organisation_id, period_end, reported in fetch_rows(
         # As of `day`: a measurement withdrawn later still counted then (as an Activity does).
         Measurement.all_objects.filter(
             goal__collaboration_id__in=collaboration_ids,
@@ -256,7 +262,7 @@ def read_reports_due(rows, day, goals) -> dict[int, dict]:
         return {}
     yesterday, today = start_of(day.date - ONE_DAY), start_of(day.date)
     reported: dict[tuple[int, int], tuple[dt.date | None, int]] = {}
-    for goal_id, organisation_id, last, arrived in (
+    for goal_id, organisation_id, last, arrived in fetch_rows(
         Measurement.all_objects.filter(
             goal__collaboration_id__in=list(goals),
             reported_at__gte=start_of(day.date - dt.timedelta(days=REPORT_LOOKBACK_DAYS)),

@@ -28,6 +28,7 @@ from agreements.models import (
     SharedGoal,
     Signatory,
 )
+from core.bulk import fetch_rows
 
 from ..models import Attendance, Meeting
 from ..survey.signals import read_survey
@@ -138,25 +139,30 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
             "participation_id", "meeting_id", "status", "previous_status", "changed_at", "yesterday"
         )
     )
-    statuses = {
-        # The status as recorded at the end of the day: a later correction's previous status.
-        (participation_id, meeting_id): (
+    # By partner: its status at each meeting (as recorded at the end of the day: a later
+    # correction's previous status) and the meetings its attendance was recorded for yesterday.
+    # The loop below asks of every partner and every meeting of its collaboration: a dict per
+    # partner spares it building and hashing a (partner, meeting) key each time (millions a
+    # national scan).
+    statuses: dict[int, dict[int, str]] = defaultdict(dict)
+    recorded_yesterday: dict[int, set[int]] = defaultdict(set)
+    for participation_id, meeting_id, status, previous, changed_at, on in recorded:
+        statuses[participation_id][meeting_id] = (
             status if changed_at is None or changed_at < day.end else previous or status
         )
-        for participation_id, meeting_id, status, previous, changed_at, _yesterday in recorded
-    }
-    recorded_yesterday = {
-        (participation_id, meeting_id)
-        for participation_id, meeting_id, _status, _previous, _changed, on in recorded
-        if on
-    }
-    recorded_meetings = {meeting_id for _participation_id, meeting_id in statuses}
+        if on:
+            recorded_yesterday[participation_id].add(meeting_id)
+    recorded_meetings = {meeting_id for _participation_id, meeting_id, *_rest in recorded}
     marks_of = {Attendance.Status.PRESENT: 2, Attendance.Status.APOLOGIES: 1}
+    nothing: dict[int, str] = {}
     result = {}
     for row in rows:
         policy = policies[row.collaboration_id]
         counted_until = day.date - dt.timedelta(days=policy.attendance_grace_days)
-        first = min(since[row.pk], trend_since[row.pk])
+        row_since = since[row.pk]
+        first = min(row_since, trend_since[row.pk])
+        own = statuses.get(row.pk, nothing)
+        own_yesterday = recorded_yesterday.get(row.pk, ())
         # (held on, 2 present / 1 apologies / 0 absent, in the level window) of each counted
         # meeting, in order.
         counted: list[tuple[dt.date, int, bool]] = []
@@ -167,13 +173,14 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         for _at, pk, held_on in meetings.get(row.collaboration_id, ()):
             if held_on < first:
                 continue
-            status = statuses.get((row.pk, pk))
+            status = own.get(pk)
             if status is None and (held_on > counted_until or pk not in recorded_meetings):
-                unrecorded += held_on >= since[row.pk]
+                unrecorded += held_on >= row_since
                 continue
-            counted.append((held_on, marks_of.get(status, 0), held_on >= since[row.pk]))
-            if (row.pk, pk) in recorded_yesterday:
-                marked_yesterday[marks_of.get(status, 0)] += 1
+            mark = marks_of.get(status, 0)
+            counted.append((held_on, mark, held_on >= row_since))
+            if pk in own_yesterday:
+                marked_yesterday[mark] += 1
             joined_meetings += held_on >= row.joined_on
         level = [mark for _on, mark, in_window in counted if in_window]
         if len(level) < MIN_ATTENDANCE_MEETINGS:
@@ -291,7 +298,7 @@ def read_reporting(rows, policies, day: Day, goals) -> dict[int, dict]:
         for _goal, period, _set_on in goal_list
     )
     made: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-    for goal_id, organisation_id, reported_on, n in (
+    for goal_id, organisation_id, reported_on, n in fetch_rows(
         # As of `day`: a measurement withdrawn later still counted then (as an Activity does).
         Measurement.all_objects.filter(
             goal__collaboration_id__in=list(goals),

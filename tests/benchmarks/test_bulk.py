@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from commissioner.models import EngagementSnapshot, Flag
-from core.bulk import Row, copy_text, update_by_pk, upsert
+from core.bulk import Row, copy_text, fetch_rows, update_by_pk, upsert
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +213,34 @@ def test_the_line_reader_hands_copy_every_line_whatever_it_asks_for(size):
         pieces.append(piece)
     assert "".join(pieces) == "".join(lines)
     assert reader.read(size) == ""
+
+
+def test_fetch_rows_gives_the_rows_the_queryset_gives():
+    """Straight from the driver on PostgreSQL, through the ORM elsewhere: the same tuples, in
+    the order asked for, whatever the mix of columns, annotations and truncated dates — and no
+    rows (not an error) for a filter that can match nothing."""
+    from django.db.models import Count, Max
+    from django.db.models.functions import TruncDate
+
+    from commissioner.models import Activity
+
+    participation = factories.ParticipationFactory()
+    for hours in (1, 30, 31):
+        factories.ActivityFactory(
+            participation=participation,
+            occurred_at=timezone.now() - dt.timedelta(hours=hours),
+        )
+    activities = Activity.objects.filter(participation=participation)
+    querysets = [
+        activities.values_list("participation_id", "kind").order_by("pk"),
+        # Annotations before a plain column: the ORM reorders, fetch_rows must not mix them up.
+        activities.values("participation_id")
+        .annotate(days=Count(TruncDate("occurred_at"), distinct=True), last=Max("occurred_at"))
+        .values_list("last", "participation_id", "days"),
+        activities.annotate(on=TruncDate("occurred_at")).values_list("on", "pk").order_by("pk"),
+        activities.filter(pk__in=[]).values_list("pk"),
+    ]
+    for queryset in querysets:
+        assert fetch_rows(queryset) == [tuple(r) for r in queryset]
+    assert len(fetch_rows(querysets[0])) == 3
+    assert fetch_rows(querysets[1])[0][1] == participation.pk
