@@ -25,7 +25,7 @@ work with no application around it.
     snapshot and the score `trend_days` before, read from the snapshot table as the scan reads
     them.
 
-  Python's `round(x, n)` of a quotient is reproduced exactly (see `_rounded`), so the
+  Python's `round(x, n)` of a quotient is reproduced exactly (see `floor_sql.rounded`), so the
   components and the trend's shares and means agree to the last digit. Every snapshot column
   but two agrees with the scan's for every participation (tests/benchmarks/test_seed_scale.py,
   and the bench prints each column's agreement). Simplified: `reasons` is left empty (the
@@ -41,41 +41,14 @@ import datetime as dt
 
 from django.db import connection, transaction
 
-from commissioner.engagement import CADENCE_DAYS
-
-# The statement's parameters live in a module of their own (this one holds the statement).
+# The statement's parameters and the fragments it is built from live in modules of their own
+# (this one holds the statement).
 from .floor_params import floor_scan_params
+from .floor_sql import CADENCE_CASE as _CADENCE
+from .floor_sql import rounded as _rounded
 
 __all__ = ["FLOOR_SCAN_SQL", "floor_scan", "floor_scan_into", "floor_scan_params"]
 
-
-def _rounded(numerator: str, denominator: str, places: int = 4) -> str:
-    """SQL for Python's `round(numerator / denominator, places)` of two non-negative integer
-    expressions (denominator > 0), as an exact numeric. Python rounds the binary value of the
-    quotient's float, half to even, so a decimal tie such as 3/480 = 0.00625 goes the way its
-    float does (here up: the float is a hair above it) and 1/32 = 0.03125 (exact in binary) to
-    the even 0.0312, where numeric's ROUND takes both up. Away from a tie (2·n·10^places / d not
-    an odd integer) numeric's ROUND is the answer; at one, the float's exact value — its 53-bit
-    integer mantissa over a power of two — decides, compared in numeric."""
-    scale = 10**places
-    n, d = f"({numerator})", f"({denominator})"
-    return f"""(CASE WHEN MOD(2 * {scale} * {n}::numeric, {d}) <> 0
-              OR MOD(DIV(2 * {scale} * {n}::numeric, {d}), 2) = 0
-         THEN ROUND({n}::numeric / {d}, {places})
-         ELSE (SELECT ROUND((r.fl + CASE WHEN 2 * r.rem > r.s THEN 1 WHEN 2 * r.rem < r.s THEN 0
-                                         ELSE MOD(r.fl, 2) END) / {scale}.0, {places})
-    FROM (SELECT q.s, DIV(q.m * {scale}, q.s) AS fl,
-                 q.m * {scale} - DIV(q.m * {scale}, q.s) * q.s AS rem
-          FROM (SELECT (t.f * POWER(2::float8, t.k))::bigint::numeric AS m,
-                       POWER(2::numeric, t.k::numeric) AS s
-                FROM (SELECT {n}::float8 / {d}::float8 AS f,
-                             53 - FLOOR(LN({n}::float8 / {d}::float8) / LN(2::float8)) AS k
-                     ) t) q) r) END)"""  # noqa: S608 (numerator and denominator: the module's own)
-
-
-_CADENCE = "CASE g.cadence {} ELSE 91 END".format(
-    " ".join(f"WHEN '{name}' THEN {int(days)}" for name, days in CADENCE_DAYS.items())
-)
 
 # The statement. Its intermediate results are MATERIALIZED: inlined, every reference to a trend
 # point or a rounding repeats the expression (and its subplans), which cost 2.5x the whole.
@@ -93,13 +66,21 @@ WITH p AS MATERIALIZED (
 -- Attendance (reading.read_attendance): meetings recorded by the end of the day, statuses as
 -- recorded then; a meeting with nothing recorded for the partner is a gap within the grace or
 -- when nobody's attendance is recorded, else an absence.
+-- The trend's span, and before it each collaboration's latest six meetings of the last year
+-- (the level reaches back to them).
 mt AS MATERIALIZED (
-    SELECT m.id, m.collaboration_id AS cid, m.held_at,
-           (m.held_at AT TIME ZONE %(tz)s)::date AS held_on
-    FROM commissioner_meeting m
-    WHERE m.collaboration_id IN (SELECT cid FROM p)
-      AND m.held_at < %(meetings_end)s AND m.held_at >= %(trend_start_at)s
-      AND m.created_at < %(day_end)s
+    SELECT id, cid, held_at, held_on, rk <= %(min_meetings)s AS latest
+    FROM (
+        SELECT m.id, m.collaboration_id AS cid, m.held_at,
+               (m.held_at AT TIME ZONE %(tz)s)::date AS held_on,
+               ROW_NUMBER() OVER (PARTITION BY m.collaboration_id
+                                  ORDER BY m.held_at DESC, m.id DESC) AS rk
+        FROM commissioner_meeting m
+        WHERE m.collaboration_id IN (SELECT cid FROM p)
+          AND m.held_at < %(meetings_end)s AND m.held_at >= %(reach_at)s
+          AND m.created_at < %(day_end)s
+    ) m
+    WHERE m.held_at >= %(trend_start_at)s OR m.rk <= %(min_meetings)s
 ),
 st AS MATERIALIZED (
     SELECT a.meeting_id, a.participation_id AS pid,
@@ -112,23 +93,26 @@ st AS MATERIALIZED (
 recorded AS (SELECT DISTINCT meeting_id FROM st),
 pm AS MATERIALIZED (
     SELECT p.id AS pid, mt.id AS mid, mt.held_at, mt.held_on >= p.since AS in_window,
+           mt.held_on < p.first_day AS older,
            st.status, COALESCE(st.yesterday, false) AS yesterday,
            (st.status IS NULL AND (mt.held_on > %(counted_until)s OR r.meeting_id IS NULL))
                AS gap
     FROM p
-    JOIN mt ON mt.cid = p.cid AND mt.held_on >= p.first_day
+    JOIN mt ON mt.cid = p.cid
+           AND (mt.held_on >= p.first_day OR (mt.latest AND mt.held_on >= p.joined_on))
     LEFT JOIN st ON st.meeting_id = mt.id AND st.pid = p.id
     LEFT JOIN recorded r ON r.meeting_id = mt.id
 ),
 counted AS (
-    SELECT pid, mark, rn, n, yesterday,
+    SELECT pid, mark, rn, n, n_all, older, yesterday,
            -- the level: the window's meetings, or the latest six counted if fewer
-           GREATEST(n_window, LEAST(%(min_meetings)s, n)) AS lv
+           GREATEST(n_window, LEAST(%(min_meetings)s, n_all)) AS lv
     FROM (
-        SELECT pid, yesterday,
+        SELECT pid, yesterday, older,
                CASE status WHEN 'present' THEN 2 WHEN 'apologies' THEN 1 ELSE 0 END AS mark,
                ROW_NUMBER() OVER (PARTITION BY pid ORDER BY held_at DESC, mid DESC) AS rn,
-               COUNT(*) OVER (PARTITION BY pid) AS n,
+               COUNT(*) FILTER (WHERE NOT older) OVER (PARTITION BY pid) AS n,
+               COUNT(*) OVER (PARTITION BY pid) AS n_all,
                COUNT(*) FILTER (WHERE in_window) OVER (PARTITION BY pid) AS n_window
         FROM pm WHERE NOT gap
     ) x
@@ -138,15 +122,18 @@ att AS (
            COUNT(*) FILTER (WHERE rn <= lv) AS held,
            COUNT(*) FILTER (WHERE rn <= lv AND mark = 2) AS present,
            COUNT(*) FILTER (WHERE rn <= lv AND mark = 1) AS apologies,
-           LEAST(COALESCE(MIN(rn) FILTER (WHERE mark > 0) - 1, MAX(n)), MAX(lv)) AS absences,
-           COALESCE(SUM(mark) FILTER (WHERE rn <= 3), 0) AS recent_marks,
-           COUNT(*) FILTER (WHERE rn <= 3) AS recent_n,
-           COALESCE(SUM(mark) FILTER (WHERE rn > 3), 0) AS before_marks,
-           COUNT(*) FILTER (WHERE rn > 3) AS before_n,
-           BOOL_OR(rn = 1 AND mark = 2) AS last_present,
-           COUNT(*) FILTER (WHERE yesterday AND mark = 2) AS present_yesterday,
-           COUNT(*) FILTER (WHERE yesterday AND mark = 1) AS apologies_yesterday,
-           COUNT(*) FILTER (WHERE yesterday AND mark = 0) AS absent_yesterday
+           LEAST(COALESCE(MIN(rn) FILTER (WHERE mark > 0) - 1, MAX(n_all)), MAX(lv))
+               AS absences,
+           -- the trend and yesterday's record: the trend's span only (older meetings are
+           -- the oldest, so the latest three are the same)
+           COALESCE(SUM(mark) FILTER (WHERE rn <= 3 AND NOT older), 0) AS recent_marks,
+           COUNT(*) FILTER (WHERE rn <= 3 AND NOT older) AS recent_n,
+           COALESCE(SUM(mark) FILTER (WHERE rn > 3 AND NOT older), 0) AS before_marks,
+           COUNT(*) FILTER (WHERE rn > 3 AND NOT older) AS before_n,
+           BOOL_OR(rn = 1 AND mark = 2 AND NOT older) AS last_present,
+           COUNT(*) FILTER (WHERE yesterday AND mark = 2 AND NOT older) AS present_yesterday,
+           COUNT(*) FILTER (WHERE yesterday AND mark = 1 AND NOT older) AS apologies_yesterday,
+           COUNT(*) FILTER (WHERE yesterday AND mark = 0 AND NOT older) AS absent_yesterday
     FROM counted GROUP BY pid
 ),
 gaps AS (
@@ -532,8 +519,10 @@ figures AS MATERIALIZED (
 ),
 ratios AS (
     SELECT f.*, g.gap,
-           CASE WHEN held > 0 THEN 2 * present + apologies ELSE 1 END::bigint AS att_n,
-           CASE WHEN held > 0 THEN 2 * held ELSE 1 END::bigint AS att_d,
+           -- too few meetings to judge read as none (scoring.ratios_for)
+           CASE WHEN held >= %(judged_meetings)s THEN 2 * present + apologies ELSE 1 END::bigint
+               AS att_n,
+           CASE WHEN held >= %(judged_meetings)s THEN 2 * held ELSE 1 END::bigint AS att_d,
            GREATEST(0, 2 * %(grace)s * GREATEST(1, due) - late)::bigint AS obl_n,
            (2 * %(grace)s * GREATEST(1, due))::bigint AS obl_d,
            CASE WHEN expected > 0 THEN made ELSE 1 END::bigint AS rep_n,
@@ -688,7 +677,8 @@ INSERT INTO commissioner_engagementsnapshot (
 )
 SELECT pid, %(scan_date)s, score, band,
        held, present, apologies,
-       CASE WHEN held > 0 THEN ROUND(att_n::numeric / att_d, 4) END, absences,
+       CASE WHEN held > 0 THEN ROUND((2 * present + apologies)::numeric / (2 * held), 4) END,
+       absences,
        due, overdue, max_days, expected, expected - made, idle, pending, awaiting,
        jsonb_build_object(
            'attendance', jsonb_build_object('value', {_rounded("att_n", "att_d")},

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from commissioner.engagement import (
+    ATTENDANCE_REACH_DAYS,
     CADENCE_DAYS,
     MIN_ATTENDANCE_MEETINGS,
     REPORT_GRACE_DAYS,
@@ -76,6 +77,10 @@ def floor_scan_params(scan_date: dt.date, policy: Policy | None = None) -> dict:
         "fortnight_at": start_of(scan_date - dt.timedelta(days=BACK_DAYS - 1)),
         "counted_until": scan_date - dt.timedelta(days=policy.attendance_grace_days),
         "min_meetings": MIN_ATTENDANCE_MEETINGS,
+        "judged_meetings": max(1, policy.new_partner_meetings),
+        "reach_at": start_of(
+            min(trend_start, scan_date - dt.timedelta(days=ATTENDANCE_REACH_DAYS))
+        ),
         "day_end": day.end,
         "meetings_end": day.meetings_end,
         "tz": settings.TIME_ZONE,

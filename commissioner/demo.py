@@ -4,7 +4,7 @@ in which one partner has clearly dropped away (absent from the last four meeting
 months — no goal reports either — an obligation 45+ days overdue: the agreements demo's, or one
 added when it has none) and another is slipping (the one the other demos' overdue contributions,
 missed reports and unsigned agreements already put at risk, or else one made to miss the last
-three meetings and go quiet, drifting before it is at risk). Every other partner reports on
+four meetings and go quiet, drifting before it is at risk). Every other partner reports on
 every goal, attends and is heard from, so it is engaged with no reason against it. Engagement
 scans then run every two weeks over the last twelve weeks and today, so the dashboard opens on a
 trend and flags with their reasons, the disengaged partner's already with a planned call."""
@@ -128,17 +128,18 @@ def _stop_reporting(participation: Participation, since) -> None:
 
 
 def _make_at_risk(participation: Participation, meetings: list[Meeting], now) -> None:
-    """Absent from the last three meetings, and last heard from AT_RISK_CHECKIN_DAYS_AGO: at
-    risk for the last scans, not only today's (a flag needs a warning state that holds)."""
+    """Absent from the last four meetings (of the six the level reads), and last heard from
+    AT_RISK_CHECKIN_DAYS_AGO: at risk for the last scans, not only today's (a flag needs a
+    warning state that holds)."""
     _stop_reporting(participation, now - dt.timedelta(days=AT_RISK_CHECKIN_DAYS_AGO))
-    last_three = meetings[-3:]
-    Attendance.objects.filter(participation=participation, meeting__in=last_three).update(
+    missed = meetings[-4:]
+    Attendance.objects.filter(participation=participation, meeting__in=missed).update(
         status=AB, confirmed_by_partner=False
     )
     Activity.objects.filter(
         participation=participation,
         kind=Activity.Kind.MEETING_ATTENDED,
-        occurred_at__in=[m.held_at for m in last_three],
+        occurred_at__in=[m.held_at for m in missed],
     ).delete()
     Activity.objects.filter(
         participation=participation,
@@ -270,7 +271,7 @@ def seed() -> str:
     Activity.objects.bulk_create(activities)
 
     # The partner at risk: one the other demos' data already put there (an overdue contribution,
-    # an unsigned agreement), else one made to miss the last three meetings and go quiet.
+    # an unsigned agreement), else one made to miss the last four meetings and go quiet.
     others = [p for p in candidates if disengaged is None or p.pk != disengaged.pk]
     bands = _bands_today(others)
     at_risk = next((p for p in others if bands.get(p.pk) == Band.AT_RISK), None)

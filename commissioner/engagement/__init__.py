@@ -4,6 +4,7 @@ function that turns one participation's figures into components, a score, a band
 (scoring.py)."""
 
 from .policy import (  # noqa: F401
+    ATTENDANCE_REACH_DAYS,
     AWAITING_SIGNATURE_STATUSES,
     CADENCE_DAYS,
     EARLY_WARNING_FIELDS,

@@ -31,8 +31,10 @@ REPORT_GRACE_DAYS = 21
 
 
 # The attendance component reads at least this many of the latest meetings, even from before the
-# window: one missed meeting of three is noise, not a trend.
+# window (the collaboration's latest, held in the last ATTENDANCE_REACH_DAYS): one missed meeting
+# of three is noise, not a trend.
 MIN_ATTENDANCE_MEETINGS = 6
+ATTENDANCE_REACH_DAYS = 365
 
 
 SIGNALS = ("attendance", "obligations", "reporting", "recency", "signatures")

@@ -41,6 +41,7 @@ from ..trends import (
     start_of,
 )
 from .policy import (
+    ATTENDANCE_REACH_DAYS,
     AWAITING_SIGNATURE_STATUSES,
     CADENCE_DAYS,
     MIN_ATTENDANCE_MEETINGS,
@@ -108,18 +109,33 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         )
         for row in rows
     }
+    # The trend's span, and before it each collaboration's latest MIN_ATTENDANCE_MEETINGS
+    # meetings of the last ATTENDANCE_REACH_DAYS, for the level to reach back to (a collaboration
+    # meeting every six weeks holds two meetings in the window; one of them missed is not a
+    # record). Only those are read: a year of every meeting would read twice the attendance.
+    first_of = {row.pk: min(since[row.pk], trend_since[row.pk]) for row in rows}
+    earliest = min(first_of.values())
+    reach = min(earliest, day.date - dt.timedelta(days=ATTENDANCE_REACH_DAYS))
     meetings: dict[int, list[tuple[dt.datetime, int, dt.date]]] = defaultdict(list)
     for pk, collaboration_id, held_at in (
         Meeting.objects.filter(
             collaboration_id__in={row.collaboration_id for row in rows},
             held_at__lt=day.meetings_end,
-            held_at__gte=start_of(min(min(since.values()), min(trend_since.values()))),
+            held_at__gte=start_of(reach),
             created_at__lt=day.end,
         )
         .order_by("held_at", "pk")
         .values_list("pk", "collaboration_id", "held_at")
     ):
         meetings[collaboration_id].append((held_at, pk, timezone.localdate(held_at)))
+    latest_of: dict[int, set[int]] = {}
+    for collaboration_id, held in meetings.items():
+        latest_of[collaboration_id] = {pk for _at, pk, _on in held[-MIN_ATTENDANCE_MEETINGS:]}
+        meetings[collaboration_id] = [
+            meeting
+            for meeting in held
+            if meeting[2] >= earliest or meeting[1] in latest_of[collaboration_id]
+        ]
     # Every partner's attendance at these meetings, not only the batch's: a meeting nobody's
     # attendance is recorded for is a gap in the record, not everyone's absence.
     yesterday, today = start_of(day.date - dt.timedelta(days=1)), start_of(day.date)
@@ -160,31 +176,37 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
         policy = policies[row.collaboration_id]
         counted_until = day.date - dt.timedelta(days=policy.attendance_grace_days)
         row_since = since[row.pk]
-        first = min(row_since, trend_since[row.pk])
+        first = first_of[row.pk]
         own = statuses.get(row.pk, nothing)
         own_yesterday = recorded_yesterday.get(row.pk, ())
         # (held on, 2 present / 1 apologies / 0 absent, in the level window) of each counted
         # meeting, in order.
         counted: list[tuple[dt.date, int, bool]] = []
+        # Counted meetings since joining before the trend's span: for the level only.
+        older: list[int] = []
         unrecorded = joined_meetings = 0
         # Attendance recorded yesterday, by mark (absent, apologies, present): the drift
         # evidence weighs each meeting once, on the day it becomes known.
         marked_yesterday = [0, 0, 0]
+        latest = latest_of.get(row.collaboration_id, ())
         for _at, pk, held_on in meetings.get(row.collaboration_id, ()):
-            if held_on < first:
+            if held_on < first and (held_on < row.joined_on or pk not in latest):
                 continue
             status = own.get(pk)
             if status is None and (held_on > counted_until or pk not in recorded_meetings):
                 unrecorded += held_on >= row_since
                 continue
             mark = marks_of.get(status, 0)
+            if held_on < first:
+                older.append(mark)
+                continue
             counted.append((held_on, mark, held_on >= row_since))
             if pk in own_yesterday:
                 marked_yesterday[mark] += 1
             joined_meetings += held_on >= row.joined_on
         level = [mark for _on, mark, in_window in counted if in_window]
         if len(level) < MIN_ATTENDANCE_MEETINGS:
-            level = [mark for held_on, mark, _in in counted if held_on >= row.joined_on][
+            level = (older + [mark for held_on, mark, _in in counted if held_on >= row.joined_on])[
                 -MIN_ATTENDANCE_MEETINGS:
             ]
         absences = 0

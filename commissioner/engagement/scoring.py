@@ -94,17 +94,23 @@ class Assessment:
     @property
     def attendance_rate(self) -> Fraction | None:
         # One Fraction, not the five of `components`: the scan reads it for every partner.
-        return Fraction(*self.ratios["attendance"]) if self.figures.meetings_held else None
+        # The share attended, even of a meeting too few to be scored (ratios_for).
+        f = self.figures
+        if not f.meetings_held:
+            return None
+        return Fraction(2 * f.meetings_present + f.meetings_apologies, 2 * f.meetings_held)
 
 
 def ratios_for(figures: Figures, policy: Policy) -> dict[str, tuple[int, int]]:
     """Each signal as an exact ratio (numerator, denominator > 0) in [0, 1]; 1 is perfect.
     Integers rather than Fractions: the scan scores every partner every day."""
     f = figures
-    if f.meetings_held:
+    if f.meetings_held >= max(1, policy.new_partner_meetings):
         # Present counts 1, apologies ½.
         attendance = (2 * f.meetings_present + f.meetings_apologies, 2 * f.meetings_held)
     else:
+        # No meeting, or too few to judge: one meeting missed is one event, not a record
+        # (a new partner is never flagged from one event; docs/engagement.md).
         attendance = (1, 1)
     # 1 - Σ min(days / grace, 1) / max(1, due), at least 0.
     grace = max(1, policy.overdue_grace_days)

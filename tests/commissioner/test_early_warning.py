@@ -133,7 +133,8 @@ def test_unrecorded_attendance_is_a_gap_until_the_grace_ends(collaboration):
     # Counted: only the meeting 20 days before, as an absence; gaps: the one 5 days before (in
     # its grace) and the one 40 days before (nobody recorded).
     assert (s.meetings_held, s.meetings_attended, s.meetings_unrecorded) == (1, 0, 2)
-    assert s.reasons[0] == "missed 1 of the last 1 meetings"
+    # One meeting is counted, not yet scored (two are: see below).
+    assert (s.attendance_rate, s.components["attendance"]["value"]) == (0, 1)
     assert snapshot(other).meetings_unrecorded == 1  # the meeting nobody recorded
     assert unrecorded.attendances.count() == 0
 
@@ -145,9 +146,63 @@ def test_a_new_partner_is_too_early_to_tell_and_never_flagged_from_one_event(col
     for day in (SCAN - DAY, SCAN):
         engagement_scan(scan_date=day)
     s = snapshot(newcomer)
-    # One meeting missed of one: 100 - 30 = 70 on the score; too early to tell, 10 days in.
-    assert (s.score, s.state) == (70, "too_early")
+    # One meeting missed of one: not scored (100); too early to tell, 10 days in.
+    assert (s.score, s.state, s.meetings_held, s.attendance_rate) == (100, "too_early", 1, 0)
     assert not Flag.objects.filter(participation=newcomer).exists()
+
+
+def test_one_meeting_missed_of_the_only_one_is_not_scored_until_there_are_two(collaboration):
+    """A partner past its 45 days whose only counted meeting it missed: that meeting is one
+    event, not a record. It is counted (meetings_held, the share attended) but not scored until
+    a second meeting is counted (`new_partner_meetings`)."""
+    newcomer = partner(collaboration, joined_days_ago=60)
+    attend(meeting(collaboration, 30), newcomer, Attendance.Status.ABSENT)
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(newcomer)
+    assert (s.meetings_held, s.meetings_attended, s.attendance_rate) == (1, 0, 0)
+    assert (s.score, s.band, s.state) == (100, "engaged", "engaged")
+    assert s.components["attendance"]["value"] == 1
+    # A second meeting, attended: scored, one of two (half of 30 points lost: 85).
+    attend(meeting(collaboration, 10), newcomer)
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(newcomer)
+    assert (s.meetings_held, s.meetings_attended, s.score) == (2, 1, 85)
+    assert s.reasons[0] == "missed 1 of the last 2 meetings"
+
+
+def test_the_level_reaches_back_to_the_latest_six_meetings_before_the_trend_span(collaboration):
+    """A collaboration meeting every six weeks holds three meetings in the 91-day window and
+    four in the trend's 133 days. Its partner missed the last two and attended the four before:
+    the level reads six meetings (4 of 6, score 90), where it read the trend's four (2 of 4,
+    score 85) — two from before the trend's span, but no further back than the collaboration's
+    latest six, nor from before the partner joined."""
+    person = partner(collaboration, joined_days_ago=300)
+    # Every 42 days from 5 days before the scan: 5, 47, 89, 131, 173, 215, 257 days before.
+    for n, days in enumerate((5, 47, 89, 131, 173, 215, 257)):
+        status = Attendance.Status.ABSENT if n < 2 else Attendance.Status.PRESENT
+        # The oldest (the seventh latest) absent: read, it would make 4 of 7.
+        status = Attendance.Status.ABSENT if n == 6 else status
+        attend(meeting(collaboration, days), person, status)
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(person)
+    assert (s.meetings_held, s.meetings_attended, s.consecutive_absences) == (6, 4, 2)
+    # 100 - 30 * (1 - 4/6) = 90.
+    assert s.score == 90
+    assert s.reasons[0] == "missed 2 of the last 6 meetings, the last 2 in a row"
+    # The trend reads the trend's span only: the last 3 (2 missed) against none before.
+    assert (s.trend["attendance_recent"], s.trend["attendance_before"]) == (0.3333, None)
+
+    # Joined 150 days ago: the two meetings attended before it joined are not its record.
+    late = partner(collaboration, joined_days_ago=150)
+    for days in (5, 47, 89, 131):
+        attend(
+            collaboration.meetings.get(held_at=days_before(days)),
+            late,
+            Attendance.Status.ABSENT if days < 60 else Attendance.Status.PRESENT,
+        )
+    engagement_scan(scan_date=SCAN)
+    s = snapshot(late)
+    assert (s.meetings_held, s.meetings_attended) == (4, 2)
 
 
 # Each signal by hand ----------------------------------------------------------------------------
