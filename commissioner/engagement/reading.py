@@ -89,8 +89,10 @@ def count_of(queryset) -> Coalesce:
 
 def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
     """Meetings held, present, apologies and consecutive absences since the later of the window
-    start and the day the participation joined, and the attendance trend over a longer span (two
-    queries: the batch's meetings and its attendance, counted here). As known at the end of the
+    start and the day the participation joined (at least the latest MIN_ATTENDANCE_MEETINGS
+    counted since it joined, reaching back to the collaboration's latest ones of the year), and
+    the attendance trend over a longer span (two queries: the batch's meetings and its
+    attendance, counted here). As known at the end of the
     day: meetings recorded by then, attendance recorded by then. A held meeting with nothing
     recorded for the partner is a data gap for `attendance_grace_days` after it, then an
     absence. Correlated counts per participation cost several times more at national scale
@@ -111,8 +113,8 @@ def read_attendance(rows, policies, day: Day) -> dict[int, dict]:
     }
     # The trend's span, and before it each collaboration's latest MIN_ATTENDANCE_MEETINGS
     # meetings of the last ATTENDANCE_REACH_DAYS, for the level to reach back to (a collaboration
-    # meeting every six weeks holds two meetings in the window; one of them missed is not a
-    # record). Only those are read: a year of every meeting would read twice the attendance.
+    # meeting every six weeks holds two or three meetings in the window: one of them missed is
+    # not a record). Only those older meetings' attendance is read, not the whole year's.
     first_of = {row.pk: min(since[row.pk], trend_since[row.pk]) for row in rows}
     earliest = min(first_of.values())
     reach = min(earliest, day.date - dt.timedelta(days=ATTENDANCE_REACH_DAYS))
