@@ -693,8 +693,17 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     WORKDIR.mkdir(parents=True, exist_ok=True)
-    template = WORKDIR / "template.sqlite3"
+    # One template per run: two runs at once (different seeds) each rebuilt the same file
+    # under the other.
+    template = WORKDIR / f"template-{os.getpid()}.sqlite3"
     remove_database(template)
+    try:
+        return _evaluate(args, template)
+    finally:
+        remove_database(template)
+
+
+def _evaluate(args, template: Path) -> int:
     setup_django(template)
     from django.core.management import call_command
 
