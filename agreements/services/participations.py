@@ -173,12 +173,22 @@ def handover_candidates(*, actor, participation: Participation) -> list[Particip
             organisation_id=participation.organisation_id, contact=departed
         )
         .exclude(pk=participation.pk)
-        .exclude(status=Participation.Status.WITHDRAWN)
-        .exclude(collaboration__status__in=FINAL_COLLABORATION_STATUSES)
         .select_related("collaboration")
         .order_by("collaboration__title", "pk")
     )
-    return [other for other in others if may_manage_collaboration(actor, other.collaboration)]
+    return [o for o in others if _takes_successor(actor, o, o.collaboration, departed.pk)]
+
+
+def _takes_successor(actor, other: Participation, collaboration, departed_id: int) -> bool:
+    """Whether a successor named in place of `departed_id` is named in `other` too: it still
+    names that contact, is not withdrawn, its collaboration can still change and `actor`
+    manages it. Asked when the candidates are listed and again once they are locked."""
+    return (
+        other.contact_id == departed_id
+        and other.status != Participation.Status.WITHDRAWN
+        and collaboration.status not in FINAL_COLLABORATION_STATUSES
+        and may_manage_collaboration(actor, collaboration)
+    )
 
 
 @transaction.atomic
@@ -263,12 +273,8 @@ def _hand_over(actor, participation, departed_id, others, collaborations) -> Non
     changed meanwhile, by another hand-over or by hand, keeps what it was changed to."""
     for other in others:
         collaboration = collaborations[other.collaboration_id]
-        if (
-            other.pk == participation.pk
-            or other.contact_id != departed_id
-            or other.status == Participation.Status.WITHDRAWN
-            or collaboration.status in FINAL_COLLABORATION_STATUSES
-            or not may_manage_collaboration(actor, collaboration)
+        if other.pk == participation.pk or not _takes_successor(
+            actor, other, collaboration, departed_id
         ):
             continue
         other.contact_id = participation.contact_id
