@@ -133,7 +133,8 @@ bench: install wrk
 
 # The early warning's evaluation (docs/engagement.md): a synthetic cohort with known outcomes in
 # its own SQLite databases under var/evaluate/, the scan replayed every day, against a "no
-# activity for 30 days" baseline. Seeds 1, 2, 3 by default: make evaluate EVALUATE_ARGS="--seeds 7".
+# activity for 30 days" baseline. Seeds 1, 2, 3 by default: make evaluate EVALUATE_ARGS="--seeds 7";
+# on the cohort no setting was tuned to: EVALUATE_ARGS="--shape shifted".
 evaluate: install var
 	$(BIN)/python -m benchmarks.evaluate $(EVALUATE_ARGS)
 

@@ -44,6 +44,106 @@ TURNOVER = 0.15
 TRIGGERED = 1 / 3
 
 
+@dataclass(frozen=True)
+class Shape:
+    """The cohort's habits: how its partners meet, write, take leave, report, drift and dip.
+
+    `USUAL` is the cohort every figure of docs/engagement.md is measured on. `SHIFTED` is
+    another reading of how public-sector partnerships behave, written after the scan was built
+    and never tuned to (`make evaluate EVALUATE_ARGS="--shape shifted"`): more partners per
+    collaboration and slower and more irregular correspondents, weekly to bimonthly meetings,
+    longer leave taken mostly in summer with less of it covered, and a year-end break in which
+    most delegates are away and no meeting is held; attendance more patchy and recorded later;
+    reports and obligations on looser schedules; drifts from 45 days to five months, shallower
+    or steeper; dips from two to eight weeks; more sudden silences. A scan fitted to `USUAL`
+    alone would show it here."""
+
+    name: str
+    mix: tuple[tuple[str, float], ...]
+    meeting_every: tuple[int, ...]
+    members: tuple[int, ...]  # partners per collaboration
+    rhythms: tuple[int, ...]  # usual days between signs of life
+    rhythm_spread: tuple[float, float]  # a partner's rhythm around its round figure
+    gap_spread: tuple[float, float]  # each gap around the rhythm
+    skipped: float  # contacts simply skipped
+    holiday_share: float
+    holiday_days: tuple[int, int]  # randrange
+    summer_holidays: float  # share of leave taken in July and August
+    uncovered: float  # share of contacts lost while the delegate is away
+    year_end: tuple[dt.date, dt.date] | None  # most delegates away, no meeting held
+    year_end_away: float
+    present: float  # a usual partner's attendance
+    apologies: float
+    recorded_soon: float  # meetings whose attendance is recorded within 3 days (else 5 to
+    # `recorded_days`)
+    recorded_days: int
+    report_late: tuple[float, tuple[int, int], tuple[int, int]]  # days from a period's end
+    # to its report: (share, usual days, now and then days)
+    obligation_every: tuple[int, int]
+    drift_days: tuple[int, int]
+    drift_step: tuple[float, float]
+    slip_spacing: tuple[float, float]
+    dip_days: tuple[int, int]
+    dip_depth: tuple[float, float]
+
+
+USUAL = Shape(
+    name="usual",
+    mix=MIX,
+    meeting_every=(14, 28, 28, 28, 42),
+    members=(4, 5, 6, 6, 7, 8),
+    rhythms=(4, 7, 7, 10, 14, 21, 30),
+    rhythm_spread=(0.8, 1.25),
+    gap_spread=(0.6, 1.4),
+    skipped=0.1,
+    holiday_share=0.7,
+    holiday_days=(10, 22),
+    summer_holidays=0.0,
+    uncovered=0.6,
+    year_end=None,
+    year_end_away=0.0,
+    present=0.86,
+    apologies=0.09,
+    recorded_soon=0.75,
+    recorded_days=21,
+    report_late=(0.88, (2, 15), (20, 40)),
+    obligation_every=(60, 121),
+    drift_days=(60, 121),
+    drift_step=(0.3, 0.5),
+    slip_spacing=(0.03, 0.1),
+    dip_days=(21, 43),
+    dip_depth=(0.5, 0.9),
+)
+SHIFTED = Shape(
+    name="shifted",
+    mix=((STEADY, 0.42), (JOINER, 0.10), (DRIFTER, 0.20), (SUDDEN, 0.10), (RECOVERER, 0.18)),
+    meeting_every=(7, 14, 30, 30, 30, 60),
+    members=(3, 4, 6, 8, 10),
+    rhythms=(3, 5, 7, 14, 14, 30, 45, 60),
+    rhythm_spread=(0.7, 1.4),
+    gap_spread=(0.4, 1.6),
+    skipped=0.15,
+    holiday_share=0.85,
+    holiday_days=(7, 29),
+    summer_holidays=0.6,
+    uncovered=0.7,
+    year_end=(dt.date(2025, 12, 22), dt.date(2026, 1, 2)),
+    year_end_away=0.8,
+    present=0.75,
+    apologies=0.12,
+    recorded_soon=0.6,
+    recorded_days=36,
+    report_late=(0.85, (0, 25), (30, 60)),
+    obligation_every=(30, 181),
+    drift_days=(45, 151),
+    drift_step=(0.2, 0.6),
+    slip_spacing=(0.0, 0.15),
+    dip_days=(14, 57),
+    dip_depth=(0.4, 0.95),
+)
+SHAPES = {shape.name: shape for shape in (USUAL, SHIFTED)}
+
+
 @dataclass
 class Partner:
     key: str  # "c3-p2"
@@ -67,6 +167,8 @@ class Partner:
     # (None: no one is named).
     contact_left: dt.date | None = None
     successor: dt.date | None = None
+    # Away with most delegates (the shifted cohort's year-end break).
+    away: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass
@@ -111,9 +213,9 @@ def _days(start: dt.date, end: dt.date):
         day += dt.timedelta(days=1)
 
 
-def _kind(rng: random.Random) -> str:
+def _kind(rng: random.Random, mix=MIX) -> str:
     roll, total = rng.random(), 0.0
-    for kind, share in MIX:
+    for kind, share in mix:
         total += share
         if roll < total:
             return kind
@@ -127,6 +229,7 @@ def build(
     history_days: int = 150,
     scan_days: int = 240,
     start: dt.date = dt.date(2025, 1, 6),
+    shape: Shape = USUAL,
 ) -> Plan:
     rng = random.Random(seed)
     scans_from = start + dt.timedelta(days=history_days)
@@ -135,7 +238,7 @@ def build(
     organisation_count = 0
     organisations_in_use: list[int] = []
     for number in range(collaborations):
-        every = rng.choice((14, 28, 28, 28, 42))
+        every = rng.choice(shape.meeting_every)
         goals = [rng.choice((30, 91)) for _ in range(rng.choice((1, 1, 2)))]
         collaboration = Collaboration(
             number=number,
@@ -144,7 +247,7 @@ def build(
             goals=goals,
         )
         plan_collaborations.append(collaboration)
-        for index in range(rng.choice((4, 5, 6, 6, 7, 8))):
+        for index in range(rng.choice(shape.members)):
             # One organisation in four also takes part in another collaboration.
             if organisations_in_use and rng.random() < 0.25:
                 organisation = rng.choice(organisations_in_use)
@@ -155,8 +258,8 @@ def build(
             else:
                 organisation = organisation_count = organisation_count + 1
             organisations_in_use.append(organisation)
-            kind = _kind(rng)
-            rhythm = rng.choice((4, 7, 7, 10, 14, 21, 30))
+            kind = _kind(rng, shape.mix)
+            rhythm = rng.choice(shape.rhythms)
             joined = start
             if kind == JOINER:
                 joined = scans_from + dt.timedelta(days=rng.randrange(0, scan_days - 120))
@@ -167,41 +270,50 @@ def build(
                 organisation=organisation,
                 kind=kind,
                 joined=joined,
-                rhythm_days=rhythm * rng.uniform(0.8, 1.25),
+                rhythm_days=rhythm * rng.uniform(*shape.rhythm_spread),
                 uses_api=rng.random() < 0.4,
-                holiday=(holiday_start, holiday_start + dt.timedelta(days=rng.randrange(10, 22)))
-                if rng.random() < 0.7
+                holiday=(
+                    holiday_start,
+                    holiday_start + dt.timedelta(days=rng.randrange(*shape.holiday_days)),
+                )
+                if rng.random() < shape.holiday_share
                 else None,
             )
+            _season(rng, shape, partner)
             if kind == DRIFTER:
-                length = rng.randrange(60, 121)
+                length = rng.randrange(*shape.drift_days)
                 latest_start = scan_days - length - 20
                 partner.drift_start = scans_from + dt.timedelta(
                     days=rng.randrange(10, latest_start)
                 )
                 partner.silence = partner.drift_start + dt.timedelta(days=length)
                 order = rng.sample(BEHAVIOURS, len(BEHAVIOURS))
-                partner.slip_at = {b: i * rng.uniform(0.03, 0.1) for i, b in enumerate(order)}
-                partner.step = rng.uniform(0.3, 0.5)
+                partner.slip_at = {
+                    b: i * rng.uniform(*shape.slip_spacing) for i, b in enumerate(order)
+                }
+                partner.step = rng.uniform(*shape.drift_step)
             elif kind == SUDDEN:
                 partner.silence = scans_from + dt.timedelta(days=rng.randrange(20, scan_days - 30))
             elif kind == RECOVERER:
                 dip_start = scans_from + dt.timedelta(days=rng.randrange(10, scan_days - 90))
-                partner.dip = (dip_start, dip_start + dt.timedelta(days=rng.randrange(21, 43)))
-                partner.depth = rng.uniform(0.5, 0.9)
+                partner.dip = (
+                    dip_start,
+                    dip_start + dt.timedelta(days=rng.randrange(*shape.dip_days)),
+                )
+                partner.depth = rng.uniform(*shape.dip_depth)
             partners.append(partner)
     obligations, events = [], []
     for partner in partners:
-        _plan_partner(rng, partner, start, scans_to, obligations, events)
+        _plan_partner(rng, partner, start, scans_to, obligations, events, shape)
     # Drawn from a generator of its own, so the rest of the cohort is the one it was before staff
     # turnover was added (the same partners, rhythms and events).
     _plan_turnover(random.Random(f"{seed}-turnover"), partners, start, scans_to, events)
     for collaboration in plan_collaborations:
         members = [p for p in partners if p.collaboration == collaboration.number]
-        _plan_meetings(rng, collaboration, members, scans_to, events)
+        _plan_meetings(rng, collaboration, members, scans_to, events, shape)
         for goal, cadence in enumerate(collaboration.goals):
             for partner in members:
-                _plan_reports(rng, partner, goal, cadence, start, scans_to, events)
+                _plan_reports(rng, partner, goal, cadence, start, scans_to, events, shape)
     events.sort(key=lambda event: event.at)
     return Plan(
         seed=seed,
@@ -239,10 +351,30 @@ def vigour(partner: Partner, day: dt.date, behaviour: str) -> float:
 
 
 def on_holiday(partner: Partner, day: dt.date) -> bool:
-    return partner.holiday is not None and partner.holiday[0] <= day <= partner.holiday[1]
+    return any(
+        period is not None and period[0] <= day <= period[1]
+        for period in (partner.holiday, partner.away)
+    )
 
 
-def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> None:
+def _season(rng, shape: Shape, partner: Partner) -> None:
+    """The shifted cohort's seasons: most leave taken in July and August, and most delegates
+    away over the year-end break (dates of the calendar `build` starts by default, 6 January
+    2025). The usual cohort draws nothing here."""
+    if shape.summer_holidays and partner.holiday and rng.random() < shape.summer_holidays:
+        begins = dt.date(2025, 7, 1) + dt.timedelta(days=rng.randrange(0, 50))
+        partner.holiday = (begins, begins + (partner.holiday[1] - partner.holiday[0]))
+    if shape.year_end and rng.random() < shape.year_end_away:
+        partner.away = shape.year_end
+
+
+def _in_break(shape: Shape, day: dt.date) -> bool:
+    return shape.year_end is not None and shape.year_end[0] <= day <= shape.year_end[1]
+
+
+def _plan_partner(
+    rng, partner: Partner, start, end, obligations, events, shape: Shape = USUAL
+) -> None:
     """Signs of life between meetings (check-ins, API use) and obligations."""
     # Contacts come at the partner's own rhythm — a weekly call, a monthly update — give or take
     # a few days, now and then skipped; a slipping partner lets more of them go. Each contact due
@@ -256,7 +388,7 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
         v = vigour(partner, day, "contact")
         if v == 0.0:
             break
-        gap = partner.rhythm_days * rng.uniform(0.6, 1.4)
+        gap = partner.rhythm_days * rng.uniform(*shape.gap_spread)
         contact_day = day
         day += dt.timedelta(days=max(1, round(gap)))
         if contact_day.weekday() >= 5:
@@ -265,7 +397,9 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
             continue
         # The partner is an organisation: while its usual delegate is on leave, a colleague
         # covers some of the contact; now and then a contact is simply skipped.
-        if (on_holiday(partner, contact_day) and rng.random() < 0.6) or rng.random() < 0.1:
+        if (
+            on_holiday(partner, contact_day) and rng.random() < shape.uncovered
+        ) or rng.random() < shape.skipped:
             continue
         kind = "api" if partner.uses_api and rng.random() < 0.6 else "checkin"
         events.append(Event(_at(contact_day, rng), kind, partner=partner.key))
@@ -283,12 +417,12 @@ def _plan_partner(rng, partner: Partner, start, end, obligations, events) -> Non
     while due <= end:
         created = max(start, partner.joined, due - dt.timedelta(days=rng.randrange(30, 90)))
         obligations.append((partner.key, due, created))
-        met = _met_on(rng, partner, due)
+        met = _met_on(rng, partner, due, shape)
         if met is not None and met <= end:
             events.append(
                 Event(_at(met, rng), "obligation_met", partner=partner.key, data={"due": due})
             )
-        due += dt.timedelta(days=rng.randrange(60, 121))
+        due += dt.timedelta(days=rng.randrange(*shape.obligation_every))
 
 
 def _plan_turnover(rng, partners, start, end, events) -> None:
@@ -342,7 +476,7 @@ def _catch_up(rng, partner: Partner, on: dt.date | None, due: dt.date) -> dt.dat
     return on
 
 
-def _met_on(rng, partner: Partner, due: dt.date) -> dt.date | None:
+def _met_on(rng, partner: Partner, due: dt.date, shape: Shape = USUAL) -> dt.date | None:
     v = vigour(partner, due, "obligations")
     if v < 0.25 and rng.random() > v:
         return _catch_up(rng, partner, None, due)  # never met, unless the dip ends
@@ -358,12 +492,17 @@ def _met_on(rng, partner: Partner, due: dt.date) -> dt.date | None:
     return _catch_up(rng, partner, met, due)
 
 
-def _plan_meetings(rng, collaboration: Collaboration, members, end, events) -> None:
+def _plan_meetings(
+    rng, collaboration: Collaboration, members, end, events, shape: Shape = USUAL
+) -> None:
     day = collaboration.first_meeting
     number = 0
     while day <= end:
         if day.weekday() >= 5:
             day += dt.timedelta(days=7 - day.weekday())
+        if _in_break(shape, day):  # no meeting over the year-end break
+            day += dt.timedelta(days=collaboration.meeting_every)
+            continue
         number += 1
         held = dt.datetime.combine(day, dt.time(10, 0))
         # Recorded by the convenor: mostly the same week, sometimes weeks later.
@@ -377,12 +516,15 @@ def _plan_meetings(rng, collaboration: Collaboration, members, end, events) -> N
             )
         )
         recorded = held + dt.timedelta(
-            days=rng.randrange(0, 4) if rng.random() < 0.75 else rng.randrange(5, 21), hours=6
+            days=rng.randrange(0, 4)
+            if rng.random() < shape.recorded_soon
+            else rng.randrange(5, shape.recorded_days),
+            hours=6,
         )
         for partner in members:
             if partner.joined > day:
                 continue
-            status = _attendance(rng, partner, day)
+            status = _attendance(rng, partner, day, shape)
             events.append(
                 Event(
                     recorded,
@@ -395,15 +537,15 @@ def _plan_meetings(rng, collaboration: Collaboration, members, end, events) -> N
         day += dt.timedelta(days=collaboration.meeting_every)
 
 
-def _attendance(rng, partner: Partner, day: dt.date) -> str:
+def _attendance(rng, partner: Partner, day: dt.date, shape: Shape = USUAL) -> str:
     if on_holiday(partner, day):
         return "apologies" if rng.random() < 0.8 else "absent"
     v = vigour(partner, day, "attendance")
     if v == 0.0:
         return "absent"
     roll = rng.random()
-    present = 0.86 * v
-    apologies = 0.09 + (1 - v) * 0.35
+    present = shape.present * v
+    apologies = shape.apologies + (1 - v) * 0.35
     if roll < present:
         return "present"
     if roll < present + apologies:
@@ -411,14 +553,17 @@ def _attendance(rng, partner: Partner, day: dt.date) -> str:
     return "absent"
 
 
-def _plan_reports(rng, partner, goal: int, cadence: int, start, end, events) -> None:
+def _plan_reports(
+    rng, partner, goal: int, cadence: int, start, end, events, shape: Shape = USUAL
+) -> None:
     period_end = start + dt.timedelta(days=cadence)
     while period_end <= end:
         if period_end >= partner.joined:
             v = vigour(partner, period_end, "reports")
             reported = None
             if not (v < 0.3 and rng.random() > v):
-                late = rng.randrange(2, 15) if rng.random() < 0.88 else rng.randrange(20, 40)
+                usual, days, later = shape.report_late
+                late = rng.randrange(*days) if rng.random() < usual else rng.randrange(*later)
                 late += round((1 - v) * rng.uniform(15, 45))
                 reported = period_end + dt.timedelta(days=late)
             reported = _catch_up(rng, partner, reported, period_end)

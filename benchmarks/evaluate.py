@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from benchmarks.cohort import SHAPES as SHAPE_NAMES
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / "var" / "evaluate"
 REPORT = ROOT / "docs" / "engagement.md"
@@ -161,7 +163,12 @@ class Series:
 
 
 def run_seed(
-    seed: int, collaborations: int, template: Path, verbose: bool, without: str | None = None
+    seed: int,
+    collaborations: int,
+    template: Path,
+    verbose: bool,
+    without: str | None = None,
+    shape: str = "usual",
 ) -> dict:
     from django.core.cache import cache
     from django.db import connection
@@ -189,15 +196,16 @@ def run_seed(
         drift_terms.shipped = shipped_terms  # type: ignore[attr-defined]
         trends.trend_points, trends.drift_terms = trend_points, drift_terms
 
-    plan = cohort.build(seed, collaborations=collaborations)
+    plan = cohort.build(seed, collaborations=collaborations, shape=cohort.SHAPES[shape])
     # Each seed is a world of its own: nothing remembered from the previous one (the ids repeat
     # from one fresh database to the next, and the API-use memo is keyed by them).
     cache.clear()
     # An ablation scans a database of its own, dropped when it is measured: seed-N.sqlite3 stays
     # the scan as it ships, which benchmarks/frontier.py reads.
-    database = WORKDIR / (
-        f"seed-{seed}-without-{without}.sqlite3" if without else f"seed-{seed}.sqlite3"
-    )
+    # Another shape's cohort has files of its own (`benchmarks.frontier --shape` reads them;
+    # `benchmarks.bound` models the usual one only).
+    name = f"seed-{seed}" if shape == "usual" else f"seed-{seed}-{shape}"
+    database = WORKDIR / (f"{name}-without-{without}.sqlite3" if without else f"{name}.sqlite3")
     # A write-ahead log left by an earlier run would be replayed into the fresh copy.
     remove_database(database)
     shutil.copyfile(template, database)
@@ -685,6 +693,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--collaborations", type=int, default=20)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--shape",
+        default="usual",
+        choices=sorted(SHAPE_NAMES),
+        help="the cohort's habits (benchmarks/cohort.py): the usual one every figure is tuned "
+        "on, or a shifted one no setting was tuned to",
+    )
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument(
         "--ablate",
@@ -720,7 +735,9 @@ def _evaluate(args, template: Path) -> int:
     results = []
     for seed in [int(s) for s in args.seeds.split(",") if s]:
         print(f"seed {seed}...", file=sys.stderr)
-        results.append(run_seed(seed, args.collaborations, template, args.verbose))
+        results.append(
+            run_seed(seed, args.collaborations, template, args.verbose, shape=args.shape)
+        )
     text = table(results)
     print(text)
     seeds = [int(s) for s in args.seeds.split(",") if s]
@@ -733,7 +750,14 @@ def _evaluate(args, template: Path) -> int:
                 (
                     label,
                     [
-                        run_seed(seed, args.collaborations, template, False, without=name)
+                        run_seed(
+                            seed,
+                            args.collaborations,
+                            template,
+                            False,
+                            without=name,
+                            shape=args.shape,
+                        )
                         for seed in seeds
                     ],
                 )
@@ -742,7 +766,16 @@ def _evaluate(args, template: Path) -> int:
         print("\n" + ablation)
     if args.write_docs:
         report = REPORT.read_text()
-        for begin, end, block in ((BEGIN, END, text), (ABLATION_BEGIN, ABLATION_END, ablation)):
+        blocks = ((BEGIN, END, text), (ABLATION_BEGIN, ABLATION_END, ablation))
+        if args.shape != "usual":
+            blocks = (
+                (
+                    f"<!-- evaluate-{args.shape}:begin -->",
+                    f"<!-- evaluate-{args.shape}:end -->",
+                    text,
+                ),
+            )
+        for begin, end, block in blocks:
             if block and begin in report:
                 report = replace_block(report, begin, end, block)
         REPORT.write_text(report)

@@ -79,8 +79,9 @@ class Record:
     snapshots: dict[dt.date, Snap] = field(default_factory=dict)
 
 
-def load(seed: int, workdir: Path):
-    """The plan and every partner's record, from the seed's database."""
+def load(seed: int, workdir: Path, shape: str = "usual"):
+    """The plan and every partner's record, from the seed's database (`make evaluate`'s, of the
+    cohort of that `shape`)."""
     from django.db import connection
     from django.utils import timezone
 
@@ -88,12 +89,14 @@ def load(seed: int, workdir: Path):
     from benchmarks import cohort
     from commissioner.models import Activity, Attendance, EngagementSnapshot
 
-    database = workdir / f"seed-{seed}.sqlite3"
+    database = workdir / (
+        f"seed-{seed}.sqlite3" if shape == "usual" else f"seed-{seed}-{shape}.sqlite3"
+    )
     if not database.exists():
         raise SystemExit(f"{database} is missing: run `make evaluate` on seed {seed} first")
     connection.close()
     connection.settings_dict["NAME"] = str(database)
-    plan = cohort.build(seed)
+    plan = cohort.build(seed, shape=cohort.SHAPES[shape])
     local = timezone.localdate
     rows = list(
         Participation.objects.order_by("pk").values_list(
@@ -411,12 +414,25 @@ def replay_ratio(plan, records, evidence_by_day, *, threshold: float):
 # The table ---------------------------------------------------------------------------------------
 
 
-def rules() -> list[tuple[str, str, object]]:
-    """The rules replayed, the first the watch as it ships (its constants read from the code)."""
+def rules(shape: str = "usual") -> list[tuple[str, str, object]]:
+    """The rules replayed, the first the watch as it ships (its constants read from the code).
+    On another shape of cohort, the watch from other thresholds only: where the policy's
+    `drift_evidence` would have to sit for it."""
     from commissioner.engagement import Policy
 
     policy = Policy.model_defaults()
     evidence, day = policy.drift_evidence, policy.drift_points
+    if shape != "usual":
+        return [
+            (
+                f"the drift evidence as it ships (from {evidence}, one day's points {day})"
+                if threshold == evidence
+                else f"the drift evidence, from {threshold}",
+                "watch",
+                (None, threshold, day, True, "calm", None, None, 0),
+            )
+            for threshold in (evidence, 250, 300, 400)
+        ]
     return [
         (
             f"the drift evidence as it ships (from {evidence}, one day's points {day})",
@@ -518,14 +534,18 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--workdir", type=Path, default=evaluate.WORKDIR)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--shape", default="usual", choices=sorted(evaluate.SHAPE_NAMES))
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s]
     evaluate.setup_django(args.workdir / f"seed-{seeds[0]}.sqlite3")
-    worlds = [load(seed, args.workdir) for seed in seeds]
-    ratios = [evidence_of(plan, records) for plan, records in worlds]
-    oracles = [evidence_of(plan, records, knows_holidays=True) for plan, records in worlds]
+    worlds = [load(seed, args.workdir, args.shape) for seed in seeds]
+    wanted = rules(args.shape)
+    ratios = oracles = [{} for _ in worlds]
+    if any(kind != "watch" for _label, kind, _setting in wanted):
+        ratios = [evidence_of(plan, records) for plan, records in worlds]
+        oracles = [evidence_of(plan, records, knows_holidays=True) for plan, records in worlds]
     rows = []
-    for label, kind, setting in rules():
+    for label, kind, setting in wanted:
         print(f"{label}...", file=sys.stderr)
         results = []
         for (plan, records), ratio, oracle in zip(worlds, ratios, oracles, strict=True):
@@ -551,7 +571,12 @@ def main(argv=None) -> int:
     text = table(rows, seeds)
     print(text)
     if args.write_docs:
-        evaluate.write_block(BEGIN, END, text)
+        if args.shape == "usual":
+            evaluate.write_block(BEGIN, END, text)
+        else:
+            evaluate.write_block(
+                f"<!-- frontier-{args.shape}:begin -->", f"<!-- frontier-{args.shape}:end -->", text
+            )
     return 0
 
 

@@ -53,7 +53,7 @@ def brute_force(contacts: dict[int, int], rhythm: float, horizon: int) -> float:
 def test_the_contact_chain_is_the_cohorts_contact_process(contacts):
     horizon = 15
     plan = SimpleNamespace(start=MONDAY, scans_to=MONDAY + dt.timedelta(days=horizon))
-    partner = SimpleNamespace(joined=MONDAY, holiday=None)
+    partner = SimpleNamespace(joined=MONDAY, holiday=None, away=None)
     loglik = bound.contact_loglik(partner, plan, bound.Hypotheses(1, 0), contacts, 4.0)
     expected = brute_force(contacts, 4.0, horizon)
     assert expected > 0
