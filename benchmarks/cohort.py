@@ -417,7 +417,7 @@ def _plan_partner(
     while due <= end:
         created = max(start, partner.joined, due - dt.timedelta(days=rng.randrange(30, 90)))
         obligations.append((partner.key, due, created))
-        met = _met_on(rng, partner, due, shape)
+        met = _met_on(rng, partner, due)
         if met is not None and met <= end:
             events.append(
                 Event(_at(met, rng), "obligation_met", partner=partner.key, data={"due": due})
@@ -476,7 +476,7 @@ def _catch_up(rng, partner: Partner, on: dt.date | None, due: dt.date) -> dt.dat
     return on
 
 
-def _met_on(rng, partner: Partner, due: dt.date, shape: Shape = USUAL) -> dt.date | None:
+def _met_on(rng, partner: Partner, due: dt.date) -> dt.date | None:
     v = vigour(partner, due, "obligations")
     if v < 0.25 and rng.random() > v:
         return _catch_up(rng, partner, None, due)  # never met, unless the dip ends
