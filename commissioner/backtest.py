@@ -77,6 +77,15 @@ class BacktestResult:
     def silent_warned(self) -> int:
         return sum(1 for partner in self.silent if partner.warned_on is not None)
 
+    @property
+    def flagged_in_touch(self) -> int:
+        """Partners flagged at least once that had not gone silent by the end: the false alarms
+        are among them (with the dips that ended and the drifts not over yet). Against
+        `silent_warned`, what a bar trades (docs/engagement.md, "On a cohort it was not tuned
+        to")."""
+        silent = {partner.participation_id for partner in self.silent}
+        return len({flag.participation_id for flag in self.flags} - silent)
+
 
 def engagement_backtest(
     *,

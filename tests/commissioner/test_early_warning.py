@@ -759,6 +759,25 @@ def test_the_backtest_replays_past_days_and_writes_nothing(collaboration):
     assert result.silent_warned == 0
 
 
+def test_the_backtest_counts_the_partners_flagged_that_kept_in_touch(collaboration):
+    """What a bar trades: partners warned before going silent against partners flagged that
+    had not gone silent by the end (a dip, a drift not over yet, or a false alarm)."""
+    gone = quiet_partner(collaboration, silent_days=40)
+    back = partner(collaboration, active_on_scan_day=False)
+    # Every 3 days, then 31 silent days (drifting three weeks in), then heard from again.
+    heard_from(back, *range(33, 160, 3), 1)
+    steady = partner(collaboration, active_on_scan_day=False)
+    heard_from(steady, *range(1, 160, 3))
+
+    result = engagement_backtest(
+        date_from=SCAN - dt.timedelta(days=29), date_to=SCAN, collaboration_ids=[collaboration.pk]
+    )
+
+    assert {f.participation_id for f in result.flags} == {gone.pk, back.pk}
+    assert [p.participation_id for p in result.silent] == [gone.pk]
+    assert result.flagged_in_touch == 1
+
+
 def test_the_backtest_tries_a_policy_and_refuses_bad_ranges(collaboration):
     person = quiet_partner(collaboration, silent_days=40)
     lax = Policy(
@@ -796,7 +815,10 @@ def test_the_backtest_command_prints_the_flags_and_the_silent_partners(collabora
         stdout=out,
     )
     text = out.getvalue()
-    assert "1 flags raised, 0 flaps; 1 went silent, 0 of them warned before." in text
+    assert (
+        "1 flags raised, 0 flaps; 1 went silent, 0 of them warned before; "
+        "0 flagged had not gone silent by the end."
+    ) in text
     assert person.organisation.name in text
     assert not EngagementSnapshot.objects.exists()
     with pytest.raises(CommandError, match="No collaboration"):
@@ -821,6 +843,7 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     assert response.status_code == 200
     html = response.content.decode()
     assert "would have been raised" in html
+    assert "Partners flagged who had not gone silent by the end: 0." in html
     assert not EngagementPolicy.objects.filter(collaboration=collaboration).exists()
 
 

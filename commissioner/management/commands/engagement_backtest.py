@@ -44,7 +44,8 @@ class Command(BaseCommand):
         write(
             f"Backtest {result.date_from} to {result.date_to}: {result.participations} "
             f"participations, {len(result.flags)} flags raised, {result.flaps} flaps; "
-            f"{len(result.silent)} went silent, {result.silent_warned} of them warned before."
+            f"{len(result.silent)} went silent, {result.silent_warned} of them warned before; "
+            f"{result.flagged_in_touch} flagged had not gone silent by the end."
         )
         for flag in result.flags:
             closed = flag.closed_on.isoformat() if flag.closed_on else "still open"
