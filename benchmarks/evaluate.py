@@ -32,12 +32,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks.cohort import SHAPES as SHAPE_NAMES
+from benchmarks.cohort import SHAPES, USUAL
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / "var" / "evaluate"
 REPORT = ROOT / "docs" / "engagement.md"
-BEGIN, END = "<!-- evaluate:begin -->", "<!-- evaluate:end -->"
+
+
+def seed_name(seed: int, shape: str = USUAL.name) -> str:
+    """The stem of a seed's database under WORKDIR: another shape's cohort has files of its
+    own (`benchmarks.frontier --shape` reads them; `benchmarks.bound` models the usual one
+    only)."""
+    return f"seed-{seed}" if shape == USUAL.name else f"seed-{seed}-{shape}"
+
+
+def markers(block: str, shape: str = USUAL.name) -> tuple[str, str]:
+    """The markers of a block of docs/engagement.md ("evaluate", "frontier"), one per shape."""
+    name = block if shape == USUAL.name else f"{block}-{shape}"
+    return f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+
+
+BEGIN, END = markers("evaluate")
 
 TARGETS = {
     "recall": (0.9, ">="),
@@ -168,7 +183,7 @@ def run_seed(
     template: Path,
     verbose: bool,
     without: str | None = None,
-    shape: str = "usual",
+    shape: str = USUAL.name,
 ) -> dict:
     from django.core.cache import cache
     from django.db import connection
@@ -202,9 +217,7 @@ def run_seed(
     cache.clear()
     # An ablation scans a database of its own, dropped when it is measured: seed-N.sqlite3 stays
     # the scan as it ships, which benchmarks/frontier.py reads.
-    # Another shape's cohort has files of its own (`benchmarks.frontier --shape` reads them;
-    # `benchmarks.bound` models the usual one only).
-    name = f"seed-{seed}" if shape == "usual" else f"seed-{seed}-{shape}"
+    name = seed_name(seed, shape)
     database = WORKDIR / (f"{name}-without-{without}.sqlite3" if without else f"{name}.sqlite3")
     # A write-ahead log left by an earlier run would be replayed into the fresh copy.
     remove_database(database)
@@ -695,8 +708,8 @@ def main(argv=None) -> int:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument(
         "--shape",
-        default="usual",
-        choices=sorted(SHAPE_NAMES),
+        default=USUAL.name,
+        choices=sorted(SHAPES),
         help="the cohort's habits (benchmarks/cohort.py): the usual one every figure is tuned "
         "on, or a shifted one no setting was tuned to",
     )
@@ -767,14 +780,8 @@ def _evaluate(args, template: Path) -> int:
     if args.write_docs:
         report = REPORT.read_text()
         blocks = ((BEGIN, END, text), (ABLATION_BEGIN, ABLATION_END, ablation))
-        if args.shape != "usual":
-            blocks = (
-                (
-                    f"<!-- evaluate-{args.shape}:begin -->",
-                    f"<!-- evaluate-{args.shape}:end -->",
-                    text,
-                ),
-            )
+        if args.shape != USUAL.name:  # another shape's ablation stays out of the docs
+            blocks = ((*markers("evaluate", args.shape), text),)
         for begin, end, block in blocks:
             if block and begin in report:
                 report = replace_block(report, begin, end, block)

@@ -42,12 +42,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks import evaluate
+from benchmarks import cohort, evaluate
 
 DAY = dt.timedelta(days=1)
 # "Back on every front" (Snap.settled) allows no obligation overdue this many days or more.
 SETTLED_OVERDUE = 14
-BEGIN, END = "<!-- frontier:begin -->", "<!-- frontier:end -->"
 
 
 @dataclass
@@ -79,19 +78,16 @@ class Record:
     snapshots: dict[dt.date, Snap] = field(default_factory=dict)
 
 
-def load(seed: int, workdir: Path, shape: str = "usual"):
+def load(seed: int, workdir: Path, shape: str = cohort.USUAL.name):
     """The plan and every partner's record, from the seed's database (`make evaluate`'s, of the
     cohort of that `shape`)."""
     from django.db import connection
     from django.utils import timezone
 
     from agreements.models import Measurement, Obligation, Participation
-    from benchmarks import cohort
     from commissioner.models import Activity, Attendance, EngagementSnapshot
 
-    database = workdir / (
-        f"seed-{seed}.sqlite3" if shape == "usual" else f"seed-{seed}-{shape}.sqlite3"
-    )
+    database = workdir / f"{evaluate.seed_name(seed, shape)}.sqlite3"
     if not database.exists():
         raise SystemExit(f"{database} is missing: run `make evaluate` on seed {seed} first")
     connection.close()
@@ -414,7 +410,7 @@ def replay_ratio(plan, records, evidence_by_day, *, threshold: float):
 # The table ---------------------------------------------------------------------------------------
 
 
-def rules(shape: str = "usual") -> list[tuple[str, str, object]]:
+def rules(shape: str = cohort.USUAL.name) -> list[tuple[str, str, object]]:
     """The rules replayed, the first the watch as it ships (its constants read from the code).
     On another shape of cohort, the watch from other thresholds only: where the policy's
     `drift_evidence` would have to sit for it."""
@@ -422,7 +418,7 @@ def rules(shape: str = "usual") -> list[tuple[str, str, object]]:
 
     policy = Policy.model_defaults()
     evidence, day = policy.drift_evidence, policy.drift_points
-    if shape != "usual":
+    if shape != cohort.USUAL.name:
         return [
             (
                 f"the drift evidence as it ships (from {evidence}, one day's points {day})"
@@ -534,7 +530,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--workdir", type=Path, default=evaluate.WORKDIR)
     parser.add_argument("--write-docs", action="store_true")
-    parser.add_argument("--shape", default="usual", choices=sorted(evaluate.SHAPE_NAMES))
+    parser.add_argument("--shape", default=cohort.USUAL.name, choices=sorted(cohort.SHAPES))
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s]
     evaluate.setup_django(args.workdir / f"seed-{seeds[0]}.sqlite3")
@@ -571,12 +567,7 @@ def main(argv=None) -> int:
     text = table(rows, seeds)
     print(text)
     if args.write_docs:
-        if args.shape == "usual":
-            evaluate.write_block(BEGIN, END, text)
-        else:
-            evaluate.write_block(
-                f"<!-- frontier-{args.shape}:begin -->", f"<!-- frontier-{args.shape}:end -->", text
-            )
+        evaluate.write_block(*evaluate.markers("frontier", args.shape), text)
     return 0
 
 
