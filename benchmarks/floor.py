@@ -139,7 +139,7 @@ att AS (
 gaps AS (
     SELECT pid, COUNT(*) AS unrecorded FROM pm WHERE gap AND in_window GROUP BY pid
 ),
--- Obligations (read_obligations) and the lateness of those met (trends.read_lateness).
+-- Obligations (read_obligations) and the lateness of those met (trend_reads.read_lateness).
 ob AS (
     SELECT pid, COUNT(*) AS due,
            COUNT(*) FILTER (WHERE outstanding) AS overdue,
@@ -242,7 +242,7 @@ rep_late AS (
     GROUP BY p.id
 ),
 -- Goal periods whose report was outstanding at the start of yesterday, and reports that came in
--- on it (trends.read_reports_due).
+-- on it (trend_reads.read_reports_due).
 rep_last AS (
     SELECT me.goal_id, me.reported_by_organisation_id AS oid,
            MAX(me.period_end) FILTER (WHERE me.reported_at < %(yesterday_at)s) AS last,
@@ -269,7 +269,7 @@ due AS (
     ) x
     GROUP BY p.id
 ),
--- Signs of life (trends.read_contact), as recorded by the end of the day.
+-- Signs of life (trend_reads.read_contact), as recorded by the end of the day.
 ct AS (
     SELECT p.id AS pid, (MAX(a.occurred_at) AT TIME ZONE %(tz)s)::date AS last,
            COUNT(DISTINCT (a.occurred_at AT TIME ZONE %(tz)s)::date)
@@ -303,9 +303,9 @@ sig AS (
     ) x
     JOIN p ON p.cid = x.cid AND p.oid = x.oid
 ),
--- The relationship (trends.read_relationship), from the change history as of the day's end: each
--- contact active at the day's end and 90 days before, and each participation's namings (the one
--- in force 90 days before, if any, and those since).
+-- The relationship (trend_reads.read_relationship), from the change history as of the day's
+-- end: each contact active at the day's end and 90 days before, and each participation's
+-- namings (the one in force 90 days before, if any, and those since).
 contact_state AS MATERIALIZED (
     SELECT c.organisation_id AS oid, c.id,
            COALESCE((SELECT h.is_active FROM partners_historicalcontact h

@@ -21,6 +21,7 @@ from commissioner.engagement import (
     default_policy,
 )
 from commissioner.services.scan import PREVIOUS_SCAN_DAYS
+from commissioner.trend_reads import start_of
 from commissioner.trends import (
     ATTENDANCE_CAP,
     BACK_DAYS,
@@ -39,7 +40,6 @@ from commissioner.trends import (
     USUAL_DELAY,
     evidence_cap,
     item_ratios,
-    start_of,
 )
 
 

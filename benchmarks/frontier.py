@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import dataclasses
 import datetime as dt
 import math
 import statistics
@@ -168,35 +169,23 @@ def scan_days(plan) -> list[dt.date]:
 
 
 class Flags:
-    """The scan's flag rule (commissioner/services/scan.py) under the default policy: raised
-    after `flag_after_scans` scans in a warning state or at once on a drop of `sharp_drop`
-    points; closed after `flag_after_scans` clear scans."""
+    """The scan's flag rule under the default policy (commissioner.backtest.FlagRule, which the
+    backtest replays other bars with), and its clear state at any threshold."""
 
     def __init__(self):
+        from commissioner.backtest import FlagRule
         from commissioner.engagement import Policy
-        from commissioner.models import WARNING_STATES
 
-        self.policy, self.warning_states = Policy.model_defaults(), WARNING_STATES
-        self.up, self.warning, self.clear = False, 0, 0
-        self.previous: int | None = None
+        self.policy = Policy.model_defaults()
+        self.rule = FlagRule(self.policy)
 
     def clear_at(self, state: str, score: int, evidence: float, threshold: float) -> bool:
-        """Engaged by the release margin, and the evidence under half the threshold."""
-        margin = self.policy.engaged_min + self.policy.release_margin
-        return state == "engaged" and score >= margin and evidence * 2 < threshold
+        """Policy.clear, at `threshold` (of the evidence's or another rule's unit)."""
+        at = dataclasses.replace(self.policy, drift_evidence=threshold)
+        return at.clear(state=state, score=score, weighed=evidence)
 
     def step(self, state: str, score: int, clear: bool) -> bool:
-        after = self.policy.flag_after_scans
-        warning = state in self.warning_states
-        self.warning = self.warning + 1 if warning else 0
-        self.clear = self.clear + 1 if clear else 0
-        sharp = self.previous is not None and self.previous - score >= self.policy.sharp_drop
-        if not self.up and (self.warning >= after or (warning and sharp)):
-            self.up = True
-        elif self.up and self.clear >= after:
-            self.up = False
-        self.previous = score
-        return self.up
+        return self.rule.step(state, score, clear)
 
 
 # The watch, other constants --------------------------------------------------------------------

@@ -29,7 +29,7 @@ from core.errors import DomainError
 
 from . import selectors, services
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
-from .backtest import engagement_backtest
+from .backtest import bars_around, engagement_backtest
 from .engagement import POLICY_FIELDS, SIGNALS
 from .filters import FlagFilterSet
 from .forms import (
@@ -392,6 +392,7 @@ def _policy_page(request, collaboration):
                     date_to=yesterday,
                     collaboration_ids=[collaboration.pk],
                     policy=trial_policy,
+                    bars=bars_around(trial_policy.drift_evidence),
                 )
             except DomainError as error:
                 form.add_domain_error(error)

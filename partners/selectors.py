@@ -101,8 +101,9 @@ def organisation_children(*, organisation: Organisation) -> QuerySet[Organisatio
 
 
 def organisation_participations(*, organisation: Organisation) -> QuerySet:
-    """The collaborations an organisation takes part in, newest first."""
-    return organisation.participations.select_related("collaboration").order_by(
+    """The collaborations an organisation takes part in, newest first, with the contact each
+    names."""
+    return organisation.participations.select_related("collaboration", "contact").order_by(
         "-joined_on", "collaboration__title"
     )
 
@@ -187,3 +188,23 @@ def administrators_to_ask(*, limit: int = 3) -> list[User]:
         .exclude(email="")
         .order_by("last_name", "first_name", "username")[:limit]
     )
+
+
+def vacancies(participations) -> list:
+    """Of an organisation's participations (organisation_participations), those not withdrawn
+    that name a contact who is no longer active: until someone is named in its place, the early
+    warning counts the partner as having lost its contact (docs/engagement.md, "Relationship
+    signals")."""
+    return [
+        p
+        for p in participations
+        if p.contact is not None
+        and not p.contact.is_active
+        and p.status != type(p).Status.WITHDRAWN
+    ]
+
+
+def contact_named_in(*, contact: Contact) -> int:
+    """How many of its organisation's participations, not withdrawn, still name `contact`."""
+    named = contact.organisation.participations.filter(contact=contact)
+    return named.exclude(status=named.model.Status.WITHDRAWN).count()

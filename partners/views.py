@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -126,6 +126,7 @@ def organisation_export(request):
 def organisation_detail(request, slug):
     organisation = selectors.organisation_get_for(actor=request.user, slug=slug)
     can_manage = may_manage_organisation(request.user, organisation)
+    participations = list(selectors.organisation_participations(organisation=organisation))
     context = {
         "organisation": organisation,
         "can_manage": can_manage,
@@ -137,7 +138,8 @@ def organisation_detail(request, slug):
         "administrators": [] if can_manage else selectors.administrators_to_ask(),
         "contacts": selectors.organisation_contacts(organisation=organisation),
         "children": selectors.organisation_children(organisation=organisation),
-        "participations": selectors.organisation_participations(organisation=organisation),
+        "participations": participations,
+        "vacancies": selectors.vacancies(participations),
         "history": selectors.organisation_history(organisation=organisation),
     }
     if can_manage:
@@ -287,8 +289,25 @@ def contact_edit(request, slug, pk):
         except DomainError as error:
             show_refusal(form, error, contact, initial_of)
         else:
-            messages.success(request, _("Your changes were saved."))
-            return redirect(organisation)
+            left = not data.get("is_active", True)
+            named = selectors.contact_named_in(contact=contact) if left else 0
+            if not named:
+                messages.success(request, _("Your changes were saved."))
+                return redirect(organisation)
+            # The person left and is still named somewhere: each such partner counts as having
+            # lost its contact until someone is named in its place (the early warning).
+            messages.warning(
+                request,
+                ngettext(
+                    "Your changes were saved. %(name)s is still named as the contact of "
+                    "%(organisation)s in %(count)d collaboration: name who speaks for it now.",
+                    "Your changes were saved. %(name)s is still named as the contact of "
+                    "%(organisation)s in %(count)d collaborations: name who speaks for it now.",
+                    named,
+                )
+                % {"name": contact.name, "organisation": organisation.name, "count": named},
+            )
+            return redirect(f"{organisation.get_absolute_url()}#collaborations-heading")
     return render(
         request,
         "partners/contact_form.html",

@@ -101,6 +101,35 @@ class Policy:
         """The weight of each of SIGNALS, in order."""
         return tuple(self.weight(signal) for signal in SIGNALS)
 
+    # The watch's rules, read by commissioner/trends.watch and the flags of services/scan.py,
+    # and replayed at other bars by the backtest (commissioner/backtest.py): one copy of each.
+
+    def drifting(self, *, band: str, weighed: int, points: int) -> bool:
+        """An engaged partner is drifting once its drift evidence (`weighed`: with what a named
+        contact gone counts) reaches `drift_evidence`, or on a day of `drift_points` trend
+        points."""
+        return band == "engaged" and (weighed >= self.drift_evidence or points >= self.drift_points)
+
+    def clear(self, *, state: str, score: int, weighed: int) -> bool:
+        """Engaged by `release_margin`, and the evidence at most half-way to drifting
+        (hysteresis on both the score and the evidence, so a flag does not close on one good
+        day)."""
+        return (
+            state == "engaged"
+            and score >= self.engaged_min + self.release_margin
+            and weighed * 2 < self.drift_evidence
+        )
+
+    def raises_flag(self, *, warning_streak: int, score: int, previous_score: int | None) -> bool:
+        """A partner in a warning state is flagged once the state has held for
+        `flag_after_scans` scans, or at once on a drop of `sharp_drop` points."""
+        sharp = previous_score is not None and previous_score - score >= self.sharp_drop
+        return warning_streak >= self.flag_after_scans or sharp
+
+    def closes_flag(self, *, clear_streak: int) -> bool:
+        """An open flag closes once the partner has been clear for `flag_after_scans` scans."""
+        return clear_streak >= self.flag_after_scans
+
 
 POLICY_FIELDS = [f.name for f in fields(Policy)]
 

@@ -32,14 +32,14 @@ from core.bulk import fetch_rows
 
 from ..models import Attendance, Meeting
 from ..survey.signals import read_survey
-from ..trends import (
-    Trend,
+from ..trend_reads import (
     read_contact,
     read_lateness,
     read_relationship,
     read_reports_due,
     start_of,
 )
+from ..trends import Trend
 from .policy import (
     ATTENDANCE_REACH_DAYS,
     AWAITING_SIGNATURE_STATUSES,

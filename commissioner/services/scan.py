@@ -37,7 +37,8 @@ from ..models import (
     Flag,
 )
 from ..reasons import anchored
-from ..trends import SEVERITY, Previous, Watch, in_batch, trend_figures, watch
+from ..trend_reads import in_batch
+from ..trends import SEVERITY, Previous, Watch, trend_figures, watch
 from .common import SCANNED_COLLABORATION_STATUSES
 from .notices import flag_digests_send
 from .summary import portfolio_summary_refresh
@@ -306,7 +307,7 @@ def _handle_flags(
         policy = policies[collaboration_of[pk]]
         flag = flags.get(pk)
         if flag is not None:
-            if state.clear_streak >= policy.flag_after_scans:
+            if policy.closes_flag(clear_streak=state.clear_streak):
                 flag.status, flag.closed_at = Flag.Status.AUTO_CLOSED, now
                 flag.closed_on = day.date
                 changed.append(flag)
@@ -326,11 +327,11 @@ def _handle_flags(
             continue
         if not state.is_warning:
             continue
-        sharp = (
-            state.previous_score is not None
-            and state.previous_score - assessment.score >= policy.sharp_drop
-        )
-        if state.warning_streak < policy.flag_after_scans and not sharp:
+        if not policy.raises_flag(
+            warning_streak=state.warning_streak,
+            score=assessment.score,
+            previous_score=state.previous_score,
+        ):
             continue
         before = latest.get(pk)
         closed_on = before.closed_on if before is not None else None

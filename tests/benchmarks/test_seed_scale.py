@@ -26,7 +26,7 @@ from commissioner.models import (
 )
 from commissioner.services import engagement_scan
 from commissioner.survey.services import instrument_default
-from commissioner.trends import start_of
+from commissioner.trend_reads import start_of
 from partners.models import Contact, Organisation
 from tests import factories
 from tests.commissioner.survey_helpers import answer, closed_round, invite

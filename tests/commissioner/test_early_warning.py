@@ -24,13 +24,13 @@ from commissioner.engagement.scoring import Figures
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag
 from commissioner.reasons import render_all
 from commissioner.services import engagement_scan, scan
+from commissioner.trend_reads import periods_outstanding
 from commissioner.trends import (
     Previous,
     Trend,
     drift_step,
     drift_terms,
     evidence_units,
-    periods_outstanding,
     trend_points,
     watch,
 )
@@ -778,6 +778,37 @@ def test_the_backtest_counts_the_partners_flagged_that_kept_in_touch(collaborati
     assert result.flagged_in_touch == 1
 
 
+def test_the_backtest_replays_other_bars_as_the_scan_would_at_each(collaboration):
+    """One run shows what each bar trades: at each of the bars asked for, the partners flagged,
+    the flaps, those warned before going silent and those flagged that kept in touch — the very
+    figures a whole backtest with the policy's bar set there gives."""
+    quiet_partner(collaboration, silent_days=40)
+    back = partner(collaboration, active_on_scan_day=False)
+    heard_from(back, *range(33, 160, 3), 1)  # 31 silent days, then heard from again
+    steady = partner(collaboration, active_on_scan_day=False)
+    heard_from(steady, *range(1, 160, 3))
+    span = {"date_from": SCAN - dt.timedelta(days=29), "date_to": SCAN}
+    bars = [150, 200, 400]
+
+    result = engagement_backtest(**span, collaboration_ids=[collaboration.pk], bars=bars)
+
+    replayed = {trial.bar: trial for trial in result.bars}
+    assert sorted(replayed) == bars
+    for bar in bars:
+        at_bar = dataclasses.replace(Policy.model_defaults(), drift_evidence=bar)
+        whole = engagement_backtest(**span, collaboration_ids=[collaboration.pk], policy=at_bar)
+        trial = replayed[bar]
+        assert (trial.flagged, trial.flaps, trial.silent_warned, trial.flagged_in_touch) == (
+            len({flag.participation_id for flag in whole.flags}),
+            whole.flaps,
+            whole.silent_warned,
+            whole.flagged_in_touch,
+        ), bar
+    # Silent 31 days, about 10 of evidence a day: drifting from 150 or 200, not from 400.
+    assert [replayed[bar].flagged_in_touch for bar in bars] == [1, 1, 0]
+    assert replayed[200].flagged == len(result.flags) == 2
+
+
 def test_the_backtest_tries_a_policy_and_refuses_bad_ranges(collaboration):
     person = quiet_partner(collaboration, silent_days=40)
     lax = Policy(
@@ -820,7 +851,21 @@ def test_the_backtest_command_prints_the_flags_and_the_silent_partners(collabora
         "0 flagged had not gone silent by the end."
     ) in text
     assert person.organisation.name in text
+    # The same days at the bars around the policy's 200: drifting 21 days into its silence
+    # from 200, so flagged from every bar to 300; from 400 not within the 30 days.
+    rows = [line.split() for line in text.splitlines() if line.startswith("  ") and "of" in line]
+    assert [(row[0], row[1]) for row in rows] == [
+        ("150", "1"),
+        ("200", "1"),
+        ("250", "1"),
+        ("300", "1"),
+        ("400", "0"),
+    ]
     assert not EngagementSnapshot.objects.exists()
+    with pytest.raises(CommandError, match="--bars"):
+        call_command(
+            "engagement_backtest", "--from", "2026-01-01", "--to", "2026-01-02", "--bars", "0,200"
+        )
     with pytest.raises(CommandError, match="No collaboration"):
         call_command(
             "engagement_backtest",
@@ -834,7 +879,12 @@ def test_the_backtest_command_prints_the_flags_and_the_silent_partners(collabora
 
 
 def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, collaboration):
-    quiet_partner(collaboration, silent_days=40)
+    # Heard from every 3 days, silent for the last 40 (the page replays the months to yesterday).
+    person = partner(collaboration, active_on_scan_day=False)
+    for days in range(40, 170, 3):
+        factories.ActivityFactory(
+            participation=person, occurred_at=timezone.now() - dt.timedelta(days=days)
+        )
     client.force_login(commissioner)
     url = f"/commissioner/collaborations/{collaboration.slug}/policy/"
     form = client.get(url).context["form"]
@@ -844,6 +894,12 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     html = response.content.decode()
     assert "would have been raised" in html
     assert "Partners flagged who had not gone silent by the end: 0." in html
+    # The same months at other bars, the one tried marked: 150 to 400 around 200.
+    bars = response.context["trial"].bars
+    assert [trial.bar for trial in bars] == [150, 200, 250, 300, 400]
+    assert [trial.flagged for trial in bars] == [1, 1, 1, 1, 0]
+    assert '<tr class="table-active"><th scope="row">200</th><td>1</td>' in html
+    assert "<td>0 of 1</td>" in html  # flagged 22 days into its silence: too late
     assert not EngagementPolicy.objects.filter(collaboration=collaboration).exists()
 
 

@@ -549,6 +549,45 @@ def test_an_inactive_contact_cannot_be_made_primary(staff_client, organisation):
     assert "is_primary" in response.context["form"].errors
 
 
+def test_a_contact_who_left_and_is_still_named_sends_staff_to_name_a_successor(
+    staff_client, organisation
+):
+    """Marking a named contact inactive leaves each collaboration that names them with no one
+    speaking for the organisation, which the early warning counts against the partner: staff
+    are told where, and the organisation page shows it until a successor is named."""
+    left = factories.ContactFactory(organisation=organisation, name="Ines Roy")
+    named = [
+        factories.ParticipationFactory(organisation=organisation, contact=left) for _ in range(2)
+    ]
+    factories.ParticipationFactory(organisation=organisation, contact=left, status="withdrawn")
+    factories.ParticipationFactory(organisation=organisation)  # names no one
+    edit = reverse("partners:contact_edit", args=[organisation.slug, left.pk])
+
+    response = staff_client.post(edit, {"name": left.name})  # "active" unticked: left
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{organisation.get_absolute_url()}#collaborations-heading"
+    page = staff_client.get(response["Location"])
+    text = html(page)
+    assert (
+        f"Ines Roy is still named as the contact of {organisation.name} in 2 collaborations"
+    ) in text
+    assert "2 collaborations still name a contact who is no longer active" in text
+    assert text.count("no longer active</span>") == 3  # the withdrawn one's row too
+    assert "none named" in text
+    french = html(staff_client.get(organisation.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "2 collaborations désignent encore une personne-ressource" in french
+
+    successor = factories.ContactFactory(organisation=organisation)
+    for participation in named:
+        participation.contact = successor
+        participation.save(update_fields=["contact"])
+    assert "still name a contact" not in html(staff_client.get(organisation.get_absolute_url()))
+    # A contact named nowhere (or still active) saves as before.
+    response = staff_client.post(edit, {"name": left.name, "title": "Former CAO"})
+    assert response["Location"] == organisation.get_absolute_url()
+
+
 # Tokens --------------------------------------------------------------------------------------
 
 
