@@ -898,7 +898,7 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     bars = response.context["trial"].bars
     assert [trial.bar for trial in bars] == [150, 200, 250, 300, 400]
     assert [trial.flagged for trial in bars] == [1, 1, 1, 1, 0]
-    assert '<tr class="table-active"><th scope="row">200</th><td>1</td>' in html
+    assert '<tr class="table-active"><th scope="row">200 (these settings)</th><td>1</td>' in html
     assert "<td>0 of 1</td>" in html  # flagged 22 days into its silence: too late
     assert not EngagementPolicy.objects.filter(collaboration=collaboration).exists()
 
