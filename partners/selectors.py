@@ -191,20 +191,21 @@ def administrators_to_ask(*, limit: int = 3) -> list[User]:
 
 
 def vacancies(participations) -> list:
-    """Of an organisation's participations (organisation_participations), those not withdrawn
-    that name a contact who is no longer active: until someone is named in its place, the early
-    warning counts the partner as having lost its contact (docs/engagement.md, "Relationship
-    signals")."""
+    """Of an organisation's participations (organisation_participations), those not withdrawn,
+    in a collaboration not closed, that name a contact who is no longer active: until someone
+    is named in its place, the early warning counts the partner as having lost its contact
+    (docs/engagement.md, "Relationship signals")."""
     return [
         p
         for p in participations
         if p.contact is not None
         and not p.contact.is_active
         and p.status != type(p).Status.WITHDRAWN
+        and p.collaboration.status not in type(p.collaboration).CLOSED_STATUSES
     ]
 
 
 def contact_named_in(*, contact: Contact) -> int:
-    """How many of its organisation's participations, not withdrawn, still name `contact`."""
-    named = contact.organisation.participations.filter(contact=contact)
-    return named.exclude(status=named.model.Status.WITHDRAWN).count()
+    """In how many of vacancies() its organisation's participations still name `contact`."""
+    named = organisation_participations(organisation=contact.organisation).filter(contact=contact)
+    return len(vacancies(named))

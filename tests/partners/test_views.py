@@ -560,6 +560,11 @@ def test_a_contact_who_left_and_is_still_named_sends_staff_to_name_a_successor(
         factories.ParticipationFactory(organisation=organisation, contact=left) for _ in range(2)
     ]
     factories.ParticipationFactory(organisation=organisation, contact=left, status="withdrawn")
+    factories.ParticipationFactory(
+        organisation=organisation,
+        contact=left,
+        collaboration=factories.CollaborationFactory(status="concluded"),
+    )
     factories.ParticipationFactory(organisation=organisation)  # names no one
     edit = reverse("partners:contact_edit", args=[organisation.slug, left.pk])
 
@@ -573,7 +578,9 @@ def test_a_contact_who_left_and_is_still_named_sends_staff_to_name_a_successor(
         f"Ines Roy is still named as the contact of {organisation.name} in 2 collaborations"
     ) in text
     assert "2 collaborations still name a contact who is no longer active" in text
-    assert text.count("no longer active</span>") == 3  # the withdrawn one's row too
+    # Shown on every row that names them; not counted where the partner withdrew or the
+    # collaboration is over (nobody scans those).
+    assert text.count("no longer active</span>") == 4
     assert "none named" in text
     french = html(staff_client.get(organisation.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr"))
     assert "2 collaborations désignent encore une personne-ressource" in french
