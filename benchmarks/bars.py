@@ -53,12 +53,6 @@ def measure(seed: int, shape: str, workdir: Path) -> list[dict]:
     return rows
 
 
-def _cell(values: list[float], unit: str) -> str:
-    """min-max (mean), as benchmarks.frontier's tables: a percentage, a ratio or days."""
-    shown = {"%": "{:.0%}", "ratio": "{:.2f}", "days": "{:.0f}"}[unit].format
-    return f"{shown(min(values))}-{shown(max(values))} ({shown(statistics.mean(values))})"
-
-
 def correlation(xs: list[float], ys: list[float]) -> float:
     return statistics.correlation(xs, ys) if len(set(xs)) > 1 and len(set(ys)) > 1 else 0.0
 
@@ -80,14 +74,14 @@ def table(rows: list[dict], seeds: list[int]) -> str:
             lines.append(
                 f"| {shape} | {bar} | "
                 + " | ".join(
-                    _cell([row[name] for row in cells], unit)
-                    for name, unit in (
-                        ("flagged", "%"),
-                        ("in_touch", "%"),
-                        ("warned", "%"),
-                        ("false_flags", "%"),
-                        ("recall", "ratio"),
-                        ("lead_median", "days"),
+                    frontier._cell([row[name] for row in cells], fmt)
+                    for name, fmt in (
+                        ("flagged", "{:.0%}"),
+                        ("in_touch", "{:.0%}"),
+                        ("warned", "{:.0%}"),
+                        ("false_flags", "{:.0%}"),
+                        ("recall", "{:.2f}"),
+                        ("lead_median", "{:.0f}"),
                     )
                 )
                 + " |"
