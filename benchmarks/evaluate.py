@@ -564,6 +564,8 @@ def metrics(plan, series: dict[str, Series], days: list[dt.date]) -> dict:
 
     one_day = dt.timedelta(days=1)
     warned = missed = 0
+    # Warned and all, of each kind: recall splits into drifters and sudden silences.
+    by_kind: dict[str, list[int]] = {cohort.DRIFTER: [0, 0], cohort.SUDDEN: [0, 0]}
     leads, steady_flagged, steady = [], 0, 0
     flaps, partner_days = 0, 0
     recoverers_flagged = recoverers_released = 0
@@ -581,10 +583,11 @@ def metrics(plan, series: dict[str, Series], days: list[dt.date]) -> dict:
         elif partner.kind in (cohort.DRIFTER, cohort.SUDDEN):
             since = partner.drift_start or partner.silence
             until = partner.silence + dt.timedelta(days=14)
-            if any(since <= day <= until for day in up):
-                warned += 1
-            else:
-                missed += 1
+            caught = any(since <= day <= until for day in up)
+            warned += caught
+            missed += not caught
+            by_kind[partner.kind][0] += caught
+            by_kind[partner.kind][1] += 1
             if partner.kind == cohort.DRIFTER:
                 lead = 0
                 if partner.silence in up:
@@ -601,6 +604,8 @@ def metrics(plan, series: dict[str, Series], days: list[dt.date]) -> dict:
     leads.sort()
     return {
         "recall": warned / max(1, warned + missed),
+        "recall_drifters": by_kind[cohort.DRIFTER][0] / max(1, by_kind[cohort.DRIFTER][1]),
+        "recall_sudden": by_kind[cohort.SUDDEN][0] / max(1, by_kind[cohort.SUDDEN][1]),
         "lead_median": statistics.median(leads) if leads else 0,
         "lead_p25": leads[len(leads) // 4] if leads else 0,
         "false_flags": steady_flagged / max(1, steady),

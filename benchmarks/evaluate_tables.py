@@ -25,6 +25,8 @@ def better(name: str, scan: float, baseline: float) -> bool:
 
 ROWS = (
     ("recall", "recall (warned before silence + 14 days)", "{:.2f}", "≥ 0.90"),
+    ("recall_drifters", "… of the drifters (from the start of their drift)", "{:.2f}", "—"),
+    ("recall_sudden", "… of the sudden silences (within 14 days of it)", "{:.2f}", "—"),
     ("lead_median", "median lead before silence (days)", "{:.0f}", "≥ 30"),
     ("lead_p25", "25th-percentile lead (days)", "{:.0f}", "—"),
     ("false_flags", "false flags (steady partners ever flagged)", "{:.0%}", "≤ 10%"),
@@ -74,7 +76,7 @@ def ablation_table(rows: list[tuple[str, list[dict]]]) -> str:
     for label, results in rows:
         cells = []
         for name, _label, fmt, _target in ROWS:
-            if name == "lead_p25":
+            if name not in TARGETS:  # the ablation's columns are the measures with a target
                 continue
             cells.append(" / ".join(fmt.format(r["scan"][name]) for r in results))
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
