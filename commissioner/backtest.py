@@ -38,6 +38,7 @@ from core.errors import DomainError
 from .engagement import Policy, default_policy, policies_for
 from .models import WARNING_STATES, Activity, EngagementSnapshot, Flag, State
 from .services import PREVIOUS_SCAN_DAYS, engagement_scan
+from .services.policy import policy_limits
 from .trend_reads import start_of
 from .trends import weigh
 
@@ -45,6 +46,9 @@ from .trends import weigh
 # streaks and accumulated evidence start from what the scan would have known.
 MAX_DAYS = 400
 WARM_UP_DAYS = 42
+# "Try this policy on the last N months" on the policy page: N from 1 to TRIAL_MONTHS_MAX, each
+# month 30 days back from yesterday.
+TRIAL_MONTHS_MAX, TRIAL_MONTHS_DEFAULT = 6, 3
 # A partner with no sign of life in this many days at the end counts as gone silent, and a
 # warning raised up to FLAG_GRACE_DAYS after its last sign of life counts as before silence.
 SILENT_DAYS = 30
@@ -114,7 +118,8 @@ class BacktestResult:
 def bars_around(bar: int) -> list[int]:
     """The bars a policy page compares with the one tried: from three quarters of it to twice
     it (150 to 400 around the default 200, the sweep of docs/engagement.md)."""
-    return sorted({max(1, min(5000, round(bar * factor))) for factor in (0.75, 1, 1.25, 1.5, 2)})
+    low, high = policy_limits("drift_evidence")  # each a bar the policy can then be saved with
+    return sorted({max(low, min(high, round(bar * factor))) for factor in (0.75, 1, 1.25, 1.5, 2)})
 
 
 class FlagRule:

@@ -6,8 +6,9 @@ added when it has none) and another is slipping (the one the other demos' overdu
 missed reports and unsigned agreements already put at risk, or else one made to miss the last
 four meetings and go quiet, drifting before it is at risk). Every other partner reports on
 every goal, attends and is heard from, so it is engaged with no reason against it. Engagement
-scans then run every two weeks over the last twelve weeks and today, so the dashboard opens on a
-trend and flags with their reasons, the disengaged partner's already with a planned call."""
+scans then run every day over the span the policy page's backtest replays and today, so the
+dashboard opens on a trend and flags with their reasons, the disengaged partner's already with a
+planned call, and the backtest of the policy in force shows those very flags."""
 
 from __future__ import annotations
 
@@ -28,15 +29,19 @@ from agreements.models import (
 from partners.models import User
 
 from . import services
+from .backtest import TRIAL_MONTHS_MAX, WARM_UP_DAYS
 from .engagement import Day, ParticipationRow, assess, default_policy, policies_for, read_figures
 from .models import Activity, Attendance, Band, Flag, Intervention, Meeting
 
 DEMO_LOCATION = "Council chambers (demo)"
 # Days before today of the monthly meetings, oldest first (six months).
 MEETING_DAYS_AGO = [164, 134, 104, 74, 44, 14]
-# Scans every two weeks over the last twelve weeks, daily over the last two (flags are raised on
-# states that hold from one scan to the next), then today's.
-SCAN_DAYS_AGO = [84, 70, 56, 42, 28, *range(14, 0, -1)]
+# Scans every day, as the daily scan would have, over the longest span the policy page's "try
+# this policy" replays (six months back from yesterday) and its warm-up, then today's: so the
+# backtest of the policy in force shows the very flags the dashboard has. (Every two weeks until
+# December 2026: the drift evidence gathered one day's record a fortnight, no partner drifted in
+# the history, and the backtest, scanning every day, showed drifting flags the history never had.)
+SCAN_DAYS_AGO = range(30 * TRIAL_MONTHS_MAX + WARM_UP_DAYS, 0, -1)
 MEETING_HOUR = 10
 P, AP, AB = Attendance.Status.PRESENT, Attendance.Status.APOLOGIES, Attendance.Status.ABSENT
 DISENGAGED_PATTERN = [P, P, AB, AB, AB, AB]

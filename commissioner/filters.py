@@ -89,9 +89,11 @@ class FlagFilterSet(SharedFilterSet):
             "raised_before",
         ]
 
-    # The inbox shows the flags to act on unless asked otherwise, one status at a time.
+    # The inbox shows the flags to act on unless asked otherwise, one status at a time; its list
+    # names every choice in words, so the API's help (about the values "active" and "all") goes.
     page_defaults = {"status": ACTIVE}
     page_widgets = {"status": OneChoice}
+    page_help_texts = {"status": ""}
 
     @property
     def qs(self):

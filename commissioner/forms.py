@@ -11,6 +11,7 @@ from core.forms import AccessibleForm, model_field
 
 from .engagement import EARLY_WARNING_FIELDS, POLICY_FIELDS
 from .models import Activity, Attendance, EngagementPolicy, Flag, Intervention, Meeting
+from .services.policy import out_of_limits, policy_limits
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -136,13 +137,19 @@ class PolicyForm(AccessibleForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in POLICY_FIELDS:
+            low, high = policy_limits(name)
+            # Outside its limits, one message whichever side (the services' own).
+            beyond = out_of_limits(name)
             self.fields[name] = model_field(
                 EngagementPolicy,
                 name,
                 # The values the view starts from are the policy's own, not the defaults.
                 initial=None,
-                # The form's bound on the input's shape (services check the bands' order).
-                max_value=1000,
+                # Each setting's own limits, as the services check them (and the browser's
+                # number input offers), not one bound for all.
+                min_value=low,
+                max_value=high,
+                error_messages={"min_value": beyond, "max_value": beyond},
                 help_text=POLICY_HELP.get(name, ""),
                 # An early-warning setting left out keeps its value (engagement/policy.py).
                 required=name not in EARLY_WARNING_FIELDS,

@@ -507,29 +507,29 @@ class Health:
 def _trend(
     partners: list[Participation], snapshots: list[EngagementSnapshot]
 ) -> tuple[dict, list[tuple[str, list[int | None]]]]:
-    """Each partner's score over time. Up to 16 scan dates are shown as they are; more are
-    sampled by week (the last score of each week), so the chart and its table stay readable."""
+    """Each partner's score over time, one row per scan date: every label is a date a scan ran,
+    and every score beside it is that partner's score on that very date. Up to 16 scan dates are
+    shown as they are; beyond, a date is kept when it is some partner's last scan of its week, so
+    each week shows its last score and every partner's latest scan is there. The chart places the
+    dates in proportion to time (static/js/commissioner.js)."""
     dates = sorted({s.scan_date for s in snapshots})
-
-    def bucket(day: dt.date) -> dt.date:
-        return day if len(dates) <= 16 else day - dt.timedelta(days=day.weekday())
-
-    buckets = sorted({bucket(day) for day in dates})
     scores: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for snapshot in sorted(snapshots, key=lambda s: s.scan_date):
-        scores[snapshot.participation_id][bucket(snapshot.scan_date)] = snapshot.score
-    labels = [day.isoformat() for day in buckets]
+    for snapshot in snapshots:
+        scores[snapshot.participation_id][snapshot.scan_date] = snapshot.score
+    if len(dates) > 16:
+        week_last: dict[tuple[int, dt.date], dt.date] = {}
+        for participation_id, by_date in scores.items():
+            for day in by_date:
+                week = (participation_id, day - dt.timedelta(days=day.weekday()))
+                week_last[week] = max(day, week_last.get(week, day))
+        dates = sorted(set(week_last.values()))
+    labels = [day.isoformat() for day in dates]
+    lines = [[scores[participation.pk].get(day) for day in dates] for participation in partners]
     datasets = [
-        {
-            "label": participation.organisation.name,
-            "data": [scores[participation.pk].get(day) for day in buckets],
-        }
-        for participation in partners
+        {"label": participation.organisation.name, "data": line}
+        for participation, line in zip(partners, lines, strict=True)
     ]
-    rows = [
-        (label, [dataset["data"][index] for dataset in datasets])
-        for index, label in enumerate(labels)
-    ]
+    rows = [(label, [line[index] for line in lines]) for index, label in enumerate(labels)]
     return {"labels": labels, "datasets": datasets, "yLabel": _("Score")}, rows
 
 

@@ -29,7 +29,7 @@ from core.errors import DomainError
 
 from . import selectors, services
 from .access import may_commission, may_manage_collaboration, may_set_default_policy
-from .backtest import bars_around, engagement_backtest
+from .backtest import TRIAL_MONTHS_DEFAULT, TRIAL_MONTHS_MAX, bars_around, engagement_backtest
 from .engagement import POLICY_FIELDS, SIGNALS
 from .filters import FlagFilterSet
 from .forms import (
@@ -174,6 +174,7 @@ def flag_list(request):
 FLAG_EXPORT_COLUMNS = [
     gettext_lazy("Partner"),
     gettext_lazy("Collaboration"),
+    gettext_lazy("State"),
     gettext_lazy("Band"),
     gettext_lazy("Score"),
     gettext_lazy("Reasons"),
@@ -194,6 +195,8 @@ def _flag_row(flag: Flag) -> list:
     return [
         flag.participation.organisation.name,
         flag.participation.collaboration.title,
+        # The state the inbox shows (a drifting flag's band is still "engaged"), then the band.
+        flag.get_state_display(),
         flag.get_band_display(),
         flag.score,
         "; ".join(flag.reasons),
@@ -377,11 +380,22 @@ def _policy_page(request, collaboration):
         if collaboration
         else reverse("commissioner:portfolio")
     )
-    trial = trial_months = None
-    if request.method == "POST" and request.POST.get("try") and collaboration is not None:
-        # "Try this policy on the last N months": the backtest with the form's values, unsaved.
-        trial_months = _bounded_int(request.POST.get("months"), default=3, low=1, high=6)
-        if form.is_valid():
+    page = {
+        "collaboration": collaboration,
+        "form": form,
+        "is_own": is_own,
+        "back": back,
+        "month_choices": range(1, TRIAL_MONTHS_MAX + 1),
+        "trial_months": TRIAL_MONTHS_DEFAULT,
+    }
+    trial = trial_months = trial_bar = None
+    if request.method == "POST" and request.POST.get("try"):
+        # "Try this policy on the last N months": the backtest with the form's values, unsaved
+        # (a collaboration's page only: a trial never saves, on the default policy's neither).
+        trial_months = _bounded_int(
+            request.POST.get("months"), default=TRIAL_MONTHS_DEFAULT, low=1, high=TRIAL_MONTHS_MAX
+        )
+        if form.is_valid() and collaboration is not None:
             try:
                 trial_policy = services.policy_trial(
                     actor=request.user, collaboration=collaboration, values=form.cleaned_data
@@ -394,19 +408,14 @@ def _policy_page(request, collaboration):
                     policy=trial_policy,
                     bars=bars_around(trial_policy.drift_evidence),
                 )
+                # The bar tried: the form's, or the policy's own where it was left blank.
+                trial_bar = trial_policy.drift_evidence
             except DomainError as error:
                 form.add_domain_error(error)
         return render(
             request,
             "commissioner/policy_form.html",
-            {
-                "collaboration": collaboration,
-                "form": form,
-                "is_own": is_own,
-                "back": back,
-                "trial": trial,
-                "trial_months": trial_months,
-            },
+            {**page, "trial": trial, "trial_months": trial_months, "trial_bar": trial_bar},
         )
     if request.method == "POST" and request.POST.get("reset") and collaboration is not None:
         services.policy_reset(actor=request.user, collaboration=collaboration)
@@ -422,11 +431,7 @@ def _policy_page(request, collaboration):
         else:
             messages.success(request, _("The policy was saved; the next scan scores with it."))
             return redirect(back)
-    return render(
-        request,
-        "commissioner/policy_form.html",
-        {"collaboration": collaboration, "form": form, "is_own": is_own, "back": back},
-    )
+    return render(request, "commissioner/policy_form.html", page)
 
 
 def _bounded_int(value, *, default: int, low: int, high: int) -> int:

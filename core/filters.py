@@ -86,11 +86,14 @@ class ReferenceFilter(IdFilter):
 class SharedFilterSet(django_filters.FilterSet):
     """A model's filters for its page (`page=True`), its export and its API. On a page only:
     `hidden_on_page` names the filters carried as hidden inputs, `page_widgets` other widgets
-    by filter, `page_defaults` the values a filter left empty takes."""
+    by filter, `page_defaults` the values a filter left empty takes, `page_help_texts` the help
+    a filter shows on the page instead of the API's (which speaks of the values sent; "" for
+    none, when the page's own choices say it all)."""
 
     hidden_on_page: tuple[str, ...] = ()
     page_widgets: dict[str, type[forms.Widget]] = {}
     page_defaults: dict[str, str] = {}
+    page_help_texts: dict[str, str] = {}
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, page=False):
         self.page = page
@@ -109,6 +112,9 @@ class SharedFilterSet(django_filters.FilterSet):
                 if name in widgets:
                     filter_.__dict__.pop("_field", None)  # built again with the page's widget
                     filter_.extra["widget"] = widgets[name]
+                if name in self.page_help_texts:
+                    filter_.__dict__.pop("_field", None)
+                    filter_.extra["help_text"] = self.page_help_texts[name]
 
     class Meta:
         form = FilterForm

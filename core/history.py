@@ -43,12 +43,20 @@ class HistoryEntry:
     action: str  # created / changed / deleted
     reason: str = ""
     changes: list[FieldChange] = field(default_factory=list)
+    # What people read: the subject and the action as one sentence ("Contact: Jane Doe changed"),
+    # so a language puts them in its own order and spacing.
+    summary: str = ""
 
 
 HISTORY_ACTIONS = {
     "+": gettext_lazy("created"),
     "~": gettext_lazy("changed"),
     "-": gettext_lazy("deleted"),
+}
+HISTORY_SUMMARIES = {
+    "+": gettext_lazy("%(subject)s created"),
+    "~": gettext_lazy("%(subject)s changed"),
+    "-": gettext_lazy("%(subject)s deleted"),
 }
 # Bookkeeping columns nobody needs to see in a change list.
 BOOKKEEPING = frozenset({"created_at", "updated_at", "id"})
@@ -205,12 +213,16 @@ def _source_entries(
     for record, previous in shown:
         if len(newest_first) >= limit and record.history_date != newest_first[-1].date:
             break
+        subject = source.subject(record, names)
+        action = str(HISTORY_ACTIONS.get(record.history_type, record.history_type))
+        summary = HISTORY_SUMMARIES.get(record.history_type)
         entry = HistoryEntry(
             date=record.history_date,
             user=record.history_user,
-            subject=source.subject(record, names),
-            action=str(HISTORY_ACTIONS.get(record.history_type, record.history_type)),
+            subject=subject,
+            action=action,
             reason=record.history_change_reason or "",
+            summary=str(summary) % {"subject": subject} if summary else f"{subject} {action}",
         )
         if record.history_type == "~" and previous is not None:
             delta = record.diff_against(previous, included_fields=_diffed(record))

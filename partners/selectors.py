@@ -173,7 +173,7 @@ def organisation_history(*, organisation: Organisation, limit: int = 50) -> list
         HistorySource(
             Contact,
             Contact.history.filter(organisation_id=organisation.pk),
-            lambda record, names: f"{_('Contact')}: {record.name}",
+            lambda record, names: _("Contact: %(name)s") % {"name": record.name},
             ignored=ignored,
         ),
     ]

@@ -47,6 +47,18 @@ POLICY_LIMITS = {
 WEIGHT_FIELDS = [f"weight_{signal}" for signal in SIGNALS]
 
 
+def policy_limits(name: str) -> tuple[int, int]:
+    """The lowest and highest value a policy setting takes (a weight: 0 to 100)."""
+    return POLICY_LIMITS.get(name, (0, 100))
+
+
+def out_of_limits(name: str) -> str:
+    """The message for a value of `name` outside its limits (the form and the services say the
+    same)."""
+    low, high = policy_limits(name)
+    return _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}
+
+
 def clean_policy(values: dict) -> dict:
     cleaned = {}
     for name in POLICY_FIELDS:
@@ -59,12 +71,9 @@ def clean_policy(values: dict) -> dict:
             value = int(value)
         except (TypeError, ValueError) as exc:
             raise DomainError(_("Enter a whole number."), field=name) from exc
-        low, high = POLICY_LIMITS.get(name, (0, 100))
+        low, high = policy_limits(name)
         if not low <= value <= high:
-            raise DomainError(
-                _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high},
-                field=name,
-            )
+            raise DomainError(out_of_limits(name), field=name)
         cleaned[name] = value
     if not any(cleaned[name] for name in WEIGHT_FIELDS):
         raise DomainError(_("At least one weight must be above zero."), field="weight_attendance")

@@ -166,13 +166,31 @@ def test_the_flag_export_is_the_inbox_with_its_filters(client, two, commissioner
     assert client.get(url).status_code == 403  # staff have no flags
     client.force_login(commissioner_user)
     everything = rows(client, url)
-    assert everything[0][:3] == ["Partner", "Collaboration", "Band"]
+    assert everything[0][:4] == ["Partner", "Collaboration", "State", "Band"]
     assert len(everything) == 3
     disengaged = rows(client, url, {"band": "disengaged"})
     assert [row[0] for row in disengaged[1:]] == ["Town of Lakeside"]
-    assert disengaged[1][4] == "'+1 absent"
+    assert disengaged[1][5] == "'+1 absent"
     page = client.get(reverse("commissioner:flag_list"), {"band": "disengaged"}).content.decode()
     assert 'href="/commissioner/flags/export.csv?band=disengaged"' in page
+
+
+def test_a_drifting_flag_exports_as_drifting_as_the_inbox_says(client, two, commissioner_user):
+    """A drifting partner's band is still "engaged": the export says its state, as the inbox
+    does, beside the band."""
+    active, _ = two
+    participation = active.participations.get(organisation__name="City of Riverton")
+    factories.FlagFactory(participation=participation, band="engaged", state="drifting")
+    client.force_login(commissioner_user)
+    inbox = client.get(reverse("commissioner:flag_list")).content.decode()
+    assert "Drifting" in inbox
+    header, row = rows(client, reverse("commissioner:flag_export"))
+    exported = dict(zip(header, row, strict=True))
+    assert (exported["Partner"], exported["State"], exported["Band"]) == (
+        "City of Riverton",
+        "Drifting",
+        "Engaged",
+    )
 
 
 def test_obligation_status_and_overdue_read_as_words(client, collaboration, partner, lead_staff):

@@ -295,7 +295,7 @@ def test_the_history_shows_which_version_changed(client, collaboration, lead_sta
     )
     client.force_login(lead_staff)
     history = text(html(client.get(page(collaboration)))).split("History")[-1]
-    assert "Title (French) : from — → to Consortium de transport" in history
+    assert "Title (French): from — → to Consortium de transport" in history
 
 
 # API --------------------------------------------------------------------------------------------

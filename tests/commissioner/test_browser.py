@@ -4,6 +4,7 @@ violation (axe-core) on the commissioner's pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -155,6 +156,34 @@ def test_the_score_trend_chart_is_drawn_with_its_table(page, story):
     assert page.get_by_role("table").filter(has_text="Town 00").first.is_visible()
 
 
+def test_the_score_trend_chart_spaces_scans_in_proportion_to_time(page, db):
+    """A 14-day gap is drawn twice as wide as a 7-day one, and the ticks are the scan dates."""
+    commissioner = factories.CommissionerFactory(username="claire")
+    collaboration = factories.CollaborationFactory(commissioner=commissioner, slug="spaced")
+    participation = factories.ParticipationFactory(collaboration=collaboration)
+    today = timezone.localdate()
+    scans = [today - dt.timedelta(days=days) for days in (21, 7, 0)]
+    for day, score in zip(scans, (40, 60, 55), strict=True):
+        factories.EngagementSnapshotFactory(participation=participation, scan_date=day, score=score)
+    browser_login(page, "claire")
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    page.goto("/commissioner/collaborations/spaced/health/")
+    page.wait_for_function(
+        "() => window.Chart && Chart.getChart(document.getElementById('score-trend'))"
+    )
+    xs, ticks = page.evaluate(
+        """() => {
+            const chart = Chart.getChart(document.getElementById('score-trend'));
+            return [
+                chart.getDatasetMeta(0).data.map((point) => point.x),
+                chart.scales.x.ticks.map((tick) => tick.label),
+            ];
+        }"""
+    )
+    assert xs[1] - xs[0] == pytest.approx(2 * (xs[2] - xs[1]), rel=0.01)
+    assert ticks == [day.isoformat() for day in scans]
+
+
 @pytest.fixture
 def axe_page(browser, live_server):
     """A context that lets axe's injected script run (the suite's own pages keep the CSP)."""
@@ -256,3 +285,71 @@ def test_staff_reach_meetings_from_the_collaboration_and_managers_record_them(pa
     )
     assert row.get_by_role("cell").nth(1).inner_text().strip() == "1"
     assert violations == []
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def in_view(locator) -> bool:
+    """The element is drawn within the phone's width (not in a box scrolled sideways)."""
+    box = locator.bounding_box()
+    return bool(box) and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+# Whether a table's scrolling box has anything to scroll sideways.
+SCROLLS_SIDEWAYS = "box => box.scrollWidth > box.clientWidth + 1"
+# What the ::before of the first cell with a data-label shows.
+FIRST_LABEL = """table => getComputedStyle(table.querySelector('td[data-label]'), '::before')
+  .content"""
+
+
+def accessibility_roles(page) -> set[str]:
+    """The roles in Chromium's own accessibility tree (what a screen reader is given)."""
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    return {node["role"]["value"].lower() for node in nodes if node.get("role")}
+
+
+def test_on_a_phone_the_inbox_actions_and_the_health_reasons_are_in_view(phone, story):
+    """At 390 px the inbox's and the health page's tables stack, a card per row: a flag's
+    Acknowledge and Open buttons, a partner's reasons and flag are on screen without scrolling
+    sideways, each cell after its column's name, and the tables are still tables to a screen
+    reader."""
+    to_acknowledge = Flag.objects.filter(status="open").first()
+    name = to_acknowledge.participation.organisation.name
+    browser_login(phone, "claire")
+    phone.get_by_role("heading", name="Dashboard").wait_for()
+
+    phone.goto("/commissioner/flags/")
+    table = phone.get_by_role("table", name="Flags raised on partners, newest first")
+    row = table.get_by_role("row", name=re.compile(f"^{name} "))
+    assert in_view(row.get_by_role("button", name=f"Acknowledge {name}"))
+    assert in_view(row.get_by_role("link", name=f"Open {name}"))
+    assert not phone.locator("#flag-results .table-responsive").evaluate(SCROLLS_SIDEWAYS)
+    assert table.evaluate(FIRST_LABEL).startswith('"Collaboration"')
+    assert {"table", "row", "cell", "columnheader", "rowheader"} <= accessibility_roles(phone)
+
+    disengaged = Flag.objects.get(band="disengaged", status__in=Flag.OPEN_STATUSES)
+    partner = disengaged.participation.organisation.name
+    phone.goto(
+        f"/commissioner/collaborations/{disengaged.participation.collaboration.slug}/health/"
+    )
+    table = phone.get_by_role("table", name=re.compile("^Each partner's engagement score"))
+    row = table.get_by_role("row", name=re.compile(f"^{partner} "))
+    reasons = row.get_by_role("cell").filter(has=phone.locator(".reasons"))
+    assert reasons.count() == 1 and in_view(reasons)
+    for reason in disengaged.reasons:
+        assert in_view(reasons.get_by_text(reason))
+    assert in_view(row.get_by_role("link", name=disengaged.get_status_display()))
+    assert not table.locator("xpath=..").evaluate(SCROLLS_SIDEWAYS)
+    assert table.evaluate(FIRST_LABEL).startswith('"Score"')
+    assert {"table", "row", "cell", "columnheader", "rowheader"} <= accessibility_roles(phone)

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from agreements.models import Collaboration, SharedGoal
 from commissioner import demo
+from commissioner.backtest import TRIAL_MONTHS_MAX, engagement_backtest
+from commissioner.engagement import Policy
 from commissioner.models import (
     Activity,
     Attendance,
@@ -124,7 +126,36 @@ def test_seed_demo_tells_the_story_across_every_demo(django_capture_on_commit_ca
     assert engaged.count() >= 20
     assert reporting_reasons(engaged) == []
     assert reporting_reasons(latest.exclude(band="engaged"))
+    # The demo scanned every day, as the daily scan would have: replayed with the policy in
+    # force, the longest span the policy page tries raises the very flags the history has.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    span_from = yesterday - dt.timedelta(days=30 * TRIAL_MONTHS_MAX - 1)
+    replayed = engagement_backtest(date_from=span_from, date_to=yesterday)
+    history = Flag.objects.filter(raised_on__gte=span_from, raised_on__lte=yesterday)
+    assert flags_of(replayed.flags, Policy.model_defaults().reopen_days) == sorted(
+        history.values_list("participation_id", "raised_on", "reopened_count", "reopened_on")
+    )
+    assert {flag.participation_id for flag in replayed.flags} >= set(
+        open_flags.values_list("participation_id", flat=True)
+    )
     before = counts()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", stdout=StringIO())
     assert counts() == before
+
+
+def flags_of(episodes, reopen_days: int) -> list[tuple]:
+    """The flags the backtest's episodes make: one raised again within `reopen_days` of its
+    closing is the same flag reopened (participation, raised on, times reopened, reopened on)."""
+    flags: list[list] = []
+    closed_on: dict[int, dt.date | None] = {}
+    for episode in sorted(episodes, key=lambda e: (e.participation_id, e.raised_on)):
+        pk, closed = episode.participation_id, closed_on.get(episode.participation_id)
+        if closed is not None and (episode.raised_on - closed).days <= reopen_days:
+            flag = next(f for f in reversed(flags) if f[0] == pk)
+            flag[2] += 1
+            flag[3] = episode.raised_on
+        else:
+            flags.append([pk, episode.raised_on, 0, None])
+        closed_on[pk] = episode.closed_on
+    return sorted(tuple(flag) for flag in flags)

@@ -900,6 +900,18 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     assert [trial.flagged for trial in bars] == [1, 1, 1, 1, 0]
     assert '<tr class="table-active"><th scope="row">200 (these settings)</th><td>1</td>' in html
     assert "<td>0 of 1</td>" in html  # flagged 22 days into its silence: too late
+    assert (
+        "1 flag would have been raised.\n  Of those, 0 were raised again within two weeks" in html
+    )
+    # The button sends the reader to the results, with or without JavaScript.
+    assert 'name="try" value="1" formaction="#trial-heading"' in html
+    assert 'id="trial-heading"' in html
+    # The bar left blank: the policy's own is tried, and named as the one tried.
+    response = client.post(url, {**values, "drift_evidence": "", "try": "1", "months": "1"})
+    html = response.content.decode()
+    assert response.context["trial_bar"] == 200
+    assert "(these settings: 200)" in html
+    assert '<th scope="row">200 (these settings)</th>' in html
     assert not EngagementPolicy.objects.filter(collaboration=collaboration).exists()
 
 

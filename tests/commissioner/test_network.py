@@ -179,6 +179,25 @@ def test_an_organisations_map_page(triangle, commissioner_client):
     assert f"/commissioner/network/organisations/{triangle['birch'].slug}/?status=active" in body
 
 
+def test_an_organisations_map_counts_partners_and_collaborations_each_in_its_plural(
+    triangle, commissioner_client
+):
+    def summary(name: str) -> str:
+        body = commissioner_client.get(
+            f"/commissioner/network/organisations/{triangle[name].slug}/"
+        ).content.decode()
+        found = re.search(r'<p id="network-summary" role="status">(.*?)</p>', body, re.S)
+        assert found, body
+        return re.sub(r"\s+", " ", found.group(1)).strip()
+
+    assert summary("cedar").startswith(
+        "2 partners through 1 active collaboration matching the filters."
+    )
+    assert summary("avon").startswith(
+        "2 partners through 3 active collaborations matching the filters."
+    )
+
+
 def test_a_filter_it_does_not_understand_is_a_message(triangle, commissioner_client):
     response = commissioner_client.get("/commissioner/network/", {"kind": "dragon", "status": "x"})
     assert response.status_code == 200

@@ -169,11 +169,14 @@ def test_the_trend_samples_by_week_beyond_sixteen_scans(collaboration):
             participation=participation, scan_date=today - dt.timedelta(days=days), score=days
         )
     health = selectors.collaboration_health(collaboration=collaboration)
-    labels = health.trend["labels"]
+    labels = [dt.date.fromisoformat(label) for label in health.trend["labels"]]
     assert 4 <= len(labels) <= 6
-    assert all(dt.date.fromisoformat(label).weekday() == 0 for label in labels)
-    # Each week shows its latest score; the current week's is today's (0).
-    assert health.trend["datasets"][0]["data"][-1] == 0
+    # Each week shows its last scan, labelled with that scan's date: a Sunday for every week
+    # but the current one, whose last scan is today's (score 0).
+    assert all(day.weekday() == 6 for day in labels[:-1])
+    assert labels[-1] == today
+    scores = health.trend["datasets"][0]["data"]
+    assert scores == [(today - day).days for day in labels]
     assert health.partners[0].snapshot.scan_date == today
 
 

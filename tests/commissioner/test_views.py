@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement
+from commissioner.filters import FlagFilterSet
 from commissioner.models import Attendance, EngagementPolicy, EngagementSnapshot, Flag, Meeting
 from commissioner.services import portfolio_summary_refresh
 from tests import factories
@@ -263,6 +264,26 @@ def test_the_flag_inbox_filters_and_acknowledges(flagged, commissioner_client):
     assert response["Location"] == closed.get_absolute_url()
 
 
+def test_the_inbox_status_filter_offers_its_choices_without_the_apis_help(
+    commissioner, commissioner_client
+):
+    """The page's list reads "Open or acknowledged" … "All": no help text naming the API's
+    values "active" and "all", in either language; the API's filter keeps its help."""
+    url = reverse("commissioner:flag_list")
+    html = commissioner_client.get(url).content.decode()
+    status = re.search(r'<select name="status"[^>]*>(.*?)</select>', html, re.S)
+    assert status, html
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", status.group(1))
+    assert options[0] == "Open or acknowledged" and options[-1] == "All", options
+    assert "id_status_helptext" not in html and "“active”" not in html
+    commissioner.preferred_language = "fr"
+    commissioner.save(update_fields=["preferred_language"])
+    french = commissioner_client.get(url).content.decode()
+    assert "Ouverts ou pris en charge" in french
+    assert "id_status_helptext" not in french and "« active »" not in french
+    assert "active" in str(FlagFilterSet().filters["status"].extra["help_text"])
+
+
 def test_the_flag_inbox_query_count_does_not_grow(commissioner_client):
     for _ in range(2):
         for _ in range(3):
@@ -398,6 +419,98 @@ def test_the_health_page_explains_each_partner(flagged, commissioner_client, col
     assert "vendor/chartjs/chart.umd.min.js" in html and "js/commissioner.js" in html
 
 
+def test_labels_with_a_colon_are_one_string_french_spaces(
+    flagged, commissioner, commissioner_client, collaboration
+):
+    """The labels "Lead: …", "Commissioner: …" and "Due: …" are each one string to translate,
+    so French puts its non-breaking space before the colon."""
+    collaboration.commissioner = commissioner
+    collaboration.save(update_fields=["commissioner"])
+    factories.InterventionFactory(flag=flagged["flag"], due_date=dt.date(2031, 1, 15))
+    commissioner.preferred_language = "fr"
+    commissioner.save(update_fields=["preferred_language"])
+    health_url = reverse("commissioner:collaboration_health", args=[collaboration.slug])
+    flag_url = reverse("commissioner:flag_detail", args=[flagged["flag"].pk])
+    health = commissioner_client.get(health_url).content.decode()
+    flag = commissioner_client.get(flag_url).content.decode()
+    assert f"Chef de file\xa0: {collaboration.lead_organisation.name}" in health
+    name = commissioner.get_full_name() or commissioner.username
+    assert f"Commissaire\xa0: {name}" in health
+    assert "Échéance\xa0: 2031-01-15" in flag
+
+
+def trend_table(html: str) -> list[list[str]]:
+    """The rows of "Score trend as a table": the date, then each partner's score."""
+    start = html.index("<summary>Score trend as a table</summary>")
+    body = html[html.index("<tbody>", start) : html.index("</tbody>", start)]
+    return [
+        [cell.strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_health_trend_labels_each_score_with_its_own_scan_date(
+    commissioner_client, collaboration
+):
+    """The demo's defect: beyond 16 scan dates the trend went by week, labelled each point with
+    the week's Monday (never a scan date) and showed the week's last score beside it, and the
+    latest scan date never appeared. Now each label is a scan date, each score that date's."""
+    today = timezone.localdate()
+    weekly = factories.ParticipationFactory(
+        collaboration=collaboration, organisation=factories.OrganisationFactory(name="Hillcrest")
+    )
+    sparse = factories.ParticipationFactory(
+        collaboration=collaboration, organisation=factories.OrganisationFactory(name="Sparseby")
+    )
+    # Hillcrest: scans 12 weeks back, then every 14 days, then every day of the last 3 weeks
+    # (so weeks hold several scans); the first falls on a Wednesday, never a week's Monday.
+    first = today - dt.timedelta(days=84 + (today - dt.timedelta(days=84)).weekday() - 2)
+    days = {
+        first,
+        *(today - dt.timedelta(days=d) for d in (70, 56, 42)),
+        *(today - dt.timedelta(days=d) for d in range(21)),
+    }
+    score = {day: 10 + (day - first).days % 80 for day in days}
+    for day in days:
+        factories.EngagementSnapshotFactory(participation=weekly, scan_date=day, score=score[day])
+    # Sparseby: scanned on other days than Hillcrest, its last scan four days ago.
+    sparse_score = {today - dt.timedelta(days=d): 90 - d for d in (45, 25, 4)}
+    for day, value in sparse_score.items():
+        factories.EngagementSnapshotFactory(participation=sparse, scan_date=day, score=value)
+
+    html = commissioner_client.get(
+        reverse("commissioner:collaboration_health", args=[collaboration.slug])
+    ).content.decode()
+    trend = json.loads(
+        re.search(r'<script id="score-trend-data" type="application/json">(.*?)</script>', html)[1]
+    )
+    labels = [dt.date.fromisoformat(label) for label in trend["labels"]]
+    lines = {dataset["label"]: dataset["data"] for dataset in trend["datasets"]}
+    assert len(days | set(sparse_score)) > 16  # so the trend goes by week
+    assert labels == sorted(labels)
+    assert labels[0] == first and labels[-1] == today  # the first and the latest scans
+    for name, scores in (("Hillcrest", score), ("Sparseby", sparse_score)):
+        shown = {
+            day: value for day, value in zip(labels, lines[name], strict=True) if value is not None
+        }
+        # Every score is the one of the date beside it...
+        assert shown == {day: scores[day] for day in shown}
+        # ...and each week shows its last scan, so the partner's latest is there.
+        weeks = {day - dt.timedelta(days=day.weekday()) for day in scores}
+        for monday in weeks:
+            last = max(day for day in scores if monday <= day < monday + dt.timedelta(days=7))
+            assert last in shown
+        assert max(scores) in shown
+    assert set(labels) <= days | set(sparse_score)
+    # The table says the same, date by date.
+    names = [dataset["label"] for dataset in trend["datasets"]]
+    expected = [
+        [day.isoformat(), *("—" if lines[n][i] is None else str(lines[n][i]) for n in names)]
+        for i, day in enumerate(labels)
+    ]
+    assert trend_table(html) == expected
+
+
 def test_the_health_page_query_count_does_not_grow(commissioner_client, collaboration):
     url = reverse("commissioner:collaboration_health", args=[collaboration.slug])
     today = timezone.localdate()
@@ -469,8 +582,41 @@ def test_the_policy_page(commissioner, administrator, collaboration):
 
     default_url = reverse("commissioner:default_policy")
     assert commissioner_client.get(default_url).status_code == 403
+    # "Try" has no button on the default policy's page, and never saves there either.
+    assert (
+        admin_client.post(default_url, {**data, "engaged_min": 80, "try": "1"}).status_code == 200
+    )
+    assert not EngagementPolicy.objects.exists()
     assert admin_client.post(default_url, {**data, "engaged_min": 80}).status_code == 302
     assert EngagementPolicy.objects.get(collaboration=None).engaged_min == 80
+
+
+def test_each_policy_setting_has_its_own_limits_and_one_message_for_them(
+    commissioner, collaboration
+):
+    """The form's bounds are the services' (not one bound for every setting): the browser's
+    number input offers them, and a value past either end gets the same message."""
+    client = login(commissioner)
+    url = reverse("commissioner:policy_edit", args=[collaboration.slug])
+    html = client.get(url).content.decode()
+    assert 'name="drift_evidence" value="200" min="1" max="5000"' in html
+    assert 'name="window_days" value="90" min="7" max="730"' in html
+    values = dict(client.get(url).context["form"].initial)
+
+    saved = client.post(url, {**values, "drift_evidence": 1250})
+    assert saved.status_code == 302
+    assert EngagementPolicy.objects.get(collaboration=collaboration).drift_evidence == 1250
+    for name, value, message in [
+        ("drift_evidence", 0, "Enter a number from 1 to 5000."),
+        ("drift_evidence", 5001, "Enter a number from 1 to 5000."),
+        ("window_days", 1000, "Enter a number from 7 to 730."),
+        ("window_days", 99999, "Enter a number from 7 to 730."),
+        ("engaged_min", -1, "Enter a number from 1 to 100."),
+        ("engaged_min", 150, "Enter a number from 1 to 100."),
+    ]:
+        response = client.post(url, {**values, name: value})
+        assert response.status_code == 200, (name, value)
+        assert response.context["form"].errors[name] == [message], (name, value)
 
 
 # Meetings -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from agreements.models import Participation
 from core.actors import PartnerPrincipal
@@ -123,6 +124,22 @@ def test_history_says_who_changed_what(staff, organisation):
         "parent organisation": ("—", "Province of Westmark"),
     }
     assert history[0].user == staff
+
+
+def test_a_history_entry_is_one_sentence_worded_as_a_whole(staff, organisation):
+    """An entry ("Contact: Amara Okafor changed") is one sentence for the translator (French
+    puts a non-breaking space before the colon and words the action its own way), not a label,
+    a literal ": " and a word put side by side."""
+    contact = services.contact_create(
+        actor=staff, organisation=organisation, name="Amara Okafor", email="amara@example.org"
+    )
+    services.contact_update(actor=staff, contact=contact, title="CAO")
+    assert selectors.organisation_history(organisation=organisation)[0].summary == (
+        "Contact: Amara Okafor changed"
+    )
+    with translation.override("fr"):
+        entry = selectors.organisation_history(organisation=organisation)[0]
+    assert entry.summary == "Personne-ressource\xa0: Amara Okafor — modification"
 
 
 def test_history_costs_the_same_queries_however_long_it_is(staff, organisation):

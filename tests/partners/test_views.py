@@ -4,11 +4,13 @@ who gets a 403 page."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from partners import services
 from partners.models import ApiToken, Contact, Organisation, User
 from tests import factories
 from tests.querycount import query_budget
@@ -264,6 +266,21 @@ def test_the_detail_page_shows_contacts_and_history(staff_client, organisation, 
     history = page.split('id="history-heading"')[1]
     assert "Treaty 9" in history and "Northern Valley" in history
     assert (staff.get_full_name() or staff.username) in history
+
+
+def test_the_history_reads_in_french_with_its_spacing(staff_client, organisation, staff):
+    """Each entry is one translated sentence and each changed field's label carries its colon,
+    so French puts its non-breaking space before it."""
+    contact = services.contact_create(
+        actor=staff, organisation=organisation, name="Amara Okafor", email="amara@example.org"
+    )
+    services.contact_update(actor=staff, contact=contact, title="CAO")
+    staff.preferred_language = "fr"
+    staff.save(update_fields=["preferred_language"])
+    page = html(staff_client.get(organisation.get_absolute_url()))
+    history = page.split('id="history-heading"')[1]
+    assert "Personne-ressource\xa0: Amara Okafor — modification" in history, history
+    assert re.search(r'<span class="fw-semibold">[^<:]+\xa0:</span>', history), history
 
 
 def test_the_detail_page_links_the_collaborations(staff_client, organisation):
