@@ -203,6 +203,19 @@ def english_in(text: str, data: list[str], words: set[str]) -> list[str]:
     return found
 
 
+def colons_unspaced(text: str, data: list[str]) -> list[str]:
+    """French typography: a colon after a word is preceded by a (non-breaking) space — "Échéance
+    : 2031-01-15", not "Échéance: 2031-01-15" (data, the partners' own words, set aside; a time
+    such as 10:30 or an address's "https:" has no space after its colon)."""
+    for value in data:
+        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
+    return [
+        f"colon with no space before it <- {line.strip()[:120]!r}"
+        for line in text.splitlines()
+        if re.search(r"\S:(?=\s|$)", line)
+    ]
+
+
 def french_failures(client, urls, words, data) -> tuple[int, list[str]]:
     """(pages read, English found) for `urls` and, for each page with a form, the page the form
     answers when submitted empty (its errors)."""
@@ -214,7 +227,10 @@ def french_failures(client, urls, words, data) -> tuple[int, list[str]]:
         read += 1
         if '<html lang="fr"' not in html:
             failures.append(f"{url}: not lang=fr")
-        failures += [f"{url}: {hit}" for hit in english_in(visible_text(html), data, words)]
+        text = visible_text(html)
+        failures += [f"{url}: {hit}" for hit in english_in(text, data, words)]
+        if not url.startswith("/admin/"):  # the admin's words are Django's (and the models')
+            failures += [f"{url}: {hit}" for hit in colons_unspaced(text, data)]
         if not url.startswith("/admin/") and re.search(
             r'<form[^>]+method="post"(?![^>]*action)', html
         ):
@@ -224,7 +240,10 @@ def french_failures(client, urls, words, data) -> tuple[int, list[str]]:
         if html is None:
             continue
         read += 1
-        failures += [f"POST {url}: {hit}" for hit in english_in(visible_text(html), data, words)]
+        text = visible_text(html)
+        failures += [f"POST {url}: {hit}" for hit in english_in(text, data, words)]
+        if not url.startswith("/admin/"):
+            failures += [f"POST {url}: {hit}" for hit in colons_unspaced(text, data)]
     return read, failures
 
 
