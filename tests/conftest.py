@@ -137,6 +137,20 @@ def page(browser, live_server):
     assert not external_requests, f"page loaded resources from outside: {external_requests}"
 
 
+# A common phone held portrait.
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page the size of a phone (PHONE)."""
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 def browser_login(page, username: str, password: str = factories.PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)

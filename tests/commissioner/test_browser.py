@@ -13,7 +13,7 @@ from django.utils import timezone
 from commissioner import demo
 from commissioner.models import Flag, Meeting
 from tests import factories
-from tests.conftest import browser_login
+from tests.conftest import PHONE, browser_login
 from tests.partners.test_browser import watch_csp
 from tests.trust.axe import axe_violations, readable, require_axe
 
@@ -285,18 +285,6 @@ def test_staff_reach_meetings_from_the_collaboration_and_managers_record_them(pa
     )
     assert row.get_by_role("cell").nth(1).inner_text().strip() == "1"
     assert violations == []
-
-
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def in_view(locator) -> bool:

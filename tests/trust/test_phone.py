@@ -7,13 +7,12 @@ import re
 
 import pytest
 
-from tests.conftest import browser_login
+from tests.conftest import PHONE, browser_login
 from tests.trust.pages import all_pages
 from tests.trust.test_a11y import NOT_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 
 # The page's width, and what sticks out past the viewport outside a scrolling container.
 MEASURE = """() => {
@@ -39,15 +38,6 @@ MEASURE = """() => {
   }
   return {width: document.documentElement.scrollWidth, offenders: offenders.slice(-4)};
 }"""
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def test_the_measure_finds_a_page_wider_than_a_phone(phone):
