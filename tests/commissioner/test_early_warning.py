@@ -906,6 +906,10 @@ def test_the_policy_page_tries_a_policy_without_saving_it(client, commissioner, 
     # The button sends the reader to the results, with or without JavaScript.
     assert 'name="try" value="1" formaction="#trial-heading"' in html
     assert 'id="trial-heading"' in html
+    # Its dates as the rest of the page writes them.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    span = f"{(yesterday - dt.timedelta(days=29)).isoformat()} to {yesterday.isoformat()}"
+    assert f"These settings, {span}</h2>" in html
     # The bar left blank: the policy's own is tried, and named as the one tried.
     response = client.post(url, {**values, "drift_evidence": "", "try": "1", "months": "1"})
     html = response.content.decode()
