@@ -192,9 +192,15 @@ def data_strings() -> list[str]:
     return sorted((v for v in values if len(v) >= 3), key=len, reverse=True)
 
 
-def english_in(text: str, data: list[str], words: set[str]) -> list[str]:
+def without_data(text: str, data: list[str]) -> str:
+    """`text` with the stored values (the partners' own words) blanked out."""
     for value in data:
         text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
+    return text
+
+
+def english_in(text: str, data: list[str], words: set[str]) -> list[str]:
+    text = without_data(text, data)
     found = []
     for line in text.splitlines():
         hits = [w for w in re.findall(r"[A-Za-z][A-Za-z'\u2019-]{2,}", line) if w.lower() in words]
@@ -207,11 +213,9 @@ def colons_unspaced(text: str, data: list[str]) -> list[str]:
     """French typography: a colon after a word is preceded by a (non-breaking) space — "Échéance
     : 2031-01-15", not "Échéance: 2031-01-15" (data, the partners' own words, set aside; a time
     such as 10:30 or an address's "https:" has no space after its colon)."""
-    for value in data:
-        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", " ", text)
     return [
         f"colon with no space before it <- {line.strip()[:120]!r}"
-        for line in text.splitlines()
+        for line in without_data(text, data).splitlines()
         if re.search(r"\S:(?=\s|$)", line)
     ]
 
